@@ -1,0 +1,73 @@
+import { checkRange } from './numbers.js';
+
+/**
+ * Random access to bytes: a file, a memory buffer, a remote object. `read` may return fewer
+ * bytes only at the end of the source; implementations never return more than asked.
+ */
+export interface RandomAccessSource {
+  /** Total size in bytes. */
+  readonly size: number;
+  /** A human-readable name used in error messages (a path, "<memory>"). */
+  readonly name: string;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close?(): Promise<void>;
+}
+
+/** Where a writer that needs to seek puts its bytes (kdump raw files, flattened streams). */
+export interface PositionedSink {
+  write(offset: number, bytes: Uint8Array): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** A sink that only appends (ELF to a pipe). */
+export interface SequentialSink {
+  write(bytes: Uint8Array): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** A source over bytes already in memory (tests, small notes). */
+export class MemorySource implements RandomAccessSource {
+  readonly size: number;
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly name = '<memory>',
+  ) {
+    this.size = bytes.length;
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const start = Math.min(Math.max(0, offset), this.size);
+    return this.bytes.subarray(start, Math.min(this.size, start + Math.max(0, length)));
+  }
+}
+
+/** A growing in-memory sink (tests, small outputs); positioned writes may leave zero gaps. */
+export class MemorySink implements PositionedSink, SequentialSink {
+  private buffer = new Uint8Array(1 << 16);
+  private length = 0;
+
+  async write(offsetOrBytes: number | Uint8Array, maybeBytes?: Uint8Array): Promise<void> {
+    const [offset, bytes] =
+      typeof offsetOrBytes === 'number' ? [offsetOrBytes, maybeBytes!] : [this.length, offsetOrBytes];
+    const end = offset + bytes.length;
+    if (end > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(end, this.buffer.length * 2));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, offset);
+    this.length = Math.max(this.length, end);
+  }
+
+  /** A copy of everything written so far. */
+  bytesCopy(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+/** Reads exactly `length` bytes or throws a truncation error naming the source. */
+export async function readExact(source: RandomAccessSource, offset: number, length: number, what: string): Promise<Uint8Array> {
+  checkRange(source.size, offset, length, `${source.name}: ${what}`);
+  const bytes = await source.read(offset, length);
+  if (bytes.length !== length) checkRange(offset + bytes.length, offset, length, `${source.name}: ${what}`);
+  return bytes;
+}

@@ -1,0 +1,1 @@
+export type { Arch, DumpInfo, PhysBlock, MemoryMapping, ElfNote, Filter, MemoryChunk, GuestMemory } from './model.js';

@@ -1,0 +1,75 @@
+import type { Endian } from '@vmcore/bytes';
+
+/** Architectures the dump code knows by name; everything else dumps as `unknown` with opaque notes. */
+export type Arch = 'x86_64' | 'i386' | 'aarch64' | 'ppc64' | 's390x' | 'unknown';
+
+/** What QEMU's cpu_get_dump_info() decides: ELF class, byte order, e_machine and page size. */
+export interface DumpInfo {
+  readonly elfClass: 32 | 64;
+  readonly endian: Endian;
+  /** ELF e_machine: EM_X86_64 = 62, EM_386 = 3, EM_AARCH64 = 183, EM_PPC64 = 21, EM_S390 = 22. */
+  readonly machine: number;
+  readonly arch: Arch;
+  readonly pageSize: number;
+}
+
+/** A guest-physical RAM/ROM block [start, start + size), as in QEMU's GuestPhysBlockList. */
+export interface PhysBlock {
+  readonly start: number;
+  readonly size: number;
+  /** Memory region name where known (pc.ram, vga.vram, pc.bios). */
+  readonly name?: string;
+}
+
+/** QEMU's MemoryMapping: `length` bytes of guest-physical memory at physAddr, seen at virtAddr. */
+export interface MemoryMapping {
+  readonly physAddr: number;
+  readonly virtAddr: bigint;
+  readonly length: number;
+}
+
+/** An ELF note, name without the trailing NUL. */
+export interface ElfNote {
+  readonly name: string;
+  readonly type: number;
+  readonly desc: Uint8Array;
+}
+
+/** QEMU's begin/length filter. */
+export interface Filter {
+  readonly begin: number;
+  readonly length: number;
+}
+
+export interface MemoryChunk {
+  readonly physAddr: number;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The guest as QEMU's dump code sees it. Every source (raw RAM file + map, ELF vmcore,
+ * kdump file) yields one of these and every writer consumes one.
+ */
+export interface GuestMemory {
+  readonly info: DumpInfo;
+  /** Sorted, non-overlapping, merged when contiguous. */
+  readonly blocks: readonly PhysBlock[];
+  /** paging=false: one mapping per block (QEMU's simple mapping; check virtAddr against a real QEMU dump). */
+  readonly mappings: readonly MemoryMapping[];
+  /** Per-CPU notes in the order QEMU writes them: every CPU's CORE note, then every CPU's QEMU note. */
+  readonly cpuNotes: readonly ElfNote[];
+  readonly nrCpus: number;
+  /**
+   * The guest's own note (VMCOREINFO) exactly as it sits in guest memory: header, padded name,
+   * padded descriptor. Written verbatim as the last ELF note.
+   */
+  readonly guestNote?: Uint8Array;
+  /** Reads bytes that lie inside one block; throws VMCORE_OUT_OF_RANGE otherwise. */
+  read(physAddr: number, length: number): Promise<Uint8Array>;
+  /**
+   * Streams the blocks (clipped to the filter) in order, in chunks of at most chunkSize bytes
+   * (default 4 MiB), never crossing a block boundary.
+   */
+  chunks(options?: { filter?: Filter; chunkSize?: number }): AsyncIterable<MemoryChunk>;
+  close(): Promise<void>;
+}
