@@ -1,0 +1,127 @@
+import { VmcoreError, VmcoreErrorCode, type PositionedSink } from '@vmcore/bytes';
+import { FLAT_HEADER_SIZE, RECORD_HEADER_SIZE } from './format.js';
+import { checkFlatHeader, decodeRecordHeader, type FlatLimits } from './limits.js';
+
+export interface ReassembleOptions extends FlatLimits {
+  /** Used in error messages. Default "<flattened stream>". */
+  name?: string;
+}
+
+export interface ReassembleResult {
+  /** Data records copied (the end marker not counted). */
+  records: number;
+  /** Size of the reassembled file: the highest offset + size written. */
+  size: number;
+  /** Bytes of flattened input consumed, up to and including the end marker. */
+  inputBytes: number;
+}
+
+/**
+ * What `makedumpfile -R` does: reads a flattened stream and performs each record's positioned
+ * write on `out`. Streams: memory is bounded by the input's chunk size, whatever the records'
+ * sizes. Throws VmcoreError on a bad header, a bad record or a stream without the end marker.
+ * Bytes after the end marker are not read.
+ */
+export async function reassemble(
+  input: AsyncIterable<Uint8Array>,
+  out: PositionedSink,
+  options: ReassembleOptions = {},
+): Promise<ReassembleResult> {
+  const name = options.name ?? '<flattened stream>';
+  const reader = new ChunkReader(input[Symbol.asyncIterator]());
+  const header = await reader.readExact(FLAT_HEADER_SIZE);
+  if (header.length < FLAT_HEADER_SIZE) {
+    if (header.length >= 16) checkFlatHeader(padTo(header, 32), name);
+    throw new VmcoreError(
+      VmcoreErrorCode.Truncated,
+      `${name}: flattened header needs ${FLAT_HEADER_SIZE} bytes but the stream has only ${header.length}`,
+    );
+  }
+  checkFlatHeader(header, name);
+
+  let records = 0;
+  let size = 0;
+  for (;;) {
+    const position = reader.position;
+    const recordHeader = await reader.readExact(RECORD_HEADER_SIZE);
+    if (recordHeader.length < RECORD_HEADER_SIZE) {
+      throw new VmcoreError(
+        VmcoreErrorCode.Truncated,
+        `${name}: stream ends at offset ${reader.position} after ${records} records without the end marker (-1, -1)`,
+      );
+    }
+    const record = decodeRecordHeader(recordHeader, position, name, options);
+    if (record.end) break;
+    let done = 0;
+    while (done < record.size) {
+      const piece = await reader.readSome(record.size - done);
+      if (piece.length === 0) {
+        throw new VmcoreError(
+          VmcoreErrorCode.Truncated,
+          `${name}: record at offset ${position} needs ${record.size} data bytes but the stream ends after ${done}`,
+        );
+      }
+      await out.write(record.offset + done, piece);
+      done += piece.length;
+    }
+    records++;
+    size = Math.max(size, record.offset + record.size);
+  }
+  return { records, size, inputBytes: reader.position };
+}
+
+function padTo(bytes: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(Math.max(length, bytes.length));
+  out.set(bytes);
+  return out;
+}
+
+/** Pulls exact or bounded byte counts out of an async iterator of chunks, copying only across chunk edges. */
+class ChunkReader {
+  private current: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  private done = false;
+  position = 0;
+
+  constructor(private readonly iterator: AsyncIterator<Uint8Array>) {}
+
+  private async fill(): Promise<boolean> {
+    while (this.at >= this.current.length) {
+      if (this.done) return false;
+      const next = await this.iterator.next();
+      if (next.done) {
+        this.done = true;
+        return false;
+      }
+      this.current = next.value;
+      this.at = 0;
+    }
+    return true;
+  }
+
+  /** Up to `max` bytes (a view into the current chunk); empty only at the end of the stream. */
+  async readSome(max: number): Promise<Uint8Array> {
+    if (!(await this.fill())) return new Uint8Array(0);
+    const n = Math.min(max, this.current.length - this.at);
+    const piece = this.current.subarray(this.at, this.at + n);
+    this.at += n;
+    this.position += n;
+    return piece;
+  }
+
+  /** Exactly `length` bytes, or fewer only when the stream ends first. */
+  async readExact(length: number): Promise<Uint8Array> {
+    const first = await this.readSome(length);
+    if (first.length === length || first.length === 0) return first;
+    const out = new Uint8Array(length);
+    out.set(first);
+    let filled = first.length;
+    while (filled < length) {
+      const piece = await this.readSome(length - filled);
+      if (piece.length === 0) return out.subarray(0, filled);
+      out.set(piece, filled);
+      filled += piece.length;
+    }
+    return out;
+  }
+}
