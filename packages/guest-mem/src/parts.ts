@@ -1,0 +1,180 @@
+import { VmcoreError, VmcoreErrorCode, hex, type RandomAccessSource } from '@vmcore/bytes';
+import { checkBlock, clipBlock, findBlock, simpleMappings } from './blocks.js';
+import type { DumpInfo, ElfNote, GuestMemory, MemoryChunk, MemoryMapping, PhysBlock } from './model.js';
+
+export const DEFAULT_CHUNK_SIZE = 4 << 20;
+export const NT_PRSTATUS = 1;
+
+/** A run of guest-physical memory backed by bytes of a source, or zero-filled when `source` is absent. */
+export interface GuestPart {
+  readonly start: number;
+  readonly size: number;
+  readonly name?: string;
+  readonly source?: RandomAccessSource;
+  /** Offset of `start` inside `source`. */
+  readonly offset?: number;
+}
+
+export interface GuestFromPartsOptions {
+  readonly info: DumpInfo;
+  readonly parts: readonly GuestPart[];
+  /**
+   * Block boundaries when they are known (an ELF's PT_LOADs); every block must be covered by
+   * parts. Default: parts joined where contiguous in guest and source, with the same name.
+   */
+  readonly blocks?: readonly PhysBlock[];
+  /** Default: QEMU's simple mapping (paging=false) of the blocks. */
+  readonly mappings?: readonly MemoryMapping[];
+  readonly cpuNotes?: readonly ElfNote[];
+  /** Default: the number of CORE/NT_PRSTATUS notes. */
+  readonly nrCpus?: number;
+  readonly guestNote?: Uint8Array;
+  /** Called once by close(); default closes every distinct source. */
+  readonly close?: () => Promise<void>;
+}
+
+/** Counts CORE/NT_PRSTATUS notes: QEMU writes one per CPU. */
+export function countCpus(notes: readonly ElfNote[]): number {
+  return notes.filter((note) => note.name === 'CORE' && note.type === NT_PRSTATUS).length;
+}
+
+/** A GuestMemory over parts backed by RandomAccessSources (RAM files, ELF segments, zero fill). */
+export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
+  const parts = sortParts(options.parts);
+  const blocks = options.blocks ? checkCoverage(options.blocks, parts) : joinParts(parts);
+  const mappings = options.mappings ?? simpleMappings(blocks);
+  const cpuNotes = options.cpuNotes ?? [];
+  let closed = false;
+
+  async function readParts(physAddr: number, length: number): Promise<Uint8Array> {
+    let index = findPart(parts, physAddr);
+    const first = parts[index]!;
+    if (physAddr + length <= first.start + first.size) return readPart(first, physAddr, length);
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const part = parts[index++]!;
+      const addr = physAddr + done;
+      const n = Math.min(length - done, part.start + part.size - addr);
+      out.set(await readPart(part, addr, n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  const guest: GuestMemory = {
+    info: options.info,
+    blocks,
+    mappings,
+    cpuNotes,
+    nrCpus: options.nrCpus ?? countCpus(cpuNotes),
+    ...(options.guestNote ? { guestNote: options.guestNote } : {}),
+    async read(physAddr, length) {
+      const i = Number.isSafeInteger(physAddr) && Number.isSafeInteger(length) && length >= 0 ? findBlock(blocks, physAddr) : -1;
+      const block = blocks[i];
+      if (!block || physAddr + length > block.start + block.size) {
+        throw new VmcoreError(VmcoreErrorCode.OutOfRange,
+          `guest read [${hex(physAddr)}, +${hex(length)}) does not lie inside one memory block`);
+      }
+      return length === 0 ? new Uint8Array(0) : readParts(physAddr, length);
+    },
+    async *chunks(chunkOptions = {}): AsyncIterable<MemoryChunk> {
+      const chunkSize = chunkOptions.chunkSize ?? DEFAULT_CHUNK_SIZE;
+      if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) {
+        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `chunk size ${chunkSize} must be a positive integer`);
+      }
+      for (const block of blocks) {
+        const clipped = clipBlock(block, chunkOptions.filter);
+        if (!clipped) continue;
+        const end = clipped.start + clipped.size;
+        for (let addr = clipped.start; addr < end; addr += chunkSize) {
+          const n = Math.min(chunkSize, end - addr);
+          yield { physAddr: addr, bytes: await readParts(addr, n) };
+        }
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (options.close) return options.close();
+      const sources = new Set(parts.map((part) => part.source).filter((s): s is RandomAccessSource => s !== undefined));
+      for (const source of sources) await source.close?.();
+    },
+  };
+  return guest;
+}
+
+function sortParts(input: readonly GuestPart[]): GuestPart[] {
+  const parts = [...input].sort((a, b) => a.start - b.start);
+  let end = -1;
+  for (const part of parts) {
+    checkBlock(part, 'part');
+    if (part.start < end) {
+      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `memory part at ${hex(part.start)} overlaps the previous part`);
+    }
+    if (part.source) {
+      const offset = part.offset ?? 0;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset + part.size > part.source.size) {
+        throw new VmcoreError(VmcoreErrorCode.Truncated,
+          `${part.source.name}: block [${hex(part.start)}, +${hex(part.size)}) needs bytes ${offset}..${offset + part.size} but only ${part.source.size} are available`);
+      }
+    }
+    end = part.start + part.size;
+  }
+  return parts;
+}
+
+function joinParts(parts: readonly GuestPart[]): PhysBlock[] {
+  const blocks: PhysBlock[] = [];
+  let previous: GuestPart | undefined;
+  for (const part of parts) {
+    const last = blocks[blocks.length - 1];
+    const joins = previous !== undefined && last !== undefined &&
+      part.start === previous.start + previous.size && part.name === previous.name &&
+      part.source === previous.source &&
+      (part.source === undefined || (part.offset ?? 0) === (previous.offset ?? 0) + previous.size);
+    if (joins) blocks[blocks.length - 1] = { ...last, size: last.size + part.size };
+    else blocks.push(part.name === undefined ? { start: part.start, size: part.size } : { start: part.start, size: part.size, name: part.name });
+    previous = part;
+  }
+  return blocks;
+}
+
+function checkCoverage(input: readonly PhysBlock[], parts: readonly GuestPart[]): PhysBlock[] {
+  const blocks = [...input].sort((a, b) => a.start - b.start);
+  let end = -1;
+  for (const block of blocks) {
+    checkBlock(block);
+    if (block.start < end) {
+      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `block at ${hex(block.start)} overlaps the previous block`);
+    }
+    end = block.start + block.size;
+    let addr = block.start;
+    let i = findPart(parts, addr);
+    if (i >= 0) {
+      addr = parts[i]!.start + parts[i]!.size;
+      i++;
+      while (addr < end && i < parts.length && parts[i]!.start === addr) addr += parts[i++]!.size;
+    }
+    if (i === -1 || addr < end) {
+      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `block [${hex(block.start)}, ${hex(end)}) is not covered by memory parts at ${hex(addr)}`);
+    }
+  }
+  return blocks;
+}
+
+function findPart(parts: readonly GuestPart[], addr: number): number {
+  return findBlock(parts, addr);
+}
+
+async function readPart(part: GuestPart, physAddr: number, length: number): Promise<Uint8Array> {
+  if (!part.source) return new Uint8Array(length);
+  const offset = (part.offset ?? 0) + (physAddr - part.start);
+  const bytes = await part.source.read(offset, length);
+  if (bytes.length !== length) {
+    throw new VmcoreError(VmcoreErrorCode.Truncated,
+      `${part.source.name}: guest memory at ${hex(physAddr)} needs bytes ${offset}..${offset + length} but the read returned ${bytes.length}`);
+  }
+  return bytes;
+}
+
