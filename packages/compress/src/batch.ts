@@ -1,0 +1,77 @@
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { checkCodec, checkPageSize, type PageCodec } from './codec.js';
+import { compressPage, type CodecOptions } from './page.js';
+
+/** Per-page result kinds of a batch. */
+export const PAGE_ZERO = 0;
+export const PAGE_COMPRESSED = 1;
+export const PAGE_RAW = 2;
+export type PageKind = typeof PAGE_ZERO | typeof PAGE_COMPRESSED | typeof PAGE_RAW;
+
+/**
+ * The pages of a batch as the kdump writer stores them, in input order: `kinds[i]` is
+ * PAGE_ZERO (no data: every zero page shares the dump's one zero page), PAGE_COMPRESSED or
+ * PAGE_RAW; `sizes[i]` the bytes page i has in `data` (0 for zero pages); `data` the stored
+ * bytes of the non-zero pages, concatenated in order.
+ */
+export interface CompressedBatch {
+  kinds: Uint8Array;
+  sizes: Uint32Array;
+  data: Uint8Array;
+}
+
+/** True when every byte of `page` is zero (QEMU's buffer_is_zero). */
+export function isZeroPage(page: Uint8Array): boolean {
+  let i = 0;
+  const n = page.length;
+  if ((page.byteOffset & 3) === 0) {
+    const words = new Uint32Array(page.buffer, page.byteOffset, n >>> 2);
+    for (let w = 0; w < words.length; w++) if (words[w] !== 0) return false;
+    i = words.length << 2;
+  }
+  for (; i < n; i++) if (page[i] !== 0) return false;
+  return true;
+}
+
+export function checkBatch(pages: Uint8Array, pageSize: number): number {
+  checkPageSize(pageSize);
+  if (pages.length % pageSize !== 0) {
+    throw new VmcoreError(
+      VmcoreErrorCode.InvalidArgument,
+      `batch of ${pages.length} bytes is not a whole number of ${pageSize}-byte pages`,
+    );
+  }
+  return pages.length / pageSize;
+}
+
+/**
+ * Zero-page detection and compression of `pages` (n whole pages) in this thread, with
+ * QEMU's per-page rule; the same result PageCompressorPool computes in workers.
+ */
+export function compressBatch(
+  codec: PageCodec,
+  pages: Uint8Array,
+  pageSize: number,
+  options?: CodecOptions,
+): CompressedBatch {
+  checkCodec(codec);
+  const count = checkBatch(pages, pageSize);
+  const kinds = new Uint8Array(count);
+  const sizes = new Uint32Array(count);
+  // Every stored page is at most pageSize bytes, so the input size bounds the output.
+  const out = new Uint8Array(pages.length);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const page = pages.subarray(i * pageSize, (i + 1) * pageSize);
+    if (isZeroPage(page)) {
+      kinds[i] = PAGE_ZERO;
+      continue;
+    }
+    const { stored, bytes } = compressPage(codec, page, options);
+    kinds[i] = stored === 'compressed' ? PAGE_COMPRESSED : PAGE_RAW;
+    sizes[i] = bytes.length;
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  return { kinds, sizes, data: out.slice(0, at) };
+}

@@ -1,0 +1,73 @@
+import { checkCodec, checkPageSize, codecError, type PageCodec } from './codec.js';
+import { lzo1xCompress } from './lzo1x-compress.js';
+import { lzo1xDecompress } from './lzo1x-decompress.js';
+import { snappyCompress, snappyDecompress } from './snappy.js';
+import { defaultZlib, type ZlibBackend } from './zlib.js';
+
+export interface CodecOptions {
+  /** zlib implementation; default node:zlib in Node, pako elsewhere. */
+  zlib?: ZlibBackend;
+}
+
+/** A page as the kdump writer stores it: compressed, or the page itself when compression does not pay. */
+export interface StoredPage {
+  stored: 'compressed' | 'raw';
+  bytes: Uint8Array;
+}
+
+/** Compresses with `codec`, whatever the result's size. */
+export function compressWith(codec: PageCodec, data: Uint8Array, options?: CodecOptions): Uint8Array {
+  switch (checkCodec(codec)) {
+    case 'zlib':
+      return (options?.zlib ?? defaultZlib()).compress(data);
+    case 'lzo':
+      return lzo1xCompress(data);
+    case 'snappy':
+      return snappyCompress(data);
+  }
+}
+
+/**
+ * QEMU's write_dump_pages rule: a page is stored compressed only when the codec succeeds and
+ * the result is strictly smaller than the page; otherwise the page itself (`bytes` is `page`).
+ */
+export function compressPage(codec: PageCodec, page: Uint8Array, options?: CodecOptions): StoredPage {
+  let bytes: Uint8Array;
+  try {
+    bytes = compressWith(codec, page, options);
+  } catch {
+    // QEMU falls back to a raw page when compress2 / lzo1x_1_compress / snappy_compress fail.
+    return { stored: 'raw', bytes: page };
+  }
+  return bytes.length < page.length ? { stored: 'compressed', bytes } : { stored: 'raw', bytes: page };
+}
+
+/**
+ * Decodes one compressed page of a kdump file. The result must be exactly `pageSize` bytes
+ * (as makedumpfile and crash require); anything else throws VMCORE_CODEC. Never allocates
+ * more than `pageSize` bytes for the output.
+ */
+export function decompressPage(
+  codec: PageCodec,
+  data: Uint8Array,
+  pageSize: number,
+  options?: CodecOptions,
+): Uint8Array {
+  checkPageSize(pageSize);
+  let page: Uint8Array;
+  switch (checkCodec(codec)) {
+    case 'zlib':
+      page = (options?.zlib ?? defaultZlib()).decompress(data, pageSize);
+      break;
+    case 'lzo':
+      page = lzo1xDecompress(data, pageSize);
+      break;
+    case 'snappy':
+      page = snappyDecompress(data, pageSize);
+      break;
+  }
+  if (page.length !== pageSize) {
+    throw codecError(codec, `page decodes to ${page.length} bytes, expected ${pageSize}`);
+  }
+  return page;
+}

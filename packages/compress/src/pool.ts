@@ -1,0 +1,227 @@
+import type { Worker } from 'node:worker_threads';
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { checkBatch, type CompressedBatch } from './batch.js';
+import { checkCodec, type PageCodec } from './codec.js';
+import type { PoolRequest, PoolResponse } from './pool-protocol.js';
+
+export interface PageCompressorPoolOptions {
+  codec: PageCodec;
+  /** Worker threads; default: available cores - 1, at least 1, at most 4. */
+  workers?: number;
+  /** ready() waits while more than this many submitted bytes are not yet returned (default 32 MiB). */
+  maxQueuedBytes?: number;
+  /** The worker entry; default dist/pool-worker.js beside this module. */
+  workerUrl?: URL;
+}
+
+export interface CompressBatchOptions {
+  /** Hand `pages.buffer` to the worker without a copy (it is detached afterwards). Needs a view of the whole buffer. */
+  transfer?: boolean;
+}
+
+interface Job {
+  id: number;
+  request: PoolRequest;
+  bytes: number;
+  result?: PoolResponse;
+  resolve(batch: CompressedBatch): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | undefined;
+}
+
+type WorkerThreads = typeof import('node:worker_threads');
+
+/**
+ * Compresses batches of whole pages in worker threads (zero-page detection included), with
+ * results delivered in submission order. Backpressure is by queued bytes: `ready()` resolves
+ * when fewer than `maxQueuedBytes` submitted bytes are outstanding; `compressChunks` applies it.
+ */
+export class PageCompressorPool {
+  readonly codec: PageCodec;
+  readonly workers: number;
+  readonly maxQueuedBytes: number;
+  readonly #slots: Slot[] = [];
+  readonly #waiting: Job[] = [];
+  readonly #inOrder: Job[] = [];
+  #readyWaiters: Array<() => void> = [];
+  #queuedBytes = 0;
+  #nextId = 1;
+  #failure: Error | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: PageCompressorPoolOptions) {
+    this.codec = checkCodec(options.codec);
+    const threads = (
+      globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+    ).process?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
+    const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
+      'node:os',
+    ) as typeof import('node:os') | undefined;
+    if (!threads || !os) {
+      throw new VmcoreError(
+        VmcoreErrorCode.Unsupported,
+        'PageCompressorPool needs node:worker_threads; use compressBatch() where it is absent',
+      );
+    }
+    const workers = options.workers ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
+    if (!Number.isSafeInteger(workers) || workers < 1) {
+      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `workers ${workers} is not a positive integer`);
+    }
+    const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
+    if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) {
+      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `maxQueuedBytes ${maxQueuedBytes} is not a positive integer`);
+    }
+    this.workers = workers;
+    this.maxQueuedBytes = maxQueuedBytes;
+    const url = options.workerUrl ?? new URL('./pool-worker.js', import.meta.url);
+    for (let i = 0; i < workers; i++) {
+      const slot: Slot = { worker: new threads.Worker(url), job: undefined };
+      slot.worker.on('message', (response: PoolResponse) => this.#onResponse(slot, response));
+      slot.worker.on('error', (error) => this.#fail(error));
+      slot.worker.on('exit', (code) => {
+        if (!this.#closing) this.#fail(new Error(`worker exited with code ${code}`));
+      });
+      // An idle pool must not keep the process alive.
+      slot.worker.unref();
+      this.#slots.push(slot);
+    }
+  }
+
+  /** Submitted bytes whose results have not been delivered yet. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /**
+   * Compresses n whole pages (`pages.length` = n × `pageSize`). Results arrive in submission
+   * order. Without `transfer`, the pages are copied before they are handed to a worker.
+   */
+  compressBatch(pages: Uint8Array, pageSize: number, options?: CompressBatchOptions): Promise<CompressedBatch> {
+    try {
+      checkBatch(pages, pageSize);
+      if (this.#closing) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'PageCompressorPool is closed');
+      if (this.#failure) throw this.#failure;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const whole =
+      pages.byteOffset === 0 && pages.byteLength === pages.buffer.byteLength && pages.buffer instanceof ArrayBuffer;
+    const buffer = options?.transfer && whole ? (pages.buffer as ArrayBuffer) : pages.slice().buffer;
+    return new Promise<CompressedBatch>((resolve, reject) => {
+      const id = this.#nextId++;
+      const job: Job = {
+        id,
+        request: { id, codec: this.codec, pageSize, pages: buffer },
+        bytes: pages.byteLength,
+        resolve,
+        reject,
+      };
+      this.#queuedBytes += job.bytes;
+      this.#waiting.push(job);
+      this.#inOrder.push(job);
+      this.#dispatch();
+    });
+  }
+
+  /** Resolves once fewer than maxQueuedBytes submitted bytes are outstanding. */
+  ready(): Promise<void> {
+    if (this.#queuedBytes < this.maxQueuedBytes || this.#failure || this.#closing) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  /** Compresses a stream of page chunks, yielding their batches in order, with bounded queued bytes. */
+  async *compressChunks(
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    pageSize: number,
+    options?: CompressBatchOptions,
+  ): AsyncGenerator<CompressedBatch> {
+    const pending: Array<Promise<CompressedBatch>> = [];
+    try {
+      for await (const chunk of chunks) {
+        const result = this.compressBatch(chunk, pageSize, options);
+        result.catch(() => undefined); // awaited below, in order
+        pending.push(result);
+        while (pending.length > 0 && this.#queuedBytes >= this.maxQueuedBytes) yield await pending.shift()!;
+      }
+      while (pending.length > 0) yield await pending.shift()!;
+    } finally {
+      pending.length = 0;
+    }
+  }
+
+  /** Waits for submitted batches, then stops the workers. Later submissions are rejected. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled(this.#inOrder.map((job) => new Promise<void>((done) => {
+        const { resolve, reject } = job;
+        job.resolve = (batch) => (resolve(batch), done());
+        job.reject = (error) => (reject(error), done());
+      })));
+      this.#wakeReadyWaiters();
+      await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
+    })();
+    return this.#closing;
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (this.#waiting.length === 0) return;
+      if (slot.job) continue;
+      const job = this.#waiting.shift()!;
+      slot.job = job;
+      slot.worker.ref();
+      slot.worker.postMessage(job.request, [job.request.pages]);
+    }
+  }
+
+  #onResponse(slot: Slot, response: PoolResponse): void {
+    const job = slot.job;
+    if (!job || job.id !== response.id) {
+      this.#fail(new Error(`worker answered batch ${response.id}, expected ${job?.id}`));
+      return;
+    }
+    slot.job = undefined;
+    slot.worker.unref();
+    job.result = response;
+    this.#deliver();
+    this.#dispatch();
+  }
+
+  // Settles finished jobs from the head of the submission order, so results arrive in order.
+  #deliver(): void {
+    while (this.#inOrder.length > 0 && this.#inOrder[0]!.result) {
+      const job = this.#inOrder.shift()!;
+      const result = job.result!;
+      this.#queuedBytes -= job.bytes;
+      if ('error' in result) {
+        const code = Object.values(VmcoreErrorCode).find((c) => c === result.error.code);
+        job.reject(new VmcoreError(code ?? VmcoreErrorCode.Codec, `page compressor worker: ${result.error.message}`));
+      } else {
+        job.resolve({ kinds: result.kinds, sizes: result.sizes, data: result.data });
+      }
+    }
+    if (this.#queuedBytes < this.maxQueuedBytes) this.#wakeReadyWaiters();
+  }
+
+  #fail(cause: unknown): void {
+    if (this.#failure) return;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    this.#failure = new VmcoreError(VmcoreErrorCode.Codec, `page compressor worker failed: ${message}`, { cause });
+    const jobs = this.#inOrder.splice(0);
+    this.#waiting.length = 0;
+    this.#queuedBytes = 0;
+    for (const job of jobs) job.reject(this.#failure);
+    this.#wakeReadyWaiters();
+    for (const slot of this.#slots) void slot.worker.terminate();
+  }
+
+  #wakeReadyWaiters(): void {
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
