@@ -1,1 +1,17 @@
-export {};
+export { QmpClient, QmpError, QmpLineConnection, type QmpEvent, type QmpGreeting } from './qmp-client.js';
+export { bootGuest, OVMF_IMAGE, type BootOptions, type Firmware, type RunningGuest } from './boot.js';
+export {
+  referenceGuest,
+  filteredRanges,
+  variantName,
+  type ReferenceGuest,
+  type ReferenceGuestOptions,
+  type FilteredElf,
+  type BlockMapBlock,
+} from './reference.js';
+export { parseMtreeFlat, physMapFromMtree, RAM_BACKEND_ID, type MtreeRange, type PhysMapBlock } from './mtree.js';
+export { readElfLoads, type ElfLoad } from './elf-phdrs.js';
+export { parseConsoleFacts, type GuestFacts } from './facts.js';
+export { verifyPagesWithLibkdumpfile, makedumpfileDmesg, type PageVerification } from './verify.js';
+export { buildInitramfs, INIT_SCRIPT } from './initramfs.js';
+export { cacheRoot, findHostKernel, repoRoot, type HostKernel } from './paths.js';

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { cacheRoot, findHostKernel, type HostKernel } from './paths.js';
+import { runChecked } from './process.js';
+
+export const BUSYBOX = '/bin/busybox';
+
+/**
+ * The guest's /init. Settings come from the kernel command line (vmcore_marker=, vmcore_fill_mib=,
+ * vmcore_drop_caches=) so one initramfs serves every variant. Lines for the host start with
+ * VMCORE- so they can be picked out of the serial log between kernel messages.
+ */
+export const INIT_SCRIPT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+MARKER=none
+FILL=0
+DROP=0
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    vmcore_marker=*) MARKER="\${arg#vmcore_marker=}" ;;
+    vmcore_fill_mib=*) FILL="\${arg#vmcore_fill_mib=}" ;;
+    vmcore_drop_caches=*) DROP="\${arg#vmcore_drop_caches=}" ;;
+  esac
+done
+# qemu_fw_cfg makes the kernel publish VMCOREINFO through fw_cfg etc/vmcoreinfo
+insmod /lib/qemu_fw_cfg.ko || echo "VMCORE-FACT insmod-failed"
+if [ -e /sys/firmware/qemu_fw_cfg/by_name/etc/vmcoreinfo ]; then echo "VMCORE-FACT fwcfg-vmcoreinfo yes"; else echo "VMCORE-FACT fwcfg-vmcoreinfo no"; fi
+if [ "$FILL" -gt 0 ]; then
+  mkdir -p /fill
+  mount -t tmpfs -o size=$((FILL + 4))m tmpfs /fill
+  yes "VMCORE-FILL-PATTERN $MARKER 0123456789abcdef" | head -c $((FILL * 1048576)) > /fill/pattern
+  echo "VMCORE-FACT fill-mib $FILL"
+fi
+echo "VMCORE-MARKER $MARKER" > /dev/kmsg
+if [ "$DROP" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
+echo "VMCORE-FACT uname-r $(uname -r)"
+echo "VMCORE-FACT vmcoreinfo $(cat /sys/kernel/vmcoreinfo)"
+sed 's/^/VMCORE-FACT iomem /' /proc/iomem
+echo "VMCORE-READY $MARKER"
+while true; do sleep 3600; done
+`;
+
+async function moduleBytes(modulePath: string, tmp: string): Promise<string> {
+  if (modulePath.endsWith('.ko')) return modulePath;
+  // busybox insmod passes the file to init_module, which wants an uncompressed ELF object
+  const out = path.join(tmp, 'qemu_fw_cfg.ko');
+  const tool = modulePath.endsWith('.xz') ? 'xz' : modulePath.endsWith('.zst') ? 'zstd' : 'gzip';
+  await runChecked(tool, ['-dc', modulePath], { stdoutFile: out, timeoutMs: 60_000 });
+  return out;
+}
+
+/** Builds (once, cached by content) the busybox initramfs for `kernel`; returns its path. */
+export async function buildInitramfs(kernel: HostKernel = findHostKernel()): Promise<string> {
+  const key = createHash('sha256')
+    .update(INIT_SCRIPT)
+    .update(kernel.release)
+    .update(readFileSync(kernel.fwCfgModule))
+    .update(String(statSync(BUSYBOX).size))
+    .update(String(statSync(BUSYBOX).mtimeMs))
+    .digest('hex')
+    .slice(0, 16);
+  const root = cacheRoot();
+  mkdirSync(root, { recursive: true });
+  const out = path.join(root, `initramfs-${kernel.release}-${key}.cpio.gz`);
+  if (existsSync(out)) return out;
+  const tmp = mkdtempSync(path.join(root, 'initramfs-build-'));
+  try {
+    const tree = path.join(tmp, 'root');
+    for (const d of ['bin', 'lib', 'proc', 'sys', 'dev', 'tmp']) mkdirSync(path.join(tree, d), { recursive: true });
+    copyFileSync(BUSYBOX, path.join(tree, 'bin', 'busybox'));
+    chmodSync(path.join(tree, 'bin', 'busybox'), 0o755);
+    copyFileSync(await moduleBytes(kernel.fwCfgModule, tmp), path.join(tree, 'lib', 'qemu_fw_cfg.ko'));
+    writeFileSync(path.join(tree, 'init'), INIT_SCRIPT, { mode: 0o755 });
+    const partial = path.join(tmp, 'initramfs.cpio.gz');
+    await runChecked('sh', ['-c', `cd '${tree}' && find . | cpio -o -H newc --quiet | gzip -1 > '${partial}'`], {
+      timeoutMs: 120_000,
+    });
+    renameSync(partial, out);
+    return out;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

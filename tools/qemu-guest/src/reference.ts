@@ -1,0 +1,258 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { bootGuest, type Firmware } from './boot.js';
+import { readElfLoads } from './elf-phdrs.js';
+import type { GuestFacts } from './facts.js';
+import { withLock } from './lock.js';
+import { parseMtreeFlat, physMapFromMtree, type PhysMapBlock } from './mtree.js';
+import { cacheRoot } from './paths.js';
+import { run, runChecked } from './process.js';
+import type { QmpClient, QmpEvent } from './qmp-client.js';
+
+export interface ReferenceGuestOptions {
+  firmware?: Firmware;
+  vmcoreinfo?: boolean;
+  memMiB?: number;
+}
+
+export interface FilteredElf {
+  begin: number;
+  length: number;
+  file: string;
+}
+
+/** A block of map.json (docs/DESIGN.md BlockMap). */
+export interface BlockMapBlock {
+  start: number;
+  size: number;
+  file: string;
+  offset: number;
+  name: string;
+}
+
+export interface ReferenceGuest {
+  variant: string;
+  firmware: Firmware;
+  vmcoreinfo: boolean;
+  memMiB: number;
+  dir: string;
+  /** Guest RAM as QEMU's memory backend held it (sparse copy). */
+  ramFile: string;
+  /** map.json: `{ blocks: BlockMapBlock[] }`, only blocks backed by the RAM file. */
+  mapFile: string;
+  /** physmap.json: `{ blocks: PhysMapBlock[] }`, every block QEMU's dumps contain. */
+  physMapFile: string;
+  blocks: BlockMapBlock[];
+  physMap: PhysMapBlock[];
+  /** QEMU's `dump-guest-memory` ELF, paging=false. */
+  qemuElf: string;
+  /** QEMU's ELF, paging=true (one PT_LOAD per mapped run: tens of thousands). */
+  qemuElfPaging: string;
+  /** QEMU's paging=false ELF with begin/length filters. */
+  qemuElfFiltered: FilteredElf[];
+  /** QEMU's kdump-zlib exactly as written (makedumpfile flattened format). */
+  qemuKdumpZlib: string;
+  /** The same, reassembled with `makedumpfile -R` (random-access kdump-compressed). */
+  qemuKdumpZlibRaw: string;
+  mtreeFile: string;
+  registersFile: string;
+  consoleLog: string;
+  /** Written to the kernel log as "VMCORE-MARKER <marker>". */
+  marker: string;
+  qemuVersion: string;
+  facts: GuestFacts;
+  /** Milliseconds: boot to READY, each dump, and the whole build. */
+  timings: Record<string, number>;
+}
+
+/** Bump when the cached layout or content changes: old caches are rebuilt. */
+const CACHE_FORMAT = 1;
+const COMPLETE = 'complete.json';
+
+/** Begin/length pairs of the filtered ELF dumps. */
+export function filteredRanges(): Array<{ begin: number; length: number; tag: string }> {
+  return [
+    { begin: 0x1234567, length: 0x89abc, tag: 'unaligned' },
+    // crosses the legacy area 0xa0000-0xfffff (BIOS shadow ROM, option ROMs) into RAM above 1 MiB
+    { begin: 0x9f800, length: 0x61000, tag: 'legacy-hole' },
+  ];
+}
+
+export function variantName(o: Required<ReferenceGuestOptions>): string {
+  return `${o.firmware}-${o.memMiB}m${o.vmcoreinfo ? '' : '-novmcoreinfo'}`;
+}
+
+function resolveOptions(options: ReferenceGuestOptions): Required<ReferenceGuestOptions> {
+  const firmware = options.firmware ?? 'seabios';
+  if (firmware !== 'seabios' && firmware !== 'ovmf') throw new Error(`referenceGuest: firmware must be 'seabios' or 'ovmf', got ${String(firmware)}`);
+  return { firmware, vmcoreinfo: options.vmcoreinfo ?? true, memMiB: options.memMiB ?? 512 };
+}
+
+type Stored = Omit<ReferenceGuest, 'dir'> & { cacheFormat: number };
+
+const RELATIVE_KEYS = [
+  'ramFile', 'mapFile', 'physMapFile', 'qemuElf', 'qemuElfPaging', 'qemuKdumpZlib', 'qemuKdumpZlibRaw',
+  'mtreeFile', 'registersFile', 'consoleLog',
+] as const;
+
+function load(dir: string): ReferenceGuest | undefined {
+  const file = path.join(dir, COMPLETE);
+  if (!existsSync(file)) return undefined;
+  let stored: Stored;
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Stored;
+  } catch {
+    return undefined;
+  }
+  if (stored.cacheFormat !== CACHE_FORMAT) return undefined;
+  const g = { ...stored, dir } as ReferenceGuest & { cacheFormat?: number };
+  delete g.cacheFormat;
+  for (const k of RELATIVE_KEYS) g[k] = path.join(dir, stored[k]);
+  g.qemuElfFiltered = stored.qemuElfFiltered.map((f) => ({ ...f, file: path.join(dir, f.file) }));
+  g.blocks = stored.blocks.map((b) => ({ ...b, file: g.ramFile }));
+  for (const f of [...RELATIVE_KEYS.map((k) => g[k]), ...g.qemuElfFiltered.map((f) => f.file)]) {
+    if (!existsSync(f)) return undefined;
+  }
+  return g;
+}
+
+const inProcess = new Map<string, Promise<ReferenceGuest>>();
+
+/**
+ * The reference set for a guest variant: built once (boot, stop, QEMU's own dumps, RAM file,
+ * maps) and cached in `<repo>/.cache/qemu-guest/<variant>/`. Several processes may call it at
+ * once: one builds under a lock file, the others wait for it.
+ */
+export function referenceGuest(options: ReferenceGuestOptions = {}): Promise<ReferenceGuest> {
+  const o = resolveOptions(options);
+  const variant = variantName(o);
+  let p = inProcess.get(variant);
+  if (!p) {
+    p = obtain(o, variant);
+    inProcess.set(variant, p);
+    p.catch(() => inProcess.delete(variant));
+  }
+  return p;
+}
+
+async function obtain(o: Required<ReferenceGuestOptions>, variant: string): Promise<ReferenceGuest> {
+  const root = cacheRoot();
+  const dir = path.join(root, variant);
+  const cached = load(dir);
+  if (cached) return cached;
+  mkdirSync(root, { recursive: true });
+  return withLock(path.join(root, `${variant}.lock`), async () => {
+    const again = load(dir);
+    if (again) return again;
+    const building = `${dir}.building-${process.pid}`;
+    rmSync(building, { recursive: true, force: true });
+    mkdirSync(building, { recursive: true });
+    try {
+      await build(o, variant, building, dir);
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(building, dir);
+    } catch (err) {
+      rmSync(building, { recursive: true, force: true });
+      throw err;
+    }
+    const built = load(dir);
+    if (!built) throw new Error(`referenceGuest(${variant}): built ${dir} but cannot load it back`);
+    return built;
+  });
+}
+
+async function dump(qmp: QmpClient, args: Record<string, unknown>, what: string): Promise<number> {
+  const t0 = Date.now();
+  const mark = qmp.eventMark();
+  await qmp.execute('dump-guest-memory', args, 900_000);
+  const ev: QmpEvent = await qmp.waitForEvent('DUMP_COMPLETED', { since: mark, timeoutMs: 900_000 });
+  const result = (ev.data?.result ?? {}) as { status?: string };
+  if (result.status !== 'completed') {
+    throw new Error(`referenceGuest: ${what}: DUMP_COMPLETED status ${String(result.status)} (${JSON.stringify(ev.data)})`);
+  }
+  return Date.now() - t0;
+}
+
+/** Turns runs of zero blocks into holes (the dumps and RAM of a small guest are mostly zero). */
+async function sparsify(file: string): Promise<void> {
+  await run('fallocate', ['--dig-holes', file], { timeoutMs: 300_000 });
+}
+
+async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: string, finalDir: string): Promise<void> {
+  const tBuild = Date.now();
+  const timings: Record<string, number> = {};
+  const guest = await bootGuest({ firmware: o.firmware, vmcoreinfo: o.vmcoreinfo, memMiB: o.memMiB, fillMiB: 32 });
+  timings.bootMs = guest.bootMs;
+  const names = {
+    ramFile: 'ram.bin',
+    mapFile: 'map.json',
+    physMapFile: 'physmap.json',
+    qemuElf: 'qemu.elf',
+    qemuElfPaging: 'qemu-paging.elf',
+    qemuKdumpZlib: 'qemu-kdump-zlib.flat',
+    qemuKdumpZlibRaw: 'qemu-kdump-zlib.kdump',
+    mtreeFile: 'mtree.txt',
+    registersFile: 'registers.txt',
+    consoleLog: 'console.log',
+  };
+  const abs = (f: string) => path.join(dir, f);
+  let qemuVersion = '';
+  const filtered: FilteredElf[] = [];
+  try {
+    const qmp = await guest.qmp();
+    const v = qmp.greeting.QMP.version;
+    qemuVersion = `${v.qemu.major}.${v.qemu.minor}.${v.qemu.micro} (${v.package.trim()})`;
+    await qmp.execute('stop');
+    writeFileSync(abs(names.mtreeFile), await qmp.hmp('info mtree -f'));
+    writeFileSync(abs(names.registersFile), await qmp.hmp('info registers -a'));
+    timings.elfMs = await dump(qmp, { paging: false, protocol: `file:${abs(names.qemuElf)}` }, 'elf');
+    timings.elfPagingMs = await dump(qmp, { paging: true, protocol: `file:${abs(names.qemuElfPaging)}` }, 'elf paging');
+    for (const r of filteredRanges()) {
+      const file = `qemu-filtered-${r.tag}.elf`;
+      await dump(qmp, { paging: false, protocol: `file:${abs(file)}`, begin: r.begin, length: r.length }, `elf ${r.tag}`);
+      filtered.push({ begin: r.begin, length: r.length, file });
+    }
+    timings.kdumpZlibMs = await dump(qmp, { paging: false, format: 'kdump-zlib', protocol: `file:${abs(names.qemuKdumpZlib)}` }, 'kdump-zlib');
+    copyFileSync(guest.consoleLog, abs(names.consoleLog));
+    await guest.stop({ keepRamFile: true });
+    const tCopy = Date.now();
+    await runChecked('cp', ['--sparse=always', guest.ramFile, abs(names.ramFile)], { timeoutMs: 900_000 });
+    timings.copyRamMs = Date.now() - tCopy;
+  } finally {
+    await guest.stop(); // idempotent: kills QEMU if still there, deletes the /dev/shm RAM file
+  }
+  for (const f of [names.qemuElf, names.qemuElfPaging]) await sparsify(abs(f));
+  await runChecked('makedumpfile', ['-R', abs(names.qemuKdumpZlibRaw)], { stdinFile: abs(names.qemuKdumpZlib), timeoutMs: 600_000 });
+
+  const physMap = physMapFromMtree(parseMtreeFlat(readFileSync(abs(names.mtreeFile), 'utf8')));
+  const loads = await readElfLoads(abs(names.qemuElf));
+  const fromMtree = physMap.map((b) => `0x${b.start.toString(16)}+0x${b.size.toString(16)}`).join(', ');
+  const fromElf = loads.map((l) => `0x${l.paddr.toString(16)}+0x${l.memsz.toString(16)}`).join(', ');
+  if (fromMtree !== fromElf) {
+    throw new Error(`referenceGuest(${variant}): blocks from info mtree -f [${fromMtree}] differ from QEMU's PT_LOADs [${fromElf}]`);
+  }
+  const blocks: BlockMapBlock[] = physMap
+    .filter((b) => b.inRamFile)
+    .map((b) => ({ start: b.start, size: b.size, file: path.join(finalDir, names.ramFile), offset: b.offset ?? 0, name: b.name }));
+  // map.json names the RAM file by absolute path (its final place in the cache)
+  writeFileSync(abs(names.mapFile), JSON.stringify({ blocks }, null, 2) + '\n');
+  writeFileSync(abs(names.physMapFile), JSON.stringify({ ramFile: path.join(finalDir, names.ramFile), blocks: physMap }, null, 2) + '\n');
+  timings.buildMs = Date.now() - tBuild;
+
+  const stored: Stored = {
+    cacheFormat: CACHE_FORMAT,
+    variant,
+    firmware: o.firmware,
+    vmcoreinfo: o.vmcoreinfo,
+    memMiB: o.memMiB,
+    ...names,
+    blocks,
+    physMap,
+    qemuElfFiltered: filtered,
+    marker: guest.marker,
+    qemuVersion,
+    facts: guest.facts,
+    timings,
+  };
+  writeFileSync(abs(COMPLETE), JSON.stringify(stored, null, 2) + '\n');
+}
