@@ -1,1 +1,2 @@
-export {};
+export { run } from './cli.js';
+export type { Io } from './context.js';

@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isVmcoreError } from '@vmcore/bytes';
+import { DUMP_FORMATS, dumpGuest, openGuest, syntheticGuest, verifyGuest, type DumpFormat } from '@vmcore/dump';
+import type { GuestMemory } from '@vmcore/guest-mem';
+import { str, type Io } from '../context.js';
+import { ProgressBar } from '../progress.js';
+import { UsageError, parse } from '../usage.js';
+
+/** Where the qemu-guest developer commits the sample guest, relative to this file in dist/commands. */
+export const SAMPLE_GUEST = fileURLToPath(new URL('../../../../tools/qemu-guest/sample/sample-guest.kdump', import.meta.url));
+
+interface Row {
+  format: DumpFormat;
+  size?: number;
+  seconds?: number;
+  pages?: number;
+  verified?: boolean;
+  note?: string;
+}
+
+function explain(format: DumpFormat, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (format === 'win-dmp' && /win-dump|Windows/.test(message)) return 'needs a Windows guest';
+  return message;
+}
+
+export async function demo(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('demo', args, { guest: { type: 'string' }, keep: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, 'demo');
+  const quiet = values['quiet'] === true;
+  const keep = str(values, 'keep');
+  const guestPath = str(values, 'guest');
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+
+  let guest: GuestMemory;
+  let label: string;
+  const path = guestPath ?? (existsSync(SAMPLE_GUEST) ? SAMPLE_GUEST : undefined);
+  if (path) {
+    guest = await openGuest(path);
+    label = path;
+  } else {
+    guest = syntheticGuest();
+    label = `synthetic 16 MiB x86_64 guest (the sample guest ${SAMPLE_GUEST} is not there yet)`;
+  }
+  const dir = keep ?? (await mkdtemp(join(tmpdir(), 'vmcore-demo-')));
+  if (keep) await mkdir(dir, { recursive: true });
+  const ramBytes = guest.blocks.reduce((s, b) => s + b.size, 0);
+  out(`source: ${label}`);
+  out(`        ${guest.blocks.length} block(s), ${(ramBytes / (1 << 20)).toFixed(1)} MiB, ${guest.nrCpus} CPU(s), page size ${guest.info.pageSize}`);
+  out(`output: ${dir}${keep ? '' : ' (removed afterwards)'}`);
+  out('');
+
+  const rows: Row[] = [];
+  try {
+    for (const format of DUMP_FORMATS) {
+      if (io.signal.aborted) break;
+      const file = join(dir, `guest.${format}`);
+      const row: Row = { format };
+      rows.push(row);
+      const bar = new ProgressBar(format.padEnd(16), io.stderr, !quiet && Boolean(io.stderr.isTTY));
+      const started = process.hrtime.bigint();
+      try {
+        await dumpGuest(guest, format, file, { onProgress: bar.update, signal: io.signal });
+      } catch (error) {
+        bar.done();
+        if (isVmcoreError(error) && (error.code === 'VMCORE_UNSUPPORTED' || format === 'win-dmp')) {
+          row.note = explain(format, error);
+          continue;
+        }
+        row.verified = false;
+        row.note = `dump failed: ${(error as Error).message}`;
+        continue;
+      }
+      bar.done();
+      row.seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      row.size = (await stat(file)).size;
+      try {
+        const back = await openGuest(file);
+        try {
+          const result = await verifyGuest(guest, back);
+          row.pages = result.pages;
+          row.verified = result.mismatchedPages === 0 && result.notesMatch;
+          if (result.mismatchedPages) row.note = `${result.mismatchedPages} page(s) differ, first at 0x${result.firstMismatch!.toString(16)}`;
+          else if (!result.notesMatch) row.note = 'notes differ';
+        } finally {
+          await back.close();
+        }
+      } catch (error) {
+        row.verified = false;
+        row.note = `read back failed: ${(error as Error).message}`;
+      }
+    }
+  } finally {
+    await guest.close();
+    if (!keep) await rm(dir, { recursive: true, force: true });
+  }
+
+  const table = [['format', 'size', 'time', 'MB/s', 'pages', 'verified', '']];
+  for (const r of rows) {
+    const done = r.seconds !== undefined;
+    table.push([
+      r.format,
+      r.size !== undefined ? `${(r.size / (1 << 20)).toFixed(1)} MiB` : '-',
+      done ? `${r.seconds!.toFixed(2)} s` : '-',
+      done ? (ramBytes / r.seconds! / 1e6).toFixed(0) : '-',
+      r.pages !== undefined ? String(r.pages) : '-',
+      r.verified === undefined ? '-' : r.verified ? '✓' : '✗',
+      r.note ?? '',
+    ]);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
+  for (const line of table) out(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  const failed = rows.filter((r) => r.verified === false).length;
+  const verified = rows.filter((r) => r.verified === true).length;
+  out('');
+  out(`${verified} format(s) verified, ${failed} failed, ${rows.length - verified - failed} not available`);
+  if (failed > 0) return 1;
+  if (verified === 0) {
+    io.stderr.write('vmcore: no format could be written and verified\n');
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,155 @@
+import type { Endian } from '@vmcore/bytes';
+import type { Arch, GuestMemory, PhysBlock } from '@vmcore/guest-mem';
+import { has, parseVmcoreinfo, resolvePhysBase } from './backends.js';
+import { detectFormat, type DetectedFormat } from './detect.js';
+import { guestFromSource, openSource } from './open.js';
+import { kdumpDetails, elfDetails, type KdumpDetails, type ElfDetails } from './details.js';
+
+export interface NoteSummary {
+  readonly name: string;
+  readonly type: number;
+  readonly size: number;
+}
+
+export interface PhysBaseInfo {
+  readonly value: bigint;
+  /** 'vmcoreinfo' | 'vmcoreinfo-scan' | 'page-tables' | 'default' (from @vmcore/vmcoreinfo), or 'kdump header'. */
+  readonly source: string;
+}
+
+export interface VmcoreinfoSummary {
+  readonly osrelease?: string;
+  readonly pageSize?: number;
+  readonly crashtime?: number;
+  /** Number of KEY=value lines. */
+  readonly entries: number;
+  readonly text: string;
+}
+
+/** What `vmcore info` shows; every field comes from the file, nothing is assumed. */
+export interface DumpDescription {
+  readonly file: string;
+  readonly fileSize: number;
+  readonly format: DetectedFormat;
+  readonly elfClass: 32 | 64;
+  readonly endian: Endian;
+  readonly machine: number;
+  readonly arch: Arch;
+  readonly pageSize: number;
+  readonly blocks: readonly PhysBlock[];
+  /** Sum of the block sizes. */
+  readonly ramBytes: number;
+  readonly nrCpus: number;
+  /** CPU notes, then the guest note (VMCOREINFO) if any. */
+  readonly notes: readonly NoteSummary[];
+  readonly vmcoreinfo?: VmcoreinfoSummary;
+  /** phys_base as the vmcoreinfo package resolves it for this guest. */
+  readonly physBase?: PhysBaseInfo;
+  readonly kdump?: KdumpDetails;
+  readonly elf?: ElfDetails;
+  /** Things that could not be determined, said plainly. */
+  readonly warnings: readonly string[];
+}
+
+/** Splits an in-memory ELF note (header, padded name, padded descriptor). */
+export function splitNote(note: Uint8Array, endian: Endian): { name: string; type: number; desc: Uint8Array } | undefined {
+  if (note.length < 12) return undefined;
+  const view = new DataView(note.buffer, note.byteOffset, note.byteLength);
+  const le = endian === 'le';
+  const nameSize = view.getUint32(0, le);
+  const descSize = view.getUint32(4, le);
+  const type = view.getUint32(8, le);
+  const descAt = 12 + Math.ceil(nameSize / 4) * 4;
+  if (descAt + descSize > note.length) return undefined;
+  const nameBytes = note.subarray(12, 12 + nameSize);
+  const end = nameBytes.indexOf(0);
+  const name = String.fromCharCode(...(end === -1 ? nameBytes : nameBytes.subarray(0, end)));
+  return { name, type, desc: note.subarray(descAt, descAt + descSize) };
+}
+
+function summarizeVmcoreinfo(text: string, warnings: string[]): VmcoreinfoSummary {
+  const entries = text.split('\n').filter((line) => line.includes('=')).length;
+  if (has('vmcoreinfo', 'parseVmcoreinfo')) {
+    try {
+      const info = parseVmcoreinfo(text) as { osrelease?: string; pageSize?: number; crashtime?: number | bigint };
+      return {
+        ...(info.osrelease !== undefined ? { osrelease: info.osrelease } : {}),
+        ...(info.pageSize !== undefined ? { pageSize: info.pageSize } : {}),
+        ...(info.crashtime !== undefined ? { crashtime: Number(info.crashtime) } : {}),
+        entries,
+        text,
+      };
+    } catch (error) {
+      warnings.push(`VMCOREINFO does not parse: ${(error as Error).message}`);
+    }
+  }
+  // Until the parser is there, OSRELEASE is read as the plain KEY=value line it is.
+  const osrelease = /^OSRELEASE=(.*)$/m.exec(text)?.[1];
+  return { ...(osrelease !== undefined ? { osrelease } : {}), entries, text };
+}
+
+async function physBaseOf(guest: GuestMemory, warnings: string[]): Promise<PhysBaseInfo | undefined> {
+  if (!has('vmcoreinfo', 'resolvePhysBase')) {
+    warnings.push('phys_base: @vmcore/vmcoreinfo cannot resolve it yet');
+    return undefined;
+  }
+  try {
+    const r = (await resolvePhysBase(guest)) as { physBase?: bigint | number; value?: bigint | number; source?: string };
+    const value = r.physBase ?? r.value;
+    if (value === undefined) return undefined;
+    return { value: BigInt(value), source: r.source ?? 'unknown' };
+  } catch (error) {
+    warnings.push(`phys_base: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Everything `vmcore info` prints about a dump file. */
+export async function describeDump(path: string): Promise<DumpDescription> {
+  const opened = await openSource(path);
+  try {
+    const source = opened.source;
+    const format = await detectFormat(source);
+    const guest = await guestFromSource(source, format);
+    const warnings: string[] = [];
+    try {
+      const notes: NoteSummary[] = guest.cpuNotes.map((n) => ({ name: n.name, type: n.type, size: n.desc.length }));
+      let vmcoreinfo: VmcoreinfoSummary | undefined;
+      if (guest.guestNote) {
+        const note = splitNote(guest.guestNote, guest.info.endian);
+        if (note) {
+          notes.push({ name: note.name, type: note.type, size: note.desc.length });
+          if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(new TextDecoder('latin1').decode(note.desc), warnings);
+        } else {
+          warnings.push('the guest note header is malformed');
+        }
+      }
+      const physBase = await physBaseOf(guest, warnings);
+      const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format, warnings) : undefined;
+      const elf = format === 'elf' ? await elfDetails(source, warnings) : undefined;
+      return {
+        file: path,
+        fileSize: source.size,
+        format,
+        elfClass: guest.info.elfClass,
+        endian: guest.info.endian,
+        machine: guest.info.machine,
+        arch: guest.info.arch,
+        pageSize: guest.info.pageSize,
+        blocks: guest.blocks.map((b) => ({ ...b })),
+        ramBytes: guest.blocks.reduce((sum, b) => sum + b.size, 0),
+        nrCpus: guest.nrCpus,
+        notes,
+        ...(vmcoreinfo ? { vmcoreinfo } : {}),
+        ...(physBase ? { physBase } : {}),
+        ...(kdump ? { kdump } : {}),
+        ...(elf ? { elf } : {}),
+        warnings,
+      };
+    } finally {
+      await guest.close();
+    }
+  } finally {
+    await opened.close();
+  }
+}

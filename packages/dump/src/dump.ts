@@ -1,0 +1,168 @@
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import type { Filter, GuestMemory } from '@vmcore/guest-mem';
+import { createFlattenedSink, has, resolvePhysBase, writeElfCore, writeKdump } from './backends.js';
+import { formatSpec, parseDumpFormat, type DumpFormat } from './formats.js';
+import { checkWinDumpNote, entryFromFwCfg, readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
+import { abortError, guestView } from './guest-view.js';
+import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
+import { checkDumpArguments, checkSomethingToDump } from './rules.js';
+
+export interface DumpOptions {
+  /** QEMU's begin/length: only for elf. */
+  readonly filter?: Filter;
+  /** QEMU's begin and length arguments as given (one without the other is QEMU's error). */
+  readonly begin?: number;
+  readonly length?: number;
+  /** QEMU's paging=true: virtual mappings from the guest page tables (not implemented yet). */
+  readonly paging?: boolean;
+  /** kdump sub-header phys_base; resolved from the guest when absent. */
+  readonly physBase?: bigint;
+  /**
+   * Where the guest's VMCOREINFO note is, for guests that do not carry one already: a decoded
+   * entry or the raw 16-byte fw_cfg etc/vmcoreinfo entry. Read from guest memory like QEMU does.
+   */
+  readonly vmcoreinfo?: VmcoreinfoEntry | Uint8Array;
+  /** Compression workers for kdump formats. */
+  readonly workers?: number;
+  /** Mode of a created output file. Default 0o644 (QMP uses 0o400). */
+  readonly mode?: number;
+  /** End a Writable output when done. Default true. */
+  readonly endStream?: boolean;
+  /** completed grows to total; total counts every guest byte to dump (QMP query-dump). */
+  readonly onProgress?: (completed: number, total: number) => void;
+  /** Non-fatal problems (QEMU's warn_report): missing guest note, phys_base defaulted. */
+  readonly onWarning?: (message: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface DumpResult {
+  readonly format: DumpFormat;
+  /** Guest bytes dumped. */
+  readonly total: number;
+  /** Output bytes written. */
+  readonly size: number;
+  readonly physBase?: bigint;
+  readonly physBaseSource?: string;
+  readonly warnings: readonly string[];
+}
+
+function unsupported(message: string): VmcoreError {
+  return new VmcoreError(VmcoreErrorCode.Unsupported, message);
+}
+
+interface PhysBaseChoice {
+  physBase: bigint;
+  source: string;
+  utsname?: unknown;
+}
+
+async function choosePhysBase(guest: GuestMemory, given: bigint | undefined, warn: (m: string) => void): Promise<PhysBaseChoice> {
+  if (given !== undefined) return { physBase: given, source: 'option' };
+  if (!has('vmcoreinfo', 'resolvePhysBase')) {
+    warn('phys_base: @vmcore/vmcoreinfo cannot resolve it yet; writing 0');
+    return { physBase: 0n, source: 'default' };
+  }
+  const resolved = (await resolvePhysBase(guest)) as {
+    physBase?: bigint | number;
+    value?: bigint | number;
+    source?: string;
+    warning?: string;
+    warnings?: string[];
+    utsname?: unknown;
+  };
+  const value = resolved.physBase ?? resolved.value ?? 0n;
+  if (resolved.warning) warn(resolved.warning);
+  for (const w of resolved.warnings ?? []) warn(w);
+  const choice: PhysBaseChoice = { physBase: BigInt(value), source: resolved.source ?? 'default' };
+  if (resolved.utsname !== undefined) choice.utsname = resolved.utsname;
+  return choice;
+}
+
+/**
+ * Writes `guest` as `format` to `output`, with QEMU's argument rules. File outputs appear only
+ * when complete (temporary name + rename); on any failure nothing is left behind.
+ */
+export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string, output: DumpOutput, options: DumpOptions = {}): Promise<DumpResult> {
+  const fmt = parseDumpFormat(format);
+  const spec = formatSpec(fmt);
+  const filter = checkDumpArguments(fmt, {
+    paging: options.paging,
+    begin: options.filter?.begin ?? options.begin,
+    length: options.filter?.length ?? options.length,
+  });
+  if (spec.kind === 'kdump' && !spec.flattened && !(await isSeekableOutput(output))) {
+    throw new VmcoreError(VmcoreErrorCode.NotSeekable, 'kdump-raw formats require a seekable file');
+  }
+  if (options.paging) {
+    throw unsupported('paging=true (virtual mappings from the guest page tables) is not implemented yet; dump with paging=false');
+  }
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+
+  let guestNote = guest.guestNote;
+  if (options.vmcoreinfo !== undefined) {
+    const entry = options.vmcoreinfo instanceof Uint8Array ? entryFromFwCfg(options.vmcoreinfo) : options.vmcoreinfo;
+    guestNote = await readGuestNote(guest, entry, warn);
+  }
+  const total = checkSomethingToDump(guest.blocks, filter);
+
+  if (spec.kind === 'win-dmp') {
+    checkWinDumpNote(guest.info.arch, guestNote);
+    throw unsupported('win-dmp: the guest has a valid Windows dump header, but the win-dmp writer is not implemented yet');
+  }
+  if (options.signal?.aborted) throw abortError(options.signal);
+
+  let completed = 0;
+  options.onProgress?.(0, total);
+  const view = guestView(guest, {
+    guestNote,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onChunk: (bytes) => {
+      completed = Math.min(total, completed + bytes);
+      options.onProgress?.(completed, total);
+    },
+  });
+
+  let physBase: PhysBaseChoice | undefined;
+  if (spec.kind === 'kdump') physBase = await choosePhysBase(view, options.physBase, warn);
+
+  const out = await openOutput(output, {
+    ...(options.mode !== undefined ? { mode: options.mode } : {}),
+    ...(options.endStream !== undefined ? { endStream: options.endStream } : {}),
+  });
+  try {
+    if (spec.kind === 'elf') {
+      await writeElfCore(view, out.sequential, filter ? { filter } : {});
+    } else if (spec.kind === 'kdump') {
+      const kdumpOptions = {
+        codec: spec.codec,
+        physBase: physBase!.physBase,
+        ...(physBase!.utsname !== undefined ? { utsname: physBase!.utsname } : {}),
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      };
+      if (spec.flattened) {
+        const flat = createFlattenedSink(out.sequential);
+        await writeKdump(view, flat, kdumpOptions);
+        await flat.finish();
+      } else {
+        await writeKdump(view, out.positioned!, kdumpOptions);
+      }
+    }
+    if (options.signal?.aborted) throw abortError(options.signal);
+    await out.commit();
+  } catch (error) {
+    await out.abort().catch(() => undefined);
+    throw error;
+  }
+  if (completed < total) options.onProgress?.(total, total);
+  return {
+    format: fmt,
+    total,
+    size: out.size(),
+    ...(physBase ? { physBase: physBase.physBase, physBaseSource: physBase.source } : {}),
+    warnings,
+  };
+}

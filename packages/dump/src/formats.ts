@@ -1,0 +1,58 @@
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+
+/** QEMU's DumpGuestMemoryFormat, in the QAPI schema's order. */
+export const DUMP_FORMATS = [
+  'elf',
+  'kdump-zlib',
+  'kdump-lzo',
+  'kdump-snappy',
+  'kdump-raw-zlib',
+  'kdump-raw-lzo',
+  'kdump-raw-snappy',
+  'win-dmp',
+] as const;
+
+export type DumpFormat = (typeof DUMP_FORMATS)[number];
+
+export type KdumpCodec = 'zlib' | 'lzo' | 'snappy';
+
+/** What a format name means for the writer: the container, its codec, and what output it needs. */
+export type FormatSpec =
+  | { readonly format: 'elf'; readonly kind: 'elf'; readonly streamable: true }
+  | {
+      readonly format: DumpFormat;
+      readonly kind: 'kdump';
+      readonly codec: KdumpCodec;
+      /** Flattened (makedumpfile -F) streams anywhere; raw needs positioned writes. */
+      readonly flattened: boolean;
+      readonly streamable: boolean;
+    }
+  | { readonly format: 'win-dmp'; readonly kind: 'win-dmp'; readonly streamable: true };
+
+export function isDumpFormat(name: string): name is DumpFormat {
+  return (DUMP_FORMATS as readonly string[]).includes(name);
+}
+
+/** Parses a format name; the message lists the accepted names. */
+export function parseDumpFormat(name: string): DumpFormat {
+  if (isDumpFormat(name)) return name;
+  throw new VmcoreError(
+    VmcoreErrorCode.InvalidArgument,
+    `unknown dump format '${name}' (expected one of: ${DUMP_FORMATS.join(', ')})`,
+  );
+}
+
+export function formatSpec(format: DumpFormat): FormatSpec {
+  switch (format) {
+    case 'elf':
+      return { format, kind: 'elf', streamable: true };
+    case 'win-dmp':
+      return { format, kind: 'win-dmp', streamable: true };
+    default: {
+      const match = /^kdump-(raw-)?(zlib|lzo|snappy)$/.exec(format);
+      if (!match) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `unknown dump format '${format}'`);
+      const flattened = match[1] === undefined;
+      return { format, kind: 'kdump', codec: match[2] as KdumpCodec, flattened, streamable: flattened };
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import type { ElfNote, Filter, GuestMemory, MemoryChunk } from '@vmcore/guest-mem';
+
+export interface GuestOverrides {
+  readonly cpuNotes?: readonly ElfNote[];
+  readonly nrCpus?: number;
+  readonly guestNote?: Uint8Array;
+  /** Called with the size of every chunk a writer pulls from the guest. */
+  readonly onChunk?: (bytes: number) => void;
+  readonly signal?: AbortSignal;
+  /** Extra cleanup run by close() after the guest's own. */
+  readonly onClose?: () => Promise<void>;
+}
+
+export function abortError(signal: AbortSignal): VmcoreError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
+  return new VmcoreError(VmcoreErrorCode.Io, `dump cancelled: ${reason}`, { cause: signal.reason });
+}
+
+/**
+ * The same guest with some notes replaced, and with its chunk stream counted and cancellable:
+ * how dumpGuest measures progress for every writer without knowing the format.
+ */
+export function guestView(guest: GuestMemory, overrides: GuestOverrides): GuestMemory {
+  const { onChunk, signal, onClose } = overrides;
+  let closed = false;
+  return {
+    info: guest.info,
+    blocks: guest.blocks,
+    mappings: guest.mappings,
+    cpuNotes: overrides.cpuNotes ?? guest.cpuNotes,
+    nrCpus: overrides.nrCpus ?? guest.nrCpus,
+    guestNote: 'guestNote' in overrides ? overrides.guestNote : guest.guestNote,
+    read(physAddr: number, length: number) {
+      if (signal?.aborted) return Promise.reject(abortError(signal));
+      return guest.read(physAddr, length);
+    },
+    chunks(options?: { filter?: Filter; chunkSize?: number }): AsyncIterable<MemoryChunk> {
+      return {
+        async *[Symbol.asyncIterator]() {
+          for await (const chunk of guest.chunks(options)) {
+            if (signal?.aborted) throw abortError(signal);
+            yield chunk;
+            onChunk?.(chunk.bytes.length);
+          }
+        },
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await guest.close();
+      } finally {
+        await onClose?.();
+      }
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { VmcoreError, VmcoreErrorCode, type RandomAccessSource } from '@vmcore/bytes';
+import { FileSource } from '@vmcore/bytes/node';
+import type { GuestMemory } from '@vmcore/guest-mem';
+import { flattenedView, openElfGuest, openKdumpGuest } from './backends.js';
+import { detectFormat, type DetectedFormat } from './detect.js';
+import { guestView } from './guest-view.js';
+
+export interface OpenedSource {
+  readonly source: RandomAccessSource;
+  /** Closes the source if openSource opened it. */
+  close(): Promise<void>;
+}
+
+/** A path becomes a FileSource we own; a given source stays the caller's. */
+export async function openSource(input: string | RandomAccessSource): Promise<OpenedSource> {
+  if (typeof input !== 'string') return { source: input, close: async () => undefined };
+  const source = await FileSource.open(input);
+  let closed = false;
+  return {
+    source,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await source.close();
+    },
+  };
+}
+
+/** Opens a detected dump as a guest; the source stays open until the guest is closed. */
+export async function guestFromSource(source: RandomAccessSource, format: DetectedFormat): Promise<GuestMemory> {
+  switch (format) {
+    case 'elf':
+      return openElfGuest(source);
+    case 'kdump':
+      return openKdumpGuest(source);
+    case 'kdump-flattened':
+      // Read in place: the index maps the raw file's offsets to records of the flattened one.
+      return openKdumpGuest(await flattenedView(source));
+    case 'win-dmp':
+      throw new VmcoreError(VmcoreErrorCode.Unsupported, `${source.name}: reading Windows crash dumps (win-dmp) is not supported`);
+  }
+}
+
+/**
+ * Opens any supported vmcore as a GuestMemory, detected by content: ELF (including QEMU 7.2's
+ * layout), kdump-compressed raw, or makedumpfile flattened. Closing the guest closes the file.
+ */
+export async function openGuest(input: string | RandomAccessSource): Promise<GuestMemory> {
+  const opened = await openSource(input);
+  try {
+    const format = await detectFormat(opened.source);
+    const guest = await guestFromSource(opened.source, format);
+    return guestView(guest, { onClose: () => opened.close() });
+  } catch (error) {
+    await opened.close().catch(() => undefined);
+    throw error;
+  }
+}

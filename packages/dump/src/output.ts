@@ -1,0 +1,154 @@
+import { fstat, write as fsWrite, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import type { Writable } from 'node:stream';
+import { VmcoreError, VmcoreErrorCode, type PositionedSink, type SequentialSink } from '@vmcore/bytes';
+import { FileSink, StreamSink, ioError } from '@vmcore/bytes/node';
+
+/** Where a dump goes: a file path (atomic), a Node Writable, or an open file descriptor. */
+export type DumpOutput = string | Writable | { readonly fd: number };
+
+export interface OpenedOutput {
+  readonly name: string;
+  /** Positioned writes are possible (regular file or block device). */
+  readonly seekable: boolean;
+  readonly sequential: SequentialSink;
+  /** Present only when seekable. */
+  readonly positioned?: PositionedSink;
+  /** Bytes appended or the highest offset written. */
+  size(): number;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface OutputOptions {
+  /** Mode of a created file (QMP's file: outputs use 0o400). Default 0o644. */
+  readonly mode?: number;
+  /** End a Writable output when the dump is complete. Default true. */
+  readonly endStream?: boolean;
+}
+
+const fstatAsync = promisify(fstat);
+const writeAsync = promisify(fsWrite);
+
+function isWritable(value: unknown): value is Writable {
+  return typeof value === 'object' && value !== null && typeof (value as Writable).write === 'function' && typeof (value as Writable).on === 'function';
+}
+
+/** Whether an output allows positioned writes, decided without creating anything. */
+export async function isSeekableOutput(output: DumpOutput): Promise<boolean> {
+  if (typeof output === 'string') {
+    const info = await stat(output).catch(() => undefined);
+    return info === undefined || info.isFile() || info.isBlockDevice();
+  }
+  if (isWritable(output)) return false;
+  const info = await fstatAsync(output.fd).catch((error: unknown) => {
+    throw ioError(`cannot use fd ${output.fd}`, error);
+  });
+  return info.isFile() || info.isBlockDevice();
+}
+
+class Tracker {
+  size = 0;
+  note(end: number) {
+    if (end > this.size) this.size = end;
+  }
+}
+
+function streamOutput(stream: Writable, name: string, endStream: boolean): OpenedOutput {
+  const sink = new StreamSink(stream, name);
+  const tracker = new Tracker();
+  return {
+    name,
+    seekable: false,
+    sequential: {
+      async write(bytes) {
+        await sink.write(bytes);
+        tracker.note(tracker.size + bytes.length);
+      },
+    },
+    size: () => tracker.size,
+    async commit() {
+      if (endStream) await sink.close();
+    },
+    async abort() {
+      if (endStream) stream.destroy();
+    },
+  };
+}
+
+function fileOutput(sink: FileSink, name: string): OpenedOutput {
+  const tracker = new Tracker();
+  let position = 0;
+  return {
+    name,
+    seekable: true,
+    sequential: {
+      async write(bytes) {
+        await sink.write(position, bytes);
+        position += bytes.length;
+        tracker.note(position);
+      },
+    },
+    positioned: {
+      async write(offset, bytes) {
+        await sink.write(offset, bytes);
+        tracker.note(offset + bytes.length);
+      },
+    },
+    size: () => tracker.size,
+    commit: () => sink.commit(),
+    abort: () => sink.abort(),
+  };
+}
+
+function fdFileOutput(fd: number): OpenedOutput {
+  const name = `fd ${fd}`;
+  const tracker = new Tracker();
+  const writeAt = async (offset: number, bytes: Uint8Array) => {
+    let done = 0;
+    try {
+      while (done < bytes.length) {
+        const { bytesWritten } = await writeAsync(fd, bytes, done, bytes.length - done, offset + done);
+        done += bytesWritten;
+      }
+    } catch (error) {
+      throw ioError(`cannot write ${name}`, error);
+    }
+    tracker.note(offset + bytes.length);
+  };
+  return {
+    name,
+    seekable: true,
+    sequential: { write: (bytes) => writeAt(tracker.size, bytes) },
+    positioned: { write: writeAt },
+    size: () => tracker.size,
+    // The caller owns the descriptor; nothing to rename or remove.
+    commit: async () => undefined,
+    abort: async () => undefined,
+  };
+}
+
+/**
+ * Opens an output. A path becomes an atomic FileSink (temporary name, renamed on commit, removed
+ * on abort) unless it names an existing device or FIFO, which is written in place.
+ */
+export async function openOutput(output: DumpOutput, options: OutputOptions = {}): Promise<OpenedOutput> {
+  if (typeof output === 'string') {
+    const info = await stat(output).catch(() => undefined);
+    if (info && !info.isFile()) {
+      if (info.isBlockDevice()) return fileOutput(await FileSink.create(output, { atomic: false }), output);
+      if (info.isDirectory()) throw new VmcoreError(VmcoreErrorCode.Io, `cannot create ${output}: it is a directory`);
+      const stream = createWriteStream(output);
+      await new Promise<void>((resolve, reject) => {
+        stream.once('open', () => resolve());
+        stream.once('error', (error) => reject(ioError(`cannot open ${output}`, error)));
+      });
+      return streamOutput(stream, output, true);
+    }
+    return fileOutput(await FileSink.create(output, { mode: options.mode ?? 0o644, atomic: true }), output);
+  }
+  if (isWritable(output)) return streamOutput(output, '<stream>', options.endStream ?? true);
+  if (await isSeekableOutput(output)) return fdFileOutput(output.fd);
+  return streamOutput(createWriteStream('', { fd: output.fd, autoClose: false }), `fd ${output.fd}`, options.endStream ?? true);
+}

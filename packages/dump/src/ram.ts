@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import type { GuestMemory } from '@vmcore/guest-mem';
+import { openRamGuest } from './backends.js';
+import { openGuest } from './open.js';
+
+export interface RamDumpSource {
+  /** Block map JSON (docs/DESIGN.md): a path, or the parsed object. */
+  readonly map: string | object;
+  /**
+   * RAM files that replace the map's `file` entries: matched by base name, or, when the map names
+   * a single file and one RAM file is given, that one. Map paths are relative to the map's folder.
+   */
+  readonly ram?: readonly string[];
+  /** Another dump of the same guest (ELF or kdump) whose CPU notes and guest note to use. */
+  readonly notesFrom?: string;
+}
+
+type MapObject = { file?: unknown; blocks?: { file?: unknown }[] } & Record<string, unknown>;
+
+function mapFiles(map: MapObject): string[] {
+  const files = new Set<string>();
+  if (typeof map.file === 'string') files.add(map.file);
+  for (const block of Array.isArray(map.blocks) ? map.blocks : []) if (typeof block?.file === 'string') files.add(block.file);
+  return [...files];
+}
+
+/** Resolves the map's file names against its folder and the --ram files. */
+export function resolveMapFiles(map: MapObject, mapDir: string, ram: readonly string[] = []): MapObject {
+  const names = mapFiles(map);
+  const replacement = new Map<string, string>();
+  if (ram.length === 1 && names.length === 1) {
+    replacement.set(names[0]!, ram[0]!);
+  } else {
+    for (const file of ram) {
+      const matches = names.filter((name) => basename(name) === basename(file));
+      if (matches.length === 0) {
+        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `RAM file ${file} matches no file of the block map (map names: ${names.join(', ') || 'none'})`);
+      }
+      for (const name of matches) replacement.set(name, file);
+    }
+  }
+  const fix = (name: string) => replacement.get(name) ?? (isAbsolute(name) ? name : resolve(mapDir, name));
+  return {
+    ...map,
+    ...(typeof map.file === 'string' ? { file: fix(map.file) } : {}),
+    ...(Array.isArray(map.blocks)
+      ? { blocks: map.blocks.map((b) => (typeof b?.file === 'string' ? { ...b, file: fix(b.file) } : b)) }
+      : {}),
+  };
+}
+
+/**
+ * A guest from raw RAM files and a block map (a live QEMU's memory-backend file, a snapshot).
+ * CPU state and the VMCOREINFO note cannot come from RAM alone; `notesFrom` borrows them from
+ * another dump of the same stopped guest.
+ */
+export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
+  let map: MapObject;
+  let mapDir = process.cwd();
+  if (typeof source.map === 'string') {
+    mapDir = dirname(resolve(source.map));
+    let text: string;
+    try {
+      text = await readFile(source.map, 'utf8');
+    } catch (error) {
+      throw new VmcoreError(VmcoreErrorCode.Io, `cannot read block map ${source.map}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      map = JSON.parse(text) as MapObject;
+    } catch (error) {
+      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `block map ${source.map} is not JSON: ${(error as Error).message}`);
+    }
+  } else {
+    map = source.map as MapObject;
+  }
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'block map must be a JSON object ({ blocks: [...] } or { machine, ramSize, file })');
+  }
+  const resolved = resolveMapFiles(map, mapDir, source.ram);
+  if (!source.notesFrom) return openRamGuest({ map: resolved });
+  const donor = await openGuest(source.notesFrom);
+  try {
+    return await openRamGuest({
+      map: resolved,
+      info: donor.info,
+      cpuNotes: donor.cpuNotes,
+      nrCpus: donor.nrCpus,
+      ...(donor.guestNote ? { guestNote: donor.guestNote } : {}),
+    });
+  } finally {
+    await donor.close();
+  }
+}
