@@ -81,3 +81,21 @@ export function randomPage(seed: number, size = PAGE): Uint8Array {
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;
 }
+
+/** Ten pages: zero, six real, random (stored raw), zero, all-ones. */
+export function samplePages(): Uint8Array {
+  const pages = [new Uint8Array(PAGE), ...realPages(6), randomPage(12), new Uint8Array(PAGE), new Uint8Array(PAGE).fill(1)];
+  const out = new Uint8Array(pages.length * PAGE);
+  pages.forEach((p, i) => out.set(p, i * PAGE));
+  return out;
+}
+
+/** n pages of real data with every third page zero. */
+export function mixedBatch(n: number, offset = 0): Uint8Array {
+  const real = realPages(n + offset).slice(offset);
+  const out = new Uint8Array(n * PAGE);
+  real.forEach((p, i) => {
+    if (i % 3 !== 0) out.set(p, i * PAGE);
+  });
+  return out;
+}
