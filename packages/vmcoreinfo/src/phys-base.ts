@@ -1,0 +1,192 @@
+import { cString, hex, isVmcoreError, latin1Bytes, type Endian } from '@vmcore/bytes';
+import type { ReadPhys } from './guest-note.js';
+import { findVmcoreinfoNote, parseNotes } from './note.js';
+import { physBaseFromPageTables, X86_64_DEFAULT_PHYSICAL_START, X86_64_START_KERNEL_MAP, type X86ControlRegisters } from './page-tables.js';
+import { chunksFromBlocks, scanForVmcoreinfoNote, type PhysChunk, type PhysRange } from './scan.js';
+import { parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from './vmcoreinfo.js';
+
+/** guest-mem's Arch names; anything else is treated like 'unknown'. */
+export type PhysBaseArch = 'x86_64' | 'i386' | 'aarch64' | 'ppc64' | 's390x' | 'unknown';
+
+export type PhysBaseSource = 'vmcoreinfo' | 'vmcoreinfo-scan' | 'page-tables' | 'default';
+
+/** The VMCOREINFO key QEMU reads phys_base from (dump.c vmcoreinfo_update_phys_base()). */
+function physBaseKey(arch: string): string | undefined {
+  if (arch === 'x86_64') return 'phys_base';
+  if (arch === 'aarch64') return 'PHYS_OFFSET';
+  return undefined;
+}
+
+/**
+ * The guest's phys_base as the u64 the kdump sub-header carries (makedumpfile and crash read it
+ * as an unsigned long). x86_64 prints NUMBER(phys_base) with %ld, so a kernel loaded below its
+ * link address shows a negative number: -71303168 is 0xfffffffffbc00000. arm64 prints
+ * NUMBER(PHYS_OFFSET) as 0x%llx.
+ */
+export function physBaseFromVmcoreinfo(info: Vmcoreinfo, arch: string): bigint | undefined {
+  const key = physBaseKey(arch);
+  const value = key === undefined ? undefined : info.numbers.get(key);
+  return value === undefined ? undefined : BigInt.asUintN(64, value);
+}
+
+/**
+ * What QEMU (7.2 and current) puts in the kdump header from the same text: it parses the value
+ * with qemu_strtou64(..., 16), so decimal is read as hex and a minus sign negates modulo 2^64
+ * (-71303168 becomes 0xffffffff8ecfce98). Undefined when QEMU would keep its default of 0
+ * (no key, or a value qemu_strtou64 rejects). For comparing with QEMU's files, never for writing.
+ */
+export function qemuPhysBaseFromVmcoreinfo(text: string, arch: string): bigint | undefined {
+  const key = physBaseKey(arch);
+  if (key === undefined) return undefined;
+  const prefix = `NUMBER(${key})=`;
+  for (const line of cString(latin1Bytes(text)).split('\n')) {
+    if (!line.startsWith(prefix)) continue;
+    const m = /^[ \t\n\v\f\r]*([+-]?)(?:0[xX])?([0-9a-fA-F]+)$/.exec(line.slice(prefix.length));
+    if (!m) return undefined;
+    const magnitude = BigInt(`0x${m[2]!}`);
+    if (magnitude >= 1n << 64n) return undefined;
+    return m[1] === '-' ? BigInt.asUintN(64, -magnitude) : magnitude;
+  }
+  return undefined;
+}
+
+export interface ResolvePhysBaseOptions {
+  readonly arch: PhysBaseArch | (string & {});
+  readonly endian?: Endian;
+  /** The guest note QEMU copied (GuestMemory.guestNote): header, padded name, padded descriptor. */
+  readonly guestNote?: Uint8Array;
+  /** Guest-physical reads, for scanning and page-table walks. */
+  readonly read?: ReadPhys;
+  /** RAM blocks: what to scan, and what a page-table entry may point at. */
+  readonly blocks?: readonly PhysRange[];
+  /** Memory to scan instead of reading `blocks` through `read`. */
+  readonly chunks?: AsyncIterable<PhysChunk>;
+  /** x86_64 control registers from the QEMU notes, one entry per CPU. */
+  readonly cpuState?: X86ControlRegisters | readonly X86ControlRegisters[];
+  /** KASLR offset if known from elsewhere; _text = 0xffffffff81000000 + offset is tried first. */
+  readonly kernelOffset?: bigint;
+  /** Sources to try, in this order (default: all). 'default' always ends the list. */
+  readonly sources?: readonly PhysBaseSource[];
+}
+
+export interface ResolvedPhysBase {
+  /** phys_base as the u64 the kdump sub-header carries. */
+  readonly value: bigint;
+  readonly source: PhysBaseSource;
+  /** The VMCOREINFO note found by scanning guest memory, to write as the guest note. */
+  readonly note?: Uint8Array;
+  /** Where that note was found. */
+  readonly notePhysAddr?: number;
+  /** The parsed VMCOREINFO the value came from (or that was found without a phys_base). */
+  readonly vmcoreinfo?: Vmcoreinfo;
+  /** Why better sources were not used; several reasons are joined with "; ". */
+  readonly warning?: string;
+}
+
+const ALL_SOURCES: readonly PhysBaseSource[] = ['vmcoreinfo', 'vmcoreinfo-scan', 'page-tables', 'default'];
+
+/**
+ * phys_base from the best source available: (a) the guest's VMCOREINFO note, read correctly;
+ * (b) a VMCOREINFO note found by scanning guest memory; (c) the guest's x86_64 page tables;
+ * (d) 0, with a warning.
+ */
+export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<ResolvedPhysBase> {
+  const endian = options.endian ?? 'le';
+  const sources = options.sources ?? ALL_SOURCES;
+  const warnings: string[] = [];
+  const key = physBaseKey(options.arch);
+  let info: Vmcoreinfo | undefined;
+  let scanned: { note: Uint8Array; physAddr: number } | undefined;
+
+  const fromText = (desc: Uint8Array, what: string): Vmcoreinfo | undefined => {
+    try {
+      return parseVmcoreinfo(vmcoreinfoText(desc));
+    } catch (error) {
+      if (!isVmcoreError(error)) throw error;
+      warnings.push(`${what}: ${error.message}`);
+      return undefined;
+    }
+  };
+  const done = (value: bigint, source: PhysBaseSource): ResolvedPhysBase => ({
+    value,
+    source,
+    ...(scanned ? { note: scanned.note, notePhysAddr: scanned.physAddr } : {}),
+    ...(info ? { vmcoreinfo: info } : {}),
+    ...(warnings.length > 0 ? { warning: warnings.join('; ') } : {}),
+  });
+
+  for (const source of sources) {
+    if (source === 'vmcoreinfo') {
+      if (!options.guestNote) {
+        warnings.push('no guest VMCOREINFO note');
+        continue;
+      }
+      let notes;
+      try {
+        notes = parseNotes(options.guestNote, endian, 'guest note');
+      } catch (error) {
+        if (!isVmcoreError(error)) throw error;
+        warnings.push(error.message);
+        continue;
+      }
+      const note = findVmcoreinfoNote(notes);
+      if (!note) {
+        warnings.push(`guest note is ${notes.map((n) => JSON.stringify(n.name)).join(', ') || 'empty'}, not VMCOREINFO`);
+        continue;
+      }
+      const parsed = fromText(note.desc, 'guest VMCOREINFO');
+      if (!parsed) continue;
+      info ??= parsed;
+      const value = physBaseFromVmcoreinfo(parsed, options.arch);
+      if (value !== undefined) return done(value, 'vmcoreinfo');
+      warnings.push(key ? `guest VMCOREINFO has no NUMBER(${key})` : `no VMCOREINFO phys_base key for ${options.arch}`);
+    } else if (source === 'vmcoreinfo-scan') {
+      const chunks = options.chunks ?? (options.read && options.blocks ? chunksFromBlocks(options.read, options.blocks) : undefined);
+      if (!chunks) {
+        warnings.push('no guest memory to scan for VMCOREINFO');
+        continue;
+      }
+      const found = await scanForVmcoreinfoNote(chunks, { endian });
+      if (!found) {
+        warnings.push('no VMCOREINFO note found in guest memory');
+        continue;
+      }
+      scanned = { note: found.note, physAddr: found.physAddr };
+      const parsed = fromText(latin1Bytes(found.text), `VMCOREINFO at ${hex(found.physAddr)}`);
+      if (!parsed) continue;
+      info ??= parsed;
+      const value = physBaseFromVmcoreinfo(parsed, options.arch);
+      if (value !== undefined) return done(value, 'vmcoreinfo-scan');
+      warnings.push(key ? `VMCOREINFO at ${hex(found.physAddr)} has no NUMBER(${key})` : `no VMCOREINFO phys_base key for ${options.arch}`);
+    } else if (source === 'page-tables') {
+      if (options.arch !== 'x86_64') {
+        warnings.push(`page-table walk is implemented for x86_64 only, not ${options.arch}`);
+        continue;
+      }
+      if (!options.read || !options.cpuState) {
+        warnings.push('no CPU state and memory for a page-table walk');
+        continue;
+      }
+      const blocks = options.blocks;
+      const kernelOffset = options.kernelOffset ?? info?.kernelOffset;
+      const kernelTextVirt =
+        info?.symbols.get('_stext') ??
+        (kernelOffset !== undefined ? X86_64_START_KERNEL_MAP + X86_64_DEFAULT_PHYSICAL_START + kernelOffset : undefined);
+      const result = await physBaseFromPageTables({
+        read: options.read,
+        cpuState: options.cpuState,
+        ...(blocks ? { isRam: (addr: number, length: number) => blocks.some((b) => addr >= b.start && addr + length <= b.start + b.size) } : {}),
+        ...(kernelTextVirt !== undefined ? { kernelTextVirt } : {}),
+      });
+      if (result.ok) {
+        if (result.warning) warnings.push(result.warning);
+        return done(result.value, 'page-tables');
+      }
+      warnings.push(`page tables: ${result.reason}`);
+    } else {
+      break;
+    }
+  }
+  warnings.push('phys_base defaults to 0');
+  return done(0n, 'default');
+}
