@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isVmcoreError } from '@vmcore/bytes';
 import { pagingMappings, guestPagingMappings, x86PagingCpuFromQemuNote, x86LongMode, x86PagingMode } from '../src/paging/index.js';
 import type { X86PagingCpu } from '../src/paging/index.js';
-import { encodeQemuCpuStateForPaging, QEMU_CPU_STATE_SIZE } from '../src/paging/x86-cpu.js';
+import { encodeQemuCpuState, QEMU_SEGMENTS } from '../src/cpu/x86.js';
 import type { GuestMemory, PhysBlock } from '../src/model.js';
 
 const KiB4 = 0x1000;
@@ -19,6 +19,21 @@ const CR4_PAE = 1n << 5n;
 const CR4_LA57 = 1n << 12n;
 const EFER_LMA = 1n << 10n;
 const CS_L = 1 << 21;
+
+/** A QEMU note descriptor with the given paging state, everything else zero. */
+function qemuNote(cpu: X86PagingCpu): Uint8Array {
+  const segment = { selector: 0, limit: 0, flags: 0, base: 0n };
+  const segments = Object.fromEntries(QEMU_SEGMENTS.map((name) => [name, segment])) as Record<(typeof QEMU_SEGMENTS)[number], typeof segment>;
+  const regs = Object.fromEntries(
+    ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags'].map((r) => [r, 0n]),
+  ) as never;
+  return encodeQemuCpuState({
+    regs,
+    segments: { ...segments, cs: { ...segment, flags: cpu.csFlags ?? 0 } },
+    cr: [cpu.cr0, 0n, 0n, cpu.cr3, cpu.cr4],
+    kernelGsBase: cpu.kernelGsBase ?? 0n,
+  });
+}
 
 /** Sparse guest RAM holding only the page-table pages a test writes; everything else reads 0. */
 class SparseRam {
@@ -332,8 +347,7 @@ describe('x86 paging state', () => {
 
   it('decodes CR0, CR3, CR4, CS flags and KERNEL_GS_BASE from a 440-byte QEMUCPUState note', () => {
     const cpu = { cr0: 0x80050033n, cr3: 0x10a4a000n, cr4: 0x3506f0n, csFlags: 0xa09b00, kernelGsBase: 0xffff88801f600000n };
-    const desc = encodeQemuCpuStateForPaging(cpu);
-    expect(QEMU_CPU_STATE_SIZE).toBe(440);
+    const desc = qemuNote(cpu);
     expect(desc.length).toBe(440);
     const view = new DataView(desc.buffer);
     expect(view.getUint32(4, true)).toBe(440);
@@ -343,9 +357,9 @@ describe('x86 paging state', () => {
   });
 
   it('accepts the older 432-byte note without kernel_gs_base and rejects short or unknown ones', () => {
-    const desc = encodeQemuCpuStateForPaging({ cr0: CR0_PG, cr3: 0x2000n, cr4: CR4_PAE, csFlags: CS_L }).subarray(0, 432);
+    const desc = qemuNote({ cr0: CR0_PG, cr3: 0x2000n, cr4: CR4_PAE, csFlags: CS_L }).subarray(0, 432);
     expect(x86PagingCpuFromQemuNote(desc)).toEqual({ cr0: CR0_PG, cr3: 0x2000n, cr4: CR4_PAE, csFlags: CS_L });
-    expect(() => x86PagingCpuFromQemuNote(desc.subarray(0, 400))).toThrow(/needs at least 432 bytes but the descriptor has 400/);
+    expect(() => x86PagingCpuFromQemuNote(desc.subarray(0, 400))).toThrow(/descriptor is 400 bytes, expected at least 432/);
     const v2 = desc.slice();
     v2[0] = 2;
     expect(() => x86PagingCpuFromQemuNote(v2)).toThrow(/version 2, expected 1/);
@@ -356,7 +370,7 @@ describe('x86 paging state', () => {
     const t = new LongModeTables(ram);
     t.map(0xffffffff81000000n, 0x1000000n, MiB2);
     // CS.L clear (stopped in a compat-mode process) and no KERNEL_GS_BASE: only e_machine tells.
-    const desc = encodeQemuCpuStateForPaging({ cr0: CR0_PG | CR0_PE, cr3: BigInt(t.root), cr4: CR4_PAE });
+    const desc = qemuNote({ cr0: CR0_PG | CR0_PE, cr3: BigInt(t.root), cr4: CR4_PAE });
     const guest = {
       info: { elfClass: 64, endian: 'le', machine: 62, arch: 'x86_64', pageSize: 4096 },
       blocks: RAM,

@@ -1,6 +1,6 @@
-import { VmcoreError, VmcoreErrorCode, defineStruct } from '@vmcore/bytes';
 import type { Endian } from '@vmcore/bytes';
 import type { ElfNote } from '../model.js';
+import { decodeQemuCpuState } from '../cpu/x86.js';
 
 /** The x86 CPU state QEMU's page-table walk (x86_cpu_get_memory_mapping) looks at. */
 export interface X86PagingCpu {
@@ -51,80 +51,22 @@ export function x86PagingMode(cpu: X86PagingCpu, assumeLongMode?: boolean): X86P
   return (cpu.cr4 & CR4_LA57) !== 0n ? '5-level' : '4-level';
 }
 
-const segment = (name: string) =>
-  [
-    [`${name}Selector`, 'u32'],
-    [`${name}Limit`, 'u32'],
-    [`${name}Flags`, 'u32'],
-    [`${name}Pad`, 'u32'],
-    [`${name}Base`, 'u64'],
-  ] as const;
-
 /**
- * QEMUCPUState v1 (target/i386/arch_dump.c), the desc of the "QEMU" note. Older QEMU ends
- * after cr[5] (432 bytes); since kernel_gs_base was added it is 440 bytes, same version.
- */
-const QemuCpuState = defineStruct('QEMUCPUState', [
-  ['version', 'u32'],
-  ['size', 'u32'],
-  ['rax', 'u64'], ['rbx', 'u64'], ['rcx', 'u64'], ['rdx', 'u64'],
-  ['rsi', 'u64'], ['rdi', 'u64'], ['rsp', 'u64'], ['rbp', 'u64'],
-  ['r8', 'u64'], ['r9', 'u64'], ['r10', 'u64'], ['r11', 'u64'],
-  ['r12', 'u64'], ['r13', 'u64'], ['r14', 'u64'], ['r15', 'u64'],
-  ['rip', 'u64'], ['rflags', 'u64'],
-  ...segment('cs'), ...segment('ds'), ...segment('es'), ...segment('fs'), ...segment('gs'),
-  ...segment('ss'), ...segment('ldt'), ...segment('tr'), ...segment('gdt'), ...segment('idt'),
-  ['cr0', 'u64'], ['cr1', 'u64'], ['cr2', 'u64'], ['cr3', 'u64'], ['cr4', 'u64'],
-  ['kernelGsBase', 'u64'],
-] as const);
-
-export const QEMU_CPU_STATE_SIZE = QemuCpuState.size;
-const QEMU_CPU_STATE_V1_OLD_SIZE = QemuCpuState.offsets.kernelGsBase;
-
-/**
- * The paging-relevant part of a "QEMU" note descriptor. Accepts the 432- and 440-byte v1
- * forms (and longer ones, for fields appended later); EFER is not in the note.
+ * The paging-relevant part of a "QEMU" note descriptor (QEMUCPUState v1, 432 or 440 bytes,
+ * decoded by decodeQemuCpuState). EFER is not in the note.
  */
 export function x86PagingCpuFromQemuNote(desc: Uint8Array, endian: Endian = 'le'): X86PagingCpu {
-  if (desc.length < QEMU_CPU_STATE_V1_OLD_SIZE) {
-    throw new VmcoreError(
-      VmcoreErrorCode.Truncated,
-      `QEMU note: QEMUCPUState needs at least ${QEMU_CPU_STATE_V1_OLD_SIZE} bytes but the descriptor has ${desc.length}`,
-    );
-  }
-  const full = desc.length >= QEMU_CPU_STATE_SIZE;
-  const bytes = full ? desc : new Uint8Array(QEMU_CPU_STATE_SIZE);
-  if (!full) bytes.set(desc);
-  const state = QemuCpuState.decode(bytes, endian);
-  if (state.version !== 1) {
-    throw new VmcoreError(VmcoreErrorCode.Unsupported, `QEMU note: QEMUCPUState version ${state.version}, expected 1`);
-  }
+  const state = decodeQemuCpuState(desc, endian);
   return {
-    cr0: state.cr0,
-    cr3: state.cr3,
-    cr4: state.cr4,
-    csFlags: state.csFlags,
-    ...(full ? { kernelGsBase: state.kernelGsBase } : {}),
+    cr0: state.cr[0],
+    cr3: state.cr[3],
+    cr4: state.cr[4],
+    csFlags: state.segments.cs.flags,
+    ...(state.kernelGsBase !== undefined ? { kernelGsBase: state.kernelGsBase } : {}),
   };
 }
 
 /** Every "QEMU" note (n_type 0), in CPU order, as paging state. */
 export function x86PagingCpusFromNotes(notes: readonly ElfNote[], endian: Endian = 'le'): X86PagingCpu[] {
   return notes.filter((note) => note.name === 'QEMU' && note.type === 0).map((note) => x86PagingCpuFromQemuNote(note.desc, endian));
-}
-
-/** For tests and writers of synthetic notes: encodes the fields given, the rest zero. */
-export function encodeQemuCpuStateForPaging(cpu: X86PagingCpu, endian: Endian = 'le'): Uint8Array {
-  return QemuCpuState.encode(
-    {
-      version: 1,
-      size: QEMU_CPU_STATE_SIZE,
-      cr0: cpu.cr0,
-      cr3: cpu.cr3,
-      cr4: cpu.cr4,
-      csFlags: cpu.csFlags ?? 0,
-      kernelGsBase: cpu.kernelGsBase ?? 0n,
-    },
-    endian,
-  );
 }
