@@ -27,8 +27,6 @@ export interface ScanOptions {
   readonly endian?: Endian;
   /** Largest descriptor taken for a VMCOREINFO note (default 64 KiB: VMCOREINFO_BYTES is one page, up to 64 KiB pages). */
   readonly maxDescSize?: number;
-  /** Candidates followed at once (default 64); a guest full of fake headers costs bounded memory. */
-  readonly maxCandidates?: number;
 }
 
 const NAME = latin1Bytes('VMCOREINFO\0');
@@ -94,7 +92,6 @@ export async function scanForVmcoreinfoNote(
 ): Promise<ScannedVmcoreinfoNote | undefined> {
   const le = (options.endian ?? 'le') === 'le';
   const maxDesc = options.maxDescSize ?? 0x10000;
-  const maxCandidates = options.maxCandidates ?? 64;
   let carry = new Uint8Array(0);
   let carryPhys = 0;
   /** Every header position below this address has been examined. */
@@ -113,8 +110,16 @@ export async function scanForVmcoreinfoNote(
       const h = n - NAME_AT;
       if (h + PREFIX <= buf.length && (base + h) % 4 === 0 && base + h >= examinedBelow && matchesPrefix(buf, h)) {
         const descsz = u32(buf, h + 4);
-        if (u32(buf, h) === NAME.length && u32(buf, h + 8) === 0 && descsz >= TEXT_START.length && descsz <= maxDesc) {
-          if (pending.length + found.length < maxCandidates) found.push(new Candidate(base + h, descsz));
+        // The descriptor bytes at hand must already be text before a buffer is allocated, so a guest
+        // full of fake headers costs no memory; two open candidates cannot overlap (a header is not text).
+        if (
+          u32(buf, h) === NAME.length &&
+          u32(buf, h + 8) === 0 &&
+          descsz >= TEXT_START.length &&
+          descsz <= maxDesc &&
+          allText(buf, h + DESC_AT, Math.min(buf.length, h + DESC_AT + descsz))
+        ) {
+          found.push(new Candidate(base + h, descsz));
         }
       }
       n = buf.indexOf(NAME[0]!, n + 1);
@@ -183,6 +188,11 @@ const latin1 = new TextDecoder('latin1');
 
 function textOf(c: Candidate): string {
   return latin1.decode(c.buf.subarray(DESC_AT, DESC_AT + c.descsz));
+}
+
+function allText(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isText(buf[i]!)) return false;
+  return true;
 }
 
 function matchesPrefix(buf: Uint8Array, h: number): boolean {
