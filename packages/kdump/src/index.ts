@@ -1,1 +1,25 @@
-export {};
+export { writeKdump, planKdumpForGuest } from './writer.js';
+export type { KdumpWriteOptions } from './writer.js';
+export type { KdumpSink } from './sink.js';
+export { readKdump, KdumpFile } from './reader.js';
+export type { KdumpReadOptions, KdumpPageDescriptor } from './reader.js';
+export { openKdumpGuest } from './guest.js';
+export { planKdumpLayout } from './layout.js';
+export type { KdumpLayout, KdumpLayoutInput } from './layout.js';
+export {
+  DiskDumpHeader32,
+  DiskDumpHeader64,
+  KdumpSubHeader32,
+  KdumpSubHeader64,
+  PageDescriptor,
+  NewUtsname,
+  KDUMP_SIGNATURE,
+  KDUMP_HEADER_VERSION,
+  DUMP_DH_COMPRESSED_ZLIB,
+  DUMP_DH_COMPRESSED_LZO,
+  DUMP_DH_COMPRESSED_SNAPPY,
+  DUMP_DH_COMPRESSED_ZSTD,
+} from './header.js';
+export type { DiskDumpHeader, KdumpSubHeader, Utsname, HeaderLayout } from './header.js';
+export type { PfnRun } from './bitmap.js';
+export type { PageCodec } from './codec.js';

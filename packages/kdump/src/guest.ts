@@ -1,0 +1,95 @@
+import { VmcoreError, VmcoreErrorCode, hex, type RandomAccessSource } from '@vmcore/bytes';
+import { simpleMappings, type DumpInfo, type ElfNote, type Filter, type GuestMemory, type MemoryChunk, type MemoryMapping, type PhysBlock } from '@vmcore/guest-mem';
+import { VMCOREINFO_NOTE_NAME } from './notes.js';
+import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';
+import { archForMachine } from './utsname.js';
+
+const DEFAULT_CHUNK = 4 << 20;
+const NT_PRSTATUS = 1;
+
+/** x86 kdump headers say "x86_64" even for 32-bit guests (QEMU's ELF_MACHINE_UNAME); prstatus size tells. */
+function dumpInfo(file: KdumpFile): DumpInfo {
+  const byMachine = archForMachine(file.header.utsname.machine);
+  let { arch, machine } = byMachine;
+  if (arch === 'x86_64' || arch === 'i386') {
+    const prstatus = file.noteEntries.find((n) => n.name === 'CORE' && n.type === NT_PRSTATUS);
+    const is32 = prstatus ? prstatus.desc.length === 144 : file.layout === 32;
+    arch = is32 ? 'i386' : 'x86_64';
+    machine = is32 ? 3 : 62;
+  }
+  return { elfClass: file.layout, endian: file.endian, machine, arch, pageSize: file.pageSize };
+}
+
+/** A GuestMemory over a kdump file: one block per run of present pages. */
+class KdumpGuest implements GuestMemory {
+  readonly info: DumpInfo;
+  readonly blocks: readonly PhysBlock[];
+  readonly mappings: readonly MemoryMapping[];
+  readonly cpuNotes: readonly ElfNote[];
+  readonly nrCpus: number;
+  readonly guestNote?: Uint8Array;
+
+  constructor(readonly file: KdumpFile) {
+    this.info = dumpInfo(file);
+    const pageSize = file.pageSize;
+    this.blocks = file.present.runs().map((run) => ({ start: run.start * pageSize, size: (run.end - run.start) * pageSize }));
+    this.mappings = simpleMappings(this.blocks);
+    const entries = file.noteEntries;
+    const last = entries[entries.length - 1];
+    const hasGuestNote = last !== undefined && last.name === VMCOREINFO_NOTE_NAME;
+    this.cpuNotes = (hasGuestNote ? entries.slice(0, -1) : entries).map(({ name, type, desc }) => ({ name, type, desc }));
+    if (hasGuestNote) this.guestNote = file.notes.slice(last.offset, last.offset + last.size);
+    this.nrCpus = file.header.nrCpus;
+  }
+
+  async read(physAddr: number, length: number): Promise<Uint8Array> {
+    const block = this.blocks.find((b) => physAddr >= b.start && physAddr + length <= b.start + b.size);
+    if (!block || length < 0) {
+      throw new VmcoreError(VmcoreErrorCode.OutOfRange, `${this.file.name}: ${hex(physAddr)}+${length} is not inside one block of the dump`);
+    }
+    return this.readRange(physAddr, length);
+  }
+
+  async *chunks(options: { filter?: Filter; chunkSize?: number } = {}): AsyncIterable<MemoryChunk> {
+    const pageSize = this.file.pageSize;
+    const chunkSize = Math.max(pageSize, Math.floor((options.chunkSize ?? DEFAULT_CHUNK) / pageSize) * pageSize);
+    const filter = options.filter;
+    for (const block of this.blocks) {
+      let start = block.start;
+      let end = block.start + block.size;
+      if (filter) {
+        start = Math.max(start, filter.begin);
+        end = Math.min(end, filter.begin + filter.length);
+        if (end <= start) continue;
+      }
+      for (let at = start; at < end; ) {
+        // Chunk edges on page boundaries after the first, so every read decodes whole pages once.
+        const next = Math.min(end, (Math.floor(at / pageSize) * pageSize) + chunkSize);
+        yield { physAddr: at, bytes: await this.readRange(at, next - at) };
+        at = next;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
+  }
+
+  /** Bytes [physAddr, physAddr + length) of pages all present in the dump. */
+  private async readRange(physAddr: number, length: number): Promise<Uint8Array> {
+    const pageSize = this.file.pageSize;
+    if (length === 0) return new Uint8Array(0);
+    const firstPfn = Math.floor(physAddr / pageSize);
+    const endPfn = Math.ceil((physAddr + length) / pageSize);
+    const index = this.file.present.indexOf(firstPfn);
+    const pages = new Uint8Array((endPfn - firstPfn) * pageSize);
+    await this.file.readPagesInto(index, endPfn - firstPfn, pages, 0);
+    const skip = physAddr - firstPfn * pageSize;
+    return skip === 0 && length === pages.length ? pages : pages.subarray(skip, skip + length);
+  }
+}
+
+/** Opens a raw kdump-compressed file as a GuestMemory (blocks = runs of present pages). */
+export async function openKdumpGuest(source: RandomAccessSource, options: KdumpReadOptions = {}): Promise<GuestMemory> {
+  return new KdumpGuest(await readKdump(source, options));
+}

@@ -1,0 +1,317 @@
+import { VmcoreError, VmcoreErrorCode, hex, readExact, type Endian, type RandomAccessSource } from '@vmcore/bytes';
+import { PresentPages, RunCollector } from './bitmap.js';
+import { codecForFlags, decompressStoredPage } from './codec.js';
+import {
+  DiskDumpHeader64,
+  KDUMP_SIGNATURE,
+  PageDescriptor,
+  decodeDiskDumpHeader,
+  decodeSubHeader,
+  subHeaderLayout,
+  type DiskDumpHeader,
+  type HeaderLayout,
+  type KdumpSubHeader,
+} from './header.js';
+import { parseNotes, type ParsedNote } from './notes.js';
+import { archForMachine } from './utsname.js';
+
+export interface KdumpReadOptions {
+  /** Most runs of present pages accepted (each costs ~24 bytes). Default 1 Mi. */
+  maxRuns?: number;
+  /** Largest notes area read into memory. Default 64 MiB. */
+  maxNoteSize?: number;
+}
+
+/** A page descriptor as stored: where the page's bytes are and how they are encoded. */
+export interface KdumpPageDescriptor {
+  readonly offset: number;
+  readonly size: number;
+  readonly flags: number;
+  readonly pageFlags: bigint;
+}
+
+const MIN_BLOCK_SIZE = 512;
+const MAX_BLOCK_SIZE = 256 * 1024;
+const BITMAP_READ_CHUNK = 4 << 20;
+
+/** A kdump-compressed file opened for reading: validated headers, notes and the page map. */
+export class KdumpFile {
+  /** Offset of the shared zero page QEMU writes first in the data area. */
+  readonly offsetPageData: number;
+  private sharedPage?: Uint8Array;
+
+  constructor(
+    readonly source: RandomAccessSource,
+    readonly header: DiskDumpHeader,
+    readonly subHeader: KdumpSubHeader,
+    readonly endian: Endian,
+    /** Page frames the bitmaps describe (max_mapnr_64 from header version 6 on). */
+    readonly maxMapnr: number,
+    /** The notes area (empty before header version 4). */
+    readonly notes: Uint8Array,
+    readonly noteEntries: readonly ParsedNote[],
+    /** The VMCOREINFO text the sub header points at, if any. */
+    readonly vmcoreinfo: Uint8Array | undefined,
+    /** Pages present in the dump (set in the second bitmap). */
+    readonly present: PresentPages,
+    readonly offsetBitmap1: number,
+    readonly offsetBitmap2: number,
+    readonly bitmapLength: number,
+    readonly offsetPageDescriptors: number,
+  ) {
+    this.offsetPageData = offsetPageDescriptors + present.pageCount * PageDescriptor.size;
+  }
+
+  get name(): string {
+    return this.source.name;
+  }
+
+  get pageSize(): number {
+    return this.header.blockSize;
+  }
+
+  get layout(): HeaderLayout {
+    return this.header.layout;
+  }
+
+  get pageCount(): number {
+    return this.present.pageCount;
+  }
+
+  /** Descriptors of `count` consecutive present pages starting at descriptor `index`. */
+  async readDescriptors(index: number, count: number): Promise<KdumpPageDescriptor[]> {
+    if (index < 0 || count < 0 || index + count > this.pageCount) {
+      throw new VmcoreError(VmcoreErrorCode.OutOfRange, `${this.name}: page descriptors ${index}..${index + count} outside 0..${this.pageCount}`);
+    }
+    const bytes = await readExact(this.source, this.offsetPageDescriptors + index * PageDescriptor.size, count * PageDescriptor.size, 'page descriptors');
+    const out: KdumpPageDescriptor[] = [];
+    for (let i = 0; i < count; i++) {
+      const d = PageDescriptor.decode(bytes, this.endian, i * PageDescriptor.size);
+      if (d.offset > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new VmcoreError(VmcoreErrorCode.Corrupt, `${this.name}: page descriptor ${index + i} has offset ${hex(d.offset)}`);
+      }
+      out.push({ offset: Number(d.offset), size: d.size, flags: d.flags, pageFlags: d.page_flags });
+    }
+    return out;
+  }
+
+  /** Descriptor of page frame `pfn`, or undefined when the page is not in the dump. */
+  async descriptor(pfn: number): Promise<KdumpPageDescriptor | undefined> {
+    const index = this.present.indexOf(pfn);
+    return index < 0 ? undefined : (await this.readDescriptors(index, 1))[0];
+  }
+
+  /** The bytes of page frame `pfn`; VMCORE_OUT_OF_RANGE when the dump does not hold it. */
+  async readPage(pfn: number): Promise<Uint8Array> {
+    const index = this.present.indexOf(pfn);
+    if (index < 0) throw new VmcoreError(VmcoreErrorCode.OutOfRange, `${this.name}: page frame ${hex(pfn)} is not in the dump`);
+    const out = new Uint8Array(this.pageSize);
+    await this.readPagesInto(index, 1, out, 0);
+    return out;
+  }
+
+  /**
+   * Decodes `count` pages from descriptor `index` into `target` at `at`, reading runs of
+   * adjacent page data with one read each.
+   */
+  async readPagesInto(index: number, count: number, target: Uint8Array, at: number): Promise<void> {
+    const descs = await this.readDescriptors(index, count);
+    const pageSize = this.pageSize;
+    for (const [i, d] of descs.entries()) this.checkDescriptor(d, index + i);
+    let i = 0;
+    while (i < count) {
+      const first = descs[i]!;
+      if (first.offset === this.offsetPageData && first.flags === 0) {
+        target.set(await this.sharedZeroPage(), at + i * pageSize);
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      let end = first.offset + first.size;
+      while (j < count && descs[j]!.offset === end && end - first.offset < 8 << 20) {
+        end += descs[j]!.size;
+        j++;
+      }
+      const span = await readExact(this.source, first.offset, end - first.offset, `page data of pages ${index + i}..${index + j}`);
+      for (let k = i; k < j; k++) {
+        const d = descs[k]!;
+        const stored = span.subarray(d.offset - first.offset, d.offset - first.offset + d.size);
+        target.set(this.decode(d, stored, index + k), at + k * pageSize);
+      }
+      i = j;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.source.close?.();
+  }
+
+  private checkDescriptor(d: KdumpPageDescriptor, index: number): void {
+    const what = `${this.name}: page descriptor ${index}`;
+    const codec = codecForFlags(d.flags, what);
+    if (codec === undefined ? d.size !== this.pageSize : d.size === 0 || d.size > this.pageSize) {
+      throw new VmcoreError(
+        VmcoreErrorCode.Corrupt,
+        `${what} has size ${d.size} with flags 0x${d.flags.toString(16)}; expected ${codec ? `1..${this.pageSize}` : this.pageSize} bytes`,
+      );
+    }
+    if (d.offset < this.offsetPageData || d.offset + d.size > this.source.size) {
+      throw new VmcoreError(
+        VmcoreErrorCode.Corrupt,
+        `${what} points at bytes ${d.offset}..${d.offset + d.size}, outside the page data area ${this.offsetPageData}..${this.source.size}`,
+      );
+    }
+  }
+
+  private decode(d: KdumpPageDescriptor, stored: Uint8Array, index: number): Uint8Array {
+    const codec = codecForFlags(d.flags, `${this.name}: page descriptor ${index}`);
+    return codec === undefined ? stored : decompressStoredPage(codec, stored, this.pageSize, `${this.name}: page ${index} at offset ${d.offset}`);
+  }
+
+  private async sharedZeroPage(): Promise<Uint8Array> {
+    this.sharedPage ??= await readExact(this.source, this.offsetPageData, this.pageSize, 'shared zero page');
+    return this.sharedPage;
+  }
+}
+
+interface Candidate {
+  header: DiskDumpHeader;
+  endian: Endian;
+  problem?: string;
+}
+
+function checkCandidate(header: DiskDumpHeader, fileSize: number): string | undefined {
+  const { blockSize, bitmapBlocks, maxMapnr, subHdrSize, headerVersion } = header;
+  if (headerVersion < 1 || headerVersion > 1000) return `header_version ${headerVersion} is not a kdump version`;
+  if (blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE || (blockSize & (blockSize - 1)) !== 0) {
+    return `block_size ${blockSize} is not a power of two between ${MIN_BLOCK_SIZE} and ${MAX_BLOCK_SIZE}`;
+  }
+  if (bitmapBlocks === 0) return 'bitmap_blocks is 0';
+  if (bitmapBlocks * blockSize * 8 < maxMapnr) {
+    return `bitmap of ${bitmapBlocks} blocks covers fewer pages than max_mapnr ${maxMapnr}`;
+  }
+  const descriptorsAt = (1 + subHdrSize + bitmapBlocks) * blockSize;
+  if (descriptorsAt > fileSize) {
+    return `headers and bitmaps end at offset ${descriptorsAt}, beyond the end of the file at ${fileSize}`;
+  }
+  return undefined;
+}
+
+/**
+ * Chooses the header layout and byte order as libkdumpfile does — the one whose block size and
+ * bitmap size make sense — and, when both layouts make sense, the one utsname.machine implies.
+ */
+function chooseHeader(bytes: Uint8Array, source: RandomAccessSource): Candidate {
+  const candidates: Candidate[] = [];
+  for (const layout of [64, 32] as const) {
+    for (const endian of ['le', 'be'] as const) {
+      const header = decodeDiskDumpHeader(bytes, layout, endian);
+      candidates.push({ header, endian, problem: checkCandidate(header, source.size) });
+    }
+  }
+  const sane = candidates.filter((c) => c.problem === undefined);
+  const bits = archForMachine(candidates[0]!.header.utsname.machine).bits;
+  const preferred = sane.find((c) => c.header.layout === (bits ?? 64)) ?? sane[0];
+  if (preferred) return preferred;
+  const report = candidates.find((c) => c.header.layout === (bits ?? 64) && c.endian === 'le')!;
+  throw new VmcoreError(VmcoreErrorCode.Corrupt, `${source.name}: invalid kdump header: ${report.problem}`);
+}
+
+/** Opens a raw kdump-compressed file (use @vmcore/flat's FlattenedIndex for flattened ones). */
+export async function readKdump(source: RandomAccessSource, options: KdumpReadOptions = {}): Promise<KdumpFile> {
+  const name = source.name;
+  if (source.size < 16) {
+    throw new VmcoreError(VmcoreErrorCode.Truncated, `${name}: ${source.size} bytes is too short for a kdump header`);
+  }
+  const head = await readExact(source, 0, Math.min(source.size, DiskDumpHeader64.size), 'kdump header');
+  const signature = String.fromCharCode(...head.subarray(0, 8));
+  if (signature !== KDUMP_SIGNATURE) {
+    if (signature === 'DISKDUMP') throw new VmcoreError(VmcoreErrorCode.Unsupported, `${name}: diskdump files are not supported, only kdump-compressed`);
+    if (String.fromCharCode(...head.subarray(0, 12)) === 'makedumpfile') {
+      throw new VmcoreError(VmcoreErrorCode.BadMagic, `${name}: this is a flattened kdump file; reassemble it (makedumpfile -R) or read it through FlattenedIndex`);
+    }
+    throw new VmcoreError(VmcoreErrorCode.BadMagic, `${name}: expected signature "KDUMP   " at offset 0, found ${JSON.stringify(signature)}`);
+  }
+  if (head.length < DiskDumpHeader64.size) {
+    throw new VmcoreError(VmcoreErrorCode.Truncated, `${name}: kdump header needs ${DiskDumpHeader64.size} bytes but the file has ${source.size}`);
+  }
+  const { header, endian } = chooseHeader(head, source);
+  const { blockSize, layout } = header;
+
+  const subLayout = subHeaderLayout(layout);
+  const sub = decodeSubHeader(await readExact(source, blockSize, subLayout.size, 'kdump sub header'), layout, endian);
+  if (sub.split !== 0) throw new VmcoreError(VmcoreErrorCode.Unsupported, `${name}: split dump files are not supported`);
+
+  const bitmapCapacity = (header.bitmapBlocks * blockSize * 8) / 2;
+  let maxMapnr = header.maxMapnr;
+  if (header.headerVersion >= 6) {
+    if (sub.maxMapnr64 > BigInt(bitmapCapacity)) {
+      throw new VmcoreError(
+        VmcoreErrorCode.Corrupt,
+        `${name}: max_mapnr_64 ${sub.maxMapnr64} needs bitmaps of ${sub.maxMapnr64} bits but each of the two holds ${bitmapCapacity}`,
+      );
+    }
+    maxMapnr = Number(sub.maxMapnr64);
+  }
+  if (maxMapnr > bitmapCapacity) {
+    throw new VmcoreError(VmcoreErrorCode.Corrupt, `${name}: max_mapnr ${maxMapnr} needs bitmaps of ${maxMapnr} bits but each of the two holds ${bitmapCapacity}`);
+  }
+
+  const maxNoteSize = options.maxNoteSize ?? 64 << 20;
+  let notes: Uint8Array = new Uint8Array(0);
+  let noteEntries: ParsedNote[] = [];
+  if (header.headerVersion >= 4 && sub.noteSize > 0n) {
+    if (sub.noteSize > BigInt(maxNoteSize) || sub.offsetNote + sub.noteSize > BigInt(source.size)) {
+      throw new VmcoreError(
+        VmcoreErrorCode.Corrupt,
+        `${name}: notes at offset ${sub.offsetNote} of ${sub.noteSize} bytes lie outside the file (${source.size} bytes) or exceed ${maxNoteSize}`,
+      );
+    }
+    notes = await readExact(source, Number(sub.offsetNote), Number(sub.noteSize), 'notes');
+    noteEntries = parseNotes(notes, endian, `${name}: notes at offset ${sub.offsetNote}`);
+  }
+  let vmcoreinfo: Uint8Array | undefined;
+  if (header.headerVersion >= 3 && sub.sizeVmcoreinfo > 0n) {
+    if (sub.sizeVmcoreinfo > BigInt(maxNoteSize) || sub.offsetVmcoreinfo + sub.sizeVmcoreinfo > BigInt(source.size)) {
+      throw new VmcoreError(
+        VmcoreErrorCode.Corrupt,
+        `${name}: VMCOREINFO at offset ${sub.offsetVmcoreinfo} of ${sub.sizeVmcoreinfo} bytes lies outside the file (${source.size} bytes)`,
+      );
+    }
+    vmcoreinfo = await readExact(source, Number(sub.offsetVmcoreinfo), Number(sub.sizeVmcoreinfo), 'VMCOREINFO');
+  }
+
+  const offsetBitmap1 = (1 + header.subHdrSize) * blockSize;
+  const bitmapLength = (header.bitmapBlocks * blockSize) / 2;
+  const offsetBitmap2 = offsetBitmap1 + bitmapLength;
+  const usedBytes = Math.ceil(maxMapnr / 8);
+  const collector = new RunCollector(options.maxRuns ?? 1 << 20, name);
+  for (let at = 0; at < usedBytes; at += BITMAP_READ_CHUNK) {
+    const chunk = await readExact(source, offsetBitmap2 + at, Math.min(BITMAP_READ_CHUNK, usedBytes - at), 'second bitmap');
+    collector.add(chunk, at * 8, maxMapnr);
+  }
+  const present = collector.finish();
+  const offsetPageDescriptors = (1 + header.subHdrSize + header.bitmapBlocks) * blockSize;
+  const descriptorsEnd = offsetPageDescriptors + present.pageCount * PageDescriptor.size;
+  if (descriptorsEnd > source.size) {
+    throw new VmcoreError(
+      VmcoreErrorCode.Truncated,
+      `${name}: page descriptors of ${present.pageCount} pages need bytes ${offsetPageDescriptors}..${descriptorsEnd} but the file has ${source.size}`,
+    );
+  }
+  return new KdumpFile(
+    source,
+    header,
+    sub,
+    endian,
+    maxMapnr,
+    notes,
+    noteEntries,
+    vmcoreinfo,
+    present,
+    offsetBitmap1,
+    offsetBitmap2,
+    bitmapLength,
+    offsetPageDescriptors,
+  );
+}

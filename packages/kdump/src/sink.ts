@@ -1,0 +1,8 @@
+/**
+ * Where the kdump writer puts its bytes: positioned writes. A file (kdump-raw-*) implements it
+ * with pwrite, @vmcore/flat's FlattenedSink (kdump-*) with flattened records; structurally the
+ * same as @vmcore/bytes' PositionedSink.
+ */
+export interface KdumpSink {
+  write(offset: number, bytes: Uint8Array): Promise<void>;
+}

@@ -1,0 +1,254 @@
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import type { GuestMemory } from '@vmcore/guest-mem';
+import { countPages, fillBitmapChunk, pfnRuns } from './bitmap.js';
+import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, type CompressedBatch, type PageCodec } from './codec.js';
+import { DataCache } from './data-cache.js';
+import {
+  KDUMP_DUMP_LEVEL,
+  KDUMP_HEADER_VERSION,
+  PageDescriptor,
+  encodeDiskDumpHeader,
+  encodeSubHeader,
+  type HeaderLayout,
+  type Utsname,
+} from './header.js';
+import { planKdumpLayout, type KdumpLayout } from './layout.js';
+import { encodeNotes } from './notes.js';
+import type { KdumpSink } from './sink.js';
+import { buildUtsname } from './utsname.js';
+
+export interface KdumpWriteOptions {
+  codec: PageCodec;
+  /** kdump_sub_header.phys_base. Default 0 (QEMU reads it from VMCOREINFO, often wrongly). */
+  physBase?: bigint;
+  /** Overrides for the header's utsname, field by field. */
+  utsname?: Partial<Utsname>;
+  /** Compression worker threads; 0 compresses on the calling thread. Default min(2, CPUs). */
+  workers?: number;
+  /** Pages per compression batch. Default 1 MiB worth (256 pages of 4 KiB). */
+  batchPages?: number;
+  /** Called after each batch with guest bytes done and total. */
+  onProgress?(done: number, total: number): void;
+}
+
+const READ_CHUNK = 4 << 20;
+const DESCRIPTOR_CACHE = 1 << 20;
+const DATA_CACHE = 4 << 20;
+const BITMAP_CHUNK = 1 << 20;
+
+function defaultWorkers(): number {
+  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:os') as
+    | { availableParallelism(): number }
+    | undefined;
+  // Without worker threads (browsers) compression stays on the calling thread.
+  return os ? Math.min(2, Math.max(1, os.availableParallelism())) : 0;
+}
+
+/** The layout writeKdump() would use for this guest (pure: no guest memory is read). */
+export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>): KdumpLayout {
+  const { pageSize } = guest.info;
+  const runs = pfnRuns(guest.blocks, pageSize);
+  if (runs.length === 0) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'dump: no guest memory to dump');
+  const notes = encodeNotes(guest.cpuNotes, guest.guestNote, guest.info.endian);
+  return planKdumpLayout({
+    pageSize,
+    layout: guest.info.elfClass as HeaderLayout,
+    noteSize: notes.bytes.length,
+    maxMapnr: runs[runs.length - 1]!.end,
+    pageCount: countPages(runs),
+  });
+}
+
+/**
+ * Writes `guest` as a kdump-compressed file the way QEMU's create_kdump_vmcore() does: header,
+ * sub header and notes, two identical bitmaps, page descriptors, then the shared zero page and
+ * every other page compressed (or raw when compression does not make it strictly smaller).
+ * Returns the size of the file. Memory stays bounded whatever the guest size.
+ */
+export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: KdumpWriteOptions): Promise<number> {
+  const { info } = guest;
+  const codecFlag = CODEC_FLAGS[options.codec];
+  if (codecFlag === undefined) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: unknown codec ${String(options.codec)}`);
+  const endian = info.endian;
+  const layoutKind: HeaderLayout = info.elfClass === 32 ? 32 : 64;
+  const runs = pfnRuns(guest.blocks, info.pageSize);
+  if (runs.length === 0) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'dump: no guest memory to dump');
+  const notes = encodeNotes(guest.cpuNotes, guest.guestNote, endian);
+  const layout = planKdumpLayout({
+    pageSize: info.pageSize,
+    layout: layoutKind,
+    noteSize: notes.bytes.length,
+    maxMapnr: runs[runs.length - 1]!.end,
+    pageCount: countPages(runs),
+  });
+  const physBase = options.physBase ?? 0n;
+  if (layoutKind === 32 && (physBase < -(1n << 31n) || physBase >= 1n << 32n)) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: phys_base ${physBase} does not fit the 32-bit sub header`);
+  }
+
+  await sink.write(
+    0,
+    encodeDiskDumpHeader(
+      {
+        layout: layoutKind,
+        headerVersion: KDUMP_HEADER_VERSION,
+        utsname: buildUtsname(info, guest.guestNote, options.utsname),
+        status: codecFlag,
+        blockSize: layout.blockSize,
+        subHdrSize: layout.subHdrSize,
+        bitmapBlocks: layout.bitmapBlocks,
+        maxMapnr: layout.maxMapnr32,
+        totalRamBlocks: 0,
+        deviceBlocks: 0,
+        writtenBlocks: 0,
+        currentCpu: 0,
+        nrCpus: guest.nrCpus,
+      },
+      endian,
+    ),
+  );
+  await sink.write(
+    layout.offsetSubHeader,
+    encodeSubHeader(
+      {
+        physBase,
+        dumpLevel: KDUMP_DUMP_LEVEL,
+        split: 0,
+        startPfn: 0n,
+        endPfn: 0n,
+        offsetVmcoreinfo: notes.vmcoreinfo ? BigInt(layout.offsetNote + notes.vmcoreinfo.offset) : 0n,
+        sizeVmcoreinfo: BigInt(notes.vmcoreinfo?.size ?? 0),
+        offsetNote: BigInt(layout.offsetNote),
+        noteSize: BigInt(notes.bytes.length),
+        offsetEraseinfo: 0n,
+        sizeEraseinfo: 0n,
+        startPfn64: 0n,
+        endPfn64: 0n,
+        maxMapnr64: BigInt(layout.maxMapnr),
+      },
+      layoutKind,
+      endian,
+    ),
+  );
+  if (notes.bytes.length > 0) await sink.write(layout.offsetNote, notes.bytes);
+
+  // Both bitmaps, chunk by chunk (dump level 1: the second equals the first).
+  for (let at = 0; at < layout.bitmapLength; at += BITMAP_CHUNK) {
+    const chunk = new Uint8Array(Math.min(BITMAP_CHUNK, layout.bitmapLength - at));
+    fillBitmapChunk(runs, at * 8, chunk);
+    await sink.write(layout.offsetBitmap1 + at, chunk);
+    await sink.write(layout.offsetBitmap2 + at, chunk);
+  }
+
+  return writePages(guest, sink, layout, options, codecFlag);
+}
+
+async function writePages(
+  guest: GuestMemory,
+  sink: KdumpSink,
+  layout: KdumpLayout,
+  options: KdumpWriteOptions,
+  codecFlag: number,
+): Promise<number> {
+  const { pageSize, pageCount } = layout;
+  const endian = guest.info.endian;
+  const descriptors = new DataCache(sink, layout.offsetPageDescriptors, DESCRIPTOR_CACHE);
+  const data = new DataCache(sink, layout.offsetPageData, DATA_CACHE);
+  const zeroPage = { offset: BigInt(layout.offsetPageData), size: pageSize, flags: 0, page_flags: 0n };
+  await data.append(new Uint8Array(pageSize));
+
+  const workers = options.workers ?? defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 0) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: workers must be a non-negative integer, got ${workers}`);
+  }
+  const batchPages = options.batchPages ?? Math.max(1, Math.floor((1 << 20) / pageSize));
+  const maxInFlight = Math.max(1, workers * 2);
+  const compressor = createBatchCompressor(options.codec, workers);
+  const pending: Promise<{ batch: CompressedBatch; count: number }>[] = [];
+  let pagesDone = 0;
+
+  const emit = async (batch: CompressedBatch, count: number) => {
+    let dataAt = 0;
+    for (let i = 0; i < count; i++) {
+      const kind = batch.kinds[i];
+      const slot = await descriptors.reserve(PageDescriptor.size);
+      if (kind === PAGE_ZERO) {
+        PageDescriptor.encode(zeroPage, endian, slot.buffer, slot.at);
+        continue;
+      }
+      const size = batch.sizes[i]!;
+      if ((kind === PAGE_COMPRESSED && (size === 0 || size >= pageSize)) || (kind === PAGE_RAW && size !== pageSize) || (kind !== PAGE_COMPRESSED && kind !== PAGE_RAW)) {
+        throw new VmcoreError(VmcoreErrorCode.Codec, `kdump: compressor returned page kind ${kind} with ${size} bytes for a ${pageSize}-byte page`);
+      }
+      const offset = data.position;
+      await data.append(batch.data.subarray(dataAt, dataAt + size));
+      dataAt += size;
+      PageDescriptor.encode({ offset: BigInt(offset), size, flags: kind === PAGE_COMPRESSED ? codecFlag : 0, page_flags: 0n }, endian, slot.buffer, slot.at);
+    }
+    pagesDone += count;
+    options.onProgress?.(pagesDone * pageSize, pageCount * pageSize);
+  };
+
+  const drainOne = async () => {
+    const next = await pending.shift()!;
+    await emit(next.batch, next.count);
+  };
+
+  const submit = async (pages: Uint8Array, count: number) => {
+    if (pagesDone + pending.length * batchPages + count > pageCount) {
+      throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest memory yields more than the ${pageCount} pages its blocks describe`);
+    }
+    const job = compressor.compressBatch(pages.subarray(0, count * pageSize), pageSize).then((batch) => ({ batch, count }));
+    job.catch(() => undefined); // awaited in order below; keeps a later failure from being unhandled meanwhile
+    pending.push(job);
+    if (pending.length >= maxInFlight) await drainOne();
+  };
+
+  try {
+    let batch = new Uint8Array(batchPages * pageSize);
+    let count = 0;
+    let lastPfn = -1;
+    for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK })) {
+      const bytes = chunk.bytes;
+      let addr = chunk.physAddr;
+      let at = 0;
+      while (at < bytes.length) {
+        const pfn = Math.floor(addr / pageSize);
+        const inPage = addr - pfn * pageSize;
+        let slot: number;
+        if (pfn === lastPfn) {
+          // The rest of a page an earlier block began (blocks not page-aligned).
+          slot = count - 1;
+        } else {
+          if (pfn < lastPfn) {
+            throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest chunks are out of order at 0x${addr.toString(16)}`);
+          }
+          if (count === batchPages) {
+            await submit(batch, count);
+            batch = new Uint8Array(batchPages * pageSize);
+            count = 0;
+          }
+          slot = count;
+        }
+        const n = Math.min(bytes.length - at, (batchPages - slot) * pageSize - inPage);
+        batch.set(bytes.subarray(at, at + n), slot * pageSize + inPage);
+        const endPfn = Math.floor((addr + n - 1) / pageSize);
+        count = slot + 1 + (endPfn - pfn);
+        lastPfn = endPfn;
+        at += n;
+        addr += n;
+      }
+    }
+    if (count > 0) await submit(batch, count);
+    while (pending.length > 0) await drainOne();
+  } finally {
+    await compressor.close();
+  }
+
+  if (pagesDone !== pageCount) {
+    throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest memory yielded ${pagesDone} pages but its blocks describe ${pageCount}`);
+  }
+  await descriptors.flush();
+  await data.flush();
+  return data.position;
+}
