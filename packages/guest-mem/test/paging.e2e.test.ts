@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readExact } from '@vmcore/bytes';
+import { FileSource } from '@vmcore/bytes/node';
+import { parseNotes } from '@vmcore/vmcoreinfo';
+// Relative import until @vmcore/qemu-guest is a devDependency of @vmcore/guest-mem.
+import { referenceGuest } from '../../../tools/qemu-guest/src/index.js';
+import { pagingMappings, x86PagingCpusFromNotes, x86PagingMode } from '../src/paging/index.js';
+import type { MemoryMapping, PhysBlock } from '../src/model.js';
+
+const PT_LOAD = 1;
+const PT_NOTE = 4;
+const PN_XNUM = 0xffff;
+const EM_X86_64 = 62;
+
+interface Phdr {
+  type: number;
+  offset: number;
+  vaddr: bigint;
+  paddr: number;
+  filesz: number;
+  memsz: number;
+}
+
+/** Just enough of an ELF64 LE core reader: e_machine, program headers (PN_XNUM aware), notes. */
+async function readCore(source: FileSource) {
+  const eh = new DataView((await readExact(source, 0, 64, 'ELF header')).slice().buffer);
+  expect(eh.getUint32(0)).toBe(0x7f454c46);
+  const machine = eh.getUint16(0x12, true);
+  const phoff = Number(eh.getBigUint64(0x20, true));
+  const shoff = Number(eh.getBigUint64(0x28, true));
+  let phnum = eh.getUint16(0x38, true);
+  if (phnum === PN_XNUM) {
+    const sh0 = new DataView((await readExact(source, shoff, 64, 'section header 0')).slice().buffer);
+    phnum = sh0.getUint32(0x2c, true);
+  }
+  const table = await readExact(source, phoff, phnum * 56, 'program headers');
+  const view = new DataView(table.buffer, table.byteOffset, table.length);
+  const phdrs: Phdr[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = i * 56;
+    phdrs.push({
+      type: view.getUint32(at, true),
+      offset: Number(view.getBigUint64(at + 8, true)),
+      vaddr: view.getBigUint64(at + 16, true),
+      paddr: Number(view.getBigUint64(at + 24, true)),
+      filesz: Number(view.getBigUint64(at + 32, true)),
+      memsz: Number(view.getBigUint64(at + 40, true)),
+    });
+  }
+  const note = phdrs.find((p) => p.type === PT_NOTE)!;
+  const notes = parseNotes(await readExact(source, note.offset, note.filesz, 'PT_NOTE'), 'le');
+  return { machine, loads: phdrs.filter((p) => p.type === PT_LOAD), notes };
+}
+
+describe('pagingMappings against QEMU 7.2 paging=true dumps of a real guest', () => {
+  for (const firmware of ['seabios', 'ovmf'] as const) {
+    describe(firmware, () => {
+      let paging: FileSource;
+      let plain: FileSource;
+
+      beforeAll(async () => {
+        const guest = await referenceGuest({ firmware });
+        paging = await FileSource.open(guest.qemuElfPaging);
+        plain = await FileSource.open(guest.qemuElf);
+      });
+      afterAll(async () => {
+        await paging?.close();
+        await plain?.close();
+      });
+
+      it("gives QEMU's PT_LOAD list (phys, virt, length, order) from the QEMU notes and the paging=false dump's memory", async () => {
+        const core = await readCore(paging);
+        const memory = await readCore(plain);
+        // paging=false PT_LOADs are QEMU's guest_phys_blocks.
+        const blocks: PhysBlock[] = memory.loads.map((l) => ({ start: l.paddr, size: l.memsz }));
+        const read = (addr: number, length: number) => {
+          const load = memory.loads.find((l) => addr >= l.paddr && addr + length <= l.paddr + l.filesz);
+          if (!load) throw new Error(`no PT_LOAD holds ${addr.toString(16)}+${length}`);
+          return readExact(plain, load.offset + addr - load.paddr, length, 'guest memory');
+        };
+        const cpus = x86PagingCpusFromNotes(core.notes);
+        expect(core.machine).toBe(EM_X86_64);
+        expect(cpus.length).toBeGreaterThan(0);
+        // The inference from the notes alone agrees with e_machine on this guest.
+        expect(cpus.map((cpu) => x86PagingMode(cpu))).toEqual(cpus.map(() => '4-level'));
+
+        const started = performance.now();
+        const ours = await pagingMappings(read, cpus, blocks, { assumeLongMode: core.machine === EM_X86_64 });
+        const ms = performance.now() - started;
+        const qemu: MemoryMapping[] = core.loads.map((l) => ({ physAddr: l.paddr, virtAddr: l.vaddr, length: l.memsz }));
+
+        expect(qemu.length).toBeGreaterThan(10_000);
+        const firstDifference = qemu.findIndex(
+          (m, i) => ours[i] === undefined || ours[i].physAddr !== m.physAddr || ours[i].virtAddr !== m.virtAddr || ours[i].length !== m.length,
+        );
+        expect({ firstDifference, ours: ours.slice(firstDifference, firstDifference + 3), qemu: qemu.slice(firstDifference, firstDifference + 3) })
+          .toEqual({ firstDifference: -1, ours: [], qemu: [] });
+        expect(ours.length).toBe(qemu.length);
+        console.log(`${firmware}: ${ours.length} mappings, ${cpus.length} CPUs, ${ms.toFixed(0)} ms`);
+        expect(ms).toBeLessThan(5000);
+      });
+    });
+  }
+});
