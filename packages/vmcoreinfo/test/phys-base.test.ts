@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  encodeNote,
+  encodeVmcoreinfoNote,
+  parseVmcoreinfo,
+  physBaseFromVmcoreinfo,
+  qemuPhysBaseFromVmcoreinfo,
+  resolvePhysBase,
+  X86_64_START_KERNEL_MAP,
+} from '../src/index.js';
+import { FakeRam } from './helpers.js';
+
+const linux61 = readFileSync(new URL('./fixtures/linux-6.1-x86_64.vmcoreinfo.txt', import.meta.url), 'latin1');
+const U64_PHYS_BASE = 0xffff_ffff_fbc0_0000n; // -71303168 as the kernel's unsigned long
+
+describe('phys_base from VMCOREINFO', () => {
+  it('reads x86_64 NUMBER(phys_base) as signed decimal and stores it as the u64 the kernel holds', () => {
+    expect(physBaseFromVmcoreinfo(parseVmcoreinfo(linux61), 'x86_64')).toBe(U64_PHYS_BASE);
+    expect(BigInt.asIntN(64, U64_PHYS_BASE)).toBe(-71303168n);
+    expect(physBaseFromVmcoreinfo(parseVmcoreinfo('NUMBER(phys_base)=0\n'), 'x86_64')).toBe(0n);
+    expect(physBaseFromVmcoreinfo(parseVmcoreinfo('NUMBER(phys_base)=16777216\n'), 'x86_64')).toBe(0x100_0000n);
+  });
+
+  it('reads arm64 NUMBER(PHYS_OFFSET) as 0x-hex', () => {
+    expect(physBaseFromVmcoreinfo(parseVmcoreinfo('NUMBER(PHYS_OFFSET)=0x40000000\n'), 'aarch64')).toBe(0x4000_0000n);
+  });
+
+  it('has no phys_base for other arches or without the key', () => {
+    expect(physBaseFromVmcoreinfo(parseVmcoreinfo(linux61), 'ppc64')).toBeUndefined();
+    expect(physBaseFromVmcoreinfo(parseVmcoreinfo('OSRELEASE=6.1\n'), 'x86_64')).toBeUndefined();
+  });
+
+  it('shows what QEMU writes instead: the decimal text parsed as hex', () => {
+    expect(qemuPhysBaseFromVmcoreinfo(linux61, 'x86_64')).toBe(0xffff_ffff_8ecf_ce98n);
+    expect(qemuPhysBaseFromVmcoreinfo('NUMBER(phys_base)=-333447168\n', 'x86_64')).toBe(0xffff_fffc_ccbb_8e98n);
+    expect(qemuPhysBaseFromVmcoreinfo('NUMBER(phys_base)=0\n', 'x86_64')).toBe(0n);
+    expect(qemuPhysBaseFromVmcoreinfo('NUMBER(PHYS_OFFSET)=0x40000000\n', 'aarch64')).toBe(0x4000_0000n);
+    expect(qemuPhysBaseFromVmcoreinfo('NUMBER(phys_base)=12 \n', 'x86_64')).toBeUndefined();
+    expect(qemuPhysBaseFromVmcoreinfo('OSRELEASE=x\0NUMBER(phys_base)=1\n', 'x86_64')).toBeUndefined();
+  });
+});
+
+/** A guest with the fixture kernel: _text at 0xffffffff8aa00000 loaded at 0x6600000, tables at 0x1000. */
+async function guest(options: { noteAt?: number; note?: Uint8Array; tables?: boolean } = {}) {
+  const ram = new FakeRam([
+    { start: 0, size: 0x9_f000 },
+    { start: 0x10_0000, size: 0x7f0_0000 },
+  ]);
+  if (options.noteAt !== undefined) ram.write(options.noteAt, options.note ?? encodeVmcoreinfoNote(linux61));
+  const pml4 = 0x1000, pdpt = 0x2000, pd = 0x3000;
+  if (options.tables !== false) {
+    ram.writeU64(pml4 + 511 * 8, BigInt(pdpt) | 3n);
+    ram.writeU64(pdpt + 510 * 8, BigInt(pd) | 3n);
+    for (let i = 0; i < 16; i++) ram.writeU64(pd + (0x55 + i) * 8, BigInt(0x660_0000 + i * 0x20_0000) | 0x83n);
+  }
+  return { ram, cpuState: [{ cr0: 0x8005_0033n, cr3: BigInt(pml4), cr4: 0x3506f0n }] };
+}
+
+describe('resolvePhysBase', () => {
+  it('(a) takes the guest note QEMU copied', async () => {
+    const { ram, cpuState } = await guest();
+    const result = await resolvePhysBase({ arch: 'x86_64', guestNote: encodeVmcoreinfoNote(linux61), read: ram.read, blocks: ram.ranges, cpuState });
+    expect(result.value).toBe(U64_PHYS_BASE);
+    expect(result.source).toBe('vmcoreinfo');
+    expect(result.warning).toBeUndefined();
+    expect(result.note).toBeUndefined();
+    expect(result.vmcoreinfo?.osrelease).toBe('6.1.0-27-amd64');
+    expect(ram.reads).toBe(0);
+  });
+
+  it('(b) scans guest memory when there is no guest note, and hands back the note it found', async () => {
+    const { ram, cpuState } = await guest({ noteAt: 0x3a5_f000 });
+    const result = await resolvePhysBase({ arch: 'x86_64', read: ram.read, blocks: ram.ranges, cpuState });
+    expect(result).toMatchObject({ value: U64_PHYS_BASE, source: 'vmcoreinfo-scan', notePhysAddr: 0x3a5_f000, note: encodeVmcoreinfoNote(linux61) });
+    expect(result.warning).toBe('no guest VMCOREINFO note');
+  });
+
+  it('(c) walks the page tables when no VMCOREINFO exists anywhere', async () => {
+    const { ram, cpuState } = await guest();
+    const result = await resolvePhysBase({ arch: 'x86_64', read: ram.read, blocks: ram.ranges, cpuState });
+    expect(result.value).toBe(U64_PHYS_BASE);
+    expect(result.source).toBe('page-tables');
+    expect(result.warning).toBe('no guest VMCOREINFO note; no VMCOREINFO note found in guest memory');
+  });
+
+  it('(c) uses page tables without scanning when given no RAM blocks', async () => {
+    const { ram, cpuState } = await guest({ noteAt: 0x3a5_f000 });
+    const result = await resolvePhysBase({ arch: 'x86_64', read: ram.read, cpuState });
+    expect(result.source).toBe('page-tables');
+    expect(result.value).toBe(U64_PHYS_BASE);
+  });
+
+  it('(c) after a guest note without NUMBER(phys_base), starting from its SYMBOL(_stext)', async () => {
+    const { ram, cpuState } = await guest();
+    const text = linux61.replace(/^NUMBER\(phys_base\)=.*\n/m, '');
+    const result = await resolvePhysBase({ arch: 'x86_64', guestNote: encodeVmcoreinfoNote(text), read: ram.read, cpuState, sources: ['vmcoreinfo', 'page-tables'] });
+    expect(result.source).toBe('page-tables');
+    expect(result.value).toBe(U64_PHYS_BASE);
+    expect(result.warning).toBe('guest VMCOREINFO has no NUMBER(phys_base)');
+    expect(result.vmcoreinfo?.symbols.get('_stext')).toBe(X86_64_START_KERNEL_MAP + 0xaa0_0000n);
+  });
+
+  it('(d) falls back to 0 with a warning that says what was missing', async () => {
+    const { ram } = await guest({ tables: false });
+    const result = await resolvePhysBase({ arch: 'x86_64', read: ram.read, blocks: ram.ranges, cpuState: { cr3: 0x1000n } });
+    expect(result.value).toBe(0n);
+    expect(result.source).toBe('default');
+    expect(result.warning).toMatch(/^no guest VMCOREINFO note; no VMCOREINFO note found in guest memory; page tables: CR3 0x1000: no usable mapping/);
+    expect(result.warning).toMatch(/; phys_base defaults to 0$/);
+  });
+
+  it('warns about a guest note that is not VMCOREINFO or is corrupt, and goes on', async () => {
+    const { ram, cpuState } = await guest();
+    const other = encodeNote({ name: 'Xen', type: 1, desc: new Uint8Array(4) }, 'le');
+    const r1 = await resolvePhysBase({ arch: 'x86_64', guestNote: other, read: ram.read, cpuState });
+    expect(r1.source).toBe('page-tables');
+    expect(r1.warning).toMatch(/^guest note is "Xen", not VMCOREINFO/);
+    const bad = encodeVmcoreinfoNote('OSRELEASE=6.1\nSYMBOL(_stext)=nothex\n');
+    const r2 = await resolvePhysBase({ arch: 'x86_64', guestNote: bad, read: ram.read, cpuState });
+    expect(r2.warning).toMatch(/^guest VMCOREINFO: VMCOREINFO line 2: SYMBOL\(_stext\)="nothex"/);
+    const truncated = encodeVmcoreinfoNote(linux61).subarray(0, 30);
+    const r3 = await resolvePhysBase({ arch: 'x86_64', guestNote: truncated, read: ram.read, cpuState });
+    expect(r3.warning).toMatch(/^guest note: note at offset 0 has descsz 3011, past the end/);
+    expect(r3.value).toBe(U64_PHYS_BASE);
+  });
+
+  it('does not take a note written with 64-bit header words (wrong layout) as VMCOREINFO', async () => {
+    const desc = new TextEncoder().encode(linux61);
+    const wide = new Uint8Array(24 + 12 + desc.length);
+    const view = new DataView(wide.buffer);
+    view.setBigUint64(0, 11n, true);
+    view.setBigUint64(8, BigInt(desc.length), true);
+    view.setBigUint64(16, 0n, true);
+    wide.set(new TextEncoder().encode('VMCOREINFO\0'), 24);
+    wide.set(desc, 36);
+    const { ram, cpuState } = await guest();
+    const result = await resolvePhysBase({ arch: 'x86_64', guestNote: wide, read: ram.read, cpuState, sources: ['vmcoreinfo'] });
+    expect(result.source).toBe('default');
+    expect(result.warning).toMatch(/^guest note/);
+  });
+
+  it('reads aarch64 PHYS_OFFSET from the guest note and does not walk x86 tables for it', async () => {
+    const note = encodeVmcoreinfoNote('OSRELEASE=6.1.0-27-arm64\nNUMBER(PHYS_OFFSET)=0x40000000\n');
+    expect(await resolvePhysBase({ arch: 'aarch64', guestNote: note })).toMatchObject({ value: 0x4000_0000n, source: 'vmcoreinfo' });
+    const none = await resolvePhysBase({ arch: 'aarch64', sources: ['page-tables'] });
+    expect(none).toMatchObject({ value: 0n, source: 'default', warning: 'page-table walk is implemented for x86_64 only, not aarch64; phys_base defaults to 0' });
+  });
+});
