@@ -27,12 +27,6 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
   const end = src.length;
   let ip = start;
   let op = 0;
-  const truncated = (): never => {
-    throw codecError('snappy', `truncated block: tag at byte ${ip} needs bytes past the end (${end})`);
-  };
-  const tooLong = (n: number): never => {
-    throw codecError('snappy', `block writes ${n} bytes at output ${op}, past its declared ${length} bytes`);
-  };
   while (ip < end) {
     const tagAt = ip;
     const tag = src[ip++]!;
@@ -41,33 +35,37 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
       let n = tag >>> 2;
       if (n >= 60) {
         const bytes = n - 59;
-        if (end - ip < bytes) truncated();
+        if (end - ip < bytes) throw truncated(tagAt, end);
         n = 0;
         for (let i = bytes - 1; i >= 0; i--) n = n * 256 + src[ip + i]!;
         ip += bytes;
       }
       n += 1;
-      if (n > end - ip) truncated();
-      if (n > length - op) tooLong(n);
-      out.set(src.subarray(ip, ip + n), op);
-      ip += n;
-      op += n;
+      if (n > end - ip) throw truncated(tagAt, end);
+      if (n > length - op) throw tooLong(n, op, length);
+      if (n > 16) {
+        out.set(src.subarray(ip, ip + n), op);
+        ip += n;
+        op += n;
+      } else {
+        for (let i = 0; i < n; i++) out[op++] = src[ip++]!;
+      }
       continue;
     }
     let n: number;
     let offset: number;
     if (kind === 1) {
-      if (end - ip < 1) truncated();
+      if (end - ip < 1) throw truncated(tagAt, end);
       n = ((tag >>> 2) & 7) + 4;
       offset = ((tag >>> 5) << 8) | src[ip]!;
       ip += 1;
     } else if (kind === 2) {
-      if (end - ip < 2) truncated();
+      if (end - ip < 2) throw truncated(tagAt, end);
       n = (tag >>> 2) + 1;
       offset = src[ip]! | (src[ip + 1]! << 8);
       ip += 2;
     } else {
-      if (end - ip < 4) truncated();
+      if (end - ip < 4) throw truncated(tagAt, end);
       n = (tag >>> 2) + 1;
       offset = (src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24)) >>> 0;
       ip += 4;
@@ -75,9 +73,9 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
     if (offset === 0 || offset > op) {
       throw codecError('snappy', `copy at byte ${tagAt} reaches ${offset} bytes back from output ${op}`);
     }
-    if (n > length - op) tooLong(n);
+    if (n > length - op) throw tooLong(n, op, length);
     let from = op - offset;
-    if (offset >= n) {
+    if (offset >= n && n > 16) {
       out.copyWithin(op, from, from + n);
       op += n;
     } else {
@@ -89,6 +87,15 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
     throw codecError('snappy', `block ends after ${op} of its declared ${length} bytes`);
   }
   return out;
+}
+
+// Error builders outside the decoder: closures over ip/op would slow its loop down.
+function truncated(tagAt: number, end: number): Error {
+  return codecError('snappy', `truncated block: tag at byte ${tagAt} needs bytes past the end (${end})`);
+}
+
+function tooLong(n: number, op: number, length: number): Error {
+  return codecError('snappy', `block writes ${n} bytes at output ${op}, past its declared ${length} bytes`);
 }
 
 function readPreamble(src: Uint8Array): { length: number; start: number } {
