@@ -1,74 +1,29 @@
 /**
- * The one place @vmcore/dump touches the format packages. Each entry is looked up by its
- * docs/DESIGN.md name, so a package that has not landed yet gives a clear VMCORE_UNSUPPORTED
- * error instead of a build break.
+ * The one place @vmcore/dump touches the format packages. Anything a sibling has not exported
+ * yet is looked up by its docs/DESIGN.md name and gives a clear VMCORE_UNSUPPORTED error.
  */
 import { VmcoreError, VmcoreErrorCode, type PositionedSink, type RandomAccessSource, type SequentialSink } from '@vmcore/bytes';
-import * as elfPkg from '@vmcore/elf';
+import { openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/elf';
 import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
 import * as guestMemPkg from '@vmcore/guest-mem';
-import * as kdumpPkg from '@vmcore/kdump';
-import * as vmcoreinfoPkg from '@vmcore/vmcoreinfo';
-import type { Filter, GuestMemory } from '@vmcore/guest-mem';
+import { decodeQemuCpuState, openRamGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
+import { openKdumpGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
+import {
+  decodeFwCfgVmcoreinfo,
+  parseVmcoreinfo,
+  readGuestNoteFromEntry,
+  resolvePhysBase,
+  vmcoreinfoText,
+  type FwCfgVmcoreinfo,
+  type ResolvedPhysBase,
+  type X86ControlRegisters,
+} from '@vmcore/vmcoreinfo';
 
-type AnyFn = (...args: never[]) => unknown;
+// ---- @vmcore/elf, @vmcore/kdump
+export { openElfGuest, readElfCore, writeElfCore, openKdumpGuest, readKdump, writeKdump };
+export type { ElfCore, KdumpFile };
 
-function need<T extends AnyFn>(pkg: object, pkgName: string, name: string): T {
-  const value = (pkg as Record<string, unknown>)[name];
-  if (typeof value !== 'function') {
-    throw new VmcoreError(VmcoreErrorCode.Unsupported, `${pkgName} does not provide ${name} yet`);
-  }
-  return value as T;
-}
-
-export function has(pkg: 'elf' | 'kdump' | 'flat' | 'vmcoreinfo' | 'guest-mem', name: string): boolean {
-  const table = { elf: elfPkg, kdump: kdumpPkg, flat: { FlattenedIndex, FlattenedSink, isFlattened, reassemble: flatReassemble }, vmcoreinfo: vmcoreinfoPkg, 'guest-mem': guestMemPkg };
-  return typeof (table[pkg] as Record<string, unknown>)[name] === 'function';
-}
-
-export interface WriterProgress {
-  onProgress?: (done: number, total: number) => void;
-}
-
-// ---- @vmcore/elf
-export async function writeElfCore(guest: GuestMemory, sink: SequentialSink, options: { filter?: Filter } & WriterProgress): Promise<void> {
-  const fn = need<(g: GuestMemory, s: SequentialSink, o: object) => unknown>(elfPkg, '@vmcore/elf', 'writeElfCore');
-  await fn(guest, sink, options);
-}
-
-export async function openElfGuest(source: RandomAccessSource): Promise<GuestMemory> {
-  const fn = need<(s: RandomAccessSource) => GuestMemory | Promise<GuestMemory>>(elfPkg, '@vmcore/elf', 'openElfGuest');
-  return await fn(source);
-}
-
-export async function readElfCore(source: RandomAccessSource): Promise<unknown> {
-  return await need<(s: RandomAccessSource) => unknown>(elfPkg, '@vmcore/elf', 'readElfCore')(source);
-}
-
-// ---- @vmcore/kdump
-export interface KdumpWriteOptions extends WriterProgress {
-  codec: 'zlib' | 'lzo' | 'snappy';
-  physBase?: bigint;
-  utsname?: unknown;
-  workers?: number;
-}
-
-export async function writeKdump(guest: GuestMemory, sink: PositionedSink, options: KdumpWriteOptions): Promise<number | undefined> {
-  const fn = need<(g: GuestMemory, s: PositionedSink, o: object) => unknown>(kdumpPkg, '@vmcore/kdump', 'writeKdump');
-  const size = await fn(guest, sink, options);
-  return typeof size === 'number' ? size : undefined;
-}
-
-export async function openKdumpGuest(source: RandomAccessSource): Promise<GuestMemory> {
-  const fn = need<(s: RandomAccessSource) => GuestMemory | Promise<GuestMemory>>(kdumpPkg, '@vmcore/kdump', 'openKdumpGuest');
-  return await fn(source);
-}
-
-export async function readKdump(source: RandomAccessSource): Promise<unknown> {
-  return await need<(s: RandomAccessSource) => unknown>(kdumpPkg, '@vmcore/kdump', 'readKdump')(source);
-}
-
-// ---- @vmcore/flat (landed: typed imports)
+// ---- @vmcore/flat
 export interface FlattenedWriter extends PositionedSink {
   finish(): Promise<void>;
 }
@@ -88,20 +43,47 @@ export async function reassemble(input: AsyncIterable<Uint8Array>, out: Position
 export { isFlattened };
 
 // ---- @vmcore/vmcoreinfo
-export async function resolvePhysBase(guest: GuestMemory): Promise<unknown> {
-  return await need<(g: GuestMemory) => unknown>(vmcoreinfoPkg, '@vmcore/vmcoreinfo', 'resolvePhysBase')(guest);
+/**
+ * phys_base for the kdump sub-header, as the vmcoreinfo package resolves it: the guest's
+ * VMCOREINFO note, else a scan of guest memory, else a page-table walk from the CPUs' CR3, else 0.
+ */
+export async function resolveGuestPhysBase(guest: GuestMemory): Promise<ResolvedPhysBase> {
+  const cpuState: X86ControlRegisters[] = [];
+  for (const note of guest.cpuNotes) {
+    if (note.name !== 'QEMU') continue;
+    try {
+      const state = decodeQemuCpuState(note.desc, guest.info.endian);
+      cpuState.push({ cr0: state.cr[0], cr3: state.cr[3], cr4: state.cr[4] });
+    } catch {
+      // Not an x86 QEMUCPUState: no page-table walk from this CPU.
+    }
+  }
+  return resolvePhysBase({
+    arch: guest.info.arch,
+    endian: guest.info.endian,
+    ...(guest.guestNote ? { guestNote: guest.guestNote } : {}),
+    read: (physAddr, length) => guest.read(physAddr, length),
+    blocks: guest.blocks,
+    ...(cpuState.length ? { cpuState } : {}),
+  });
 }
 
-export function parseVmcoreinfo(text: string): unknown {
-  return need<(t: string) => unknown>(vmcoreinfoPkg, '@vmcore/vmcoreinfo', 'parseVmcoreinfo')(text);
-}
-
-export function decodeFwCfgVmcoreinfo(bytes: Uint8Array): unknown {
-  return need<(b: Uint8Array) => unknown>(vmcoreinfoPkg, '@vmcore/vmcoreinfo', 'decodeFwCfgVmcoreinfo')(bytes);
-}
+export { parseVmcoreinfo, vmcoreinfoText, decodeFwCfgVmcoreinfo, readGuestNoteFromEntry };
+export type { ResolvedPhysBase, FwCfgVmcoreinfo };
 
 // ---- @vmcore/guest-mem
-export async function openRamGuest(options: object): Promise<GuestMemory> {
-  const fn = need<(o: object) => GuestMemory | Promise<GuestMemory>>(guestMemPkg, '@vmcore/guest-mem', 'openRamGuest');
-  return await fn(options);
+export { openRamGuest };
+
+type PagingFn = (guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'read'>) => Promise<MemoryMapping[]>;
+
+/** QEMU's paging=true mappings (guest page-table walk), from guest-mem once it exports them. */
+export async function pagingMappings(guest: GuestMemory): Promise<MemoryMapping[]> {
+  const fn = (guestMemPkg as Record<string, unknown>)['guestPagingMappings'];
+  if (typeof fn !== 'function') {
+    throw new VmcoreError(
+      VmcoreErrorCode.Unsupported,
+      'paging=true (virtual mappings from the guest page tables) is not available: @vmcore/guest-mem does not export guestPagingMappings yet',
+    );
+  }
+  return (fn as PagingFn)(guest);
 }

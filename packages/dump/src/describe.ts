@@ -1,6 +1,6 @@
 import type { Endian } from '@vmcore/bytes';
 import type { Arch, GuestMemory, PhysBlock } from '@vmcore/guest-mem';
-import { has, parseVmcoreinfo, resolvePhysBase } from './backends.js';
+import { parseVmcoreinfo, resolveGuestPhysBase, vmcoreinfoText } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { guestFromSource, openSource } from './open.js';
 import { kdumpDetails, elfDetails, type KdumpDetails, type ElfDetails } from './details.js';
@@ -67,41 +67,28 @@ export function splitNote(note: Uint8Array, endian: Endian): { name: string; typ
   return { name, type, desc: note.subarray(descAt, descAt + descSize) };
 }
 
-function summarizeVmcoreinfo(text: string, warnings: string[]): VmcoreinfoSummary {
+function summarizeVmcoreinfo(desc: Uint8Array, warnings: string[]): VmcoreinfoSummary {
+  const text = vmcoreinfoText(desc);
   const entries = text.split('\n').filter((line) => line.includes('=')).length;
-  if (has('vmcoreinfo', 'parseVmcoreinfo')) {
-    try {
-      const info = parseVmcoreinfo(text) as { osrelease?: string; pageSize?: number; crashtime?: number | bigint };
-      return {
-        ...(info.osrelease !== undefined ? { osrelease: info.osrelease } : {}),
-        ...(info.pageSize !== undefined ? { pageSize: info.pageSize } : {}),
-        ...(info.crashtime !== undefined ? { crashtime: Number(info.crashtime) } : {}),
-        entries,
-        text,
-      };
-    } catch (error) {
-      warnings.push(`VMCOREINFO does not parse: ${(error as Error).message}`);
-    }
+  try {
+    const info = parseVmcoreinfo(text);
+    return {
+      ...(info.osrelease !== undefined ? { osrelease: info.osrelease } : {}),
+      ...(info.pageSize !== undefined ? { pageSize: info.pageSize } : {}),
+      ...(info.crashtime !== undefined ? { crashtime: Number(info.crashtime) } : {}),
+      entries,
+      text,
+    };
+  } catch (error) {
+    warnings.push(`VMCOREINFO does not parse: ${(error as Error).message}`);
+    return { entries, text };
   }
-  // Until the parser is there, OSRELEASE is read as the plain KEY=value line it is.
-  const osrelease = /^OSRELEASE=(.*)$/m.exec(text)?.[1];
-  return { ...(osrelease !== undefined ? { osrelease } : {}), entries, text };
 }
 
-async function physBaseOf(guest: GuestMemory, warnings: string[]): Promise<PhysBaseInfo | undefined> {
-  if (!has('vmcoreinfo', 'resolvePhysBase')) {
-    warnings.push('phys_base: @vmcore/vmcoreinfo cannot resolve it yet');
-    return undefined;
-  }
-  try {
-    const r = (await resolvePhysBase(guest)) as { physBase?: bigint | number; value?: bigint | number; source?: string };
-    const value = r.physBase ?? r.value;
-    if (value === undefined) return undefined;
-    return { value: BigInt(value), source: r.source ?? 'unknown' };
-  } catch (error) {
-    warnings.push(`phys_base: ${(error as Error).message}`);
-    return undefined;
-  }
+async function physBaseOf(guest: GuestMemory, warnings: string[]): Promise<PhysBaseInfo> {
+  const resolved = await resolveGuestPhysBase(guest);
+  if (resolved.source === 'default' && resolved.warning) warnings.push(`phys_base: ${resolved.warning}`);
+  return { value: resolved.value, source: resolved.source };
 }
 
 /** Everything `vmcore info` prints about a dump file. */
@@ -119,14 +106,14 @@ export async function describeDump(path: string): Promise<DumpDescription> {
         const note = splitNote(guest.guestNote, guest.info.endian);
         if (note) {
           notes.push({ name: note.name, type: note.type, size: note.desc.length });
-          if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(new TextDecoder('latin1').decode(note.desc), warnings);
+          if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings);
         } else {
           warnings.push('the guest note header is malformed');
         }
       }
       const physBase = await physBaseOf(guest, warnings);
-      const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format, warnings) : undefined;
-      const elf = format === 'elf' ? await elfDetails(source, warnings) : undefined;
+      const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format) : undefined;
+      const elf = format === 'elf' ? await elfDetails(source) : undefined;
       return {
         file: path,
         fileSize: source.size,

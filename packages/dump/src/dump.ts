@@ -1,8 +1,8 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
-import { createFlattenedSink, has, resolvePhysBase, writeElfCore, writeKdump } from './backends.js';
+import { createFlattenedSink, pagingMappings, resolveGuestPhysBase, writeElfCore, writeKdump } from './backends.js';
 import { formatSpec, parseDumpFormat, type DumpFormat } from './formats.js';
-import { checkWinDumpNote, entryFromFwCfg, readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
+import { checkWinDumpNote, readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { checkDumpArguments, checkSomethingToDump } from './rules.js';
@@ -13,7 +13,7 @@ export interface DumpOptions {
   /** QEMU's begin and length arguments as given (one without the other is QEMU's error). */
   readonly begin?: number;
   readonly length?: number;
-  /** QEMU's paging=true: virtual mappings from the guest page tables (not implemented yet). */
+  /** QEMU's paging=true: PT_LOADs from the guest page tables (x86; elf only). */
   readonly paging?: boolean;
   /** kdump sub-header phys_base; resolved from the guest when absent. */
   readonly physBase?: bigint;
@@ -53,29 +53,14 @@ function unsupported(message: string): VmcoreError {
 interface PhysBaseChoice {
   physBase: bigint;
   source: string;
-  utsname?: unknown;
 }
 
 async function choosePhysBase(guest: GuestMemory, given: bigint | undefined, warn: (m: string) => void): Promise<PhysBaseChoice> {
   if (given !== undefined) return { physBase: given, source: 'option' };
-  if (!has('vmcoreinfo', 'resolvePhysBase')) {
-    warn('phys_base: @vmcore/vmcoreinfo cannot resolve it yet; writing 0');
-    return { physBase: 0n, source: 'default' };
-  }
-  const resolved = (await resolvePhysBase(guest)) as {
-    physBase?: bigint | number;
-    value?: bigint | number;
-    source?: string;
-    warning?: string;
-    warnings?: string[];
-    utsname?: unknown;
-  };
-  const value = resolved.physBase ?? resolved.value ?? 0n;
-  if (resolved.warning) warn(resolved.warning);
-  for (const w of resolved.warnings ?? []) warn(w);
-  const choice: PhysBaseChoice = { physBase: BigInt(value), source: resolved.source ?? 'default' };
-  if (resolved.utsname !== undefined) choice.utsname = resolved.utsname;
-  return choice;
+  const resolved = await resolveGuestPhysBase(guest);
+  // Only a defaulted value is worth a warning; reasons a better source was skipped are not.
+  if (resolved.source === 'default') warn(`phys_base: ${resolved.warning ?? 'not found'}; writing 0`);
+  return { physBase: resolved.value, source: resolved.source };
 }
 
 /**
@@ -93,9 +78,6 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   if (spec.kind === 'kdump' && !spec.flattened && !(await isSeekableOutput(output))) {
     throw new VmcoreError(VmcoreErrorCode.NotSeekable, 'kdump-raw formats require a seekable file');
   }
-  if (options.paging) {
-    throw unsupported('paging=true (virtual mappings from the guest page tables) is not implemented yet; dump with paging=false');
-  }
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -104,8 +86,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
 
   let guestNote = guest.guestNote;
   if (options.vmcoreinfo !== undefined) {
-    const entry = options.vmcoreinfo instanceof Uint8Array ? entryFromFwCfg(options.vmcoreinfo) : options.vmcoreinfo;
-    guestNote = await readGuestNote(guest, entry, warn);
+    guestNote = await readGuestNote(guest, options.vmcoreinfo, warn);
   }
   const total = checkSomethingToDump(guest.blocks, filter);
 
@@ -115,10 +96,14 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   }
   if (options.signal?.aborted) throw abortError(options.signal);
 
+  // paging=true: QEMU's mappings from the guest page tables; the memory written is the same.
+  const mappings = options.paging ? await pagingMappings(guest) : undefined;
+
   let completed = 0;
   options.onProgress?.(0, total);
   const view = guestView(guest, {
     guestNote,
+    ...(mappings ? { mappings } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onChunk: (bytes) => {
       completed = Math.min(total, completed + bytes);
@@ -140,7 +125,6 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
       const kdumpOptions = {
         codec: spec.codec,
         physBase: physBase!.physBase,
-        ...(physBase!.utsname !== undefined ? { utsname: physBase!.utsname } : {}),
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
       };
       if (spec.flattened) {

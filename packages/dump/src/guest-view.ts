@@ -1,7 +1,8 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import type { ElfNote, Filter, GuestMemory, MemoryChunk } from '@vmcore/guest-mem';
+import type { ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping } from '@vmcore/guest-mem';
 
 export interface GuestOverrides {
+  readonly mappings?: readonly MemoryMapping[];
   readonly cpuNotes?: readonly ElfNote[];
   readonly nrCpus?: number;
   readonly guestNote?: Uint8Array;
@@ -27,7 +28,7 @@ export function guestView(guest: GuestMemory, overrides: GuestOverrides): GuestM
   return {
     info: guest.info,
     blocks: guest.blocks,
-    mappings: guest.mappings,
+    mappings: overrides.mappings ?? guest.mappings,
     cpuNotes: overrides.cpuNotes ?? guest.cpuNotes,
     nrCpus: overrides.nrCpus ?? guest.nrCpus,
     guestNote: 'guestNote' in overrides ? overrides.guestNote : guest.guestNote,

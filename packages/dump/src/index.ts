@@ -8,7 +8,7 @@ export { openGuest } from './open.js';
 export { dumpGuest } from './dump.js';
 export type { DumpOptions, DumpResult } from './dump.js';
 export type { DumpOutput } from './output.js';
-export { readGuestNote, checkWinDumpNote, VMCOREINFO_WIN_DUMP_NOTE_SIZE64, MAX_GUEST_NOTE_SIZE } from './guest-note.js';
+export { readGuestNote, checkWinDumpNote, VMCOREINFO_WIN_DUMP_NOTE_SIZE64 } from './guest-note.js';
 export type { VmcoreinfoEntry } from './guest-note.js';
 export { verifyGuest } from './verify.js';
 export type { VerifyResult } from './verify.js';

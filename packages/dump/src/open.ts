@@ -1,4 +1,5 @@
 import { VmcoreError, VmcoreErrorCode, type RandomAccessSource } from '@vmcore/bytes';
+import { stat } from 'node:fs/promises';
 import { FileSource } from '@vmcore/bytes/node';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { flattenedView, openElfGuest, openKdumpGuest } from './backends.js';
@@ -14,6 +15,14 @@ export interface OpenedSource {
 /** A path becomes a FileSource we own; a given source stays the caller's. */
 export async function openSource(input: string | RandomAccessSource): Promise<OpenedSource> {
   if (typeof input !== 'string') return { source: input, close: async () => undefined };
+  // Checked before open(): opening a FIFO nobody writes to would block for ever.
+  const info = await stat(input).catch(() => undefined);
+  if (info && !info.isFile() && !info.isBlockDevice()) {
+    throw new VmcoreError(
+      VmcoreErrorCode.NotSeekable,
+      `${input} is not a regular file: reading a dump needs random access (save a stream to a file first, or use 'vmcore reassemble' for a flattened one)`,
+    );
+  }
   const source = await FileSource.open(input);
   let closed = false;
   return {

@@ -12,7 +12,7 @@ function toJson(description: DumpDescription): string {
 
 function physBaseLine(d: DumpDescription): string {
   const parts: string[] = [];
-  if (d.physBase) parts.push(`${hex(d.physBase.value)} (${d.physBase.source})`);
+  if (d.physBase) parts.push(`${hex(d.physBase.value)} = ${BigInt.asIntN(64, d.physBase.value)} (${d.physBase.source})`);
   if (d.kdump?.headerPhysBase !== undefined) parts.push(`kdump header: ${hex(d.kdump.headerPhysBase)}`);
   return parts.length ? parts.join(', ') : 'unknown';
 }
@@ -39,18 +39,17 @@ export function renderText(d: DumpDescription): string {
   }
   row('phys_base', physBaseLine(d));
   if (d.elf) {
-    if (d.elf.layout) row('ELF layout', d.elf.layout);
-    if (d.elf.programHeaders !== undefined) row('phdrs', `${d.elf.programHeaders} (${d.elf.loadSegments ?? '?'} PT_LOAD, ${d.elf.noteSegments ?? '?'} PT_NOTE)`);
+    row('ELF layout', `${d.elf.layout === 'standard' ? 'program headers after the ELF header' : 'program headers after the section headers (QEMU 7.2+)'}, e_phoff ${hex(d.elf.phoff)}, e_ehsize ${d.elf.ehsize}`);
+    row('phdrs', `${d.elf.programHeaders} (${d.elf.loadSegments} PT_LOAD, ${d.elf.noteSegments} PT_NOTE), ${d.elf.sections} section(s)`);
   }
   if (d.kdump) {
     const k = d.kdump;
-    row('kdump', `${k.flattened ? 'flattened' : 'raw'}${k.codec ? `, ${k.codec}` : ''}${k.headerVersion !== undefined ? `, header version ${k.headerVersion}` : ''}`);
-    if (k.rawSize !== undefined) row('  raw size', `${k.rawSize} bytes`);
-    if (k.utsMachine !== undefined) row('  utsname', k.utsMachine);
-    if (k.pages !== undefined) {
-      row('  pages', `${k.pages}: ${k.zeroPages ?? '?'} zero, ${k.compressedPages ?? '?'} compressed, ${k.rawPages ?? '?'} raw`);
-    }
-    if (k.ratio !== undefined) row('  ratio', `${k.ratio.toFixed(2)} (${k.storedBytes ?? '?'} bytes stored)`);
+    row('kdump', `${k.flattened ? 'flattened' : 'raw'}, ${k.codec} (status ${hex(k.status)}), header version ${k.headerVersion}, dump level ${k.dumpLevel}`);
+    if (k.rawSize !== undefined) row('  raw size', `${k.rawSize} bytes (reassembled)`);
+    row('  utsname', `machine ${k.utsMachine || '(empty)'}, release ${k.utsRelease || '(empty)'}`);
+    row('  max_mapnr', `${k.maxMapnr} (${hex(k.maxMapnr)}), ${k.headerCpus} CPU(s) in header`);
+    row('  pages', `${k.pages} present: ${k.zeroPages} zero, ${k.compressedPages} compressed, ${k.rawPages} raw`);
+    row('  ratio', `${k.ratio.toFixed(2)}:1 (${k.storedBytes} bytes of page data for ${mib(k.pages * d.pageSize)})`);
   }
   for (const w of d.warnings) lines.push(`note: ${w}`);
   return `${lines.join('\n')}\n`;
