@@ -32,6 +32,7 @@ export function compressWith(codec: PageCodec, data: Uint8Array, options?: Codec
  * the result is strictly smaller than the page; otherwise the page itself (`bytes` is `page`).
  */
 export function compressPage(codec: PageCodec, page: Uint8Array, options?: CodecOptions): StoredPage {
+  checkCodec(codec);
   let bytes: Uint8Array;
   try {
     bytes = compressWith(codec, page, options);

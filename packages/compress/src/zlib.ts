@@ -18,8 +18,9 @@ export const pakoZlib: ZlibBackend = {
   compress: (data) => deflate(data, { level: 1 }),
   decompress(data, maxOutput) {
     // windowBits 15 given explicitly: zlib format only (pako would otherwise also accept gzip).
-    // chunkSize maxOutput + 1: one chunk holds any valid page, and one byte more proves an overrun.
-    const inflater = new Inflate({ windowBits: 15, chunkSize: maxOutput + 1 });
+    // chunkSize maxOutput + 1: one chunk holds any valid page, and one byte more proves an
+    // overrun; capped so a huge limit does not mean a huge first allocation.
+    const inflater = new Inflate({ windowBits: 15, chunkSize: Math.min(maxOutput + 1, 0x10000) });
     const chunks: Uint8Array[] = [];
     let total = 0;
     inflater.onData = (chunk) => {
@@ -69,9 +70,8 @@ function loadNodeZlib(): ZlibBackend | null {
     decompress(data, maxOutput) {
       try {
         // maxOutputLength makes zlib stop (and throw) instead of growing past the page.
-        return asPlain(
-          zlib.inflateSync(data, { maxOutputLength: maxOutput, chunkSize: Math.max(64, maxOutput) }),
-        );
+        const chunkSize = Math.min(Math.max(64, maxOutput), 0x10000);
+        return asPlain(zlib.inflateSync(data, { maxOutputLength: maxOutput, chunkSize }));
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         const what =

@@ -73,6 +73,10 @@ describe('page codecs with QEMU’s write_dump_pages rule', () => {
     }
   });
 
+  it('rejects an unknown codec instead of storing the page raw', () => {
+    expect(() => compressPage('zstd' as never, new Uint8Array(PAGE))).toThrow(/unknown page codec "zstd"/);
+  });
+
   it('rejects a nonsensical page size', () => {
     expect(() => decompressPage('lzo', new Uint8Array(3), 0)).toThrow(/page size 0/);
   });

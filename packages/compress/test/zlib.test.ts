@@ -53,6 +53,10 @@ describe('zlib (compress2 level 1)', () => {
   ] as Array<[string, ZlibBackend]>)('%s stops at the output limit instead of growing', (_, backend) => {
     const packed = zlibCompress(new Uint8Array(PAGE * 64), backend);
     expect(() => backend.decompress(packed, PAGE)).toThrow(/^zlib: stream expands beyond 4096 bytes$/);
+    // Limits above one chunk (64 KiB) are counted across chunks.
+    const big = new Uint8Array(200_000).fill(5);
+    expect(backend.decompress(zlibCompress(big, backend), 200_000).length).toBe(200_000);
+    expect(() => backend.decompress(zlibCompress(big, backend), 199_999)).toThrow(/expands beyond 199999 bytes/);
     // Exactly the limit is fine.
     expect(backend.decompress(zlibCompress(new Uint8Array(PAGE), backend), PAGE).length).toBe(PAGE);
   });
