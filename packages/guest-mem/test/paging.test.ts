@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { isVmcoreError } from '@vmcore/bytes';
 import { pagingMappings, guestPagingMappings, x86PagingCpuFromQemuNote, x86LongMode, x86PagingMode } from '../src/paging/index.js';
 import type { X86PagingCpu } from '../src/paging/index.js';
@@ -270,6 +271,56 @@ describe('pagingMappings: IA-32e 4-level walk', () => {
     expect(mappings).toHaveLength(65536);
     expect(mappings[65535]).toEqual({ physAddr: 0x1000000 + 65535 * 2 * KiB4, virtAddr: 0xffffc90000000000n + 65535n * 4096n, length: KiB4 });
     expect(ms).toBeLessThan(3000);
+  });
+});
+
+describe('pagingMappings on hostile page tables', () => {
+  it('returns a sorted list of RAM-starting mappings or a VmcoreError for random tables in every mode (property)', async () => {
+    const entry = (tables: number[]) =>
+      fc.oneof(
+        fc.constant(0n),
+        fc.tuple(fc.constantFrom(...tables), fc.boolean()).map(([t, ps]) => BigInt(t) | PRESENT | (ps ? PS : 0n)),
+        fc.tuple(fc.integer({ min: 0, max: 0x7fff }), fc.boolean(), fc.boolean()).map(
+          ([page, ps, nx]) => (BigInt(page) << 12n) | PRESENT | (ps ? PS : 0n) | (nx ? NX : 0n),
+        ),
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        // Low indexes often, so PAE's four PDPTEs and the first entries of every level get hit.
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 511 })), fc.integer({ min: 0, max: 3 })), {
+          minLength: 20,
+          maxLength: 400,
+        }),
+        fc.infiniteStream(entry([0x7000000, 0x7001000, 0x7002000, 0x7003000])),
+        fc.constantFrom('4-level', '5-level', 'pae', '32-bit'),
+        async (slots, values, mode) => {
+          const ram = new SparseRam(RAM, 0x7000000);
+          const tables = [ram.table(), ram.table(), ram.table(), ram.table()];
+          const stream = values[Symbol.iterator]();
+          for (const [index, table] of slots) {
+            const value = stream.next().value as bigint;
+            if (mode === '32-bit') ram.set32(tables[table]!, index, Number(value & 0xffffffffn));
+            else ram.set64(tables[table]!, index, value);
+          }
+          const cpu: X86PagingCpu =
+            mode === '32-bit' ? { cr0: CR0_PG, cr3: BigInt(tables[0]!), cr4: CR4_PSE }
+            : mode === 'pae' ? { cr0: CR0_PG, cr3: BigInt(tables[0]!), cr4: CR4_PAE, efer: 0n }
+            : longModeCpu(tables[0]!, mode === '5-level' ? { cr4: CR4_PAE | CR4_LA57 } : {});
+          try {
+            const mappings = await pagingMappings(ram.read, [cpu, cpu], RAM, { maxEntries: 100_000, maxMappings: 50_000 });
+            for (const [i, m] of mappings.entries()) {
+              expect(RAM.some((b) => m.physAddr >= b.start && m.physAddr < b.start + b.size)).toBe(true);
+              expect(Number.isSafeInteger(m.length) && m.length > 0).toBe(true);
+              if (i > 0) expect(m.physAddr).toBeGreaterThanOrEqual(mappings[i - 1]!.physAddr);
+            }
+          } catch (error) {
+            expect(isVmcoreError(error, 'VMCORE_TOO_LARGE')).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
