@@ -129,3 +129,21 @@ describe('vmcoreinfoText', () => {
     expect(() => vmcoreinfoText(new Uint8Array([0x4f, 0xff]))).toThrowError(/byte 0xff at offset 1/);
   });
 });
+
+describe('parseVmcoreinfo on the reference guest\'s own note (Debian 6.1.0-56-amd64, from QEMU 7.2\'s ELF)', () => {
+  const real = readFileSync(new URL('./fixtures/linux-6.1.0-56-amd64-seabios.vmcoreinfo.txt', import.meta.url), 'latin1');
+  const info = parseVmcoreinfo(real);
+
+  it('reads every one of its 109 lines', () => {
+    expect(info.entries.length).toBe(109);
+    expect(info.osrelease).toBe('6.1.0-56-amd64');
+    expect(info.pageSize).toBe(4096);
+  });
+
+  it('has _stext = 0xffffffff81000000 + KERNELOFFSET, and phys_base in signed decimal', () => {
+    expect(info.kernelOffset).toBe(0x12a0_0000n);
+    expect(info.symbols.get('_stext')).toBe(0xffff_ffff_8100_0000n + info.kernelOffset!);
+    expect(info.numbers.get('phys_base')).toBe(-186646528n);
+    expect(info.symbols.get('init_top_pgt')).toBe(info.symbols.get('swapper_pg_dir'));
+  });
+});
