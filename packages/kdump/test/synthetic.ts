@@ -93,3 +93,10 @@ export function x86_64CpuNotes(n: number): ElfNote[] {
 export async function readAll(guest: GuestMemory, start: number, size: number): Promise<Uint8Array> {
   return guest.read(start, size);
 }
+
+/** Index of the first differing byte (or length difference), -1 when equal; fast where toEqual is slow. */
+export function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}

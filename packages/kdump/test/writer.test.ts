@@ -12,7 +12,7 @@ import {
   writeKdump,
   type KdumpWriteOptions,
 } from '../src/index.js';
-import { pageContent, syntheticGuest, vmcoreinfoNote, x86_64CpuNotes, type SyntheticOptions } from './synthetic.js';
+import { firstDifference, pageContent, syntheticGuest, vmcoreinfoNote, x86_64CpuNotes, type SyntheticOptions } from './synthetic.js';
 
 async function write(options: SyntheticOptions, writeOptions: Partial<KdumpWriteOptions> = {}) {
   const guest = syntheticGuest(options);
@@ -180,8 +180,8 @@ describe('writeKdump', () => {
     const a = await write({ blocks }, { batchPages: 256, workers: 0 });
     const b = await write({ blocks }, { batchPages: 7, workers: 0 });
     const c = await write({ blocks }, { batchPages: 16, workers: 2 });
-    expect(b.bytes).toEqual(a.bytes);
-    expect(c.bytes).toEqual(a.bytes);
+    expect(firstDifference(b.bytes, a.bytes)).toBe(-1);
+    expect(firstDifference(c.bytes, a.bytes)).toBe(-1);
   });
 
   it('writes lzo and snappy pages with their flags and header status', async () => {
