@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { run } from './cli.js';
 
 const controller = new AbortController();
 let interrupted = false;
@@ -18,5 +17,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
+// Loaded here so that a broken installation is one line too, not a module-loader stack trace.
+const { run } = await import('./cli.js').catch((error: unknown) => {
+  process.stderr.write(`vmcore: cannot load the vmcore packages (run pnpm build): ${(error as Error).message.split('\n')[0]}\n`);
+  process.exit(1);
+});
 const status = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
 process.exitCode = interrupted && status !== 0 ? 130 : status;

@@ -1,5 +1,6 @@
 import { fstat, write as fsWrite, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import type { Writable } from 'node:stream';
 import { VmcoreError, VmcoreErrorCode, type PositionedSink, type SequentialSink } from '@vmcore/bytes';
@@ -149,6 +150,14 @@ export async function openOutput(output: DumpOutput, options: OutputOptions = {}
     return fileOutput(await FileSink.create(output, { mode: options.mode ?? 0o644, atomic: true }), output);
   }
   if (isWritable(output)) return streamOutput(output, '<stream>', options.endStream ?? true);
-  if (await isSeekableOutput(output)) return fdFileOutput(output.fd);
-  return streamOutput(createWriteStream('', { fd: output.fd, autoClose: false }), `fd ${output.fd}`, options.endStream ?? true);
+  const info = await fstatAsync(output.fd).catch((error: unknown) => {
+    throw ioError(`cannot use fd ${output.fd}`, error);
+  });
+  if (info.isFile() || info.isBlockDevice()) return fdFileOutput(output.fd);
+  // Pipes and sockets may be non-blocking (a parent's pipe, a descriptor passed over QMP):
+  // libuv's stream handle copes with EAGAIN where plain fs writes would fail.
+  const stream = info.isFIFO() || info.isSocket()
+    ? new Socket({ fd: output.fd, readable: false, writable: true })
+    : createWriteStream('', { fd: output.fd, autoClose: false });
+  return streamOutput(stream, `fd ${output.fd}`, options.endStream ?? true);
 }
