@@ -34,6 +34,7 @@ export {
   kernelVirtToPhys,
   physBaseFromMapping,
   physBaseFromPageTables,
+  translateWithCpus,
 } from './page-tables.js';
 export type { X86ControlRegisters, X86Translation, X86PageWalkOptions, PageTablePhysBaseOptions, PageTablePhysBase } from './page-tables.js';
 export { physBaseFromVmcoreinfo, qemuPhysBaseFromVmcoreinfo, resolvePhysBase } from './phys-base.js';

@@ -154,6 +154,31 @@ export type PageTablePhysBase =
   | { readonly ok: true; readonly value: bigint; readonly virtAddr: bigint; readonly physAddr: number; readonly cr3: bigint; readonly warning?: string }
   | { readonly ok: false; readonly reason: string };
 
+/**
+ * Translates a kernel virtual address with the first CPU whose page tables map it (PTI user
+ * PGDs fall back to the kernel PGD); undefined when no CPU's tables map it.
+ */
+export async function translateWithCpus(
+  options: Pick<PageTablePhysBaseOptions, 'read' | 'cpuState' | 'isRam'>,
+  virt: bigint,
+): Promise<X86Translation | undefined> {
+  const cpus = Array.isArray(options.cpuState) ? options.cpuState : [options.cpuState as X86ControlRegisters];
+  const tried = new Set<bigint>();
+  for (const cpu of cpus) {
+    if (cpu.cr0 !== undefined && (cpu.cr0 & CR0_PG) === 0n) continue;
+    if (cpu.cr4 !== undefined && (cpu.cr4 & CR4_PAE) === 0n) continue;
+    const la57 = cpu.cr4 !== undefined && (cpu.cr4 & CR4_LA57) !== 0n;
+    for (const root of roots(cpu)) {
+      if (root === 0n || tried.has(root)) continue;
+      tried.add(root);
+      const walker = new X86_64PageWalker({ read: options.read, root, la57, ...(options.isRam ? { isRam: options.isRam } : {}) });
+      const t = await walker.translate(virt);
+      if (t) return t;
+    }
+  }
+  return undefined;
+}
+
 function roots(cpu: X86ControlRegisters): bigint[] {
   const root = cpu.cr3 & ADDR_MASK;
   // A CPU caught in user mode under PTI runs on the user PGD; the kernel one is the even page.

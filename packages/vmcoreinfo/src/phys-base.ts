@@ -1,7 +1,15 @@
 import { cString, hex, isVmcoreError, latin1Bytes, type Endian } from '@vmcore/bytes';
 import type { ReadPhys } from './guest-note.js';
 import { findVmcoreinfoNote, parseNotes } from './note.js';
-import { physBaseFromPageTables, X86_64_DEFAULT_PHYSICAL_START, X86_64_START_KERNEL_MAP, type X86ControlRegisters } from './page-tables.js';
+import {
+  kernelVirtToPhys,
+  physBaseFromPageTables,
+  translateWithCpus,
+  X86_64_DEFAULT_PHYSICAL_START,
+  X86_64_START_KERNEL_MAP,
+  type PageTablePhysBase,
+  type X86ControlRegisters,
+} from './page-tables.js';
 import { chunksFromBlocks, scanForVmcoreinfoNote, type PhysChunk, type PhysRange } from './scan.js';
 import { parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from './vmcoreinfo.js';
 
@@ -11,6 +19,11 @@ export type PhysBaseArch = 'x86_64' | 'i386' | 'aarch64' | 'ppc64' | 's390x' | '
 export type PhysBaseSource = 'vmcoreinfo' | 'vmcoreinfo-scan' | 'page-tables' | 'default';
 
 /** The VMCOREINFO key QEMU reads phys_base from (dump.c vmcoreinfo_update_phys_base()). */
+/** _text of a KASLR x86_64 kernel with the default CONFIG_PHYSICAL_START. */
+function kernelText(kernelOffset: bigint): bigint {
+  return X86_64_START_KERNEL_MAP + X86_64_DEFAULT_PHYSICAL_START + kernelOffset;
+}
+
 function physBaseKey(arch: string): string | undefined {
   if (arch === 'x86_64') return 'phys_base';
   if (arch === 'aarch64') return 'PHYS_OFFSET';
@@ -97,6 +110,19 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
   const key = physBaseKey(options.arch);
   let info: Vmcoreinfo | undefined;
   let scanned: { note: Uint8Array; physAddr: number } | undefined;
+  const blocks = options.blocks;
+  const isRam = blocks ? (addr: number, length: number) => blocks.some((b) => addr >= b.start && addr + length <= b.start + b.size) : undefined;
+  let tables: PageTablePhysBase | undefined;
+  const pageTables = async (kernelTextVirt?: bigint): Promise<PageTablePhysBase | undefined> => {
+    if (options.arch !== 'x86_64' || !options.read || !options.cpuState) return undefined;
+    tables ??= await physBaseFromPageTables({
+      read: options.read,
+      cpuState: options.cpuState,
+      ...(isRam ? { isRam } : {}),
+      ...(kernelTextVirt !== undefined ? { kernelTextVirt } : {}),
+    });
+    return tables;
+  };
 
   const fromText = (desc: Uint8Array, what: string): Vmcoreinfo | undefined => {
     try {
@@ -146,7 +172,8 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
         warnings.push('no guest memory to scan for VMCOREINFO');
         continue;
       }
-      const found = await scanForVmcoreinfoNote(chunks, { endian });
+      const checked = await pageTables(options.kernelOffset !== undefined ? kernelText(options.kernelOffset) : undefined);
+      const found = await scanForVmcoreinfoNote(chunks, { endian, accept: (candidate) => currentKernel(candidate, options, checked, isRam, warnings) });
       if (!found) {
         warnings.push('no VMCOREINFO note found in guest memory');
         continue;
@@ -167,17 +194,11 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
         warnings.push('no CPU state and memory for a page-table walk');
         continue;
       }
-      const blocks = options.blocks;
       const kernelOffset = options.kernelOffset ?? info?.kernelOffset;
       const kernelTextVirt =
         info?.symbols.get('_stext') ??
-        (kernelOffset !== undefined ? X86_64_START_KERNEL_MAP + X86_64_DEFAULT_PHYSICAL_START + kernelOffset : undefined);
-      const result = await physBaseFromPageTables({
-        read: options.read,
-        cpuState: options.cpuState,
-        ...(blocks ? { isRam: (addr: number, length: number) => blocks.some((b) => addr >= b.start && addr + length <= b.start + b.size) } : {}),
-        ...(kernelTextVirt !== undefined ? { kernelTextVirt } : {}),
-      });
+        (kernelOffset !== undefined ? kernelText(kernelOffset) : undefined);
+      const result = (await pageTables(kernelTextVirt))!;
       if (result.ok) {
         if (result.warning) warnings.push(result.warning);
         return done(result.value, 'page-tables');
@@ -189,4 +210,44 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
   }
   warnings.push('phys_base defaults to 0');
   return done(0n, 'default');
+}
+
+/**
+ * RAM is not cleared on a guest reset, so a scan can meet a VMCOREINFO note left by an earlier
+ * boot. When the CPUs' page tables give a phys_base, a note is taken only if it names the same
+ * phys_base and its _text is mapped where that phys_base puts it
+ * (__pa_symbol(_text) = _text − __START_KERNEL_map + phys_base). Without usable page tables,
+ * the first note is taken.
+ */
+async function currentKernel(
+  found: { physAddr: number; text: string },
+  options: ResolvePhysBaseOptions,
+  tables: PageTablePhysBase | undefined,
+  isRam: ((addr: number, length: number) => boolean) | undefined,
+  warnings: string[],
+): Promise<boolean> {
+  if (!tables?.ok || !options.read || !options.cpuState) return true;
+  let info: Vmcoreinfo;
+  try {
+    info = parseVmcoreinfo(vmcoreinfoText(latin1Bytes(found.text)));
+  } catch {
+    return true; // reported by the caller
+  }
+  const physBase = physBaseFromVmcoreinfo(info, 'x86_64');
+  if (physBase === undefined) return true;
+  const stale = (why: string): false => {
+    warnings.push(`VMCOREINFO at ${hex(found.physAddr)} is not the running kernel's: ${why}`);
+    return false;
+  };
+  if (physBase !== tables.value) return stale(`phys_base ${hex(physBase)}, page tables say ${hex(tables.value)}`);
+  const text =
+    info.symbols.get('_stext') ??
+    (info.kernelOffset !== undefined ? kernelText(info.kernelOffset) : undefined);
+  if (text === undefined) return true;
+  const mapped = await translateWithCpus({ read: options.read, cpuState: options.cpuState, ...(isRam ? { isRam } : {}) }, text);
+  if (!mapped) return stale(`its _text ${hex(text)} is not mapped`);
+  if (BigInt(mapped.physAddr) !== kernelVirtToPhys(text, physBase)) {
+    return stale(`its _text ${hex(text)} maps to ${hex(mapped.physAddr)}, not ${hex(kernelVirtToPhys(text, physBase))}`);
+  }
+  return true;
 }

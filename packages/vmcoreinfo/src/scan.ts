@@ -27,6 +27,8 @@ export interface ScanOptions {
   readonly endian?: Endian;
   /** Largest descriptor taken for a VMCOREINFO note (default 64 KiB: VMCOREINFO_BYTES is one page, up to 64 KiB pages). */
   readonly maxDescSize?: number;
+  /** Called for each complete candidate in address order; returning false skips it and scanning goes on. */
+  readonly accept?: (found: ScannedVmcoreinfoNote) => boolean | Promise<boolean>;
 }
 
 const NAME = latin1Bytes('VMCOREINFO\0');
@@ -84,7 +86,7 @@ class Candidate {
  * without `-device vmcoreinfo`: a 4-byte-aligned Elf_Nhdr with namesz 11 and type 0, the name
  * "VMCOREINFO", a plausible descsz and a printable-text descriptor starting with "OSRELEASE=".
  * Headers and descriptors may cross chunk boundaries; chunks that are not contiguous break a
- * note. Returns the note at the lowest address, or undefined.
+ * note. Returns the note at the lowest address that `accept` takes, or undefined.
  */
 export async function scanForVmcoreinfoNote(
   chunks: AsyncIterable<PhysChunk>,
@@ -176,12 +178,16 @@ export async function scanForVmcoreinfoNote(
       }
       if (!head.complete) break;
       pending.shift();
-      return { physAddr: head.physAddr, note: head.buf, text: textOf(head) };
+      const found = { physAddr: head.physAddr, note: head.buf, text: textOf(head) };
+      if (!options.accept || (await options.accept(found))) return found;
     }
   }
-  const done = pending.find((c) => c.complete && !c.failed);
-  if (!done) return undefined;
-  return { physAddr: done.physAddr, note: done.buf, text: textOf(done) };
+  for (const candidate of pending) {
+    if (!candidate.complete || candidate.failed) continue;
+    const found = { physAddr: candidate.physAddr, note: candidate.buf, text: textOf(candidate) };
+    if (!options.accept || (await options.accept(found))) return found;
+  }
+  return undefined;
 }
 
 const latin1 = new TextDecoder('latin1');

@@ -76,6 +76,28 @@ describe('resolvePhysBase', () => {
     expect(result.warning).toBe('no guest VMCOREINFO note');
   });
 
+  it('(b) skips notes left by an earlier boot (RAM survives a reset) when the page tables disagree with them', async () => {
+    const otherBase = linux61.replace('NUMBER(phys_base)=-71303168', 'NUMBER(phys_base)=0');
+    const otherText = linux61.replace('SYMBOL(_stext)=ffffffff8aa00000', 'SYMBOL(_stext)=ffffffff9c000000');
+    const { ram, cpuState } = await guest({ noteAt: 0x20_0000, note: encodeVmcoreinfoNote(otherBase) });
+    ram.write(0x30_0000, encodeVmcoreinfoNote(otherText));
+    ram.write(0x3a5_f000, encodeVmcoreinfoNote(linux61));
+    const result = await resolvePhysBase({ arch: 'x86_64', read: ram.read, blocks: ram.ranges, cpuState });
+    expect(result).toMatchObject({ value: U64_PHYS_BASE, source: 'vmcoreinfo-scan', notePhysAddr: 0x3a5_f000 });
+    expect(result.warning).toBe(
+      'no guest VMCOREINFO note; ' +
+        "VMCOREINFO at 0x200000 is not the running kernel's: phys_base 0x0, page tables say 0xfffffffffbc00000; " +
+        "VMCOREINFO at 0x300000 is not the running kernel's: its _text 0xffffffff9c000000 is not mapped",
+    );
+  });
+
+  it('(b) takes the first note when there are no page tables to check it against', async () => {
+    const otherBase = linux61.replace('NUMBER(phys_base)=-71303168', 'NUMBER(phys_base)=0');
+    const { ram } = await guest({ noteAt: 0x20_0000, note: encodeVmcoreinfoNote(otherBase) });
+    const result = await resolvePhysBase({ arch: 'x86_64', read: ram.read, blocks: ram.ranges });
+    expect(result).toMatchObject({ value: 0n, source: 'vmcoreinfo-scan', notePhysAddr: 0x20_0000 });
+  });
+
   it('(c) walks the page tables when no VMCOREINFO exists anywhere', async () => {
     const { ram, cpuState } = await guest();
     const result = await resolvePhysBase({ arch: 'x86_64', read: ram.read, blocks: ram.ranges, cpuState });

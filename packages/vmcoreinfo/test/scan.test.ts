@@ -80,6 +80,21 @@ describe('scanForVmcoreinfoNote', () => {
     expect(found?.note).toEqual(long);
   });
 
+  it('skips candidates the caller rejects and goes on scanning', async () => {
+    const ram = new FakeRam([{ start: 0, size: 0x4000 }]);
+    ram.write(0x100, note);
+    ram.write(0x2000, note);
+    const seen: number[] = [];
+    const found = await scanForVmcoreinfoNote(ram.chunks(0x1000), {
+      accept: async (candidate) => {
+        seen.push(candidate.physAddr);
+        return candidate.physAddr !== 0x100;
+      },
+    });
+    expect(seen).toEqual([0x100, 0x2000]);
+    expect(found?.physAddr).toBe(0x2000);
+  });
+
   it('reads big-endian notes when told the byte order', async () => {
     const be = encodeVmcoreinfoNote(text, 'be');
     expect(await scanForVmcoreinfoNote(chunked(0x400, 0x40, [0x400], 0, be))).toBeUndefined();
