@@ -8,7 +8,7 @@ const benches: Record<string, (args: { mib: number; runs: number }) => Promise<v
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { mib: { type: 'string', default: '32' }, runs: { type: 'string', default: '3' } },
+  options: { mib: { type: 'string', default: '32' }, runs: { type: 'string', default: '5' } },
 });
 const names = positionals.length > 0 ? positionals : Object.keys(benches);
 for (const name of names) {
