@@ -55,7 +55,8 @@ describe('PageCompressorPool', () => {
     expect(p.queuedBytes).toBe(64 * PAGE);
     let ready = false;
     const whenReady = p.ready().then(() => (ready = true));
-    await new Promise((r) => setImmediate(r));
+    // Microtask turns only: no worker message can be handled in between, so this is deterministic.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
     expect(ready).toBe(false);
     await first;
     await whenReady;
