@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isVmcoreError } from '@vmcore/bytes';
+import { isVmcoreError, VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import {
   acceptFwCfgWrite,
   decodeFwCfgVmcoreinfo,
@@ -10,6 +10,8 @@ import {
   parseNotes,
   parseVmcoreinfo,
   resetFwCfgVmcoreinfo,
+  resolvePhysBase,
+  X86_64PageWalker,
   scanForVmcoreinfoNote,
   vmcoreinfoText,
 } from '../src/index.js';
@@ -126,6 +128,39 @@ describe('properties', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('resolvePhysBase on a hostile guest note and random page tables always answers (with a warning) and never throws', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 120 }), fc.uint8Array({ minLength: 0x3000, maxLength: 0x3000 }), async (guestNote, mem) => {
+        const read = async (addr: number, length: number) => {
+          if (addr + length > mem.length) throw new VmcoreError(VmcoreErrorCode.OutOfRange, `${addr}+${length} is outside the test RAM`);
+          return mem.slice(addr, addr + length);
+        };
+        const result = await resolvePhysBase({ arch: 'x86_64', guestNote, read, cpuState: { cr3: 0x1000n } });
+        expect(['vmcoreinfo', 'page-tables', 'default']).toContain(result.source);
+        if (result.source !== 'vmcoreinfo') expect(result.warning).toBeDefined();
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('the page walker reads at most levels × 1 table pages per translation of random tables', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0x4000, maxLength: 0x4000 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), async (mem, virt) => {
+        let reads = 0;
+        const walker = new X86_64PageWalker({
+          root: 0n,
+          read: async (addr, length) => {
+            reads++;
+            const at = addr % 0x3000; // every table page lands inside the random bytes
+            return mem.slice(at, at + length);
+          },
+        });
+        await walker.translate(virt);
+        expect(reads).toBeLessThanOrEqual(4);
+      }),
     );
   });
 });
