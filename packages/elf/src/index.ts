@@ -7,7 +7,7 @@ export type { ElfLayout, ElfLayoutInput, ElfLoadPlan, ElfSectionPlan, ElfSection
 export { encodeElfHeader, encodeProgramHeaders, encodeSectionHeaders } from './headers.js';
 export { writeElfCore } from './writer.js';
 export type { WriteElfCoreOptions, WriteElfCoreResult } from './writer.js';
-export { readElfCore, MAX_NOTE_SEGMENT, MAX_PROGRAM_HEADERS } from './reader.js';
+export { readElfCore, MAX_NOTE_SEGMENT, MAX_NOTES, MAX_PROGRAM_HEADERS } from './reader.js';
 export type { ElfCore, ElfHeader, ElfProgramHeader, ElfLoadSegment, ElfSection, ElfPiece } from './reader.js';
 export { openElfGuest, elfCoreGuest, VMCOREINFO_NOTE_NAME } from './guest.js';
 export type { OpenElfGuestOptions } from './guest.js';

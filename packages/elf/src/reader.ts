@@ -6,10 +6,12 @@ import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_CORE, PN_X
 import { parseNoteArea, type ElfNoteRecord } from './note.js';
 import { decodeEhdr, decodePhdr, decodeShdr, ehdrSize, phdrSize, shdrSize, type Ehdr, type ElfClass, type Phdr, type Shdr } from './structs.js';
 
-/** Largest note segment read into memory (QEMU itself caps the guest note at 1 MiB). */
+/** Most note bytes read into memory, all PT_NOTEs together (QEMU caps the guest note at 1 MiB). */
 export const MAX_NOTE_SEGMENT = 64 << 20;
-/** Largest program header count accepted (a 5 GiB paging=true dump has far fewer). */
-export const MAX_PROGRAM_HEADERS = 1 << 22;
+/** Most notes accepted (thousands of CPUs with a dozen notes each fit easily). */
+export const MAX_NOTES = 1 << 18;
+/** Largest program header count accepted (a 512 MiB paging=true dump has ~65,000). */
+export const MAX_PROGRAM_HEADERS = 1 << 21;
 const MAX_SECTIONS = 0xffff;
 const MAX_STRTAB = 1 << 20;
 
@@ -142,16 +144,20 @@ export async function readElfCore(source: RandomAccessSource): Promise<ElfCore> 
   ];
   const notes: ElfNoteRecord[] = [];
   const loads: ElfLoadSegment[] = [];
+  const noteBytes = programHeaders.filter((ph) => ph.type === PT_NOTE).reduce((n, ph) => n + ph.filesz, 0n);
+  if (noteBytes > BigInt(MAX_NOTE_SEGMENT)) {
+    throw new VmcoreError(VmcoreErrorCode.TooLarge, `${source.name}: note segments hold ${noteBytes} bytes, more than the ${MAX_NOTE_SEGMENT} accepted`);
+  }
   for (const ph of programHeaders) {
     if (ph.type === PT_NOTE) {
       const offset = fileNumber(source, ph.offset, `PT_NOTE ${ph.index} p_offset`);
       const size = fileNumber(source, ph.filesz, `PT_NOTE ${ph.index} p_filesz`);
-      if (size > MAX_NOTE_SEGMENT) {
-        throw new VmcoreError(VmcoreErrorCode.TooLarge, `${source.name}: note segment ${ph.index} is ${size} bytes, more than ${MAX_NOTE_SEGMENT}`);
-      }
       checkInFile(source, offset, size, `note segment ${ph.index}`);
       const bytes = await readExact(source, offset, size, `note segment ${ph.index}`);
-      notes.push(...parseNoteArea(bytes, endian, offset, `${source.name}: note segment ${ph.index}`));
+      for (const note of parseNoteArea(bytes, endian, offset, `${source.name}: note segment ${ph.index}`)) {
+        if (notes.length >= MAX_NOTES) throw new VmcoreError(VmcoreErrorCode.TooLarge, `${source.name}: more than ${MAX_NOTES} notes`);
+        notes.push(note);
+      }
       reserved.push({ start: offset, end: offset + size, what: `note segment ${ph.index}` });
     }
   }

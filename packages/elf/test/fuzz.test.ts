@@ -79,6 +79,11 @@ describe('readElfCore on malformed input', () => {
     ['more program headers than the file holds', (v: DataView) => v.setUint16(56, 5000, true), 'VMCORE_TRUNCATED'],
     ['e_phoff past the end of the file', (v: DataView) => v.setBigUint64(32, 1n << 40n, true), 'VMCORE_TRUNCATED'],
     ['a note segment of 100 MiB', (v: DataView) => v.setBigUint64(PH(0, P_FILESZ), 100n << 20n, true), 'VMCORE_TOO_LARGE'],
+    ['note segments adding up past 64 MiB', (v: DataView) => {
+      v.setBigUint64(PH(0, P_FILESZ), 40n << 20n, true);
+      v.setUint32(PH(1, 0), 4, true);
+      v.setBigUint64(PH(1, P_FILESZ), 40n << 20n, true);
+    }, 'VMCORE_TOO_LARGE'],
     ['a note segment past the end of the file', (v: DataView) => v.setBigUint64(PH(0, P_OFFSET), BigInt(file.length - 8), true), 'VMCORE_TRUNCATED'],
     ['a note running past its segment', (v: DataView) => v.setUint32(Number(v.getBigUint64(PH(0, P_OFFSET), true)) + 4, 0x10000, true), 'VMCORE_CORRUPT'],
     ['a segment past the end of the file', (v: DataView) => v.setBigUint64(PH(2, P_OFFSET), BigInt(file.length), true), 'VMCORE_TRUNCATED'],

@@ -39,7 +39,10 @@ export function archFromMachine(machine: number): Arch {
   }
 }
 
-/** QEMU's dump page size per architecture (ppc64 uses 64 KiB; the others 4 KiB). */
+/**
+ * QEMU's dump page size per architecture: the maximum where it varies (aarch64 and pseries
+ * ppc64 use 64 KiB, target/arm and target/ppc arch_dump.c); 4 KiB otherwise.
+ */
 export function defaultPageSize(arch: Arch): number {
-  return arch === 'ppc64' ? 0x10000 : 4096;
+  return arch === 'ppc64' || arch === 'aarch64' ? 0x10000 : 4096;
 }

@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode, hex, type RandomAccessSource } from '@vmcore/bytes';
-import { checkBlock, clipBlock, findBlock, simpleMappings } from './blocks.js';
+import { checkBlock, checkFilter, clipBlock, findBlock, simpleMappings } from './blocks.js';
 import type { DumpInfo, ElfNote, GuestMemory, MemoryChunk, MemoryMapping, PhysBlock } from './model.js';
 
 export const DEFAULT_CHUNK_SIZE = 4 << 20;
@@ -83,6 +83,7 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
       if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) {
         throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `chunk size ${chunkSize} must be a positive integer`);
       }
+      if (chunkOptions.filter) checkFilter(chunkOptions.filter);
       for (const block of blocks) {
         const clipped = clipBlock(block, chunkOptions.filter);
         if (!clipped) continue;
