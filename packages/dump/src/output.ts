@@ -104,7 +104,7 @@ function fileOutput(sink: FileSink, name: string): OpenedOutput {
 }
 
 function fdFileOutput(fd: number): OpenedOutput {
-  const name = `fd ${fd}`;
+  const name = fd === 1 ? 'stdout' : `fd ${fd}`;
   const tracker = new Tracker();
   const writeAt = async (offset: number, bytes: Uint8Array) => {
     let done = 0;
@@ -159,5 +159,5 @@ export async function openOutput(output: DumpOutput, options: OutputOptions = {}
   const stream = info.isFIFO() || info.isSocket()
     ? new Socket({ fd: output.fd, readable: false, writable: true })
     : createWriteStream('', { fd: output.fd, autoClose: false });
-  return streamOutput(stream, `fd ${output.fd}`, options.endStream ?? true);
+  return streamOutput(stream, output.fd === 1 ? 'stdout' : `fd ${output.fd}`, options.endStream ?? true);
 }
