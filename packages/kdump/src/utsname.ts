@@ -1,7 +1,7 @@
 import type { Endian } from '@vmcore/bytes';
-import type { Arch, DumpInfo } from '@vmcore/guest-mem';
-import type { Utsname } from './header.js';
-import { NOTE_HEADER_SIZE, VMCOREINFO_NOTE_NAME, rawNoteName } from './notes.js';
+import type { Arch, DumpInfo, GuestMemory } from '@vmcore/guest-mem';
+import { NewUtsname, type Utsname } from './header.js';
+import { findVmcoreinfoNote, kernelVirtToPhys, parseNotes, parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 
 /** `uname -m` of a guest of this architecture (QEMU writes its own ELF_MACHINE_UNAME instead). */
 export function machineForArch(info: Pick<DumpInfo, 'arch' | 'endian'>): string {
@@ -26,24 +26,46 @@ export function archForMachine(machine: string): { arch: Arch; machine: number; 
   return { arch: 'unknown', machine: 0 };
 }
 
-/**
- * OSRELEASE from a raw VMCOREINFO note. A stand-in for @vmcore/vmcoreinfo's parseVmcoreinfo
- * until that package lands; this is the only place the text is looked at.
- */
-export function osreleaseFromGuestNote(note: Uint8Array | undefined, endian: Endian): string | undefined {
-  if (!note || rawNoteName(note, endian) !== VMCOREINFO_NOTE_NAME) return undefined;
-  const view = new DataView(note.buffer, note.byteOffset, note.length);
-  const le = endian === 'le';
-  const nameSize = view.getUint32(0, le);
-  const descSize = view.getUint32(4, le);
-  const descAt = NOTE_HEADER_SIZE + Math.ceil(nameSize / 4) * 4;
-  const desc = note.subarray(descAt, Math.min(note.length, descAt + descSize));
-  let text = '';
-  for (const byte of desc) text += String.fromCharCode(byte);
-  for (const line of text.split('\n')) {
-    if (line.startsWith('OSRELEASE=')) return line.slice('OSRELEASE='.length);
+/** The guest note's VMCOREINFO, parsed; undefined when the note is absent or unreadable. */
+export function vmcoreinfoFromGuestNote(note: Uint8Array | undefined, endian: Endian): Vmcoreinfo | undefined {
+  if (!note) return undefined;
+  try {
+    const vmcoreinfo = findVmcoreinfoNote(parseNotes(note, endian, 'guest note'));
+    return vmcoreinfo ? parseVmcoreinfo(vmcoreinfoText(vmcoreinfo.desc)) : undefined;
+  } catch {
+    // A malformed guest note only costs the utsname fields; QEMU ignores it entirely.
+    return undefined;
   }
-  return undefined;
+}
+
+/** OSRELEASE from a raw VMCOREINFO guest note. */
+export function osreleaseFromGuestNote(note: Uint8Array | undefined, endian: Endian): string | undefined {
+  return vmcoreinfoFromGuestNote(note, endian)?.osrelease;
+}
+
+/**
+ * The kernel's own utsname (init_uts_ns.name), read from guest memory as makedumpfile reads
+ * system_utsname: x86_64 only, through SYMBOL(init_uts_ns) and phys_base. Used only when what
+ * it reads says sysname "Linux" and the release VMCOREINFO names; otherwise undefined.
+ */
+export async function utsnameFromGuestMemory(
+  guest: Pick<GuestMemory, 'info' | 'guestNote' | 'read'>,
+  physBase: bigint,
+): Promise<Utsname | undefined> {
+  if (guest.info.arch !== 'x86_64') return undefined;
+  const info = vmcoreinfoFromGuestNote(guest.guestNote, guest.info.endian);
+  const symbol = info?.symbols.get('init_uts_ns');
+  if (!info || symbol === undefined || info.osrelease === undefined) return undefined;
+  const paddr = kernelVirtToPhys(symbol, physBase) + BigInt(info.offsets.get('uts_namespace.name') ?? 0);
+  if (paddr > BigInt(Number.MAX_SAFE_INTEGER - NewUtsname.size)) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = await guest.read(Number(paddr), NewUtsname.size);
+  } catch {
+    return undefined;
+  }
+  const uts = NewUtsname.decode(bytes, guest.info.endian);
+  return uts.sysname === 'Linux' && uts.release === info.osrelease ? uts : undefined;
 }
 
 const UTS_FIELD_MAX = 64;

@@ -15,13 +15,17 @@ import {
 import { planKdumpLayout, type KdumpLayout } from './layout.js';
 import { encodeNotes } from './notes.js';
 import type { KdumpSink } from './sink.js';
-import { buildUtsname } from './utsname.js';
+import { buildUtsname, utsnameFromGuestMemory } from './utsname.js';
 
 export interface KdumpWriteOptions {
   codec: PageCodec;
   /** kdump_sub_header.phys_base. Default 0 (QEMU reads it from VMCOREINFO, often wrongly). */
   physBase?: bigint;
-  /** Overrides for the header's utsname, field by field. */
+  /**
+   * Overrides for the header's utsname, field by field. Defaults: the kernel's own utsname when
+   * it can be read from guest memory (x86_64 with VMCOREINFO and a correct physBase), else
+   * sysname "Linux", release from VMCOREINFO OSRELEASE and machine from the architecture.
+   */
   utsname?: Partial<Utsname>;
   /** Compression worker threads; 0 compresses on the calling thread. Default min(2, CPUs). */
   workers?: number;
@@ -82,7 +86,9 @@ export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: K
     pageCount: countPages(runs),
   });
   const physBase = options.physBase ?? 0n;
-  if (layoutKind === 32 && (physBase < -(1n << 31n) || physBase >= 1n << 32n)) {
+  // Accepts a u64 that is a sign-extended 32-bit value (physBaseFromVmcoreinfo returns u64).
+  const signed = BigInt.asIntN(64, physBase);
+  if (layoutKind === 32 && (signed < -(1n << 31n) || signed >= 1n << 32n)) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: phys_base ${physBase} does not fit the 32-bit sub header`);
   }
 
@@ -92,7 +98,7 @@ export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: K
       {
         layout: layoutKind,
         headerVersion: KDUMP_HEADER_VERSION,
-        utsname: buildUtsname(info, guest.guestNote, options.utsname),
+        utsname: buildUtsname(info, guest.guestNote, { ...(await utsnameFromGuestMemory(guest, physBase)), ...options.utsname }),
         status: codecFlag,
         blockSize: layout.blockSize,
         subHdrSize: layout.subHdrSize,

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { MemorySink } from '@vmcore/bytes';
+import { MemorySink, MemorySource } from '@vmcore/bytes';
+import { guestFromParts } from '@vmcore/guest-mem';
 import { decompressPage } from '@vmcore/compress';
 import {
   DiskDumpHeader32,
   DiskDumpHeader64,
   KdumpSubHeader32,
   KdumpSubHeader64,
+  NewUtsname,
   PageDescriptor,
   planKdumpForGuest,
   planKdumpLayout,
   writeKdump,
   type KdumpWriteOptions,
 } from '../src/index.js';
-import { firstDifference, pageContent, syntheticGuest, vmcoreinfoNote, x86_64CpuNotes, type SyntheticOptions } from './synthetic.js';
+import { X86_64, firstDifference, pageContent, syntheticGuest, vmcoreinfoNote, x86_64CpuNotes, type SyntheticOptions } from './synthetic.js';
 
 async function write(options: SyntheticOptions, writeOptions: Partial<KdumpWriteOptions> = {}) {
   const guest = syntheticGuest(options);
@@ -224,4 +226,33 @@ describe('writeKdump', () => {
     await expect(writeKdump(lying, new MemorySink(), { codec: 'zlib', workers: 0 })).rejects.toMatchObject({ code: 'VMCORE_CORRUPT' });
   });
 
+});
+
+describe('utsname from guest memory', () => {
+  const physBase = 0x1000000n;
+  function guestWithUts(sysname: string) {
+    const page = new Uint8Array(4096);
+    NewUtsname.encode({ sysname, nodename: 'guest1', release: '6.1.0-56-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian', machine: 'x86_64', domainname: '(none)' }, 'le', page, 8);
+    return guestFromParts({
+      info: X86_64,
+      parts: [{ start: 0, size: 0x2002000 }, { start: 0x2002000, size: 4096, source: new MemorySource(page) }, { start: 0x2003000, size: 0x1000 }],
+      guestNote: vmcoreinfoNote('OSRELEASE=6.1.0-56-amd64\nSYMBOL(init_uts_ns)=ffffffff81002000\nOFFSET(uts_namespace.name)=8\n'),
+    });
+  }
+
+  it('reads init_uts_ns.name through SYMBOL(init_uts_ns) and phys_base, as makedumpfile does', async () => {
+    const sink = new MemorySink();
+    await writeKdump(guestWithUts('Linux'), sink, { codec: 'zlib', workers: 0, physBase });
+    const h = DiskDumpHeader64.decode(sink.bytesCopy(), 'le');
+    expect([h.sysname, h.nodename, h.release, h.version, h.machine, h.domainname]).toEqual(['Linux', 'guest1', '6.1.0-56-amd64', '#1 SMP PREEMPT_DYNAMIC Debian', 'x86_64', '(none)']);
+  });
+
+  it('ignores what it reads there unless it names Linux and the VMCOREINFO release (wrong phys_base)', async () => {
+    for (const [sysname, base] of [['Linux', 0n], ['NotLinux', physBase]] as const) {
+      const sink = new MemorySink();
+      await writeKdump(guestWithUts(sysname), sink, { codec: 'zlib', workers: 0, physBase: base });
+      const h = DiskDumpHeader64.decode(sink.bytesCopy(), 'le');
+      expect([h.sysname, h.nodename, h.release, h.version]).toEqual(['Linux', '', '6.1.0-56-amd64', '']);
+    }
+  });
 });

@@ -1,0 +1,212 @@
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileSink, FileSource, StreamSink } from '@vmcore/bytes/node';
+import { openElfGuest } from '@vmcore/elf';
+import { FlattenedIndex, FlattenedSink } from '@vmcore/flat';
+import type { GuestMemory } from '@vmcore/guest-mem';
+import { referenceGuest, verifyPagesWithLibkdumpfile, type ReferenceGuest } from '@vmcore/qemu-guest';
+import { openKdumpGuest, readKdump, writeKdump, type KdumpFile, type PageCodec } from '../src/index.js';
+
+const PYTHON = '/usr/bin/python3';
+let ref: ReferenceGuest;
+let dir: string;
+let physBase: bigint;
+const raw: Partial<Record<PageCodec, string>> = {};
+
+function run(cmd: string, args: string[], stdinFile?: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: [stdinFile ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+    if (stdinFile) createReadStream(stdinFile).pipe(child.stdin!);
+  });
+}
+
+/** Index of the first differing byte of two files, -1 when identical. */
+function compareFiles(a: string, b: string): number {
+  const sa = statSync(a).size;
+  const sb = statSync(b).size;
+  const fa = openSync(a, 'r');
+  const fb = openSync(b, 'r');
+  try {
+    const ba = Buffer.alloc(4 << 20);
+    const bb = Buffer.alloc(4 << 20);
+    for (let at = 0; at < Math.min(sa, sb); at += ba.length) {
+      const na = readSync(fa, ba, 0, ba.length, at);
+      const nb = readSync(fb, bb, 0, bb.length, at);
+      if (na !== nb || ba.compare(bb, 0, nb, 0, na) !== 0) {
+        for (let i = 0; i < Math.min(na, nb); i++) if (ba[i] !== bb[i]) return at + i;
+        return at + Math.min(na, nb);
+      }
+    }
+    return sa === sb ? -1 : Math.min(sa, sb);
+  } finally {
+    closeSync(fa);
+    closeSync(fb);
+  }
+}
+
+async function convertRaw(codec: PageCodec, path: string): Promise<number> {
+  const guest = await openElfGuest(await FileSource.open(ref.qemuElf));
+  const sink = await FileSink.create(path, { atomic: false });
+  try {
+    return await writeKdump(guest, sink, { codec, physBase, workers: 2 });
+  } finally {
+    await sink.commit();
+    await guest.close();
+  }
+}
+
+async function fileBytes(path: string, offset: number, length: number): Promise<Uint8Array> {
+  const source = await FileSource.open(path);
+  try {
+    return await source.read(offset, length);
+  } finally {
+    await source.close();
+  }
+}
+
+type Kind = 'zero' | 'compressed' | 'raw';
+async function descriptorKinds(file: KdumpFile): Promise<Kind[]> {
+  const kinds: Kind[] = [];
+  for (let i = 0; i < file.pageCount; i += 65536) {
+    for (const d of await file.readDescriptors(i, Math.min(65536, file.pageCount - i))) {
+      kinds.push(d.offset === file.offsetPageData ? 'zero' : d.flags !== 0 ? 'compressed' : 'raw');
+    }
+  }
+  return kinds;
+}
+
+/** Compares every chunk of `guest` with the RAM file through map.json; returns mismatching pages. */
+async function compareWithRam(guest: GuestMemory): Promise<{ compared: number; mismatches: number[] }> {
+  const ram = await FileSource.open(ref.ramFile);
+  const mismatches: number[] = [];
+  let compared = 0;
+  try {
+    for (const block of ref.blocks) {
+      for await (const chunk of guest.chunks({ filter: { begin: block.start, length: block.size } })) {
+        const expected = await ram.read(block.offset + (chunk.physAddr - block.start), chunk.bytes.length);
+        for (let at = 0; at < chunk.bytes.length; at += 4096) {
+          const a = chunk.bytes.subarray(at, at + 4096);
+          if (Buffer.compare(a, expected.subarray(at, at + 4096)) !== 0) mismatches.push(chunk.physAddr + at);
+          compared++;
+        }
+      }
+    }
+  } finally {
+    await ram.close();
+  }
+  return { compared, mismatches };
+}
+
+beforeAll(async () => {
+  ref = await referenceGuest();
+  dir = mkdtempSync(join(tmpdir(), 'kdump-e2e-'));
+  physBase = BigInt.asUintN(64, BigInt(ref.facts.physBase));
+  raw.zlib = join(dir, 'ours-zlib.kdump');
+  await convertRaw('zlib', raw.zlib);
+}, 900_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('kdump-zlib converted from QEMU\'s ELF vs QEMU\'s own kdump-zlib', () => {
+  it('has the same header, sub header (but phys_base), bitmaps, notes and descriptor kinds', async () => {
+    const ours = await readKdump(await FileSource.open(raw.zlib!));
+    const qemu = await readKdump(await FileSource.open(ref.qemuKdumpZlibRaw));
+    try {
+      expect({ ...ours.header, utsname: undefined }).toEqual({ ...qemu.header, utsname: undefined });
+      expect(ours.header.utsname.machine).toBe(qemu.header.utsname.machine);
+      expect(ours.header.utsname.sysname).toBe('Linux');
+      expect(ours.header.utsname.release).toBe(ref.facts.vmcoreinfoText.match(/^OSRELEASE=(.*)$/m)![1]);
+      expect({ ...ours.subHeader, physBase: 0n }).toEqual({ ...qemu.subHeader, physBase: 0n });
+      expect(ours.subHeader.physBase).toBe(physBase);
+      expect(Buffer.compare(ours.notes, qemu.notes)).toBe(0);
+      const bitmaps = 2 * ours.bitmapLength;
+      expect(Buffer.compare(await fileBytes(raw.zlib!, ours.offsetBitmap1, bitmaps), await fileBytes(ref.qemuKdumpZlibRaw, qemu.offsetBitmap1, bitmaps))).toBe(0);
+      const [a, b] = [await descriptorKinds(ours), await descriptorKinds(qemu)];
+      expect(a.length).toBe(b.length);
+      const differing = a.map((k, i) => (k === b[i] ? -1 : i)).filter((i) => i >= 0);
+      expect(differing).toEqual([]);
+    } finally {
+      await ours.close();
+      await qemu.close();
+    }
+  }, 300_000);
+
+  it('decompresses every page of the RAM-file blocks to the RAM file\'s bytes', async () => {
+    const guest = await openKdumpGuest(await FileSource.open(raw.zlib!));
+    const { compared, mismatches } = await compareWithRam(guest);
+    await guest.close();
+    expect(compared).toBe(ref.blocks.reduce((n, b) => n + b.size / 4096, 0));
+    expect(mismatches).toEqual([]);
+  }, 300_000);
+
+  it('reads QEMU\'s own kdump-zlib, raw and (in place) flattened, equal to the RAM file', async () => {
+    const qemuRaw = await openKdumpGuest(await FileSource.open(ref.qemuKdumpZlibRaw));
+    expect((await compareWithRam(qemuRaw)).mismatches).toEqual([]);
+    expect(qemuRaw.nrCpus).toBe(2);
+    await qemuRaw.close();
+    const qemuFlat = await openKdumpGuest(await FlattenedIndex.build(await FileSource.open(ref.qemuKdumpZlib)));
+    expect((await compareWithRam(qemuFlat)).mismatches).toEqual([]);
+    await qemuFlat.close();
+  }, 300_000);
+});
+
+describe('flattened output through makedumpfile -R', () => {
+  it('reassembles (from a file) to our raw output byte for byte', async () => {
+    const flatPath = join(dir, 'ours-zlib.flat');
+    const guest = await openElfGuest(await FileSource.open(ref.qemuElf));
+    const stream = createWriteStream(flatPath);
+    const flat = new FlattenedSink(new StreamSink(stream, flatPath));
+    await writeKdump(guest, flat, { codec: 'zlib', physBase, workers: 2 });
+    await flat.close();
+    await guest.close();
+    const out = join(dir, 'reassembled-file.kdump');
+    const r = await run('makedumpfile', ['-R', out], flatPath);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(compareFiles(out, raw.zlib!)).toBe(-1);
+  }, 300_000);
+
+  it('streams to a pipe into makedumpfile -R', async () => {
+    const out = join(dir, 'reassembled-pipe.kdump');
+    const child = spawn('makedumpfile', ['-R', out], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const guest = await openElfGuest(await FileSource.open(ref.qemuElf));
+    const flat = new FlattenedSink(new StreamSink(child.stdin, 'makedumpfile -R'));
+    await writeKdump(guest, flat, { codec: 'zlib', physBase, workers: 2 });
+    await flat.close();
+    await guest.close();
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/error/i);
+    expect(compareFiles(out, raw.zlib!)).toBe(-1);
+  }, 300_000);
+});
+
+describe('real readers on our raw kdump files', () => {
+  for (const codec of ['zlib', 'lzo', 'snappy'] as const) {
+    it(`libkdumpfile reads every page of kdump-raw-${codec} equal to the RAM file, and drgn opens it`, async () => {
+      if (!raw[codec]) {
+        raw[codec] = join(dir, `ours-${codec}.kdump`);
+        await convertRaw(codec, raw[codec]!);
+      }
+      const result = await verifyPagesWithLibkdumpfile(raw[codec]!, ref.ramFile, ref.mapFile);
+      expect(result.pages).toBe(ref.blocks.reduce((n, b) => n + b.size / 4096, 0));
+      expect(result.unreadable).toBe(0);
+      expect(result.mismatches).toBe(0);
+      expect(result.attributes['arch.name']).toBeUndefined(); // utsname.machine named the architecture
+      const drgn = await run(PYTHON, ['-c', `import drgn, sys; prog = drgn.Program(); prog.set_core_dump(sys.argv[1]); print(prog.flags)`, raw[codec]!]);
+      expect(drgn.stderr).toBe('');
+      expect(drgn.code).toBe(0);
+    }, 900_000);
+  }
+});
