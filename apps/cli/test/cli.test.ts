@@ -166,6 +166,15 @@ describe('vmcore with pipes', () => {
   });
 });
 
+describe('vmcore info to a closed pipe', () => {
+  it('exits 1 with one line, no stack trace, when the reader has already gone', async () => {
+    // The reader closes its end at once; vmcore takes far longer to start than that.
+    const result = await pipeline(`'${process.execPath}' '${MAIN}' info '${elf}' | (exec 0<&-; sleep 1)`);
+    expect(result.statuses[0]).toBe(1);
+    expect(result.stderr).toMatch(/^vmcore: cannot write to stdout: Broken pipe\n$/);
+  });
+});
+
 describe('vmcore dump from raw RAM', () => {
   it('dumps RAM files through a block map with the CPU notes of another dump', async () => {
     const source = syntheticGuest();

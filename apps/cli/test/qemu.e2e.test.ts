@@ -166,4 +166,25 @@ describe('vmcore against QEMU 7.2 dumps of a real guest', () => {
     expect(elf.vmcoreinfo.osrelease).toBe(ref.facts.kernelRelease);
     expect(kdump.vmcoreinfo.osrelease).toBe(ref.facts.kernelRelease);
   });
+
+  it('finds the VMCOREINFO note in guest RAM from the fw_cfg address, as QEMU does, and writes it into a kdump file', async () => {
+    const out = join(dir, 'from-ram-vmcoreinfo.kdump');
+    const ran = await vmcore([
+      'dump', '--ram', ref.ramFile, '--map', ref.mapFile, '--vmcoreinfo-paddr', String(ref.facts.vmcoreinfoPaddr),
+      '--vmcoreinfo-size', String(ref.facts.vmcoreinfoSize), '--format', 'kdump-raw-zlib', '-q', out,
+    ]);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    const ours = await openGuest(out);
+    const qemu = await openGuest(ref.qemuElf);
+    try {
+      expect(Buffer.from(ours.guestNote!).equals(Buffer.from(qemu.guestNote!))).toBe(true);
+    } finally {
+      await ours.close();
+      await qemu.close();
+    }
+    const info = JSON.parse((await vmcore(['info', out, '--json'])).stdout.toString());
+    expect(info.kdump.headerPhysBase).toBe(info.physBase.value);
+    expect(info.physBase.source).toBe('vmcoreinfo');
+  });
 });
