@@ -54,7 +54,10 @@ export interface GuestMemory {
   readonly info: DumpInfo;
   /** Sorted, non-overlapping, merged when contiguous. */
   readonly blocks: readonly PhysBlock[];
-  /** paging=false: one mapping per block (QEMU's simple mapping; check virtAddr against a real QEMU dump). */
+  /**
+   * paging=false: one mapping per block with virtAddr 0 (qemu_get_guest_simple_memory_mapping);
+   * the ELF writer then sets p_vaddr = p_paddr, as QEMU 7.2 does (checked against real dumps).
+   */
   readonly mappings: readonly MemoryMapping[];
   /** Per-CPU notes in the order QEMU writes them: every CPU's CORE note, then every CPU's QEMU note. */
   readonly cpuNotes: readonly ElfNote[];
