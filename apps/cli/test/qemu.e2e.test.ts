@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '@vmcore/bytes/node';
@@ -186,5 +186,42 @@ describe('vmcore against QEMU 7.2 dumps of a real guest', () => {
     const info = JSON.parse((await vmcore(['info', out, '--json'])).stdout.toString());
     expect(info.kdump.headerPhysBase).toBe(info.physBase.value);
     expect(info.physBase.source).toBe('vmcoreinfo');
+  });
+
+  it("matches QEMU's begin/length filtered ELF dumps", async () => {
+    expect(ref.qemuElfFiltered.length).toBeGreaterThan(0);
+    for (const filtered of ref.qemuElfFiltered) {
+      const out = join(dir, `filtered-${filtered.begin}.elf`);
+      const ran = await vmcore([
+        'convert', ref.qemuElf, out, '--format', 'elf', '--begin', `0x${filtered.begin.toString(16)}`, '--length', String(filtered.length), '-q',
+      ]);
+      expect(ran.stderr).toBe('');
+      expect(ran.code).toBe(0);
+      await withCore(out, (ours) =>
+        withCore(filtered.file, async (qemu) => {
+          expect(phdrsWithoutOffsets(ours)).toEqual(phdrsWithoutOffsets(qemu));
+          expect(notesOf(ours)).toEqual(notesOf(qemu));
+          await sameLoadBytes(ours, qemu, () => true);
+        }),
+      );
+    }
+  });
+
+  it('removes the partial output and exits 130 when interrupted', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'vmcore-cli-sigint-'));
+    const child = spawn(process.execPath, [MAIN, 'convert', ref.qemuElf, join(outDir, 'out.kdump'), '--format', 'kdump-raw-zlib', '-q'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // Interrupt once the partial file exists, i.e. mid-dump.
+    for (let i = 0; i < 200 && (await readdir(outDir)).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await readdir(outDir)).toHaveLength(1);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/^vmcore: dump cancelled: interrupted by SIGINT\n$/);
+    expect(await readdir(outDir)).toEqual([]);
+    await rm(outDir, { recursive: true, force: true });
   });
 });
