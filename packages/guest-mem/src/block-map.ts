@@ -42,7 +42,7 @@ export function parseBlockMap(value: unknown, what = 'block map'): z.output<type
   const result = BlockMapSchema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const path = issue?.path.length ? issue.path.join('.') : '(root)';
+    const path = issue?.path.length ? issue.path.map(String).join('.') : '(root)';
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `${what}: ${path}: ${issue?.message ?? 'invalid'}`);
   }
   return result.data;
