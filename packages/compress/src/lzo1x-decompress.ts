@@ -9,8 +9,8 @@ const M2_MAX_OFFSET = 0x0800;
 /**
  * Decodes an LZO1X stream (from lzo1x_1, lzo1x_999 or any other LZO1X compressor) into at
  * most `maxOutput` bytes. Every read and write is bounds-checked; a truncated stream, a match
- * reaching before the start, output beyond `maxOutput`, a bad end marker or bytes after it
- * throw VMCORE_CODEC.
+ * reaching before the start, output beyond `maxOutput` or bytes after the end marker throw
+ * VMCORE_CODEC: the streams liblzo2's lzo1x_decompress_safe rejects.
  */
 export function lzo1xDecompress(src: Uint8Array, maxOutput: number): Uint8Array {
   const out = new Uint8Array(maxOutput);
@@ -116,8 +116,9 @@ export function lzo1xDecompressInto(src: Uint8Array, out: Uint8Array): number {
       } else {
         const d = ((t & 8) << 11) + (v >> 2);
         if (d === 0) {
-          if (length !== 3) throw codecError('lzo', `bad end marker at byte ${ip - 3}: length ${length}, expected 3`);
-          if (ip !== ipEnd) throw codecError('lzo', `${ipEnd - ip} bytes after the end marker at byte ${ip - 3}`);
+          // Like liblzo2 (what makedumpfile and crash link), any length ends the stream; the
+          // compressors write 11 00 00. Trailing bytes are LZO_E_INPUT_NOT_CONSUMED there.
+          if (ip !== ipEnd) throw codecError('lzo', `${ipEnd - ip} bytes after the end marker ending at byte ${ip}`);
           return op;
         }
         distance = d + 0x4000;

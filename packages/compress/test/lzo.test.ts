@@ -69,6 +69,49 @@ describe('LZO1X-1 (ours) against liblzo2', () => {
     });
   });
 
+  it('accepts what liblzo2 accepts as an end marker: any M4 instruction with distance 0', () => {
+    for (const end of [[0x11, 0, 0], [0x12, 0, 0], [0x11, 1, 0], [0x10, 0, 5, 0, 0]]) {
+      const stream = new Uint8Array([0x01, 0x61, 0x62, 0x63, 0x64, ...end]);
+      expect(equalBytes(lzo1xDecompress(stream, PAGE), new Uint8Array([0x61, 0x62, 0x63, 0x64]))).toBe(true);
+      expect(equalBytes(native('unlzo', [stream])[0]!, new Uint8Array([0x61, 0x62, 0x63, 0x64]))).toBe(true);
+    }
+  });
+
+  it('agrees with liblzo2 on mutated and truncated streams: same page, or both reject', () => {
+    const rng = fc.sample(
+      fc.record({ page: fc.nat(samples.length - 1), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }), cut: fc.nat(8), level: fc.boolean() }),
+      { numRuns: 3000, seed: 7 },
+    );
+    const bases = samples.map((p) => lzo1xCompress(p));
+    const theirs = native('lzo9', samples);
+    const streams = rng.map(({ page, at, value, cut, level }) => {
+      const base = (level ? theirs[page]! : bases[page]!).slice();
+      base[at % base.length] = value;
+      return base.subarray(0, base.length - (cut < 3 ? cut : 0));
+    });
+    const verdicts = native('unlzo', streams);
+    let accepted = 0;
+    streams.forEach((stream, i) => {
+      let ours: Uint8Array | null;
+      try {
+        ours = lzo1xDecompress(stream, PAGE);
+      } catch (error) {
+        expect(isVmcoreError(error, 'VMCORE_CODEC')).toBe(true);
+        ours = null;
+      }
+      if (verdicts[i] === null) {
+        expect(ours, `stream ${i}: liblzo2 rejects it`).toBeNull();
+      } else {
+        accepted++;
+        expect(ours, `stream ${i}: liblzo2 accepts it`).not.toBeNull();
+        expect(equalBytes(ours!, verdicts[i]!), `stream ${i}`).toBe(true);
+      }
+    });
+    // Most single-byte changes inside literals still decode: both paths are exercised.
+    expect(accepted).toBeGreaterThan(300);
+    expect(accepted).toBeLessThan(streams.length - 300);
+  });
+
   it('rejects a stream with bytes after the end marker', () => {
     const packed = lzo1xCompress(real[0]!);
     const extra = new Uint8Array([...packed, 0]);
