@@ -46,7 +46,7 @@ export function elfCoreGuest(core: ElfCore, options: OpenElfGuestOptions = {}): 
   core.notes.forEach((note, i) => {
     if (note.name === VMCOREINFO_NOTE_NAME) guestNoteIndex = i;
   });
-  const cpuNotes = core.notes.filter((_, i) => i !== guestNoteIndex).map(({ name, type, desc }) => ({ name, type, desc }));
+  const cpuNotes = core.notes.filter((_, i) => i !== guestNoteIndex).map(({ name, type, desc, nameSize }) => (nameSize === undefined ? { name, type, desc } : { name, type, desc, nameSize }));
   const guestNote = guestNoteIndex >= 0 ? core.notes[guestNoteIndex]!.raw : undefined;
   return guestFromParts({
     info,

@@ -18,10 +18,10 @@ export function elfNoteSize(nameSize: number, descSize: number): number {
 /** Encodes a note as QEMU does: n_namesz includes the NUL, zero padding. */
 export function encodeNote(note: ElfNote, endian: Endian): Uint8Array {
   const name = latin1Bytes(note.name);
-  const namesz = name.length === 0 ? 0 : name.length + 1;
+  const namesz = note.nameSize ?? (name.length === 0 ? 0 : name.length + 1);
   const out = new Uint8Array(elfNoteSize(namesz, note.desc.length));
   NHDR.encode({ namesz, descsz: note.desc.length, type: note.type }, endian, out, 0);
-  out.set(name, NHDR.size);
+  out.set(name.subarray(0, namesz), NHDR.size);
   out.set(note.desc, NHDR.size + alignUp(namesz, 4));
   return out;
 }
@@ -61,8 +61,10 @@ export function parseNoteArea(bytes: Uint8Array, endian: Endian, baseOffset: num
     }
     const nameStart = at + NHDR.size;
     const descStart = nameStart + alignUp(h.namesz, 4);
+    const name = cString(bytes.subarray(nameStart, nameStart + h.namesz));
     notes.push({
-      name: cString(bytes.subarray(nameStart, nameStart + h.namesz)),
+      name,
+      ...(h.namesz === (name.length === 0 ? 0 : name.length + 1) ? {} : { nameSize: h.namesz }),
       type: h.type,
       desc: bytes.slice(descStart, descStart + h.descsz),
       offset: baseOffset + at,

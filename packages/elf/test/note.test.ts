@@ -25,6 +25,15 @@ describe('ELF notes', () => {
     }));
   });
 
+  it('keeps a padded n_namesz (8 for "CORE") so the note re-encodes byte for byte', () => {
+    const bytes = encodeNote({ name: 'CORE', nameSize: 8, type: 1, desc: Uint8Array.of(9, 9, 9, 9) }, 'be');
+    expect(Array.from(bytes.subarray(0, 4))).toEqual([0, 0, 0, 8]);
+    const [note] = parseNoteArea(bytes, 'be', 0, 'seg');
+    expect(note).toMatchObject({ name: 'CORE', nameSize: 8 });
+    expect(encodeNote(note!, 'be')).toEqual(bytes);
+    expect(parseNoteArea(encodeNote({ name: 'CORE', type: 1, desc: new Uint8Array(4) }, 'le'), 'le', 0, 's')[0]).not.toHaveProperty('nameSize');
+  });
+
   it('rejects a note that runs past its segment', () => {
     const bytes = encodeNote({ name: 'CORE', type: 1, desc: new Uint8Array(16) }, 'le');
     expect(() => parseNoteArea(bytes.subarray(0, bytes.length - 4), 'le', 0, 'seg')).toThrow(/runs past the end/);

@@ -33,6 +33,11 @@ export interface ElfNote {
   readonly name: string;
   readonly type: number;
   readonly desc: Uint8Array;
+  /**
+   * n_namesz, only when it is not `name.length + 1` (some architectures pad the name size);
+   * kept so that a note read from a file is written back byte for byte.
+   */
+  readonly nameSize?: number;
 }
 
 /** QEMU's begin/length filter. */
