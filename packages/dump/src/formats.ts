@@ -56,3 +56,12 @@ export function formatSpec(format: DumpFormat): FormatSpec {
     }
   }
 }
+
+/**
+ * What query-dump-guest-memory-capability would list for a guest of this architecture: every
+ * elf and kdump format (all three codecs are built in), and win-dmp for x86_64 guests as QEMU
+ * does (QEMU then fails unless the guest note holds a Windows dump header).
+ */
+export function availableFormats(arch: string): DumpFormat[] {
+  return DUMP_FORMATS.filter((format) => format !== 'win-dmp' || arch === 'x86_64');
+}

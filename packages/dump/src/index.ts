@@ -1,4 +1,4 @@
-export { DUMP_FORMATS, isDumpFormat, parseDumpFormat, formatSpec } from './formats.js';
+export { DUMP_FORMATS, availableFormats, isDumpFormat, parseDumpFormat, formatSpec } from './formats.js';
 export type { DumpFormat, FormatSpec, KdumpCodec } from './formats.js';
 export { checkDumpArguments, bytesToDump } from './rules.js';
 export type { DumpArguments } from './rules.js';

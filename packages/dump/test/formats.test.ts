@@ -18,3 +18,11 @@ describe('DUMP_FORMATS', () => {
     expect(() => parseDumpFormat('kdump-zstd')).toThrow(/unknown dump format 'kdump-zstd' \(expected one of: elf, kdump-zlib/);
   });
 });
+
+describe('availableFormats', () => {
+  it('offers win-dmp only for x86_64 guests, like QEMU built for x86_64', async () => {
+    const { availableFormats } = await import('../src/index.js');
+    expect(availableFormats('x86_64')).toContain('win-dmp');
+    expect(availableFormats('aarch64')).toEqual(DUMP_FORMATS.filter((f) => f !== 'win-dmp'));
+  });
+});
