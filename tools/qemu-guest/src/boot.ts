@@ -22,8 +22,12 @@ export interface BootOptions {
   fillMiB?: number;
   /** Drop the page cache after filling (default false). */
   dropCaches?: boolean;
+  /** Delete busybox and the module from the rootfs before pausing, so their pages are freed (default false). */
+  slim?: boolean;
   /** Written to the kernel log as "VMCORE-MARKER <marker>"; default: a fresh random one. No spaces. */
   marker?: string;
+  /** Extra kernel command-line words, appended. */
+  extraAppend?: string[];
   /** Extra QEMU arguments, appended. */
   extraArgs?: string[];
   /** The QEMU process runs under `timeout` with this many seconds (default 1800). */
@@ -147,6 +151,8 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
     `vmcore_marker=${marker}`,
     `vmcore_fill_mib=${fillMiB}`,
     `vmcore_drop_caches=${options.dropCaches ? 1 : 0}`,
+    `vmcore_slim=${options.slim ? 1 : 0}`,
+    ...(options.extraAppend ?? []),
   ].join(' ');
   const args = qemuArgs({
     firmware, vmcoreinfo, memMiB, smp, vmlinuz: kernel.vmlinuz, initrd, append,
@@ -193,7 +199,9 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
     const timeoutMs = options.bootTimeoutMs ?? 300_000;
     for (;;) {
       const log = readLog();
-      if (log.includes(`VMCORE-READY ${marker}`)) break;
+      const ready = log.indexOf(`VMCORE-READY ${marker}`);
+      // READY comes from the shell; PAUSED from /pause once it has replaced the shell as PID 1
+      if (ready >= 0 && log.indexOf('VMCORE-PAUSED', ready) > 0) break;
       if (exitInfo) {
         throw new Error(
           `bootGuest: QEMU exited (${exitInfo.code ?? exitInfo.signal}) before READY; stderr: ${stderr.trim().slice(0, 2000)}; ` +

@@ -9,10 +9,49 @@ export interface ElfLoad {
 }
 
 const PT_LOAD = 1;
+const PT_NOTE = 4;
+
+export interface ElfNoteInfo {
+  name: string;
+  type: number;
+  desc: Uint8Array;
+}
 const PN_XNUM = 0xffff;
 
 /** The PT_LOAD headers of an ELF64 little-endian core (QEMU's x86_64 dump); handles PN_XNUM. */
 export async function readElfLoads(path: string): Promise<ElfLoad[]> {
+  return (await readPhdrs(path)).filter((p) => p.type === PT_LOAD).map(({ type: _t, ...l }) => l);
+}
+
+/** The notes of every PT_NOTE segment, in order. */
+export async function readElfNotes(path: string): Promise<ElfNoteInfo[]> {
+  const notes: ElfNoteInfo[] = [];
+  const fh = await open(path, 'r');
+  try {
+    for (const p of (await readPhdrs(path)).filter((h) => h.type === PT_NOTE)) {
+      if (p.filesz > 16 << 20) throw new Error(`${path}: PT_NOTE of ${p.filesz} bytes is implausibly large`);
+      const buf = Buffer.alloc(p.filesz);
+      await fh.read(buf, 0, p.filesz, p.offset);
+      let pos = 0;
+      while (pos + 12 <= buf.length) {
+        const namesz = buf.readUInt32LE(pos);
+        const descsz = buf.readUInt32LE(pos + 4);
+        const type = buf.readUInt32LE(pos + 8);
+        const nameAt = pos + 12;
+        const descAt = nameAt + ((namesz + 3) & ~3);
+        const end = descAt + ((descsz + 3) & ~3);
+        if (descAt + descsz > buf.length) throw new Error(`${path}: note at ${p.offset + pos} runs past its PT_NOTE`);
+        notes.push({ name: buf.toString('latin1', nameAt, nameAt + namesz).replace(/\0+$/, ''), type, desc: buf.subarray(descAt, descAt + descsz) });
+        pos = end;
+      }
+    }
+    return notes;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readPhdrs(path: string): Promise<Array<ElfLoad & { type: number }>> {
   const fh = await open(path, 'r');
   try {
     const readAt = async (pos: number, len: number) => {
@@ -35,11 +74,11 @@ export async function readElfLoads(path: string): Promise<ElfLoad[]> {
     }
     if (phentsize !== 56) throw new Error(`${path}: e_phentsize ${phentsize}, expected 56`);
     const ph = await readAt(phoff, phnum * phentsize);
-    const loads: ElfLoad[] = [];
+    const loads: Array<ElfLoad & { type: number }> = [];
     for (let i = 0; i < phnum; i++) {
       const b = i * phentsize;
-      if (ph.readUInt32LE(b) !== PT_LOAD) continue;
       loads.push({
+        type: ph.readUInt32LE(b),
         offset: Number(ph.readBigUInt64LE(b + 8)),
         vaddr: ph.readBigUInt64LE(b + 16),
         paddr: Number(ph.readBigUInt64LE(b + 24)),

@@ -8,9 +8,12 @@ export {
   type ReferenceGuestOptions,
   type FilteredElf,
   type BlockMapBlock,
+  type ReferenceFacts,
+  readVmcoreinfoFromRam,
 } from './reference.js';
+export { makeSample, type SampleInfo } from './sample.js';
 export { parseMtreeFlat, physMapFromMtree, RAM_BACKEND_ID, type MtreeRange, type PhysMapBlock } from './mtree.js';
-export { readElfLoads, type ElfLoad } from './elf-phdrs.js';
+export { readElfLoads, readElfNotes, type ElfLoad, type ElfNoteInfo } from './elf-phdrs.js';
 export { parseConsoleFacts, type GuestFacts } from './facts.js';
 export { verifyPagesWithLibkdumpfile, makedumpfileDmesg, type PageVerification } from './verify.js';
 export { buildInitramfs, INIT_SCRIPT } from './initramfs.js';

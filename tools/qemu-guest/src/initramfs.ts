@@ -8,7 +8,7 @@ export const BUSYBOX = '/bin/busybox';
 
 /**
  * The guest's /init. Settings come from the kernel command line (vmcore_marker=, vmcore_fill_mib=,
- * vmcore_drop_caches=) so one initramfs serves every variant. Lines for the host start with
+ * vmcore_drop_caches=, vmcore_slim=) so one initramfs serves every variant. Lines for the host start with
  * VMCORE- so they can be picked out of the serial log between kernel messages.
  */
 export const INIT_SCRIPT = `#!/bin/busybox sh
@@ -19,11 +19,13 @@ mount -t devtmpfs devtmpfs /dev
 MARKER=none
 FILL=0
 DROP=0
+SLIM=0
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     vmcore_marker=*) MARKER="\${arg#vmcore_marker=}" ;;
     vmcore_fill_mib=*) FILL="\${arg#vmcore_fill_mib=}" ;;
     vmcore_drop_caches=*) DROP="\${arg#vmcore_drop_caches=}" ;;
+    vmcore_slim=*) SLIM="\${arg#vmcore_slim=}" ;;
   esac
 done
 # qemu_fw_cfg makes the kernel publish VMCOREINFO through fw_cfg etc/vmcoreinfo
@@ -41,8 +43,56 @@ echo "VMCORE-FACT uname-r $(uname -r)"
 echo "VMCORE-FACT vmcoreinfo $(cat /sys/kernel/vmcoreinfo)"
 sed 's/^/VMCORE-FACT iomem /' /proc/iomem
 echo "VMCORE-READY $MARKER"
-while true; do sleep 3600; done
+# slim: once nothing maps busybox any more its rootfs pages are freed (zeroed with init_on_free=1)
+if [ "$SLIM" = 1 ]; then rm -rf /bin /lib /init; fi
+# /pause prints VMCORE-PAUSED and sleeps in pause(2): nothing runs in the guest after it
+exec /pause
 `;
+
+/**
+ * A 167-byte static x86_64 program: write(1, "VMCORE-PAUSED\\n"), then pause() forever.
+ * It replaces the shell as PID 1 so the guest is idle, and so busybox can be dropped.
+ */
+export function pauseProgram(): Uint8Array {
+  const base = 0x400000;
+  const msg = Buffer.from('VMCORE-PAUSED\n', 'latin1');
+  const code = Buffer.from([
+    0xb8, 0x01, 0x00, 0x00, 0x00, // mov eax, 1 (write)
+    0xbf, 0x01, 0x00, 0x00, 0x00, // mov edi, 1
+    0x48, 0x8d, 0x35, 0x10, 0x00, 0x00, 0x00, // lea rsi, [rip+16] -> msg
+    0xba, msg.length, 0x00, 0x00, 0x00, // mov edx, len
+    0x0f, 0x05, // syscall
+    0xb8, 0x22, 0x00, 0x00, 0x00, // loop: mov eax, 34 (pause)
+    0x0f, 0x05, // syscall
+    0xeb, 0xf7, // jmp loop
+  ]);
+  const hdr = 64 + 56;
+  const total = hdr + code.length + msg.length;
+  const b = Buffer.alloc(total);
+  b.write('\x7fELF', 0, 'latin1');
+  b[4] = 2; // ELFCLASS64
+  b[5] = 1; // little-endian
+  b[6] = 1; // EV_CURRENT
+  b.writeUInt16LE(2, 16); // ET_EXEC
+  b.writeUInt16LE(62, 18); // EM_X86_64
+  b.writeUInt32LE(1, 20);
+  b.writeBigUInt64LE(BigInt(base + hdr), 24); // e_entry
+  b.writeBigUInt64LE(64n, 32); // e_phoff
+  b.writeUInt16LE(64, 52); // e_ehsize
+  b.writeUInt16LE(56, 54); // e_phentsize
+  b.writeUInt16LE(1, 56); // e_phnum
+  b.writeUInt32LE(1, 64); // PT_LOAD
+  b.writeUInt32LE(5, 68); // R+X
+  b.writeBigUInt64LE(0n, 72); // p_offset
+  b.writeBigUInt64LE(BigInt(base), 80);
+  b.writeBigUInt64LE(BigInt(base), 88);
+  b.writeBigUInt64LE(BigInt(total), 96);
+  b.writeBigUInt64LE(BigInt(total), 104);
+  b.writeBigUInt64LE(0x1000n, 112);
+  code.copy(b, hdr);
+  msg.copy(b, hdr + code.length);
+  return b;
+}
 
 async function moduleBytes(modulePath: string, tmp: string): Promise<string> {
   if (modulePath.endsWith('.ko')) return modulePath;
@@ -57,6 +107,7 @@ async function moduleBytes(modulePath: string, tmp: string): Promise<string> {
 export async function buildInitramfs(kernel: HostKernel = findHostKernel()): Promise<string> {
   const key = createHash('sha256')
     .update(INIT_SCRIPT)
+    .update(pauseProgram())
     .update(kernel.release)
     .update(readFileSync(kernel.fwCfgModule))
     .update(String(statSync(BUSYBOX).size))
@@ -75,6 +126,7 @@ export async function buildInitramfs(kernel: HostKernel = findHostKernel()): Pro
     chmodSync(path.join(tree, 'bin', 'busybox'), 0o755);
     copyFileSync(await moduleBytes(kernel.fwCfgModule, tmp), path.join(tree, 'lib', 'qemu_fw_cfg.ko'));
     writeFileSync(path.join(tree, 'init'), INIT_SCRIPT, { mode: 0o755 });
+    writeFileSync(path.join(tree, 'pause'), pauseProgram(), { mode: 0o755 });
     const partial = path.join(tmp, 'initramfs.cpio.gz');
     await runChecked('sh', ['-c', `cd '${tree}' && find . | cpio -o -H newc --quiet | gzip -1 > '${partial}'`], {
       timeoutMs: 120_000,

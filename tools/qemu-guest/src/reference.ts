@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bootGuest, type Firmware } from './boot.js';
 import { readElfLoads } from './elf-phdrs.js';
@@ -60,13 +60,50 @@ export interface ReferenceGuest {
   /** Written to the kernel log as "VMCORE-MARKER <marker>". */
   marker: string;
   qemuVersion: string;
-  facts: GuestFacts;
+  facts: ReferenceFacts;
   /** Milliseconds: boot to READY, each dump, and the whole build. */
   timings: Record<string, number>;
 }
 
+/** Console facts plus what the guest's VMCOREINFO note (read from the RAM file) says. */
+export interface ReferenceFacts extends GuestFacts {
+  /** The note's text (KEY=VALUE lines), from the RAM file at vmcoreinfoPaddr. */
+  vmcoreinfoText: string;
+  /** NUMBER(phys_base), which Linux prints in signed decimal (QEMU 7.2 misreads it as hex). */
+  physBase: number;
+  /** KERNELOFFSET (hex in the note): the KASLR slide of the kernel's virtual addresses. */
+  kernelOffset: number;
+}
+
+/** Reads the VMCOREINFO note text out of the RAM file through the block map. */
+export function readVmcoreinfoFromRam(ramFile: string, blocks: Array<{ start: number; size: number; offset: number }>, paddr: number, size: number): string {
+  const block = blocks.find((b) => paddr >= b.start && paddr + size <= b.start + b.size);
+  if (!block) throw new Error(`VMCOREINFO note at 0x${paddr.toString(16)}+0x${size.toString(16)} is not inside one RAM-file block`);
+  const buf = Buffer.alloc(size);
+  const fd = openSync(ramFile, 'r');
+  try {
+    readSync(fd, buf, 0, size, block.offset + (paddr - block.start));
+  } finally {
+    closeSync(fd);
+  }
+  // Elf64_Nhdr {namesz, descsz, type} then "VMCOREINFO\0" padded to 4, then the text
+  const namesz = buf.readUInt32LE(0);
+  const descsz = buf.readUInt32LE(4);
+  const nameEnd = 12 + ((namesz + 3) & ~3);
+  if (buf.toString('latin1', 12, 12 + 10) !== 'VMCOREINFO' || nameEnd + descsz > size) {
+    throw new Error(`no VMCOREINFO note at 0x${paddr.toString(16)} in ${ramFile} (namesz ${namesz}, descsz ${descsz})`);
+  }
+  return buf.toString('latin1', nameEnd, nameEnd + descsz).replace(/\0+$/, '');
+}
+
+function vmcoreinfoValue(text: string, key: string): string {
+  const m = new RegExp(`^${key.replace(/[()]/g, '\\$&')}=(.*)$`, 'm').exec(text);
+  if (!m) throw new Error(`VMCOREINFO has no ${key}= line`);
+  return m[1]!;
+}
+
 /** Bump when the cached layout or content changes: old caches are rebuilt. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 const COMPLETE = 'complete.json';
 
 /** Begin/length pairs of the filtered ELF dumps. */
@@ -148,7 +185,8 @@ async function obtain(o: Required<ReferenceGuestOptions>, variant: string): Prom
     rmSync(building, { recursive: true, force: true });
     mkdirSync(building, { recursive: true });
     try {
-      await build(o, variant, building, dir);
+      // one reference build (one TCG guest) at a time on this machine, whatever the variant
+      await withLock(path.join(root, 'build.lock'), () => build(o, variant, building, dir));
       rmSync(dir, { recursive: true, force: true });
       renameSync(building, dir);
     } catch (err) {
@@ -237,6 +275,13 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
   // map.json names the RAM file by absolute path (its final place in the cache)
   writeFileSync(abs(names.mapFile), JSON.stringify({ blocks }, null, 2) + '\n');
   writeFileSync(abs(names.physMapFile), JSON.stringify({ ramFile: path.join(finalDir, names.ramFile), blocks: physMap }, null, 2) + '\n');
+  const vmcoreinfoText = readVmcoreinfoFromRam(abs(names.ramFile), blocks, guest.facts.vmcoreinfoPaddr, guest.facts.vmcoreinfoSize);
+  const facts: ReferenceFacts = {
+    ...guest.facts,
+    vmcoreinfoText,
+    physBase: Number(vmcoreinfoValue(vmcoreinfoText, 'NUMBER(phys_base)')),
+    kernelOffset: parseInt(vmcoreinfoValue(vmcoreinfoText, 'KERNELOFFSET'), 16),
+  };
   timings.buildMs = Date.now() - tBuild;
 
   const stored: Stored = {
@@ -251,7 +296,7 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
     qemuElfFiltered: filtered,
     marker: guest.marker,
     qemuVersion,
-    facts: guest.facts,
+    facts,
     timings,
   };
   writeFileSync(abs(COMPLETE), JSON.stringify(stored, null, 2) + '\n');

@@ -2,7 +2,7 @@ import { copyFileSync, chmodSync, mkdtempSync, openSync, readFileSync, readSync,
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makedumpfileDmesg, readElfLoads, referenceGuest, verifyPagesWithLibkdumpfile, type ReferenceGuest } from '../src/index.js';
+import { makedumpfileDmesg, readElfLoads, readElfNotes, referenceGuest, verifyPagesWithLibkdumpfile, type ReferenceGuest } from '../src/index.js';
 
 let ref: ReferenceGuest;
 beforeAll(async () => {
@@ -71,6 +71,15 @@ describe('reference guest (seabios, 512 MiB, vmcoreinfo)', () => {
     expect(note.toString('latin1')).toContain(`OSRELEASE=${ref.facts.kernelRelease}\n`);
     expect(readFileSync(ref.mtreeFile, 'utf8')).toContain('AS "memory"');
     expect(readFileSync(ref.registersFile, 'utf8')).toMatch(/CPU#1/);
+  });
+
+  it("carries the guest's VMCOREINFO note in QEMU's ELF, equal to the note in RAM", async () => {
+    const notes = await readElfNotes(ref.qemuElf);
+    expect(notes.filter((n) => n.name === 'CORE')).toHaveLength(2);
+    expect(notes.filter((n) => n.name === 'QEMU')).toHaveLength(2);
+    const info = notes.find((n) => n.name === 'VMCOREINFO');
+    expect(Buffer.from(info!.desc).toString('latin1').replace(/\0+$/, '')).toBe(ref.facts.vmcoreinfoText);
+    expect(ref.facts.iomemKernelCode.start).toBe(0x1000000 + ref.facts.kernelOffset + ref.facts.physBase);
   });
 
   it("makedumpfile reads the marker from QEMU's kdump once its phys_base is corrected from VMCOREINFO", async () => {
