@@ -1,1 +1,15 @@
-export {};
+export { QmpServer } from './server.js';
+export type { ServerOptions } from './server.js';
+export { QmpMonitor } from './monitor.js';
+export type { MonitorOptions, VersionInfo } from './monitor.js';
+export { QmpSession } from './protocol/session.js';
+export type { QmpTransport, CommandDefinition, CommandContext } from './protocol/session.js';
+export { QmpError, QmpErrorClass } from './protocol/errors.js';
+export { QMP_DUMP_FORMATS, DumpFailure, bytesInRange } from './dump-backend.js';
+export type { DumpBackend, DumpJobRequest, DumpDestination, GuestRange, QmpDumpFormat } from './dump-backend.js';
+export { guestBackend, openGuestBackend, stageMessage } from './guest-backend.js';
+export { JsonStream } from './wire/json-stream.js';
+export { formatJson } from './wire/format.js';
+export { QmpFloat } from './wire/qobject.js';
+export type { QObject, QDict } from './wire/qobject.js';
+export { scmRights } from './fd-passing.js';

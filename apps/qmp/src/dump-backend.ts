@@ -1,0 +1,69 @@
+/**
+ * The one seam between the QMP server and the dump writers: the server validates arguments,
+ * owns the descriptor and the job state; a backend only knows the guest and writes one dump.
+ * `guestBackend()` is the real one (@vmcore/dump); tests plug in their own.
+ */
+import type { Writable } from 'node:stream';
+
+/** QAPI DumpGuestMemoryFormat, in the schema's order. */
+export const QMP_DUMP_FORMATS = [
+  'elf',
+  'kdump-zlib', 'kdump-lzo', 'kdump-snappy',
+  'kdump-raw-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy',
+  'win-dmp',
+] as const;
+
+export type QmpDumpFormat = (typeof QMP_DUMP_FORMATS)[number];
+
+export interface GuestRange {
+  readonly start: number;
+  readonly size: number;
+}
+
+/** Where the bytes go: a seekable descriptor (positioned writes) or a stream (pipe, socket). */
+export type DumpDestination =
+  | { readonly kind: 'seekable'; readonly fd: number }
+  | { readonly kind: 'stream'; readonly stream: Writable };
+
+export interface DumpJobRequest {
+  readonly format: QmpDumpFormat;
+  readonly paging: boolean;
+  /** Already clipped to the guest: begin ≥ 0, length > 0. */
+  readonly filter?: { readonly begin: number; readonly length: number };
+  readonly destination: DumpDestination;
+  readonly onProgress: (completed: number) => void;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A dump that failed while writing; `message` is QEMU's text for the stage
+ * (`dump: failed to write elf header: No space left on device`).
+ */
+export class DumpFailure extends Error {
+  override readonly name = 'DumpFailure';
+}
+
+export interface DumpBackend {
+  /** Guest architecture (win-dmp needs x86_64). */
+  readonly arch: string;
+  /** Guest-physical RAM blocks, sorted: `total` and "no guest memory" are computed from them. */
+  readonly blocks: readonly GuestRange[];
+  /** The guest's Windows dump header is present (QEMU lists win-dmp only then). */
+  readonly hasWinDumpHeader: boolean;
+  /** Formats this backend can write, for query-dump-guest-memory-capability. */
+  readonly formats: readonly QmpDumpFormat[];
+  /** Writes one dump; rejects with DumpFailure (or any Error, whose message is reported). */
+  dump(request: DumpJobRequest): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** QEMU's `total`: the guest bytes inside the filter. */
+export function bytesInRange(blocks: readonly GuestRange[], filter?: { begin: number; length: number }): number {
+  let total = 0;
+  for (const block of blocks) {
+    const start = filter ? Math.max(block.start, filter.begin) : block.start;
+    const end = filter ? Math.min(block.start + block.size, filter.begin + filter.length) : block.start + block.size;
+    if (end > start) total += end - start;
+  }
+  return total;
+}

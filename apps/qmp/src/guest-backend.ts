@@ -1,0 +1,67 @@
+import { checkWinDumpNote, DUMP_FORMATS, dumpGuest, openGuest } from '@vmcore/dump';
+import type { GuestMemory } from '@vmcore/guest-mem';
+import { DumpFailure, QMP_DUMP_FORMATS, type DumpBackend, type DumpJobRequest, type QmpDumpFormat } from './dump-backend.js';
+import { errnoCode, strerror } from './errno-text.js';
+
+function hasWinHeader(guest: GuestMemory): boolean {
+  try {
+    checkWinDumpNote(guest.info.arch, guest.guestNote);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * QEMU 7.2's message for a write that failed at a given stage. ELF carries the errno text;
+ * QEMU 7.2's kdump path reports the stage only (measured: a closed pipe gives
+ * "dump: failed to set dump_bitmap" before any page is written).
+ */
+export function stageMessage(format: QmpDumpFormat, completed: number, error: unknown): string {
+  const code = errnoCode(error);
+  const reason = strerror(code);
+  if (reason === undefined) return error instanceof Error ? error.message : String(error);
+  if (format === 'elf') {
+    return completed === 0 ? `dump: failed to write elf header: ${reason}` : `dump: failed to save memory: ${reason}`;
+  }
+  if (format.startsWith('kdump')) {
+    return completed === 0 ? 'dump: failed to set dump_bitmap' : 'dump: failed to write page data';
+  }
+  return `dump: failed to write: ${reason}`;
+}
+
+/** The real backend: any guest @vmcore/dump can open, written by @vmcore/dump's writers. */
+export function guestBackend(guest: GuestMemory, options: { workers?: number } = {}): DumpBackend {
+  const formats = QMP_DUMP_FORMATS.filter((format) => (DUMP_FORMATS as readonly string[]).includes(format));
+  return {
+    arch: guest.info.arch,
+    blocks: guest.blocks.map((block) => ({ start: block.start, size: block.size })),
+    hasWinDumpHeader: hasWinHeader(guest),
+    formats,
+    async dump(request: DumpJobRequest): Promise<void> {
+      let completed = 0;
+      const output = request.destination.kind === 'seekable' ? { fd: request.destination.fd } : request.destination.stream;
+      try {
+        await dumpGuest(guest, request.format, output, {
+          paging: request.paging,
+          ...(request.filter ? { filter: request.filter } : {}),
+          mode: 0o400,
+          ...(options.workers !== undefined ? { workers: options.workers } : {}),
+          onProgress: (done) => {
+            completed = done;
+            request.onProgress(done);
+          },
+          signal: request.signal,
+        });
+      } catch (error) {
+        throw new DumpFailure(stageMessage(request.format, completed, error), { cause: error });
+      }
+    },
+    close: () => guest.close(),
+  };
+}
+
+/** Opens a dump file (ELF, kdump, flattened kdump) as the served guest. */
+export async function openGuestBackend(path: string, options: { workers?: number } = {}): Promise<DumpBackend> {
+  return guestBackend(await openGuest(path), options);
+}

@@ -1,0 +1,129 @@
+import { unlinkSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { FdReader, scmRights } from './fd-passing.js';
+import { QmpMonitor, type MonitorOptions } from './monitor.js';
+import { QmpSession, type QmpTransport } from './protocol/session.js';
+
+export interface ServerOptions extends MonitorOptions {
+  /** UNIX socket path (descriptor passing works here). */
+  readonly socket?: string;
+  /** TCP port on 127.0.0.1 (0 = any free port). */
+  readonly tcpPort?: number;
+  readonly tcpHost?: string;
+  /** Largest message in bytes (default 1 MiB). */
+  readonly maxMessageBytes?: number;
+}
+
+/** Socket transport: writes through Node's socket, reads either through Node or through FdReader. */
+class SocketTransport implements QmpTransport {
+  private readonly received: number[] = [];
+  reader?: FdReader;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly passesFds: boolean,
+    private readonly closeFd: (fd: number) => void,
+  ) {}
+
+  write(text: string): void {
+    if (!this.socket.destroyed && this.socket.writable) this.socket.write(text);
+  }
+
+  end(): void {
+    this.reader?.stop();
+    for (const fd of this.received.splice(0)) this.closeFd(fd);
+    if (!this.socket.destroyed) this.socket.end(() => this.socket.destroy());
+  }
+
+  addReceived(fds: number[]): void {
+    this.received.push(...fds);
+  }
+
+  takeReceivedFd(): number | undefined {
+    return this.received.shift();
+  }
+}
+
+/**
+ * vmcore-qmp's listener: a QMP monitor on a UNIX socket and/or loopback TCP, any number of
+ * clients, each with its own negotiation state.
+ */
+export class QmpServer {
+  readonly monitor: QmpMonitor;
+  private readonly servers: Server[] = [];
+  private unixPath?: string;
+  tcpAddress?: AddressInfo;
+
+  constructor(private readonly options: ServerOptions) {
+    this.monitor = new QmpMonitor(options);
+  }
+
+  static async listen(options: ServerOptions): Promise<QmpServer> {
+    const server = new QmpServer(options);
+    if (options.socket !== undefined) await server.listenUnix(options.socket);
+    if (options.tcpPort !== undefined) await server.listenTcp(options.tcpPort, options.tcpHost ?? '127.0.0.1');
+    return server;
+  }
+
+  private async listenUnix(path: string): Promise<void> {
+    const native = scmRights();
+    const server = createServer({ pauseOnConnect: native !== null }, (socket) => this.accept(socket, native !== null));
+    await listen(server, () => server.listen(path));
+    this.unixPath = path;
+    this.servers.push(server);
+  }
+
+  private async listenTcp(port: number, host: string): Promise<void> {
+    const server = createServer((socket) => this.accept(socket, false));
+    await listen(server, () => server.listen(port, host));
+    this.tcpAddress = server.address() as AddressInfo;
+    this.servers.push(server);
+  }
+
+  private accept(socket: Socket, withFds: boolean): void {
+    socket.on('error', () => undefined);
+    const transport = new SocketTransport(socket, withFds, (fd) => this.monitor.closeFd(fd));
+    const session = new QmpSession(this.monitor, transport, {
+      ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
+    });
+    this.monitor.addSession(session);
+    const native = withFds ? scmRights() : null;
+    if (native) {
+      transport.reader = new FdReader(native, socket, {
+        data: (bytes, fds) => {
+          if (fds.length > 0) transport.addReceived(fds);
+          session.receive(bytes);
+        },
+        end: () => void session.idle().then(() => session.close()),
+      });
+    } else {
+      socket.on('data', (bytes: Buffer) => session.receive(bytes));
+      socket.on('end', () => void session.idle().then(() => session.close()));
+    }
+    socket.on('close', () => session.close());
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    this.servers.length = 0;
+    await this.monitor.close();
+    if (this.unixPath) {
+      try {
+        unlinkSync(this.unixPath);
+      } catch {
+        /* gone already */
+      }
+    }
+  }
+}
+
+function listen(server: Server, start: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve();
+    });
+    start();
+  });
+}
