@@ -18,3 +18,4 @@ export { parseConsoleFacts, type GuestFacts } from './facts.js';
 export { verifyPagesWithLibkdumpfile, makedumpfileDmesg, type PageVerification } from './verify.js';
 export { buildInitramfs, INIT_SCRIPT } from './initramfs.js';
 export { cacheRoot, findHostKernel, repoRoot, type HostKernel } from './paths.js';
+export { qmpSessionWithFds, type FdSessionStep, type FdSessionResult } from './fd-session.js';

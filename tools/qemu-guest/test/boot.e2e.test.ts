@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootGuest, QmpError, QmpLineConnection, type RunningGuest } from '../src/index.js';
+import { bootGuest, qmpSessionWithFds, QmpError, QmpLineConnection, type RunningGuest } from '../src/index.js';
 
 let guest: RunningGuest | undefined;
 beforeAll(async () => {
@@ -38,6 +40,29 @@ describe('bootGuest (live QEMU, TCG)', () => {
       expect(JSON.parse(await conn.readLine(10_000))).toEqual({ return: { status: 'none', total: 0, completed: 0 }, id: 2 });
     } finally {
       conn.close();
+    }
+  });
+
+  it('passes a file descriptor with getfd and dumps to fd:NAME on the same monitor', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vmcore-fd-'));
+    try {
+      const out = path.join(dir, 'fd.flat');
+      const r = await qmpSessionWithFds(guest!.rawQmpSocket, [
+        { line: '{"execute":"qmp_capabilities"}\n' },
+        { line: '{"execute":"getfd","arguments":{"fdname":"vmcorefd"}}\n', fd: { path: out } },
+        { line: '{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"fd:vmcorefd","format":"kdump-zlib"}}\n' },
+        { line: '{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"fd:vmcorefd"}}\n' },
+      ]);
+      expect(r.error).toBeUndefined();
+      expect(r.steps[1]).toEqual(['{"return": {}}']);
+      const dumpLines = r.steps[2]!.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(dumpLines.at(-1)).toEqual({ return: {} });
+      expect(dumpLines.some((m) => m.event === 'DUMP_COMPLETED')).toBe(true);
+      // the descriptor is consumed by the first dump
+      expect(JSON.parse(r.steps[3]!.at(-1)!)).toEqual({ error: { class: 'GenericError', desc: "File descriptor named 'vmcorefd' has not been found" } });
+      expect(readFileSync(out).subarray(0, 12).toString('latin1')).toBe('makedumpfile');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
