@@ -30,6 +30,17 @@ export interface OutputOptions {
 }
 
 const fstatAsync = promisify(fstat);
+
+const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EROFS: 'Read-only file system',
+  ENOSPC: 'No space left on device',
+  EDQUOT: 'Disk quota exceeded',
+};
 const writeAsync = promisify(fsWrite);
 
 function isWritable(value: unknown): value is Writable {
@@ -147,7 +158,15 @@ export async function openOutput(output: DumpOutput, options: OutputOptions = {}
       });
       return streamOutput(stream, output, true);
     }
-    return fileOutput(await FileSink.create(output, { mode: options.mode ?? 0o644, atomic: true }), output);
+    try {
+      return fileOutput(await FileSink.create(output, { mode: options.mode ?? 0o644, atomic: true }), output);
+    } catch (error) {
+      // Name the target, not the temporary file, with the C library's text (as QEMU reports it).
+      const code = ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
+      const text = code ? STRERROR[code] : undefined;
+      if (text) throw new VmcoreError(VmcoreErrorCode.Io, `Could not open '${output}': ${text}`, { cause: error });
+      throw error;
+    }
   }
   if (isWritable(output)) return streamOutput(output, '<stream>', options.endStream ?? true);
   const info = await fstatAsync(output.fd).catch((error: unknown) => {

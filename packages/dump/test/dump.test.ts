@@ -164,3 +164,11 @@ describe('dumpGuest outputs (ELF writer)', () => {
     expect(await listDir(dir)).toEqual([]);
   });
 });
+
+describe('dumpGuest output errors', () => {
+  it("names the target (not the temporary file) with QEMU's text when its folder is missing", async () => {
+    await expect(dumpGuest(smallGuest(), 'elf', '/nonexistent-dir/x.elf')).rejects.toThrow(
+      "Could not open '/nonexistent-dir/x.elf': No such file or directory",
+    );
+  });
+});
