@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode, hex, type RandomAccessSource } from '@vmcore/bytes';
-import { simpleMappings, type DumpInfo, type ElfNote, type Filter, type GuestMemory, type MemoryChunk, type MemoryMapping, type PhysBlock } from '@vmcore/guest-mem';
+import { findBlock, simpleMappings, type DumpInfo, type ElfNote, type Filter, type GuestMemory, type MemoryChunk, type MemoryMapping, type PhysBlock } from '@vmcore/guest-mem';
 import { VMCOREINFO_NOTE_NAME } from './notes.js';
 import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';
 import { archForMachine } from './utsname.js';
@@ -43,8 +43,8 @@ class KdumpGuest implements GuestMemory {
   }
 
   async read(physAddr: number, length: number): Promise<Uint8Array> {
-    const block = this.blocks.find((b) => physAddr >= b.start && physAddr + length <= b.start + b.size);
-    if (!block || length < 0) {
+    const block = Number.isSafeInteger(physAddr) && Number.isSafeInteger(length) && length >= 0 ? this.blocks[findBlock(this.blocks, physAddr)] : undefined;
+    if (!block || physAddr + length > block.start + block.size) {
       throw new VmcoreError(VmcoreErrorCode.OutOfRange, `${this.file.name}: ${hex(physAddr)}+${length} is not inside one block of the dump`);
     }
     return this.readRange(physAddr, length);
