@@ -22,3 +22,7 @@ export {
 export type {
   X86_64Register, X86_64Prstatus, I386Register, I386Prstatus, QemuCpuSegment, QemuCpuState, DecodedCpuNote,
 } from './cpu/x86.js';
+export {
+  pagingMappings, guestPagingMappings, x86PagingCpuFromQemuNote, x86PagingCpusFromNotes, x86LongMode, x86PagingMode,
+} from './paging/index.js';
+export type { PagingOptions, X86PagingCpu, X86PagingMode } from './paging/index.js';

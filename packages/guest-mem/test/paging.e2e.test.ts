@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readExact } from '@vmcore/bytes';
 import { FileSource } from '@vmcore/bytes/node';
 import { parseNotes } from '@vmcore/vmcoreinfo';
-// Relative import until @vmcore/qemu-guest is a devDependency of @vmcore/guest-mem.
-import { referenceGuest } from '../../../tools/qemu-guest/src/index.js';
+import { referenceGuest } from '@vmcore/qemu-guest';
 import { pagingMappings, x86PagingCpusFromNotes, x86PagingMode } from '../src/paging/index.js';
 import type { MemoryMapping, PhysBlock } from '../src/model.js';
 
