@@ -8,7 +8,7 @@ import { compressPage } from '@vmcore/compress';
 import { openElfGuest } from '@vmcore/elf';
 import { FlattenedIndex, FlattenedSink } from '@vmcore/flat';
 import type { GuestMemory } from '@vmcore/guest-mem';
-import { referenceGuest, verifyPagesWithLibkdumpfile, type ReferenceGuest } from '@vmcore/qemu-guest';
+import { makedumpfileDmesg, referenceGuest, verifyPagesWithLibkdumpfile, type ReferenceGuest } from '@vmcore/qemu-guest';
 import { openKdumpGuest, readKdump, writeKdump, type KdumpFile, type PageCodec } from '../src/index.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -216,6 +216,23 @@ describe('other reference variants: our conversion of QEMU\'s ELF matches QEMU\'
       }
     }, 900_000);
   }
+});
+
+describe('makedumpfile and crash on our kdump-raw-zlib', () => {
+  it('makedumpfile --dump-dmesg finds the guest\'s kernel log (VMCOREINFO and a correct phys_base)', async () => {
+    expect(await makedumpfileDmesg(raw.zlib!)).toContain(`VMCORE-MARKER ${ref.marker}`);
+  }, 300_000);
+
+  it('crash --osrelease reads the release', async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('crash', ['--osrelease', raw.zlib!], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+    });
+    expect(out.trim()).toBe(ref.facts.vmcoreinfoText.match(/^OSRELEASE=(.*)$/m)![1]);
+  }, 120_000);
 });
 
 describe('flattened output through makedumpfile -R', () => {
