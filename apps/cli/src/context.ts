@@ -38,6 +38,7 @@ export function dumpOptions(values: Values, command: string, io: Io): { options:
     ...(physBase !== undefined ? { physBase: parseBigInt(physBase, '--phys-base', command) } : {}),
     ...(workers !== undefined ? { workers: parseNumber(workers, '--workers', command) } : {}),
     ...(mode !== undefined ? { mode: parseInt(mode, 8) } : {}),
+    ...(values['paging'] === true ? { paging: true } : {}),
     onProgress: progress.update,
     onWarning: (message: string) => {
       if (!quiet) {
@@ -62,5 +63,6 @@ export const DUMP_OPTION_SPEC = {
   'phys-base': { type: 'string' },
   workers: { type: 'string' },
   mode: { type: 'string' },
+  paging: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;

@@ -32,6 +32,8 @@ Options:
   -f, --format FMT     output format: ${FORMATS}
       --begin ADDR     first guest-physical address to dump (elf only, with --length)
       --length LEN     bytes to dump from --begin (elf only); K/M/G suffixes allowed
+      --paging         PT_LOADs with virtual addresses from the guest page tables, like QEMU's
+                       paging=true (elf only; x86 guests; needs the QEMU CPU notes)
       --phys-base ADDR kdump phys_base (default: from VMCOREINFO, a memory scan or page tables)
       --workers N      compression worker threads for kdump formats
       --mode OCTAL     mode of the created file (default 644)
@@ -57,6 +59,7 @@ Options:
       --vmcoreinfo-paddr ADDR   guest-physical address of the VMCOREINFO note (with --vmcoreinfo-size)
       --vmcoreinfo-size N       size of the VMCOREINFO note region
       --begin ADDR --length LEN dump only this guest-physical range (elf only)
+      --paging                  virtual mappings from the guest page tables (elf only)
       --phys-base ADDR          kdump phys_base (default: resolved from the guest)
       --workers N               compression worker threads for kdump formats
       --mode OCTAL              mode of the created file (default 644)

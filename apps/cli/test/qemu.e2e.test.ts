@@ -224,4 +224,19 @@ describe('vmcore against QEMU 7.2 dumps of a real guest', () => {
     expect(await readdir(outDir)).toEqual([]);
     await rm(outDir, { recursive: true, force: true });
   });
+
+  it("converts with --paging to QEMU's paging=true ELF: same PT_LOADs (virtual addresses from the page tables), notes and memory", async () => {
+    const out = join(dir, 'paging.elf');
+    const ran = await vmcore(['convert', ref.qemuElf, out, '--format', 'elf', '--paging', '-q']);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    await withCore(out, (ours) =>
+      withCore(ref.qemuElfPaging, async (qemu) => {
+        expect(qemu.loads.length).toBeGreaterThan(1000);
+        expect(phdrsWithoutOffsets(ours)).toEqual(phdrsWithoutOffsets(qemu));
+        expect(notesOf(ours)).toEqual(notesOf(qemu));
+        await sameLoadBytes(ours, qemu, () => true);
+      }),
+    );
+  });
 });

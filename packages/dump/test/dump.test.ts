@@ -2,7 +2,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { VMCOREINFO_WIN_DUMP_NOTE_SIZE64, dumpGuest, readGuestNote, syntheticGuest } from '../src/index.js';
+import { MemorySink, MemorySource } from '@vmcore/bytes';
+import { readElfCore } from '@vmcore/elf';
+import { VMCOREINFO_WIN_DUMP_NOTE_SIZE64, dumpGuest, memoryGuest, readGuestNote, syntheticGuest } from '../src/index.js';
 import { encodeNoteLe } from '../src/synthetic.js';
 import { failingGuest, listDir, smallGuest, tempDir } from './helpers.js';
 
@@ -42,11 +44,23 @@ describe('dumpGuest argument rules', () => {
     );
   });
 
-  it('says paging=true is not implemented rather than writing a paging=false dump', async () => {
-    await expect(dumpGuest(smallGuest(), 'elf', new PassThrough(), { paging: true })).rejects.toMatchObject({
-      code: 'VMCORE_UNSUPPORTED',
-      message: expect.stringContaining('paging=true'),
+  it('needs the QEMU CPU notes for paging=true, to find the page tables', async () => {
+    const noQemuNotes = memoryGuest({
+      info: { elfClass: 64, endian: 'le', machine: 62, arch: 'x86_64', pageSize: 4096 },
+      blocks: [{ start: 0, bytes: new Uint8Array(8192) }],
     });
+    await expect(dumpGuest(noQemuNotes, 'elf', new PassThrough(), { paging: true })).rejects.toThrow(/no "QEMU" CPU notes/);
+  });
+
+  it('maps virt = phys with paging=true when no CPU has paging enabled, as QEMU does', async () => {
+    const sink = new MemorySink();
+    const stream = new PassThrough();
+    stream.on('data', (c: Buffer) => void sink.write(new Uint8Array(c)));
+    const ended = new Promise((resolve) => stream.on('end', resolve));
+    await dumpGuest(syntheticGuest({ ramMiB: 1 }), 'elf', stream, { paging: true });
+    await ended;
+    const core = await readElfCore(new MemorySource(sink.bytesCopy()));
+    expect(core.loads.map((l) => [l.physAddr, l.virtAddr])).toEqual([[0, 0n], [0x100000, 0x100000n]]);
   });
 
   it('rejects an unknown format name', async () => {
