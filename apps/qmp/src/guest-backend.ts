@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { checkWinDumpNote, DUMP_FORMATS, dumpGuest, openGuest } from '@vmcore/dump';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { DumpFailure, QMP_DUMP_FORMATS, type DumpBackend, type DumpJobRequest, type QmpDumpFormat } from './dump-backend.js';
@@ -12,12 +13,39 @@ function hasWinHeader(guest: GuestMemory): boolean {
   }
 }
 
+/** Forwards to a stream and counts the bytes it accepted, to tell QEMU's header stage from later ones. */
+class CountingWritable extends Writable {
+  written = 0;
+
+  constructor(private readonly inner: Writable) {
+    super({ highWaterMark: 1 << 20 });
+    inner.on('error', (error) => this.destroy(error));
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.inner.write(chunk, (error) => {
+      if (!error) this.written += chunk.length;
+      callback(error);
+    });
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.inner.end(() => callback());
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.inner.destroy();
+    callback(error);
+  }
+}
+
 /**
  * QEMU 7.2's message for a write that failed at a given stage. ELF carries the errno text;
  * QEMU 7.2's kdump path reports the stage only (measured: a closed pipe gives
  * "dump: failed to set dump_bitmap" before any page is written).
  */
 export function stageMessage(format: QmpDumpFormat, completed: number, error: unknown): string {
+  // `completed` is 0 only while nothing but headers has been written.
   const code = errnoCode(error);
   const reason = strerror(code);
   if (reason === undefined) return error instanceof Error ? error.message : String(error);
@@ -40,7 +68,8 @@ export function guestBackend(guest: GuestMemory, options: { workers?: number } =
     formats,
     async dump(request: DumpJobRequest): Promise<void> {
       let completed = 0;
-      const output = request.destination.kind === 'seekable' ? { fd: request.destination.fd } : request.destination.stream;
+      const counting = request.destination.kind === 'stream' ? new CountingWritable(request.destination.stream) : undefined;
+      const output = request.destination.kind === 'seekable' ? { fd: request.destination.fd } : counting!;
       try {
         await dumpGuest(guest, request.format, output, {
           paging: request.paging,
@@ -54,7 +83,10 @@ export function guestBackend(guest: GuestMemory, options: { workers?: number } =
           signal: request.signal,
         });
       } catch (error) {
-        throw new DumpFailure(stageMessage(request.format, completed, error), { cause: error });
+        // A stream buffers writes, so guest progress runs ahead of what the reader accepted:
+        // there, only bytes the descriptor took tell whether the header got out.
+        const progress = counting ? counting.written : completed;
+        throw new DumpFailure(stageMessage(request.format, progress, error), { cause: error });
       }
     },
     close: () => guest.close(),
