@@ -194,6 +194,26 @@ describe('vmcore dump from raw RAM', () => {
     expect(await sameAsSynthetic(out)).toMatchObject({ mismatchedPages: 0, notesMatch: true });
   });
 
+  it('finds the VMCOREINFO note through a raw fw_cfg entry given in hex', async () => {
+    const source = syntheticGuest();
+    const low = await source.read(0, 640 << 10);
+    low.set(source.guestNote!, 0x2000);
+    await writeFile(join(dir, 'note-low.img'), low);
+    const map = join(dir, 'note-map.json');
+    await writeFile(map, JSON.stringify({ blocks: [{ start: 0, size: 640 << 10, file: 'note-low.img', offset: 0 }] }));
+    // host_format 1, guest_format 1, size 4096, paddr 0x2000 (little-endian FWCfgVMCoreInfo)
+    const entry = '0100' + '0100' + '00100000' + '0020000000000000';
+    const out = join(dir, 'with-note.elf');
+    const ran = await vmcore(['dump', '--map', map, '--vmcoreinfo-entry', entry, '--format', 'elf', out]);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    const info = JSON.parse((await vmcore(['info', out, '--json'])).stdout.toString());
+    expect(info.vmcoreinfo.osrelease).toBe('6.1.0-synthetic');
+    const bad = await vmcore(['dump', '--map', map, '--vmcoreinfo-entry', '0102', '--format', 'elf', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--vmcoreinfo-entry must be 16 bytes as 32 hex digits/);
+  });
+
   it('requires --map', async () => {
     const ran = await vmcore(['dump', '--format', 'elf', join(dir, 'x')]);
     expect(ran.code).toBe(2);
