@@ -1,12 +1,8 @@
-/**
- * The one place @vmcore/dump touches the format packages. Anything a sibling has not exported
- * yet is looked up by its docs/DESIGN.md name and gives a clear VMCORE_UNSUPPORTED error.
- */
-import { VmcoreError, VmcoreErrorCode, type PositionedSink, type RandomAccessSource, type SequentialSink } from '@vmcore/bytes';
+/** The one place @vmcore/dump touches the format packages. */
+import { type PositionedSink, type RandomAccessSource, type SequentialSink } from '@vmcore/bytes';
 import { openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/elf';
 import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
-import * as guestMemPkg from '@vmcore/guest-mem';
-import { decodeQemuCpuState, openRamGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
+import { decodeQemuCpuState, guestPagingMappings, openRamGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
 import { openKdumpGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
 import {
   decodeFwCfgVmcoreinfo,
@@ -74,16 +70,7 @@ export type { ResolvedPhysBase, FwCfgVmcoreinfo };
 // ---- @vmcore/guest-mem
 export { openRamGuest };
 
-type PagingFn = (guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'read'>) => Promise<MemoryMapping[]>;
-
-/** QEMU's paging=true mappings (guest page-table walk), from guest-mem once it exports them. */
+/** QEMU's paging=true mappings: guest-mem walks the page tables of the CPUs in the QEMU notes. */
 export async function pagingMappings(guest: GuestMemory): Promise<MemoryMapping[]> {
-  const fn = (guestMemPkg as Record<string, unknown>)['guestPagingMappings'];
-  if (typeof fn !== 'function') {
-    throw new VmcoreError(
-      VmcoreErrorCode.Unsupported,
-      'paging=true (virtual mappings from the guest page tables) is not available: @vmcore/guest-mem does not export guestPagingMappings yet',
-    );
-  }
-  return (fn as PagingFn)(guest);
+  return guestPagingMappings(guest);
 }
