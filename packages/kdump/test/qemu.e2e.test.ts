@@ -161,7 +161,7 @@ describe('kdump-zlib converted from QEMU\'s ELF vs QEMU\'s own kdump-zlib', () =
 });
 
 describe('other reference variants: our conversion of QEMU\'s ELF matches QEMU\'s kdump-zlib', () => {
-  for (const variant of [{ vmcoreinfo: false }, { firmware: 'ovmf' as const }]) {
+  for (const variant of [{ vmcoreinfo: false }, { firmware: 'ovmf' as const }, { memMiB: 4096 }]) {
     it(`${JSON.stringify(variant)}: header, sub header, bitmaps, notes and descriptor kinds`, async () => {
       const other = await referenceGuest(variant);
       const path = join(dir, `variant-${other.variant}.kdump`);
