@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConsoleFacts, type GuestFacts } from './facts.js';
@@ -11,6 +11,7 @@ import { QmpClient } from './qmp-client.js';
 export type Firmware = 'seabios' | 'ovmf';
 
 export const OVMF_IMAGE = '/usr/share/ovmf/OVMF.fd';
+const SETPRIV = '/usr/bin/setpriv';
 
 export interface BootOptions {
   firmware?: Firmware;
@@ -84,6 +85,25 @@ function installExitHook(): void {
 
 let counter = 0;
 
+/** Deletes RAM files of guests whose owning Node process died without cleaning up (SIGKILL). */
+function removeOrphanRamFiles(): void {
+  let names: string[];
+  try {
+    names = readdirSync('/dev/shm');
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^vmcore-qg-(\d+)-\d+-[0-9a-f]+\.ram$/.exec(name);
+    if (!m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(`/dev/shm/${name}`, { force: true });
+    }
+  }
+}
+
 /** Builds the QEMU command line (also used by boot.sh through `describeBoot`). */
 export function qemuArgs(o: {
   firmware: Firmware;
@@ -134,6 +154,7 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
     throw new Error(`bootGuest: fillMiB must be an integer in [0, memMiB/2], got ${fillMiB}`);
   }
   if (firmware === 'ovmf' && !existsSync(OVMF_IMAGE)) throw new Error(`bootGuest: ${OVMF_IMAGE} missing (install ovmf)`);
+  removeOrphanRamFiles();
   const name = `vmcore-qg-${process.pid}-${++counter}-${randomBytes(3).toString('hex')}`;
   const marker = options.marker ?? `${name}-${randomBytes(6).toString('hex')}`;
   if (/\s/.test(marker)) throw new Error(`bootGuest: marker must not contain white space: ${JSON.stringify(marker)}`);
@@ -161,7 +182,11 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
   const lifetime = options.lifetimeSec ?? 1800;
   installExitHook();
   const t0 = Date.now();
-  const child = spawn('timeout', ['-k', '5', String(lifetime), 'qemu-system-x86_64', ...args], {
+  // QEMU dies with us: pdeathsig on `timeout` (our child) and on QEMU (its child), a process
+  // group for kill(), and `timeout` as the last resort if everything else is missed.
+  const deathsig = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL'] : [];
+  const argv = [...deathsig, 'timeout', '-k', '5', String(lifetime), ...deathsig, 'qemu-system-x86_64', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bootGuest, type Firmware } from './boot.js';
 import { readElfLoads } from './elf-phdrs.js';
@@ -181,6 +181,7 @@ async function obtain(o: Required<ReferenceGuestOptions>, variant: string): Prom
   return withLock(path.join(root, `${variant}.lock`), async () => {
     const again = load(dir);
     if (again) return again;
+    removeAbandonedBuilds(root, variant);
     const building = `${dir}.building-${process.pid}`;
     rmSync(building, { recursive: true, force: true });
     mkdirSync(building, { recursive: true });
@@ -197,6 +198,21 @@ async function obtain(o: Required<ReferenceGuestOptions>, variant: string): Prom
     if (!built) throw new Error(`referenceGuest(${variant}): built ${dir} but cannot load it back`);
     return built;
   });
+}
+
+/** Deletes `<variant>.building-<pid>` directories whose builder process is gone. */
+function removeAbandonedBuilds(root: string, variant: string): void {
+  for (const name of readdirSync(root)) {
+    const m = /^(.*)\.building-(\d+)$/.exec(name);
+    if (!m || m[1] !== variant) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[2]), 0);
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) rmSync(path.join(root, name), { recursive: true, force: true });
+  }
 }
 
 async function dump(qmp: QmpClient, args: Record<string, unknown>, what: string): Promise<number> {
@@ -219,7 +235,7 @@ async function sparsify(file: string): Promise<void> {
 async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: string, finalDir: string): Promise<void> {
   const tBuild = Date.now();
   const timings: Record<string, number> = {};
-  const guest = await bootGuest({ firmware: o.firmware, vmcoreinfo: o.vmcoreinfo, memMiB: o.memMiB, fillMiB: 32 });
+  const guest = await bootGuest({ firmware: o.firmware, vmcoreinfo: o.vmcoreinfo, memMiB: o.memMiB, fillMiB: 32, lifetimeSec: 1200 });
   timings.bootMs = guest.bootMs;
   const names = {
     ramFile: 'ram.bin',
