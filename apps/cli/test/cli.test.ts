@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dumpGuest, openGuest, syntheticGuest, verifyGuest } from '@vmcore/dump';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, pipeline, vmcore } from './run.js';
 
 let dir: string;
@@ -17,6 +17,10 @@ async function sameAsSynthetic(path: string) {
     await back.close();
   }
 }
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vmcore-cli-test-'));
@@ -130,7 +134,7 @@ describe('vmcore convert and info round trips', () => {
     const cut = join(dir, 'cut.elf');
     const whole = await readFile(elf);
     await writeFile(cut, whole.subarray(0, whole.length >> 1));
-    const outDir = await mkdtemp(join(tmpdir(), 'vmcore-cli-out-'));
+    const outDir = await mkdtemp(join(dir, 'out-'));
     const ran = await vmcore(['convert', cut, join(outDir, 'out.kdump'), '--format', 'kdump-raw-zlib']);
     expect(ran.code).toBe(1);
     expect(ran.stderr.trim().split('\n')).toHaveLength(1);

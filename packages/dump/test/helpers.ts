@@ -1,11 +1,21 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GuestMemory, MemoryChunk } from '@vmcore/guest-mem';
+import { afterAll } from 'vitest';
 import { memoryGuest } from '../src/index.js';
 
+const made: string[] = [];
+
+// Every test file that makes temporary folders removes them when it is done.
+afterAll(async () => {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'vmcore-dump-test-'));
+  const dir = await mkdtemp(join(tmpdir(), 'vmcore-dump-test-'));
+  made.push(dir);
+  return dir;
 }
 
 export async function writeTemp(dir: string, name: string, bytes: Uint8Array): Promise<string> {
