@@ -16,8 +16,11 @@ export const CODEC_FLAGS: Readonly<Record<PageCodec, number>> = {
 };
 
 export interface BatchCompressor {
-  /** Compresses whole pages; `pages` is not used by the caller afterwards (it may be transferred). */
-  compressBatch(pages: Uint8Array, pageSize: number): Promise<CompressedBatch>;
+  /**
+   * Compresses whole pages. With `owned`, `pages` is the caller's own buffer, unused afterwards,
+   * and may be transferred to a worker; otherwise (a view of someone else's bytes) it is copied.
+   */
+  compressBatch(pages: Uint8Array, pageSize: number, owned: boolean): Promise<CompressedBatch>;
   close(): Promise<void>;
 }
 
@@ -33,7 +36,7 @@ export function createBatchCompressor(codec: PageCodec, workers: number): BatchC
   }
   const pool = new PageCompressorPool({ codec, workers });
   return {
-    compressBatch: (pages, pageSize) => pool.compressBatch(pages, pageSize, { transfer: true }),
+    compressBatch: (pages, pageSize, owned) => pool.compressBatch(pages, pageSize, { transfer: owned }),
     close: () => pool.close(),
   };
 }

@@ -160,7 +160,8 @@ async function writePages(
   const endian = guest.info.endian;
   const descriptors = new DataCache(sink, layout.offsetPageDescriptors, DESCRIPTOR_CACHE);
   const data = new DataCache(sink, layout.offsetPageData, DATA_CACHE);
-  const zeroPage = { offset: BigInt(layout.offsetPageData), size: pageSize, flags: 0, page_flags: 0n };
+  // Every zero page gets these same 24 bytes: encoded once, copied per page.
+  const zeroDescriptor = PageDescriptor.encode({ offset: BigInt(layout.offsetPageData), size: pageSize, flags: 0, page_flags: 0n }, endian);
   await data.append(new Uint8Array(pageSize));
 
   const workers = options.workers ?? defaultWorkers();
@@ -179,7 +180,7 @@ async function writePages(
       const kind = batch.kinds[i];
       const slot = await descriptors.reserve(PageDescriptor.size);
       if (kind === PAGE_ZERO) {
-        PageDescriptor.encode(zeroPage, endian, slot.buffer, slot.at);
+        slot.buffer.set(zeroDescriptor, slot.at);
         continue;
       }
       const size = batch.sizes[i]!;
@@ -200,18 +201,23 @@ async function writePages(
     await emit(next.batch, next.count);
   };
 
-  const submit = async (pages: Uint8Array, count: number) => {
+  const submit = async (pages: Uint8Array, count: number, owned: boolean) => {
     if (pagesDone + pending.length * batchPages + count > pageCount) {
       throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest memory yields more than the ${pageCount} pages its blocks describe`);
     }
-    const job = compressor.compressBatch(pages.subarray(0, count * pageSize), pageSize).then((batch) => ({ batch, count }));
+    const used = pages.subarray(0, count * pageSize);
+    // A batch of nothing but zeros (most of a sparse guest) skips the worker round trip.
+    const job = isAllZero(used)
+      ? Promise.resolve({ batch: { kinds: new Uint8Array(count), sizes: new Uint32Array(count), data: new Uint8Array(0) }, count })
+      : compressor.compressBatch(used, pageSize, owned).then((batch) => ({ batch, count }));
     job.catch(() => undefined); // awaited in order below; keeps a later failure from being unhandled meanwhile
     pending.push(job);
     if (pending.length >= maxInFlight) await drainOne();
   };
 
   try {
-    let batch = new Uint8Array(batchPages * pageSize);
+    const batchBytes = batchPages * pageSize;
+    let batch: Uint8Array | undefined;
     let count = 0;
     let lastPfn = -1;
     for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK })) {
@@ -230,12 +236,22 @@ async function writePages(
             throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest chunks are out of order at 0x${addr.toString(16)}`);
           }
           if (count === batchPages) {
-            await submit(batch, count);
-            batch = new Uint8Array(batchPages * pageSize);
+            await submit(batch!, count, true);
+            batch = undefined;
             count = 0;
+          }
+          if (count === 0 && inPage === 0 && bytes.length - at >= batchBytes) {
+            // A whole batch of whole pages: hand over a view of the chunk, no copy (the pool
+            // copies what it sends to a worker; an all-zero batch is not sent at all).
+            await submit(bytes.subarray(at, at + batchBytes), batchPages, false);
+            lastPfn = pfn + batchPages - 1;
+            at += batchBytes;
+            addr += batchBytes;
+            continue;
           }
           slot = count;
         }
+        batch ??= new Uint8Array(batchBytes);
         const n = Math.min(bytes.length - at, (batchPages - slot) * pageSize - inPage);
         batch.set(bytes.subarray(at, at + n), slot * pageSize + inPage);
         const endPfn = Math.floor((addr + n - 1) / pageSize);
@@ -245,7 +261,7 @@ async function writePages(
         addr += n;
       }
     }
-    if (count > 0) await submit(batch, count);
+    if (count > 0) await submit(batch!, count, true);
     while (pending.length > 0) await drainOne();
   } finally {
     await compressor.close();
@@ -257,4 +273,13 @@ async function writePages(
   await descriptors.flush();
   await data.flush();
   return data.position;
+}
+
+/** True when every byte is zero; stops at the first non-zero word, so dense data costs little. */
+function isAllZero(bytes: Uint8Array): boolean {
+  const words = bytes.byteOffset % 4 === 0 ? bytes.length >>> 2 : 0;
+  const view = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+  for (let i = 0; i < words; i++) if (view[i] !== 0) return false;
+  for (let i = words * 4; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }

@@ -14,7 +14,7 @@ import {
   writeKdump,
   type KdumpWriteOptions,
 } from '../src/index.js';
-import { X86_64, firstDifference, pageContent, syntheticGuest, vmcoreinfoNote, x86_64CpuNotes, type SyntheticOptions } from './synthetic.js';
+import { X86_64, contentBytes, firstDifference, pageContent, syntheticGuest, vmcoreinfoNote, x86_64CpuNotes, type SyntheticOptions } from './synthetic.js';
 
 async function write(options: SyntheticOptions, writeOptions: Partial<KdumpWriteOptions> = {}) {
   const guest = syntheticGuest(options);
@@ -254,5 +254,17 @@ describe('utsname from guest memory', () => {
       const h = DiskDumpHeader64.decode(sink.bytesCopy(), 'le');
       expect([h.sysname, h.nodename, h.release, h.version]).toEqual(['Linux', '', '6.1.0-56-amd64', '']);
     }
+  });
+});
+
+describe('guest buffers', () => {
+  it('never transfers or alters the bytes the guest hands out (whole-batch views go to workers as copies)', async () => {
+    const bytes = contentBytes(0, 1 << 20, 4096);
+    const copy = bytes.slice();
+    const guest = guestFromParts({ info: X86_64, parts: [{ start: 0, size: 1 << 20, source: new MemorySource(bytes) }] });
+    await writeKdump(guest, new MemorySink(), { codec: 'zlib', workers: 2 });
+    expect(bytes.buffer.byteLength).toBe(1 << 20);
+    expect(firstDifference(bytes, copy)).toBe(-1);
+    expect(firstDifference(await guest.read(0, 1 << 20), copy)).toBe(-1);
   });
 });
