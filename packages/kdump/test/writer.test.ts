@@ -268,3 +268,20 @@ describe('guest buffers', () => {
     expect(firstDifference(await guest.read(0, 1 << 20), copy)).toBe(-1);
   });
 });
+
+describe('write failures', () => {
+  // Writes: 0 header, 1 sub header, 2-3 bitmaps, then 4 MiB data flushes while batches are in flight.
+  for (const failAt of [0, 3, 5]) {
+    it(`rejects with the sink's error when write #${failAt} fails (no unhandled rejection from batches in flight)`, async () => {
+      let writes = 0;
+      const failing = {
+        async write() {
+          if (writes++ === failAt) throw new Error('No space left on device');
+        },
+      };
+      const guest = syntheticGuest({ blocks: [{ start: 0, size: 32 << 20 }] });
+      await expect(writeKdump(guest, failing, { codec: 'zlib', workers: 2, batchPages: 64 })).rejects.toThrow('No space left on device');
+      expect(writes).toBe(failAt + 1);
+    });
+  }
+});
