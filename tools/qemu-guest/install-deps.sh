@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio ovmf makedumpfile \
 python3-libkdumpfile python3-drgn python3-lzo python3-snappy liblzo2-dev libsnappy-dev zlib1g-dev \
-crash gdb"
+crash gdb gcc libc6-dev seabios python3 util-linux"
 
 missing=""
 for p in $PACKAGES; do
