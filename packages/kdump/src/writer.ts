@@ -9,7 +9,6 @@ import {
   PageDescriptor,
   encodeDiskDumpHeader,
   encodeSubHeader,
-  type HeaderLayout,
   type Utsname,
 } from './header.js';
 import { planKdumpLayout, type KdumpLayout } from './layout.js';
@@ -48,19 +47,25 @@ function defaultWorkers(): number {
   return os ? Math.min(2, Math.max(1, os.availableParallelism())) : 0;
 }
 
-/** The layout writeKdump() would use for this guest (pure: no guest memory is read). */
-export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>): KdumpLayout {
-  const { pageSize } = guest.info;
-  const runs = pfnRuns(guest.blocks, pageSize);
+function plan(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>) {
+  const { info } = guest;
+  const runs = pfnRuns(guest.blocks, info.pageSize);
   if (runs.length === 0) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'dump: no guest memory to dump');
-  const notes = encodeNotes(guest.cpuNotes, guest.guestNote, guest.info.endian);
-  return planKdumpLayout({
-    pageSize,
-    layout: guest.info.elfClass as HeaderLayout,
+  const notes = encodeNotes(guest.cpuNotes, guest.guestNote, info.endian);
+  const layout = planKdumpLayout({
+    pageSize: info.pageSize,
+    // QEMU's write_dump_header(): the 32-bit structs for ELFCLASS32 guests.
+    layout: info.elfClass === 32 ? 32 : 64,
     noteSize: notes.bytes.length,
     maxMapnr: runs[runs.length - 1]!.end,
     pageCount: countPages(runs),
   });
+  return { runs, notes, layout };
+}
+
+/** The layout writeKdump() would use for this guest (pure: no guest memory is read). */
+export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>): KdumpLayout {
+  return plan(guest).layout;
 }
 
 /**
@@ -71,20 +76,13 @@ export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | '
  */
 export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: KdumpWriteOptions): Promise<number> {
   const { info } = guest;
+  if (!Object.hasOwn(CODEC_FLAGS, options.codec)) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: unknown codec ${JSON.stringify(options.codec)}: expected zlib, lzo or snappy`);
+  }
   const codecFlag = CODEC_FLAGS[options.codec];
-  if (codecFlag === undefined) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: unknown codec ${String(options.codec)}`);
   const endian = info.endian;
-  const layoutKind: HeaderLayout = info.elfClass === 32 ? 32 : 64;
-  const runs = pfnRuns(guest.blocks, info.pageSize);
-  if (runs.length === 0) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'dump: no guest memory to dump');
-  const notes = encodeNotes(guest.cpuNotes, guest.guestNote, endian);
-  const layout = planKdumpLayout({
-    pageSize: info.pageSize,
-    layout: layoutKind,
-    noteSize: notes.bytes.length,
-    maxMapnr: runs[runs.length - 1]!.end,
-    pageCount: countPages(runs),
-  });
+  const { runs, notes, layout } = plan(guest);
+  const layoutKind = layout.layout;
   const physBase = options.physBase ?? 0n;
   // Accepts a u64 that is a sign-extended 32-bit value (physBaseFromVmcoreinfo returns u64).
   const signed = BigInt.asIntN(64, physBase);
