@@ -35,7 +35,9 @@ describe("QEMU's flattened kdump-zlib", () => {
     const sink = await FileSink.create(out, { atomic: false });
     const result = await reassemble(createReadStream(ref.qemuKdumpZlib), sink, { name: ref.qemuKdumpZlib });
     await sink.commit();
-    expect(result.inputBytes).toBe((await FileSource.open(ref.qemuKdumpZlib)).size);
+    const flat = await FileSource.open(ref.qemuKdumpZlib);
+    expect(result.inputBytes).toBe(flat.size);
+    await flat.close();
     expect(sameBytes(readFileSync(out), readFileSync(ref.qemuKdumpZlibRaw))).toBe(true);
   }, 120_000);
 
