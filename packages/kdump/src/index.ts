@@ -21,5 +21,6 @@ export {
   DUMP_DH_COMPRESSED_ZSTD,
 } from './header.js';
 export type { DiskDumpHeader, KdumpSubHeader, Utsname, HeaderLayout } from './header.js';
-export type { PfnRun } from './bitmap.js';
+export type { PfnRun, PresentPages } from './bitmap.js';
+export type { ParsedNote } from './notes.js';
 export type { PageCodec } from './codec.js';
