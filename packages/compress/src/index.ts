@@ -9,7 +9,7 @@ export {
 export type { PageCodec } from './codec.js';
 export { compressPage, decompressPage, compressWith } from './page.js';
 export type { StoredPage, CodecOptions } from './page.js';
-export { zlibCompress, zlibDecompress, pakoZlib, nodeZlib, defaultZlib } from './zlib.js';
+export { zlibCompress, zlibDecompress, pakoZlib, nodeZlib, defaultZlib, checkZlibLevel } from './zlib.js';
 export type { ZlibBackend } from './zlib.js';
 export { lzo1xCompress, lzo1xCompressInto, lzo1xMaxCompressedLength } from './lzo1x-compress.js';
 export { lzo1xDecompress, lzo1xDecompressInto } from './lzo1x-decompress.js';

@@ -7,6 +7,8 @@ import { defaultZlib, type ZlibBackend } from './zlib.js';
 export interface CodecOptions {
   /** zlib implementation; default node:zlib in Node, pako elsewhere. */
   zlib?: ZlibBackend;
+  /** zlib level 1-9; default 1 (QEMU's Z_BEST_SPEED). Higher levels make smaller files every reader decodes. */
+  zlibLevel?: number;
 }
 
 /** A page as the kdump writer stores it: compressed, or the page itself when compression does not pay. */
@@ -19,7 +21,7 @@ export interface StoredPage {
 export function compressWith(codec: PageCodec, data: Uint8Array, options?: CodecOptions): Uint8Array {
   switch (checkCodec(codec)) {
     case 'zlib':
-      return (options?.zlib ?? defaultZlib()).compress(data);
+      return (options?.zlib ?? defaultZlib()).compress(data, options?.zlibLevel);
     case 'lzo':
       return lzo1xCompress(data);
     case 'snappy':

@@ -5,6 +5,7 @@ export interface PoolRequest {
   id: number;
   codec: PageCodec;
   pageSize: number;
+  zlibLevel: number | undefined;
   pages: ArrayBuffer;
 }
 

@@ -12,7 +12,9 @@ port.on('message', (request: PoolRequest) => {
   let response: PoolResponse;
   let transfer: ArrayBuffer[] = [];
   try {
-    const batch = compressBatch(request.codec, new Uint8Array(request.pages), request.pageSize);
+    const batch = compressBatch(request.codec, new Uint8Array(request.pages), request.pageSize, {
+      zlibLevel: request.zlibLevel,
+    });
     response = { id: request.id, ...batch };
     transfer = [batch.kinds.buffer, batch.sizes.buffer, batch.data.buffer] as ArrayBuffer[];
   } catch (error) {

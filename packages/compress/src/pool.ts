@@ -3,9 +3,12 @@ import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkBatch, type CompressedBatch } from './batch.js';
 import { checkCodec, type PageCodec } from './codec.js';
 import type { PoolRequest, PoolResponse } from './pool-protocol.js';
+import { checkZlibLevel } from './zlib.js';
 
 export interface PageCompressorPoolOptions {
   codec: PageCodec;
+  /** zlib level 1-9 (default 1, QEMU's Z_BEST_SPEED). */
+  zlibLevel?: number;
   /** Worker threads; default: available cores - 1, at least 1, at most 4. */
   workers?: number;
   /** ready() waits while more than this many submitted bytes are not yet returned (default 32 MiB). */
@@ -42,6 +45,7 @@ type WorkerThreads = typeof import('node:worker_threads');
  */
 export class PageCompressorPool {
   readonly codec: PageCodec;
+  private readonly zlibLevel: number | undefined;
   readonly workers: number;
   readonly maxQueuedBytes: number;
   readonly #slots: Slot[] = [];
@@ -55,6 +59,7 @@ export class PageCompressorPool {
 
   constructor(options: PageCompressorPoolOptions) {
     this.codec = checkCodec(options.codec);
+    this.zlibLevel = options.zlibLevel === undefined ? undefined : checkZlibLevel(options.zlibLevel);
     const threads = (
       globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
     ).process?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
@@ -115,7 +120,7 @@ export class PageCompressorPool {
       const id = this.#nextId++;
       const job: Job = {
         id,
-        request: { id, codec: this.codec, pageSize, pages: buffer },
+        request: { id, codec: this.codec, pageSize, zlibLevel: this.zlibLevel, pages: buffer },
         bytes: pages.byteLength,
         resolve,
         reject,

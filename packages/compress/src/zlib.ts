@@ -1,4 +1,5 @@
 import { Inflate, deflate } from 'pako';
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { codecError } from './codec.js';
 
 /**
@@ -8,14 +9,15 @@ import { codecError } from './codec.js';
  */
 export interface ZlibBackend {
   readonly name: 'node' | 'pako';
-  compress(data: Uint8Array): Uint8Array;
+  /** `level` 1-9; default 1, QEMU's Z_BEST_SPEED. */
+  compress(data: Uint8Array, level?: number): Uint8Array;
   decompress(data: Uint8Array, maxOutput: number): Uint8Array;
 }
 
 /** The pure-JS backend: works everywhere (browsers), 2-3x slower than node:zlib on 4 KiB pages. */
 export const pakoZlib: ZlibBackend = {
   name: 'pako',
-  compress: (data) => deflate(data, { level: 1 }),
+  compress: (data, level = 1) => deflate(data, { level: checkZlibLevel(level) }),
   decompress(data, maxOutput) {
     // windowBits 15 given explicitly: zlib format only (pako would otherwise also accept gzip).
     // chunkSize maxOutput + 1: one chunk holds any valid page, and one byte more proves an
@@ -66,7 +68,7 @@ function loadNodeZlib(): ZlibBackend | null {
   if (!zlib) return null;
   return {
     name: 'node',
-    compress: (data) => asPlain(zlib.deflateSync(data, { level: 1 })),
+    compress: (data, level = 1) => asPlain(zlib.deflateSync(data, { level: checkZlibLevel(level) })),
     decompress(data, maxOutput) {
       try {
         // maxOutputLength makes zlib stop (and throw) instead of growing past the page.
@@ -82,6 +84,14 @@ function loadNodeZlib(): ZlibBackend | null {
       }
     },
   };
+}
+
+/** zlib levels 1-9 (0 would store, which the page rule turns into raw pages anyway). */
+export function checkZlibLevel(level: number): 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 {
+  if (!Number.isInteger(level) || level < 1 || level > 9) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `zlib level ${level} is not an integer from 1 to 9`);
+  }
+  return level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 }
 
 function asPlain(buffer: Uint8Array): Uint8Array {

@@ -25,16 +25,16 @@ export interface BatchCompressor {
 }
 
 /** A batch compressor: `workers` worker threads (PageCompressorPool), or the calling thread when 0. */
-export function createBatchCompressor(codec: PageCodec, workers: number): BatchCompressor {
+export function createBatchCompressor(codec: PageCodec, workers: number, zlibLevel?: number): BatchCompressor {
   if (workers === 0) {
     return {
       async compressBatch(pages, pageSize) {
-        return compressBatch(codec, pages, pageSize);
+        return compressBatch(codec, pages, pageSize, { zlibLevel });
       },
       async close() {},
     };
   }
-  const pool = new PageCompressorPool({ codec, workers });
+  const pool = new PageCompressorPool({ codec, workers, zlibLevel });
   return {
     compressBatch: (pages, pageSize, owned) => pool.compressBatch(pages, pageSize, { transfer: owned }),
     close: () => pool.close(),

@@ -28,6 +28,11 @@ export interface KdumpWriteOptions {
   utsname?: Partial<Utsname>;
   /** Compression worker threads; 0 compresses on the calling thread. Default min(2, CPUs). */
   workers?: number;
+  /**
+   * zlib level 1-9 for the zlib codec. Default 1, as QEMU (compress2 Z_BEST_SPEED); higher levels
+   * make smaller files that every reader decodes the same way (used for the committed sample guest).
+   */
+  zlibLevel?: number;
   /** Pages per compression batch. Default 1 MiB worth (256 pages of 4 KiB). */
   batchPages?: number;
   /** Called after each batch with guest bytes done and total. */
@@ -168,7 +173,7 @@ async function writePages(
   }
   const batchPages = options.batchPages ?? Math.max(1, Math.floor((1 << 20) / pageSize));
   const maxInFlight = Math.max(1, workers * 2);
-  const compressor = createBatchCompressor(options.codec, workers);
+  const compressor = createBatchCompressor(options.codec, workers, options.zlibLevel);
   const pending: Promise<{ batch: CompressedBatch; count: number }>[] = [];
   let pagesDone = 0;
 
