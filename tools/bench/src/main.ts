@@ -1,14 +1,42 @@
-// `pnpm --filter @vmcore/bench bench <name> [--mib N] [--runs N]`. Each benchmark lives in its
-// own module (codecs.ts; later kdump writer vs QEMU / makedumpfile) and is loaded on demand.
+// `pnpm --filter @vmcore/bench bench <name> [options]`. Each benchmark lives in its own module
+// (codecs.ts, dumps.ts) and is loaded on demand.
 import { parseArgs } from 'node:util';
 
-const benches: Record<string, (args: { mib: number; runs: number }) => Promise<void>> = {
-  codecs: async ({ mib, runs }) => (await import('./codecs.js')).runCodecBench({ mib, runs, pageSize: 4096 }),
+type Values = Record<string, string | boolean | undefined>;
+const num = (v: string | boolean | undefined, fallback: number) => (typeof v === 'string' ? Number(v) : fallback);
+const list = (v: string | boolean | undefined, fallback: string[]) => (typeof v === 'string' ? v.split(',').filter(Boolean) : fallback);
+
+const benches: Record<string, (values: Values) => Promise<void>> = {
+  codecs: async (v) => (await import('./codecs.js')).runCodecBench({ mib: num(v.mib, 32), runs: num(v.runs, 5), pageSize: 4096 }),
+  dumps: async (v) => {
+    const { runDumpBench, DEFAULT_FORMATS } = await import('./dumps.js');
+    const memMiB = num(v.mem, 512);
+    await runDumpBench({
+      memMiB,
+      fillMiB: num(v.fill, Math.floor(memMiB / 4)),
+      runs: num(v.runs, 2),
+      workers: list(v.workers, ['0', '1', '2']).map(Number),
+      formats: list(v.formats, DEFAULT_FORMATS),
+      sources: list(v.sources, ['ram', 'elf']) as Array<'ram' | 'elf'>,
+      sparseGiB: num(v['sparse-gib'], 8),
+      cpuProf: v['cpu-prof'] === true,
+    });
+  },
 };
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { mib: { type: 'string', default: '32' }, runs: { type: 'string', default: '5' } },
+  options: {
+    mib: { type: 'string' },
+    runs: { type: 'string' },
+    mem: { type: 'string' },
+    fill: { type: 'string' },
+    workers: { type: 'string' },
+    formats: { type: 'string' },
+    sources: { type: 'string' },
+    'sparse-gib': { type: 'string' },
+    'cpu-prof': { type: 'boolean' },
+  },
 });
 const names = positionals.length > 0 ? positionals : Object.keys(benches);
 for (const name of names) {
@@ -17,5 +45,5 @@ for (const name of names) {
     console.error(`bench: unknown benchmark ${JSON.stringify(name)}; known: ${Object.keys(benches).join(', ')}`);
     process.exit(2);
   }
-  await bench({ mib: Number(values.mib), runs: Number(values.runs) });
+  await bench(values);
 }
