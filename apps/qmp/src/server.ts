@@ -32,7 +32,10 @@ class SocketTransport implements QmpTransport {
   end(): void {
     this.reader?.stop();
     for (const fd of this.received.splice(0)) this.closeFd(fd);
-    if (!this.socket.destroyed) this.socket.end(() => this.socket.destroy());
+    if (this.socket.destroyed) return;
+    this.socket.end(() => this.socket.destroy());
+    // A peer that never reads would keep the flush (and the server's close) pending for ever.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
   addReceived(fds: number[]): void {
@@ -104,9 +107,12 @@ export class QmpServer {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    // Stop accepting first; net.Server.close() resolves only once every connection is gone,
+    // so end the sessions before waiting for it.
+    const closed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.servers.length = 0;
     await this.monitor.close();
+    await closed;
     if (this.unixPath) {
       try {
         unlinkSync(this.unixPath);
