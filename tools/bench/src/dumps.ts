@@ -21,7 +21,7 @@ export interface DumpBenchOptions {
   memMiB: number;
   /** MiB of the guest's tmpfs filled with text by its /init (default memMiB / 4). */
   fillMiB: number;
-  /** Rounds; each figure is the best of them (default 2). */
+  /** Rounds; each figure is the best of them (default 3). */
   runs: number;
   /** Compression workers for vmcore's kdump jobs (default 0, 1, 2). */
   workers: number[];
@@ -39,6 +39,8 @@ export const DEFAULT_FORMATS = ['elf', 'kdump-zlib', 'kdump-raw-zlib', 'kdump-lz
 
 interface Sample {
   seconds: number;
+  /** vmcore only: from opening the input to the committed output, inside the child (no Node start-up). */
+  inProcess?: number;
   /** Guest bytes dumped (reassembly: flattened input bytes). */
   total: number;
   size: number;
@@ -196,14 +198,14 @@ function ratio(peer: DumpRow | undefined, row: DumpRow): number {
 export function dumpTable(rows: readonly DumpRow[]): string {
   const byTool = (format: string, tool: DumpRow['tool']) => rows.find((r) => r.format === format && r.tool === tool);
   return formatTable([
-    ['format', 'tool', 'input', 'workers', 's', 'MB/s', 'out MB', 'peak RSS MiB', 'QEMU s/ours', 'mdf s/ours'],
+    ['format', 'tool', 'input', 'workers', 's', 'in-proc s', 'MB/s', 'out MB', 'peak RSS MiB', 'QEMU s/ours', 'mdf s/ours'],
     ...rows
       .filter((r) => r.format !== 'reassemble')
       .map((r) => {
         const codec = codecOf(r.format);
         const qemu = r.format === 'elf' ? byTool('elf', 'QEMU') : codec === 'zlib' ? byTool('kdump-zlib', 'QEMU') : undefined;
         const mdf = codec ? byTool(`kdump (${codec})`, 'makedumpfile') : undefined;
-        return [r.format, r.tool, r.input, r.workers, r.seconds, mbPerSecond(r.total, r.seconds), r.size / MB, r.maxRssMiB, ratio(qemu, r), ratio(mdf, r)];
+        return [r.format, r.tool, r.input, r.workers, r.seconds, r.inProcess ?? Number.NaN, mbPerSecond(r.total, r.seconds), r.size / MB, r.maxRssMiB, ratio(qemu, r), ratio(mdf, r)];
       }),
   ]);
 }
@@ -212,21 +214,26 @@ export function reassembleTable(rows: readonly DumpRow[]): string {
   const re = rows.filter((r) => r.format === 'reassemble');
   const mdf = re.find((r) => r.tool === 'makedumpfile');
   return formatTable([
-    ['reassemble', 'input', 's', 'MB/s (flattened in)', 'out MB', 'peak RSS MiB', 'mdf s/ours'],
-    ...re.map((r) => [r.tool === 'vmcore' ? 'vmcore reassemble' : 'makedumpfile -R', r.input, r.seconds, mbPerSecond(r.total, r.seconds), r.size / MB, r.maxRssMiB, ratio(mdf, r)]),
+    ['reassemble', 'input', 's', 'in-proc s', 'MB/s (flattened in)', 'out MB', 'peak RSS MiB', 'mdf s/ours'],
+    ...re.map((r) => [r.tool === 'vmcore' ? 'vmcore reassemble' : 'makedumpfile -R', r.input, r.seconds, r.inProcess ?? Number.NaN, mbPerSecond(r.total, r.seconds), r.size / MB, r.maxRssMiB, ratio(mdf, r)]),
   ]);
 }
 
-async function profileKdump(ctx: RoundContext): Promise<void> {
+/** node --cpu-prof of vmcore's ELF job and its kdump-zlib job (0 and most workers): self time per thread. */
+async function profileDumps(ctx: RoundContext): Promise<void> {
   const maxWorkers = Math.max(...ctx.options.workers);
-  for (const workers of [...new Set([0, maxWorkers])]) {
-    const profDir = join(ctx.dir, `prof-${workers}`);
+  const jobs = [
+    { format: 'elf', workers: 0 },
+    ...[...new Set([0, maxWorkers])].map((workers) => ({ format: 'kdump-zlib', workers })),
+  ];
+  for (const [i, { format, workers }] of jobs.entries()) {
+    const profDir = join(ctx.dir, `prof-${i}`);
     mkdirSync(profDir);
     const out = join(ctx.dir, 'prof.out');
-    const job: ChildJob = { op: 'dump', source: { kind: 'ram', map: ctx.mapFile, notesFrom: ctx.qemuElf }, format: 'kdump-zlib', workers, out };
+    const job: ChildJob = { op: 'dump', source: { kind: 'ram', map: ctx.mapFile, notesFrom: ctx.qemuElf }, format, workers, out };
     const s = await runChild(job, ['--cpu-prof', '--cpu-prof-dir', profDir]);
     rmSync(out, { force: true });
-    console.log(`\nnode --cpu-prof, vmcore kdump-zlib from the RAM file, ${workers} workers (${s.seconds.toFixed(2)} s with the profiler):`);
+    console.log(`\nnode --cpu-prof, vmcore ${format} from the RAM file, ${workers} workers (${s.seconds.toFixed(2)} s with the profiler):`);
     // One profile per thread: the main thread, then each worker's.
     const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).sort();
     for (const f of files) {
@@ -274,7 +281,7 @@ async function guestPart(options: DumpBenchOptions, dir: string): Promise<DumpRo
       console.log(`round ${r}/${options.runs}:`);
       await round(ctx);
     }
-    if (options.cpuProf) await profileKdump(ctx);
+    if (options.cpuProf) await profileDumps(ctx);
     console.log(`(guest part: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     return ctx.best.rows;
   } finally {

@@ -14,7 +14,7 @@ const benches: Record<string, (values: Values) => Promise<void>> = {
     await runDumpBench({
       memMiB,
       fillMiB: num(v.fill, Math.floor(memMiB / 4)),
-      runs: num(v.runs, 2),
+      runs: num(v.runs, 3),
       workers: list(v.workers, ['0', '1', '2']).map(Number),
       formats: list(v.formats, DEFAULT_FORMATS),
       sources: list(v.sources, ['ram', 'elf']) as Array<'ram' | 'elf'>,
