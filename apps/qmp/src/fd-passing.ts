@@ -49,9 +49,10 @@ export interface FdReaderEvents {
  */
 export class FdReader {
   private readonly fd: number;
-  private readonly watcher: object;
+  private watcher: object | undefined;
   private readonly buffer = Buffer.allocUnsafe(64 * 1024);
   private stopped = false;
+  private paused = false;
 
   constructor(
     private readonly native: ScmRightsAddon,
@@ -64,8 +65,22 @@ export class FdReader {
     this.watcher = native.watch(this.fd, () => this.drain());
   }
 
+  /** Stops polling (the kernel buffer then fills and the client blocks), until resume(). */
+  pause(): void {
+    if (this.stopped || this.paused) return;
+    this.paused = true;
+    if (this.watcher) this.native.unwatch(this.watcher);
+    this.watcher = undefined;
+  }
+
+  resume(): void {
+    if (this.stopped || !this.paused) return;
+    this.paused = false;
+    this.watcher = this.native.watch(this.fd, () => this.drain());
+  }
+
   private drain(): void {
-    while (!this.stopped) {
+    while (!this.stopped && !this.paused) {
       let result: { bytes: number; fds: number[] };
       try {
         result = this.native.recv(this.fd, this.buffer);
@@ -86,7 +101,8 @@ export class FdReader {
   stop(error?: Error): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.native.unwatch(this.watcher);
+    if (this.watcher) this.native.unwatch(this.watcher);
+    this.watcher = undefined;
     this.native.closeFd(this.fd);
     this.events.end(error);
   }

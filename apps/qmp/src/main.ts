@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openGuestBackend } from './guest-backend.js';
@@ -44,13 +44,13 @@ async function main(): Promise<void> {
     return;
   }
   if (values.socket === undefined && values.tcp === undefined) throw new Error('give --socket PATH and/or --tcp 127.0.0.1:PORT');
-  const guestPath = values.guest ?? defaultGuest();
-  if (!existsSync(guestPath)) throw new Error(`guest file ${guestPath} does not exist (give --guest FILE)`);
   const tcp = values.tcp !== undefined ? parseTcp(values.tcp) : undefined;
   const maxMessageBytes = values['max-message-bytes'] !== undefined ? Number(values['max-message-bytes']) : undefined;
   if (maxMessageBytes !== undefined && !(Number.isSafeInteger(maxMessageBytes) && maxMessageBytes >= 1024)) {
-    throw new Error('--max-message-bytes expects an integer ≥ 1024');
+    throw new Error(`--max-message-bytes expects an integer of at least 1024, got '${values['max-message-bytes']}'`);
   }
+  const guestPath = values.guest ?? defaultGuest();
+  if (!existsSync(guestPath)) throw new Error(`guest file ${guestPath} does not exist (give --guest FILE)`);
 
   const backend = await openGuestBackend(guestPath);
   let server: QmpServer | undefined;
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const where = [values.socket && `unix:${values.socket}`, server.tcpAddress && `tcp:${server.tcpAddress.address}:${server.tcpAddress.port}`]
     .filter(Boolean)
     .join(' ');
-  process.stderr.write(`vmcore-qmp: serving ${join(guestPath)} on ${where}\n`);
+  process.stderr.write(`vmcore-qmp: serving ${guestPath} on ${where}\n`);
   process.on('SIGINT', () => void shutdown(130));
   process.on('SIGTERM', () => void shutdown(143));
 }

@@ -38,6 +38,16 @@ class SocketTransport implements QmpTransport {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
+  pause(): void {
+    if (this.reader) this.reader.pause();
+    else this.socket.pause();
+  }
+
+  resume(): void {
+    if (this.reader) this.reader.resume();
+    else this.socket.resume();
+  }
+
   addReceived(fds: number[]): void {
     this.received.push(...fds);
   }

@@ -158,6 +158,19 @@ describe('dump-guest-memory: detached', () => {
   });
 });
 
+describe('flow control', () => {
+  it('stops reading once 8 requests wait behind a synchronous dump and resumes when they drain', async () => {
+    const h = harness({ backend: new TestBackend({ chunk: 1 << 20, delayMs: 10 }) });
+    const c = h.connect();
+    await c.send(CAPS);
+    const burst = dumpCmd({ protocol: `file:${join(dir, 'slow.elf')}` }) + '{"execute":"query-status"}'.repeat(20);
+    const messages = await c.send(burst);
+    expect(c.transport.pauses).toBe(1);
+    expect(c.transport.resumes).toBe(1);
+    expect(messages.filter((m) => 'return' in m)).toHaveLength(1 + 1 + 20);
+  });
+});
+
 describe('query-dump and capabilities', () => {
   it("starts at status none and lists win-dmp only when the guest's Windows header is present", async () => {
     const plain = harness().connect();

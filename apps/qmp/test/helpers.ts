@@ -94,6 +94,16 @@ export class MemoryTransport implements QmpTransport {
   readonly fds: number[] = [];
   ended = false;
   readonly passesFds = true;
+  pauses = 0;
+  resumes = 0;
+
+  pause(): void {
+    this.pauses++;
+  }
+
+  resume(): void {
+    this.resumes++;
+  }
   private waiters: (() => void)[] = [];
 
   write(text: string): void {

@@ -84,6 +84,17 @@ describe('vmcore-qmp over real sockets', () => {
     expect(await watcher.request('{"execute":"query-status"}')).toEqual({ return: { status: 'running', singlestep: false, running: true } });
   });
 
+  it.each(['unix', 'tcp'] as const)('%s: answers 50 requests pipelined behind a slow synchronous dump, in order', async (kind) => {
+    const client = await open(kind);
+    await client.request(CAPS);
+    const dump = JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${join(dir, 'slow.elf')}` }, id: 'dump' });
+    const burst = Array.from({ length: 50 }, (_, i) => `{"execute":"query-status","id":${i}}`).join('');
+    client.socket.write(dump + burst);
+    await client.until((m) => m.filter((x) => 'return' in x || 'error' in x).length >= 52, 30_000);
+    const ids = client.replies().slice(1).map((m) => m.id);
+    expect(ids).toEqual(['dump', ...Array.from({ length: 50 }, (_, i) => i)]);
+  });
+
   it('quit answers every client, closes them and stops the listener callback', async () => {
     const a = await open();
     const b = await open();

@@ -14,7 +14,13 @@ export interface QmpTransport {
   /** Descriptors that arrived with SCM_RIGHTS and were not taken yet (QEMU keeps only the latest batch). */
   takeReceivedFd?(): number | undefined;
   readonly passesFds: boolean;
+  /** Stop/restart reading from the client (flow control while requests queue up). */
+  pause?(): void;
+  resume?(): void;
 }
+
+/** QEMU's QMP_REQ_QUEUE_LEN_MAX: a monitor stops reading while this many requests wait. */
+export const MAX_QUEUED_REQUESTS = 8;
 
 export interface CommandContext {
   readonly session: QmpSession;
@@ -52,6 +58,8 @@ export class QmpSession {
   readonly fds = new Map<string, number>();
   private readonly stream: JsonStream;
   private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private paused = false;
 
   constructor(
     private readonly host: QmpHost,
@@ -96,7 +104,21 @@ export class QmpSession {
       this.queue = this.queue.then(() => this.close());
       return;
     }
-    this.queue = this.queue.then(() => this.handle(item)).catch(() => undefined);
+    this.queued++;
+    if (this.queued >= MAX_QUEUED_REQUESTS && !this.paused) {
+      this.paused = true;
+      this.transport.pause?.();
+    }
+    this.queue = this.queue
+      .then(() => this.handle(item))
+      .catch(() => undefined)
+      .finally(() => {
+        this.queued--;
+        if (this.paused && this.queued < MAX_QUEUED_REQUESTS && !this.closed) {
+          this.paused = false;
+          this.transport.resume?.();
+        }
+      });
   }
 
   private async handle(item: StreamItem): Promise<void> {
