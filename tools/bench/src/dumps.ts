@@ -80,6 +80,14 @@ function makedumpfileCodecs(): Set<string> {
   return out;
 }
 
+/**
+ * Before each timed job: write back what earlier jobs left dirty in the page cache, so a job
+ * does not pay for the previous one's 500 MB (the disk is shared; that was the largest noise).
+ */
+function settle(): void {
+  execFileSync('sync');
+}
+
 function fileSize(path: string): number {
   return statSync(path).size;
 }
@@ -113,6 +121,7 @@ interface RoundContext {
 
 async function qemuRow(ctx: RoundContext, format: string, file: string): Promise<void> {
   rmSync(file, { force: true }); // QEMU creates its file mode 0400
+  settle();
   const q = await qemuDump(ctx.qmp, format, file);
   ctx.best.add({ format, tool: 'QEMU', input: 'live guest', workers: '-', seconds: q.seconds, total: q.total, size: fileSize(file), maxRssMiB: Number.NaN });
   ctx.log(`  QEMU ${format}: ${q.seconds.toFixed(2)} s`);
@@ -126,6 +135,7 @@ async function vmcoreRow(ctx: RoundContext, format: string, source: GuestSource,
     workers,
     out,
   };
+  settle();
   const s = await runChild(job);
   const input = source === 'ram' ? 'RAM file + map' : "QEMU's ELF";
   ctx.best.add({ format, tool: 'vmcore', input, workers: format === 'elf' ? '-' : String(workers), ...s });
@@ -135,6 +145,7 @@ async function vmcoreRow(ctx: RoundContext, format: string, source: GuestSource,
 async function makedumpfileRow(ctx: RoundContext, codec: string, total: number): Promise<void> {
   const out = join(ctx.dir, `makedumpfile-${codec}.kdump`);
   rmSync(out, { force: true });
+  settle();
   const m = await runMeasured('makedumpfile', [MAKEDUMPFILE_CODEC[codec]!, '-d', '0', ctx.oursElf, out], { timeoutMs: 900_000 });
   ctx.best.add({ format: `kdump (${codec})`, tool: 'makedumpfile', input: 'our ELF', workers: '-', seconds: m.seconds, total, size: fileSize(out), maxRssMiB: m.maxRssMiB });
   rmSync(out, { force: true });
@@ -145,9 +156,11 @@ async function reassembleRows(ctx: RoundContext): Promise<void> {
   const out = join(ctx.dir, 'reassembled.kdump');
   const total = fileSize(ctx.qemuFlat);
   rmSync(out, { force: true });
+  settle();
   const m = await runMeasured('makedumpfile', ['-R', out], { stdinFile: ctx.qemuFlat, timeoutMs: 900_000 });
   ctx.best.add({ format: 'reassemble', tool: 'makedumpfile', input: "QEMU's kdump-zlib", workers: '-', seconds: m.seconds, total, size: fileSize(out), maxRssMiB: m.maxRssMiB });
   rmSync(out, { force: true });
+  settle();
   const s = await runChild({ op: 'reassemble', input: ctx.qemuFlat, out });
   ctx.best.add({ format: 'reassemble', tool: 'vmcore', input: "QEMU's kdump-zlib", workers: '-', ...s });
   rmSync(out, { force: true });
@@ -305,6 +318,7 @@ export async function measureSparse(dir: string, gib: number, workers: number): 
   const out = join(dir, `sparse-${gib}g.kdump`);
   try {
     const { size, dataBytes } = createSparseRam(ram, gib * 2 ** 30, 64 * 2 ** 20);
+    settle();
     const s = await runChild({ op: 'dump', source: { kind: 'ram', map: mapFor(dir, gib, ram) }, format: 'kdump-zlib', workers, out });
     return { guestBytes: size, dataBytes, seconds: s.seconds, size: s.size, maxRssMiB: s.maxRssMiB };
   } finally {
@@ -339,7 +353,7 @@ export async function runDumpBench(options: DumpBenchOptions): Promise<void> {
     const rows = await guestPart(options, dir);
     console.log(`\nDumps of the ${options.memMiB} MiB guest. s: process wall time (QEMU: QMP command to DUMP_COMPLETED); MB/s: guest bytes / s;`);
     console.log('peak RSS: the process (QEMU: - , it holds the guest); X s/ours: that peer\'s time / ours (> 1: vmcore is faster).');
-    console.log('makedumpfile reads our ELF of the RAM file: it finds no program headers in QEMU 7.2\'s ELF (e_phoff after the section headers).\n');
+    console.log('Every job starts after `sync`; outputs go to ' + dir + '. makedumpfile reads our ELF of the RAM file: it finds no program headers in QEMU 7.2\'s ELF (e_phoff after the section headers).\n');
     console.log(dumpTable(rows));
     if (rows.some((r) => r.format === 'reassemble')) console.log('\n' + reassembleTable(rows));
     if (options.sparseGiB > 0) {
