@@ -31,6 +31,11 @@ export interface DumpBenchOptions {
   sources: GuestSource[];
   /** Size of the sparse guest of part 2, GiB (0: skip). */
   sparseGiB: number;
+  /**
+   * Where the outputs (and the sparse RAM files) go; default the OS temp dir. A tmpfs such as
+   * /dev/shm takes the shared disk's write-back out of the figures.
+   */
+  outDir?: string;
   /** Also profile vmcore's kdump-zlib job (node --cpu-prof) and print where the time goes. */
   cpuProf: boolean;
 }
@@ -348,7 +353,7 @@ export async function runDumpBench(options: DumpBenchOptions): Promise<void> {
     `bench dumps: ${new Date().toISOString()}, node ${process.version}, ${availableParallelism()} cores (${cpu}), best of ${options.runs} rounds; ` +
       `node start-up ${baseline.seconds.toFixed(2)} s / ${baseline.maxRssMiB.toFixed(0)} MiB RSS (in every vmcore row)`,
   );
-  const dir = mkdtempSync(join(tmpdir(), 'vmcore-bench-dumps-'));
+  const dir = mkdtempSync(join(options.outDir ?? tmpdir(), 'vmcore-bench-dumps-'));
   try {
     const rows = await guestPart(options, dir);
     console.log(`\nDumps of the ${options.memMiB} MiB guest. s: process wall time (QEMU: QMP command to DUMP_COMPLETED); MB/s: guest bytes / s;`);

@@ -20,6 +20,7 @@ const benches: Record<string, (values: Values) => Promise<void>> = {
       sources: list(v.sources, ['ram', 'elf']) as Array<'ram' | 'elf'>,
       sparseGiB: num(v['sparse-gib'], 8),
       cpuProf: v['cpu-prof'] === true,
+      ...(typeof v['out-dir'] === 'string' ? { outDir: v['out-dir'] } : {}),
     });
   },
 };
@@ -36,6 +37,7 @@ const { positionals, values } = parseArgs({
     sources: { type: 'string' },
     'sparse-gib': { type: 'string' },
     'cpu-prof': { type: 'boolean' },
+    'out-dir': { type: 'string' },
   },
 });
 const names = positionals.length > 0 ? positionals : Object.keys(benches);
