@@ -86,8 +86,8 @@ Options:
 `,
   demo: `Usage: vmcore demo [--guest DUMP] [--keep DIR]
 
-Dumps the built-in sample guest (tools/qemu-guest/sample/sample-guest.kdump; a synthetic guest
-when it is missing) into every format into a temporary folder, reads each file back, compares
+Dumps the built-in sample guest (tools/qemu-guest/sample/sample-guest.kdump or .elf; a synthetic
+guest when it is missing) into every format into a temporary folder, reads each file back, compares
 every page with the source and prints a table. Exits 1 if any verification fails.
 
 Options:

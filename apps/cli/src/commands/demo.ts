@@ -10,8 +10,13 @@ import { str, type Io } from '../context.js';
 import { ProgressBar } from '../progress.js';
 import { UsageError, parse } from '../usage.js';
 
-/** Where the qemu-guest developer commits the sample guest, relative to this file in dist/commands. */
-export const SAMPLE_GUEST = fileURLToPath(new URL('../../../../tools/qemu-guest/sample/sample-guest.kdump', import.meta.url));
+/**
+ * Where tools/qemu-guest commits the sample guest (relative to this file in dist/commands): QEMU's
+ * kdump-zlib reassembled, or its ELF when that is smaller.
+ */
+export const SAMPLE_GUESTS = ['sample-guest.kdump', 'sample-guest.elf'].map((name) =>
+  fileURLToPath(new URL(`../../../../tools/qemu-guest/sample/${name}`, import.meta.url)),
+);
 
 interface Row {
   format: DumpFormat;
@@ -38,13 +43,13 @@ export async function demo(args: string[], io: Io): Promise<number> {
 
   let guest: GuestMemory;
   let label: string;
-  const path = guestPath ?? (existsSync(SAMPLE_GUEST) ? SAMPLE_GUEST : undefined);
+  const path = guestPath ?? SAMPLE_GUESTS.find((file) => existsSync(file));
   if (path) {
     guest = await openGuest(path);
     label = path;
   } else {
     guest = syntheticGuest();
-    label = `synthetic 16 MiB x86_64 guest (the sample guest ${SAMPLE_GUEST} is not there yet)`;
+    label = `synthetic 16 MiB x86_64 guest (no sample guest at ${SAMPLE_GUESTS[0]} yet)`;
   }
   const dir = keep ?? (await mkdtemp(join(tmpdir(), 'vmcore-demo-')));
   if (keep) await mkdir(dir, { recursive: true });
