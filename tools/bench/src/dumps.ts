@@ -89,19 +89,7 @@ function makedumpfileCodecs(): Set<string> {
  * Before each timed job: write back what earlier jobs left dirty in the page cache, so a job
  * does not pay for the previous one's 500 MB (the disk is shared; that was the largest noise).
  */
-function settle(warmBytes = 0): void {
-  if (warmBytes > 0 && existsSync('/dev/shm')) {
-    // This VM returns freed memory to its host (virtio-balloon free page reporting), so a job
-    // that writes GiBs into memory not used lately pays host page faults: seen 1.5 s → 6 s for
-    // a 2 GiB ELF, hitting whichever job came first. Touch that much memory here, free it, and
-    // the job gets those pages back at once.
-    const ballast = join('/dev/shm', `vmcore-bench-ballast-${process.pid}`);
-    try {
-      execFileSync('fallocate', ['-l', String(warmBytes), ballast]);
-    } finally {
-      rmSync(ballast, { force: true });
-    }
-  }
+function settle(): void {
   execFileSync('sync');
 }
 
@@ -124,8 +112,6 @@ class Best {
 
 interface RoundContext {
   dir: string;
-  /** Bytes of guest RAM (what an ELF output holds). */
-  guestBytes: number;
   qmp: QmpClient;
   qemuFormats: string[];
   mdfCodecs: Set<string>;
@@ -140,7 +126,7 @@ interface RoundContext {
 
 async function qemuRow(ctx: RoundContext, format: string, file: string): Promise<void> {
   rmSync(file, { force: true }); // QEMU creates its file mode 0400
-  settle(format === 'elf' ? ctx.guestBytes : 0);
+  settle();
   const q = await qemuDump(ctx.qmp, format, file);
   ctx.best.add({ format, tool: 'QEMU', input: 'live guest', workers: '-', seconds: q.seconds, total: q.total, size: fileSize(file), maxRssMiB: Number.NaN });
   ctx.log(`  QEMU ${format}: ${q.seconds.toFixed(2)} s`);
@@ -154,7 +140,7 @@ async function vmcoreRow(ctx: RoundContext, format: string, source: GuestSource,
     workers,
     out,
   };
-  settle(format === 'elf' ? ctx.guestBytes : 0);
+  settle();
   const s = await runChild(job);
   const input = source === 'ram' ? 'RAM file + map' : "QEMU's ELF";
   ctx.best.add({ format, tool: 'vmcore', input, workers: format === 'elf' ? '-' : String(workers), ...s });
@@ -306,7 +292,6 @@ async function guestPart(options: DumpBenchOptions, dir: string): Promise<DumpRo
     console.log(`makedumpfile codecs: ${[...mdfCodecs].join(', ')}${mdfCodecs.has('snappy') ? '' : ' (built without snappy: no -p row)'}`);
     const ctx: RoundContext = {
       dir, qmp, qemuFormats, mdfCodecs, mapFile, options,
-      guestBytes: ramBytes,
       qemuElf: join(dir, 'qemu.elf'),
       qemuFlat: join(dir, 'qemu-kdump-zlib.flat'),
       oursElf: join(dir, 'ours.elf'),
@@ -376,7 +361,7 @@ export async function runDumpBench(options: DumpBenchOptions): Promise<void> {
     const rows = await guestPart(options, dir);
     console.log(`\nDumps of the ${options.memMiB} MiB guest. s: process wall time (QEMU: QMP command to DUMP_COMPLETED); MB/s: guest bytes / s;`);
     console.log('peak RSS: the process (QEMU: - , it holds the guest); X s/ours: that peer\'s time / ours (> 1: vmcore is faster).');
-    console.log('Every job starts after `sync` (ELF jobs also after touching and freeing guest-size memory, see settle()); outputs go to ' + dir + '. makedumpfile reads our ELF of the RAM file: it finds no program headers in QEMU 7.2\'s ELF (e_phoff after the section headers).\n');
+    console.log('Every job starts after `sync`; outputs go to ' + dir + '. makedumpfile reads our ELF of the RAM file: it finds no program headers in QEMU 7.2\'s ELF (e_phoff after the section headers).\n');
     console.log(dumpTable(rows));
     if (rows.some((r) => r.format === 'reassemble')) console.log('\n' + reassembleTable(rows));
     if (options.sparseGiB > 0) {
