@@ -361,7 +361,7 @@ export async function runDumpBench(options: DumpBenchOptions): Promise<void> {
     const rows = await guestPart(options, dir);
     console.log(`\nDumps of the ${options.memMiB} MiB guest. s: process wall time (QEMU: QMP command to DUMP_COMPLETED); MB/s: guest bytes / s;`);
     console.log('peak RSS: the process (QEMU: - , it holds the guest); X s/ours: that peer\'s time / ours (> 1: vmcore is faster).');
-    console.log('Every job starts after `sync`; outputs go to ' + dir + '. makedumpfile reads our ELF of the RAM file: it finds no program headers in QEMU 7.2\'s ELF (e_phoff after the section headers).\n');
+    console.log('Every job starts after `sync`; outputs go to ' + dir + '. makedumpfile reads our ELF of the RAM file: on QEMU 7.2\'s ELF (phdrs after the section headers) it fails with "Can\'t get the number of PT_LOAD".\n');
     console.log(dumpTable(rows));
     if (rows.some((r) => r.format === 'reassemble')) console.log('\n' + reassembleTable(rows));
     if (options.sparseGiB > 0) {
