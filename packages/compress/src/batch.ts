@@ -1,6 +1,7 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkCodec, checkPageSize, type PageCodec } from './codec.js';
 import { compressPage, type CodecOptions } from './page.js';
+import { isZeroPage } from './zero.js';
 
 /** Per-page result kinds of a batch. */
 export const PAGE_ZERO = 0;
@@ -18,19 +19,6 @@ export interface CompressedBatch {
   kinds: Uint8Array;
   sizes: Uint32Array;
   data: Uint8Array;
-}
-
-/** True when every byte of `page` is zero (QEMU's buffer_is_zero). */
-export function isZeroPage(page: Uint8Array): boolean {
-  let i = 0;
-  const n = page.length;
-  if ((page.byteOffset & 3) === 0) {
-    const words = new Uint32Array(page.buffer, page.byteOffset, n >>> 2);
-    for (let w = 0; w < words.length; w++) if (words[w] !== 0) return false;
-    i = words.length << 2;
-  }
-  for (; i < n; i++) if (page[i] !== 0) return false;
-  return true;
 }
 
 export function checkBatch(pages: Uint8Array, pageSize: number): number {

@@ -7,7 +7,7 @@ import { PageCompressorPool, compressBatch, decompressPage, type CompressedBatch
 import { DUMP_DH_COMPRESSED_LZO, DUMP_DH_COMPRESSED_SNAPPY, DUMP_DH_COMPRESSED_ZLIB, DUMP_DH_COMPRESSED_ZSTD } from './header.js';
 
 export type { CompressedBatch, PageCodec };
-export { PAGE_ZERO, PAGE_COMPRESSED, PAGE_RAW } from '@vmcore/compress';
+export { PAGE_ZERO, PAGE_COMPRESSED, PAGE_RAW, isZeroPage } from '@vmcore/compress';
 
 export const CODEC_FLAGS: Readonly<Record<PageCodec, number>> = {
   zlib: DUMP_DH_COMPRESSED_ZLIB,

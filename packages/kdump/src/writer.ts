@@ -1,7 +1,7 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { countPages, fillBitmapChunk, pfnRuns } from './bitmap.js';
-import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, type CompressedBatch, type PageCodec } from './codec.js';
+import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, isZeroPage, type CompressedBatch, type PageCodec } from './codec.js';
 import { DataCache } from './data-cache.js';
 import {
   KDUMP_DUMP_LEVEL,
@@ -210,7 +210,7 @@ async function writePages(
     }
     const used = pages.subarray(0, count * pageSize);
     // A batch of nothing but zeros (most of a sparse guest) skips the worker round trip.
-    const job = isAllZero(used)
+    const job = isZeroPage(used)
       ? Promise.resolve({ batch: { kinds: new Uint8Array(count), sizes: new Uint32Array(count), data: new Uint8Array(0) }, count })
       : compressor.compressBatch(used, pageSize, owned).then((batch) => ({ batch, count }));
     job.catch(() => undefined); // awaited in order below; keeps a later failure from being unhandled meanwhile
@@ -276,13 +276,4 @@ async function writePages(
   await descriptors.flush();
   await data.flush();
   return data.position;
-}
-
-/** True when every byte is zero; stops at the first non-zero word, so dense data costs little. */
-function isAllZero(bytes: Uint8Array): boolean {
-  const words = bytes.byteOffset % 4 === 0 ? bytes.length >>> 2 : 0;
-  const view = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
-  for (let i = 0; i < words; i++) if (view[i] !== 0) return false;
-  for (let i = words * 4; i < bytes.length; i++) if (bytes[i] !== 0) return false;
-  return true;
 }
