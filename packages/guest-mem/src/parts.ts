@@ -1,6 +1,6 @@
 import { VmcoreError, VmcoreErrorCode, hex, type RandomAccessSource } from '@vmcore/bytes';
 import { checkBlock, checkFilter, clipBlock, findBlock, simpleMappings } from './blocks.js';
-import type { DumpInfo, ElfNote, GuestMemory, MemoryChunk, MemoryMapping, PhysBlock } from './model.js';
+import type { DumpInfo, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping, PhysBlock } from './model.js';
 
 export const DEFAULT_CHUNK_SIZE = 4 << 20;
 export const NT_PRSTATUS = 1;
@@ -84,15 +84,17 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
         throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `chunk size ${chunkSize} must be a positive integer`);
       }
       if (chunkOptions.filter) checkFilter(chunkOptions.filter);
-      for (const block of blocks) {
-        const clipped = clipBlock(block, chunkOptions.filter);
-        if (!clipped) continue;
-        const end = clipped.start + clipped.size;
-        for (let addr = clipped.start; addr < end; addr += chunkSize) {
-          const n = Math.min(chunkSize, end - addr);
-          yield { physAddr: addr, bytes: await readParts(addr, n) };
-        }
+      // One read ahead: the next chunk is read while the consumer handles (compresses, writes)
+      // this one, so I/O and work overlap; one read in flight, two chunks in memory.
+      let ahead: { physAddr: number; bytes: Promise<Uint8Array> } | undefined;
+      for (const { physAddr, length } of chunkRanges(blocks, chunkOptions.filter, chunkSize)) {
+        const current = ahead && { physAddr: ahead.physAddr, bytes: await ahead.bytes };
+        ahead = { physAddr, bytes: readParts(physAddr, length) };
+        // Awaited next time round; a consumer that stops early must not leave it unhandled.
+        ahead.bytes.catch(() => undefined);
+        if (current) yield current;
       }
+      if (ahead) yield { physAddr: ahead.physAddr, bytes: await ahead.bytes };
     },
     async close() {
       if (closed) return;
@@ -103,6 +105,16 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
     },
   };
   return guest;
+}
+
+/** The chunks of the blocks (clipped to the filter) in order, never crossing a block boundary. */
+function* chunkRanges(blocks: readonly PhysBlock[], filter: Filter | undefined, chunkSize: number): Generator<{ physAddr: number; length: number }> {
+  for (const block of blocks) {
+    const clipped = clipBlock(block, filter);
+    if (!clipped) continue;
+    const end = clipped.start + clipped.size;
+    for (let addr = clipped.start; addr < end; addr += chunkSize) yield { physAddr: addr, length: Math.min(chunkSize, end - addr) };
+  }
 }
 
 function sortParts(input: readonly GuestPart[]): GuestPart[] {
