@@ -1,7 +1,7 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { countPages, fillBitmapChunk, pfnRuns } from './bitmap.js';
-import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, isZeroPage, type CompressedBatch, type PageCodec } from './codec.js';
+import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, isZeroPage, type BatchCompressor, type CompressedBatch, type PageCodec } from './codec.js';
 import { DataCache } from './data-cache.js';
 import {
   KDUMP_DUMP_LEVEL,
@@ -80,12 +80,10 @@ export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | '
  * Returns the size of the file. Memory stays bounded whatever the guest size.
  */
 export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: KdumpWriteOptions): Promise<number> {
-  const { info } = guest;
   if (!Object.hasOwn(CODEC_FLAGS, options.codec)) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: unknown codec ${JSON.stringify(options.codec)}: expected zlib, lzo or snappy`);
   }
   const codecFlag = CODEC_FLAGS[options.codec];
-  const endian = info.endian;
   const { runs, notes, layout } = plan(guest);
   const layoutKind = layout.layout;
   const physBase = options.physBase ?? 0n;
@@ -94,7 +92,33 @@ export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: K
   if (layoutKind === 32 && (signed < -(1n << 31n) || signed >= 1n << 32n)) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: phys_base ${physBase} does not fit the 32-bit sub header`);
   }
+  const workers = options.workers ?? defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 0) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: workers must be a non-negative integer, got ${workers}`);
+  }
+  // Started before the headers and bitmaps are written: worker threads take ~0.1 s to boot.
+  const compressor = createBatchCompressor(options.codec, workers, options.zlibLevel);
+  try {
+    await writeHeaders(guest, sink, layout, runs, notes, options, codecFlag, physBase);
+    return await writePages(guest, sink, layout, options, codecFlag, compressor, workers);
+  } finally {
+    await compressor.close();
+  }
+}
 
+async function writeHeaders(
+  guest: GuestMemory,
+  sink: KdumpSink,
+  layout: KdumpLayout,
+  runs: ReturnType<typeof pfnRuns>,
+  notes: ReturnType<typeof encodeNotes>,
+  options: KdumpWriteOptions,
+  codecFlag: number,
+  physBase: bigint,
+): Promise<void> {
+  const { info } = guest;
+  const endian = info.endian;
+  const layoutKind = layout.layout;
   await sink.write(
     0,
     encodeDiskDumpHeader(
@@ -148,8 +172,6 @@ export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: K
     await sink.write(layout.offsetBitmap1 + at, chunk);
     await sink.write(layout.offsetBitmap2 + at, chunk);
   }
-
-  return writePages(guest, sink, layout, options, codecFlag);
 }
 
 async function writePages(
@@ -158,6 +180,8 @@ async function writePages(
   layout: KdumpLayout,
   options: KdumpWriteOptions,
   codecFlag: number,
+  compressor: BatchCompressor,
+  workers: number,
 ): Promise<number> {
   const { pageSize, pageCount } = layout;
   const endian = guest.info.endian;
@@ -167,13 +191,8 @@ async function writePages(
   const zeroDescriptor = PageDescriptor.encode({ offset: BigInt(layout.offsetPageData), size: pageSize, flags: 0, page_flags: 0n }, endian);
   await data.append(new Uint8Array(pageSize));
 
-  const workers = options.workers ?? defaultWorkers();
-  if (!Number.isInteger(workers) || workers < 0) {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: workers must be a non-negative integer, got ${workers}`);
-  }
   const batchPages = options.batchPages ?? Math.max(1, Math.floor((1 << 20) / pageSize));
-  const maxInFlight = Math.max(1, workers * 2);
-  const compressor = createBatchCompressor(options.codec, workers, options.zlibLevel);
+  const maxInFlight = Math.max(1, workers * 4);
   const pending: Promise<{ batch: CompressedBatch; count: number }>[] = [];
   let pagesDone = 0;
 
@@ -218,57 +237,53 @@ async function writePages(
     if (pending.length >= maxInFlight) await drainOne();
   };
 
-  try {
-    const batchBytes = batchPages * pageSize;
-    let batch: Uint8Array | undefined;
-    let count = 0;
-    let lastPfn = -1;
-    for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK })) {
-      const bytes = chunk.bytes;
-      let addr = chunk.physAddr;
-      let at = 0;
-      while (at < bytes.length) {
-        const pfn = Math.floor(addr / pageSize);
-        const inPage = addr - pfn * pageSize;
-        let slot: number;
-        if (pfn === lastPfn) {
-          // The rest of a page an earlier block began (blocks not page-aligned).
-          slot = count - 1;
-        } else {
-          if (pfn < lastPfn) {
-            throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest chunks are out of order at 0x${addr.toString(16)}`);
-          }
-          if (count === batchPages) {
-            await submit(batch!, count, true);
-            batch = undefined;
-            count = 0;
-          }
-          if (count === 0 && inPage === 0 && bytes.length - at >= batchBytes) {
-            // A whole batch of whole pages: hand over a view of the chunk, no copy (the pool
-            // copies what it sends to a worker; an all-zero batch is not sent at all).
-            await submit(bytes.subarray(at, at + batchBytes), batchPages, false);
-            lastPfn = pfn + batchPages - 1;
-            at += batchBytes;
-            addr += batchBytes;
-            continue;
-          }
-          slot = count;
+  const batchBytes = batchPages * pageSize;
+  let batch: Uint8Array | undefined;
+  let count = 0;
+  let lastPfn = -1;
+  for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK })) {
+    const bytes = chunk.bytes;
+    let addr = chunk.physAddr;
+    let at = 0;
+    while (at < bytes.length) {
+      const pfn = Math.floor(addr / pageSize);
+      const inPage = addr - pfn * pageSize;
+      let slot: number;
+      if (pfn === lastPfn) {
+        // The rest of a page an earlier block began (blocks not page-aligned).
+        slot = count - 1;
+      } else {
+        if (pfn < lastPfn) {
+          throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest chunks are out of order at 0x${addr.toString(16)}`);
         }
-        batch ??= new Uint8Array(batchBytes);
-        const n = Math.min(bytes.length - at, (batchPages - slot) * pageSize - inPage);
-        batch.set(bytes.subarray(at, at + n), slot * pageSize + inPage);
-        const endPfn = Math.floor((addr + n - 1) / pageSize);
-        count = slot + 1 + (endPfn - pfn);
-        lastPfn = endPfn;
-        at += n;
-        addr += n;
+        if (count === batchPages) {
+          await submit(batch!, count, true);
+          batch = undefined;
+          count = 0;
+        }
+        if (count === 0 && inPage === 0 && bytes.length - at >= batchBytes) {
+          // A whole batch of whole pages: hand over a view of the chunk, no copy (the pool
+          // copies what it sends to a worker; an all-zero batch is not sent at all).
+          await submit(bytes.subarray(at, at + batchBytes), batchPages, false);
+          lastPfn = pfn + batchPages - 1;
+          at += batchBytes;
+          addr += batchBytes;
+          continue;
+        }
+        slot = count;
       }
+      batch ??= new Uint8Array(batchBytes);
+      const n = Math.min(bytes.length - at, (batchPages - slot) * pageSize - inPage);
+      batch.set(bytes.subarray(at, at + n), slot * pageSize + inPage);
+      const endPfn = Math.floor((addr + n - 1) / pageSize);
+      count = slot + 1 + (endPfn - pfn);
+      lastPfn = endPfn;
+      at += n;
+      addr += n;
     }
-    if (count > 0) await submit(batch!, count, true);
-    while (pending.length > 0) await drainOne();
-  } finally {
-    await compressor.close();
   }
+  if (count > 0) await submit(batch!, count, true);
+  while (pending.length > 0) await drainOne();
 
   if (pagesDone !== pageCount) {
     throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest memory yielded ${pagesDone} pages but its blocks describe ${pageCount}`);

@@ -220,6 +220,19 @@ describe('writeKdump', () => {
     await expect(writeKdump(syntheticGuest({ blocks }), new MemorySink(), { codec: 'zstd' as 'zlib' })).rejects.toMatchObject({ code: 'VMCORE_INVALID_ARGUMENT' });
   });
 
+  it('refuses a bad worker count before writing anything', async () => {
+    const sink = new MemorySink();
+    for (const workers of [-1, 1.5]) {
+      await expect(writeKdump(syntheticGuest({ blocks }), sink, { codec: 'zlib', workers })).rejects.toThrow(/workers must be a non-negative integer/);
+    }
+    expect(sink.bytesCopy().length).toBe(0);
+  });
+
+  it('passes on a header write failure after its worker threads were started', async () => {
+    const failing = { write: () => Promise.reject(new Error('disk full')) };
+    await expect(writeKdump(syntheticGuest({ blocks }), failing, { codec: 'zlib', workers: 1 })).rejects.toThrow('disk full');
+  });
+
   it('refuses a guest whose chunks yield more pages than its blocks describe', async () => {
     const guest = syntheticGuest({ blocks });
     const lying = { ...guest, blocks: [{ start: 0, size: 4096 }], chunks: guest.chunks.bind(guest), read: guest.read.bind(guest), close: guest.close.bind(guest) };
