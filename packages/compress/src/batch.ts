@@ -2,6 +2,8 @@ import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkCodec, checkPageSize, type PageCodec } from './codec.js';
 import { compressPage, type CodecOptions } from './page.js';
 import { isZeroPage } from './zero.js';
+import { nodeZlib } from './zlib.js';
+import { pageDeflater } from './zlib-engine.js';
 
 /** Per-page result kinds of a batch. */
 export const PAGE_ZERO = 0;
@@ -49,10 +51,37 @@ export function compressBatch(
   // Every stored page is at most pageSize bytes, so the input size bounds the output.
   const out = new Uint8Array(pages.length);
   let at = 0;
+  // node:zlib with one reused stream where the default backend would be node:zlib anyway.
+  // (An invalid level keeps the per-page path and its behaviour.)
+  const level = options?.zlibLevel ?? 1;
+  const deflater = codec === 'zlib' && (options?.zlib === undefined || options.zlib === nodeZlib()) && isZlibLevel(level)
+    ? pageDeflater(level)
+    : undefined;
   for (let i = 0; i < count; i++) {
     const page = pages.subarray(i * pageSize, (i + 1) * pageSize);
     if (isZeroPage(page)) {
       kinds[i] = PAGE_ZERO;
+      continue;
+    }
+    if (deflater) {
+      // Straight into the batch's output; a stream that is not strictly smaller than the
+      // page comes back as -1 and the page is stored raw (QEMU's rule).
+      let n = -1;
+      try {
+        n = deflater.deflateInto(page, out.subarray(at, at + pageSize));
+      } catch {
+        // QEMU stores the page raw when compress2 fails.
+      }
+      if (n > 0) {
+        kinds[i] = PAGE_COMPRESSED;
+        sizes[i] = n;
+        at += n;
+      } else {
+        kinds[i] = PAGE_RAW;
+        sizes[i] = pageSize;
+        out.set(page, at);
+        at += pageSize;
+      }
       continue;
     }
     const { stored, bytes } = compressPage(codec, page, options);
@@ -62,4 +91,8 @@ export function compressBatch(
     at += bytes.length;
   }
   return { kinds, sizes, data: out.slice(0, at) };
+}
+
+function isZlibLevel(level: number): boolean {
+  return Number.isInteger(level) && level >= 1 && level <= 9;
 }
