@@ -10,6 +10,11 @@ export interface RandomAccessSource {
   /** A human-readable name used in error messages (a path, "<memory>"). */
   readonly name: string;
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads into `target` (from `offset`, up to `target.length` bytes) and returns the
+   * count, fewer only at the end of the source. Lets a caller reuse its buffers.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
   close?(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-export type { Arch, DumpInfo, PhysBlock, MemoryMapping, ElfNote, Filter, MemoryChunk, GuestMemory } from './model.js';
+export type { Arch, DumpInfo, PhysBlock, MemoryMapping, ElfNote, Filter, ChunkOptions, MemoryChunk, GuestMemory } from './model.js';
 export {
   EM_386, EM_PPC64, EM_S390, EM_X86_64, EM_AARCH64, X86_64_DUMP_INFO, x86DumpInfo, archFromMachine, defaultPageSize,
 } from './dump-info.js';

@@ -46,6 +46,16 @@ export interface Filter {
   readonly length: number;
 }
 
+export interface ChunkOptions {
+  readonly filter?: Filter;
+  readonly chunkSize?: number;
+  /**
+   * The consumer is done with a chunk's bytes when it asks for the next chunk (it copies what
+   * it keeps): a source may then reuse the buffers instead of allocating one per chunk.
+   */
+  readonly reuseBuffers?: boolean;
+}
+
 export interface MemoryChunk {
   readonly physAddr: number;
   readonly bytes: Uint8Array;
@@ -78,6 +88,6 @@ export interface GuestMemory {
    * Streams the blocks (clipped to the filter) in order, in chunks of at most chunkSize bytes
    * (default 4 MiB), never crossing a block boundary.
    */
-  chunks(options?: { filter?: Filter; chunkSize?: number }): AsyncIterable<MemoryChunk>;
+  chunks(options?: ChunkOptions): AsyncIterable<MemoryChunk>;
   close(): Promise<void>;
 }

@@ -46,17 +46,18 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
   const cpuNotes = options.cpuNotes ?? [];
   let closed = false;
 
-  async function readParts(physAddr: number, length: number): Promise<Uint8Array> {
+  async function readParts(physAddr: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     let index = findPart(parts, physAddr);
     const first = parts[index]!;
-    if (physAddr + length <= first.start + first.size) return readPart(first, physAddr, length);
-    const out = new Uint8Array(length);
+    if (!into && physAddr + length <= first.start + first.size) return readPart(first, physAddr, length);
+    const out = into ? into.subarray(0, length) : new Uint8Array(length);
     let done = 0;
     while (done < length) {
       const part = parts[index++]!;
       const addr = physAddr + done;
       const n = Math.min(length - done, part.start + part.size - addr);
-      out.set(await readPart(part, addr, n), done);
+      if (into) await readPartInto(part, addr, out.subarray(done, done + n));
+      else out.set(await readPart(part, addr, n), done);
       done += n;
     }
     return out;
@@ -86,10 +87,20 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
       if (chunkOptions.filter) checkFilter(chunkOptions.filter);
       // One read ahead: the next chunk is read while the consumer handles (compresses, writes)
       // this one, so I/O and work overlap; one read in flight, two chunks in memory.
+      // With reuseBuffers, chunks alternate between two buffers: the one the consumer has just
+      // finished with is read into next.
+      const buffers: Uint8Array[] = [];
+      let turn = 0;
+      const bufferFor = (length: number): Uint8Array | undefined => {
+        if (!chunkOptions.reuseBuffers) return undefined;
+        turn ^= 1;
+        buffers[turn] ??= new Uint8Array(Math.min(chunkSize, maxChunk(blocks, chunkOptions.filter)));
+        return buffers[turn]!.subarray(0, length);
+      };
       let ahead: { physAddr: number; bytes: Promise<Uint8Array> } | undefined;
       for (const { physAddr, length } of chunkRanges(blocks, chunkOptions.filter, chunkSize)) {
         const current = ahead && { physAddr: ahead.physAddr, bytes: await ahead.bytes };
-        ahead = { physAddr, bytes: readParts(physAddr, length) };
+        ahead = { physAddr, bytes: readParts(physAddr, length, bufferFor(length)) };
         // Awaited next time round; a consumer that stops early must not leave it unhandled.
         ahead.bytes.catch(() => undefined);
         if (current) yield current;
@@ -115,6 +126,13 @@ function* chunkRanges(blocks: readonly PhysBlock[], filter: Filter | undefined, 
     const end = clipped.start + clipped.size;
     for (let addr = clipped.start; addr < end; addr += chunkSize) yield { physAddr: addr, length: Math.min(chunkSize, end - addr) };
   }
+}
+
+/** The largest block (clipped to the filter): no chunk buffer needs to be bigger. */
+function maxChunk(blocks: readonly PhysBlock[], filter: Filter | undefined): number {
+  let max = 0;
+  for (const block of blocks) max = Math.max(max, clipBlock(block, filter)?.size ?? 0);
+  return max;
 }
 
 function sortParts(input: readonly GuestPart[]): GuestPart[] {
@@ -178,6 +196,23 @@ function checkCoverage(input: readonly PhysBlock[], parts: readonly GuestPart[])
 
 function findPart(parts: readonly GuestPart[], addr: number): number {
   return findBlock(parts, addr);
+}
+
+async function readPartInto(part: GuestPart, physAddr: number, target: Uint8Array): Promise<void> {
+  if (!part.source) {
+    target.fill(0);
+    return;
+  }
+  if (!part.source.readInto) {
+    target.set(await readPart(part, physAddr, target.length));
+    return;
+  }
+  const offset = (part.offset ?? 0) + (physAddr - part.start);
+  const n = await part.source.readInto(offset, target);
+  if (n !== target.length) {
+    throw new VmcoreError(VmcoreErrorCode.Truncated,
+      `${part.source.name}: guest memory at ${hex(physAddr)} needs bytes ${offset}..${offset + target.length} but the read returned ${n}`);
+  }
 }
 
 async function readPart(part: GuestPart, physAddr: number, length: number): Promise<Uint8Array> {

@@ -241,7 +241,9 @@ async function writePages(
   let batch: Uint8Array | undefined;
   let count = 0;
   let lastPfn = -1;
-  for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK })) {
+  // Chunk bytes are copied into batches or handed to the compressor (which copies or
+  // compresses them at once) before the next chunk is asked for: buffers may be reused.
+  for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK, reuseBuffers: true })) {
     const bytes = chunk.bytes;
     let addr = chunk.physAddr;
     let at = 0;

@@ -220,6 +220,30 @@ describe('writeKdump', () => {
     await expect(writeKdump(syntheticGuest({ blocks }), new MemorySink(), { codec: 'zstd' as 'zlib' })).rejects.toMatchObject({ code: 'VMCORE_INVALID_ARGUMENT' });
   });
 
+  it.each([0, 1])('keeps no chunk bytes once it asks for the next chunk (reuseBuffers), %i workers', async (workers) => {
+    const guest = syntheticGuest({ blocks });
+    // A guest that really reuses one buffer and scribbles over it when the next chunk is asked for.
+    const scribbling = {
+      ...guest,
+      read: guest.read.bind(guest),
+      close: guest.close.bind(guest),
+      async *chunks(options: Parameters<typeof guest.chunks>[0]) {
+        expect(options?.reuseBuffers).toBe(true);
+        const buffer = new Uint8Array(4 << 20);
+        for await (const chunk of guest.chunks({ ...options, chunkSize: 40 * 4096 + 100 })) {
+          buffer.set(chunk.bytes);
+          yield { physAddr: chunk.physAddr, bytes: buffer.subarray(0, chunk.bytes.length) };
+          buffer.fill(0xaa);
+        }
+      },
+    };
+    const expected = new MemorySink();
+    await writeKdump(syntheticGuest({ blocks }), expected, { codec: 'zlib', workers: 0, batchPages: 16 });
+    const sink = new MemorySink();
+    await writeKdump(scribbling, sink, { codec: 'zlib', workers, batchPages: 16 });
+    expect(firstDifference(sink.bytesCopy(), expected.bytesCopy())).toBe(-1);
+  });
+
   it('refuses a bad worker count before writing anything', async () => {
     const sink = new MemorySink();
     for (const workers of [-1, 1.5]) {

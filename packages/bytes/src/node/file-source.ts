@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { VmcoreError, VmcoreErrorCode } from '../errors.js';
 import type { RandomAccessSource } from '../io.js';
@@ -27,14 +28,26 @@ export class FileSource implements RandomAccessSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     const wanted = Math.max(0, Math.min(length, this.size - offset));
-    const buffer = new Uint8Array(wanted);
+    // Not zero-filled first (every byte is about to be read over); a short read returns only
+    // the bytes read.
+    const buffer = new Uint8Array(Buffer.allocUnsafeSlow(wanted).buffer, 0, wanted);
+    const filled = await this.fill(offset, buffer);
+    return filled === wanted ? buffer : buffer.subarray(0, filled);
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
+    const wanted = Math.max(0, Math.min(target.length, this.size - offset));
+    return this.fill(offset, target.subarray(0, wanted));
+  }
+
+  private async fill(offset: number, buffer: Uint8Array): Promise<number> {
     let filled = 0;
-    while (filled < wanted) {
-      const { bytesRead } = await this.handle.read(buffer, filled, wanted - filled, offset + filled);
+    while (filled < buffer.length) {
+      const { bytesRead } = await this.handle.read(buffer, filled, buffer.length - filled, offset + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return filled === wanted ? buffer : buffer.subarray(0, filled);
+    return filled;
   }
 
   async close(): Promise<void> {
