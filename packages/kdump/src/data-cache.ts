@@ -25,9 +25,26 @@ export class DataCache {
   /** Room for `length` bytes at `at` in the current buffer; the caller fills it. */
   async reserve(length: number): Promise<{ buffer: Uint8Array; at: number }> {
     if (this.fill + length > this.capacity) await this.flush();
+    return this.reserveNow(length)!;
+  }
+
+  /**
+   * reserve() without waiting, or undefined when the buffer must be flushed first: the writer
+   * calls this once per page, and an await per page costs more than the page's bookkeeping.
+   */
+  reserveNow(length: number): { buffer: Uint8Array; at: number } | undefined {
+    if (this.fill + length > this.capacity) return undefined;
     const at = this.fill;
     this.fill += length;
     return { buffer: this.buffer, at };
+  }
+
+  /** append() without waiting when `bytes` fit in the current buffer; false (nothing done) otherwise. */
+  appendNow(bytes: Uint8Array): boolean {
+    if (this.fill + bytes.length > this.capacity) return false;
+    this.buffer.set(bytes, this.fill);
+    this.fill += bytes.length;
+    return true;
   }
 
   async append(bytes: Uint8Array): Promise<void> {

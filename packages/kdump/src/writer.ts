@@ -200,7 +200,7 @@ async function writePages(
     let dataAt = 0;
     for (let i = 0; i < count; i++) {
       const kind = batch.kinds[i];
-      const slot = await descriptors.reserve(PageDescriptor.size);
+      const slot = descriptors.reserveNow(PageDescriptor.size) ?? (await descriptors.reserve(PageDescriptor.size));
       if (kind === PAGE_ZERO) {
         slot.buffer.set(zeroDescriptor, slot.at);
         continue;
@@ -210,7 +210,8 @@ async function writePages(
         throw new VmcoreError(VmcoreErrorCode.Codec, `kdump: compressor returned page kind ${kind} with ${size} bytes for a ${pageSize}-byte page`);
       }
       const offset = data.position;
-      await data.append(batch.data.subarray(dataAt, dataAt + size));
+      const stored = batch.data.subarray(dataAt, dataAt + size);
+      if (!data.appendNow(stored)) await data.append(stored);
       dataAt += size;
       PageDescriptor.encode({ offset: BigInt(offset), size, flags: kind === PAGE_COMPRESSED ? codecFlag : 0, page_flags: 0n }, endian, slot.buffer, slot.at);
     }
