@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import type { ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping } from '@vmcore/guest-mem';
+import type { ChunkOptions, ElfNote, GuestMemory, MemoryChunk, MemoryMapping } from '@vmcore/guest-mem';
 
 export interface GuestOverrides {
   readonly mappings?: readonly MemoryMapping[];
@@ -36,7 +36,7 @@ export function guestView(guest: GuestMemory, overrides: GuestOverrides): GuestM
       if (signal?.aborted) return Promise.reject(abortError(signal));
       return guest.read(physAddr, length);
     },
-    chunks(options?: { filter?: Filter; chunkSize?: number }): AsyncIterable<MemoryChunk> {
+    chunks(options?: ChunkOptions): AsyncIterable<MemoryChunk> {
       return {
         async *[Symbol.asyncIterator]() {
           for await (const chunk of guest.chunks(options)) {
