@@ -30,6 +30,7 @@ export function dumpOptions(values: Values, command: string, io: Io): { options:
   const length = str(values, 'length');
   const physBase = str(values, 'phys-base');
   const workers = str(values, 'workers');
+  const zlibLevel = str(values, 'zlib-level');
   const mode = str(values, 'mode');
   if (mode !== undefined && !/^[0-7]{3,4}$/.test(mode)) throw new UsageError(`--mode '${mode}' is not an octal file mode`, command);
   const options: DumpOptions = {
@@ -37,6 +38,7 @@ export function dumpOptions(values: Values, command: string, io: Io): { options:
     ...(length !== undefined ? { length: parseNumber(length, '--length', command) } : {}),
     ...(physBase !== undefined ? { physBase: parseBigInt(physBase, '--phys-base', command) } : {}),
     ...(workers !== undefined ? { workers: parseNumber(workers, '--workers', command) } : {}),
+    ...(zlibLevel !== undefined ? { zlibLevel: parseNumber(zlibLevel, '--zlib-level', command) } : {}),
     ...(mode !== undefined ? { mode: parseInt(mode, 8) } : {}),
     ...(values['paging'] === true ? { paging: true } : {}),
     onProgress: progress.update,
@@ -62,6 +64,7 @@ export const DUMP_OPTION_SPEC = {
   length: { type: 'string' },
   'phys-base': { type: 'string' },
   workers: { type: 'string' },
+  'zlib-level': { type: 'string' },
   mode: { type: 'string' },
   paging: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },

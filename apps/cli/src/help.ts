@@ -36,6 +36,7 @@ Options:
                        paging=true (elf only; x86 guests; needs the QEMU CPU notes)
       --phys-base ADDR kdump phys_base (default: from VMCOREINFO, a memory scan or page tables)
       --workers N      compression worker threads for kdump formats
+      --zlib-level N   zlib level 1-9 for kdump-zlib formats (default 1, as QEMU; 9: smaller files)
       --mode OCTAL     mode of the created file (default 644)
   -q, --quiet          no progress bar and no warnings
   -h, --help           show this help
@@ -62,6 +63,7 @@ Options:
       --paging                  virtual mappings from the guest page tables (elf only)
       --phys-base ADDR          kdump phys_base (default: resolved from the guest)
       --workers N               compression worker threads for kdump formats
+      --zlib-level N            zlib level 1-9 for kdump-zlib formats (default 1, as QEMU)
       --mode OCTAL              mode of the created file (default 644)
   -q, --quiet                   no progress bar and no warnings
   -h, --help                    show this help

@@ -24,6 +24,8 @@ export interface DumpOptions {
   readonly vmcoreinfo?: VmcoreinfoEntry | Uint8Array;
   /** Compression workers for kdump formats. */
   readonly workers?: number;
+  /** zlib level 1-9 for kdump-zlib formats (default 1, QEMU's Z_BEST_SPEED). */
+  readonly zlibLevel?: number;
   /** Mode of a created output file. Default 0o644 (QMP uses 0o400). */
   readonly mode?: number;
   /** End a Writable output when done. Default true. */
@@ -126,6 +128,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
         codec: spec.codec,
         physBase: physBase!.physBase,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        ...(options.zlibLevel !== undefined ? { zlibLevel: options.zlibLevel } : {}),
       };
       if (spec.flattened) {
         const flat = createFlattenedSink(out.sequential);
