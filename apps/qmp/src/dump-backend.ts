@@ -57,13 +57,5 @@ export interface DumpBackend {
   close(): Promise<void>;
 }
 
-/** QEMU's `total`: the guest bytes inside the filter. */
-export function bytesInRange(blocks: readonly GuestRange[], filter?: { begin: number; length: number }): number {
-  let total = 0;
-  for (const block of blocks) {
-    const start = filter ? Math.max(block.start, filter.begin) : block.start;
-    const end = filter ? Math.min(block.start + block.size, filter.begin + filter.length) : block.start + block.size;
-    if (end > start) total += end - start;
-  }
-  return total;
-}
+/** QEMU's `total`: the guest bytes inside the filter (one definition, in @vmcore/dump). */
+export { bytesToDump as bytesInRange } from '@vmcore/dump';
