@@ -1,6 +1,6 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
-import { createFlattenedSink, pagingMappings, resolveGuestPhysBase, writeElfCore, writeKdump } from './backends.js';
+import { createFlattenedSink, pagingMappings, resolveGuestPhysBase, writeElfCore, writeKdump, type ResolvedPhysBase } from './backends.js';
 import { formatSpec, parseDumpFormat, type DumpFormat } from './formats.js';
 import { checkWinDumpNote, readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
@@ -26,6 +26,11 @@ export interface DumpOptions {
   readonly workers?: number;
   /** zlib level 1-9 for kdump-zlib formats (default 1, QEMU's Z_BEST_SPEED). */
   readonly zlibLevel?: number;
+  /**
+   * When the guest has no VMCOREINFO note, look for the kernel's note in guest memory and add it
+   * (default true). One extra pass over guest memory, only for such guests.
+   */
+  readonly scanVmcoreinfo?: boolean;
   /** Mode of a created output file. Default 0o644 (QMP uses 0o400). */
   readonly mode?: number;
   /** End a Writable output when done. Default true. */
@@ -57,9 +62,14 @@ interface PhysBaseChoice {
   source: string;
 }
 
-async function choosePhysBase(guest: GuestMemory, given: bigint | undefined, warn: (m: string) => void): Promise<PhysBaseChoice> {
+async function choosePhysBase(
+  guest: GuestMemory,
+  given: bigint | undefined,
+  warn: (m: string) => void,
+  known?: ResolvedPhysBase,
+): Promise<PhysBaseChoice> {
   if (given !== undefined) return { physBase: given, source: 'option' };
-  const resolved = await resolveGuestPhysBase(guest);
+  const resolved = known ?? (await resolveGuestPhysBase(guest));
   // Only a defaulted value is worth a warning; reasons a better source was skipped are not.
   if (resolved.source === 'default') warn(`phys_base: ${resolved.warning ?? 'not found'}; writing 0`);
   return { physBase: resolved.value, source: resolved.source };
@@ -92,6 +102,19 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   }
   const total = checkSomethingToDump(guest.blocks, filter);
 
+  // A guest without its VMCOREINFO note (booted without -device vmcoreinfo, or a raw RAM file):
+  // find the kernel's note in guest memory so every format carries it, as makedumpfile,
+  // libkdumpfile, drgn and crash need it. QEMU writes such dumps without it.
+  let resolved: ResolvedPhysBase | undefined;
+  if (!guestNote && options.scanVmcoreinfo !== false && spec.kind !== 'win-dmp') {
+    resolved = await resolveGuestPhysBase(guest);
+    if (resolved.source === 'vmcoreinfo-scan' && resolved.note) {
+      guestNote = resolved.note;
+      const where = resolved.notePhysAddr === undefined ? '' : ` at 0x${resolved.notePhysAddr.toString(16)}`;
+      warn(`the source has no VMCOREINFO note: found the kernel's note in guest memory${where} and added it`);
+    }
+  }
+
   if (spec.kind === 'win-dmp') {
     checkWinDumpNote(guest.info.arch, guestNote);
     throw unsupported('win-dmp: the guest has a valid Windows dump header, but the win-dmp writer is not implemented yet');
@@ -114,7 +137,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   });
 
   let physBase: PhysBaseChoice | undefined;
-  if (spec.kind === 'kdump') physBase = await choosePhysBase(view, options.physBase, warn);
+  if (spec.kind === 'kdump') physBase = await choosePhysBase(view, options.physBase, warn, resolved);
 
   const out = await openOutput(output, {
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
