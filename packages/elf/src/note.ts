@@ -1,5 +1,6 @@
-import { VmcoreError, VmcoreErrorCode, alignUp, cString, latin1Bytes, type Endian } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, alignUp, cString, type Endian } from '@vmcore/bytes';
 import type { ElfNote } from '@vmcore/guest-mem';
+import { encodeNote as encodeElfNote } from '@vmcore/vmcoreinfo';
 import { NHDR } from './structs.js';
 
 /** A note as found in a file: the decoded note plus where its bytes are. */
@@ -15,15 +16,9 @@ export function elfNoteSize(nameSize: number, descSize: number): number {
   return NHDR.size + alignUp(nameSize, 4) + alignUp(descSize, 4);
 }
 
-/** Encodes a note as QEMU does: n_namesz includes the NUL, zero padding. */
+/** Encodes a note as QEMU does (n_namesz includes the NUL, zero padding): the one encoder, in @vmcore/vmcoreinfo. */
 export function encodeNote(note: ElfNote, endian: Endian): Uint8Array {
-  const name = latin1Bytes(note.name);
-  const namesz = note.nameSize ?? (name.length === 0 ? 0 : name.length + 1);
-  const out = new Uint8Array(elfNoteSize(namesz, note.desc.length));
-  NHDR.encode({ namesz, descsz: note.desc.length, type: note.type }, endian, out, 0);
-  out.set(name.subarray(0, namesz), NHDR.size);
-  out.set(note.desc, NHDR.size + alignUp(namesz, 4));
-  return out;
+  return encodeElfNote(note, endian);
 }
 
 /** The note area QEMU writes: the CPU notes in order, then the guest's own note verbatim. */

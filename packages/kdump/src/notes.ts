@@ -1,10 +1,13 @@
-import { VmcoreError, VmcoreErrorCode, alignUp, latin1Bytes, type Endian } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, alignUp, type Endian } from '@vmcore/bytes';
+import { encodeNote as encodeElfNote } from '@vmcore/vmcoreinfo';
 
 /** An ELF note as the guest model carries it (name without the trailing NUL). */
 export interface NoteInput {
   readonly name: string;
   readonly type: number;
   readonly desc: Uint8Array;
+  /** n_namesz when it is not strlen(name) + 1, so the note is written back byte for byte. */
+  readonly nameSize?: number;
 }
 
 /** A note found in a notes area: where it sits and what it holds. */
@@ -25,19 +28,12 @@ function u32(view: DataView, at: number, endian: Endian): number {
   return view.getUint32(at, endian === 'le');
 }
 
-/** One ELF note: 3×u32 header, name with NUL and descriptor each padded to 4 bytes. */
+/**
+ * One ELF note: 3×u32 header, name with NUL and descriptor each padded to 4 bytes. The encoder the
+ * ELF writer uses too (@vmcore/vmcoreinfo), so the kdump note area equals the ELF one byte for byte.
+ */
 export function encodeNote(note: NoteInput, endian: Endian): Uint8Array {
-  const name = note.name.length > 0 ? latin1Bytes(`${note.name}\0`) : new Uint8Array(0);
-  const nameSize = alignUp(name.length, 4);
-  const out = new Uint8Array(NOTE_HEADER_SIZE + nameSize + alignUp(note.desc.length, 4));
-  const view = new DataView(out.buffer);
-  const le = endian === 'le';
-  view.setUint32(0, name.length, le);
-  view.setUint32(4, note.desc.length, le);
-  view.setUint32(8, note.type >>> 0, le);
-  out.set(name, NOTE_HEADER_SIZE);
-  out.set(note.desc, NOTE_HEADER_SIZE + nameSize);
-  return out;
+  return encodeElfNote(note, endian);
 }
 
 /** Name of a raw note (header, padded name, …) if its header and name are readable. */

@@ -87,3 +87,15 @@ describe('notes', () => {
     expect(() => parseNotes(bad, 'be', 'x.kdump notes')).toThrow(/beyond the/);
   });
 });
+
+describe('kdump notes and ELF notes', () => {
+  it('encode a note whose n_namesz is not strlen(name) + 1 exactly as the ELF writer does', async () => {
+    const { encodeNote: elfEncodeNote } = await import('@vmcore/elf');
+    const odd = { name: 'CORE', nameSize: 8, type: 1, desc: Uint8Array.of(1, 2, 3) };
+    for (const endian of ['le', 'be'] as const) {
+      const ours = encodeNote(odd, endian);
+      expect(ours).toEqual(elfEncodeNote(odd, endian));
+      expect(new DataView(ours.buffer).getUint32(0, endian === 'le')).toBe(8);
+    }
+  });
+});

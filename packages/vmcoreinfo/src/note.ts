@@ -5,6 +5,8 @@ export interface ElfNoteLike {
   readonly name: string;
   readonly type: number;
   readonly desc: Uint8Array;
+  /** n_namesz when it is not strlen(name) + 1 (a note read from a file), so it is written back byte for byte. */
+  readonly nameSize?: number;
 }
 
 /** A note found in a buffer, with where it sat. */
@@ -46,10 +48,10 @@ export function encodeNote(note: ElfNoteLike, endian: Endian): Uint8Array {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `note ${note.name}: type ${note.type} is not a u32`);
   }
   // The kernel's append_elf_note() always writes strlen(name) + 1; an empty name is namesz 0 per the gABI.
-  const namesz = note.name === '' ? 0 : note.name.length + 1;
+  const namesz = note.nameSize ?? (note.name === '' ? 0 : note.name.length + 1);
   const out = new Uint8Array(elfNoteSize(namesz, note.desc.length));
   NoteHeader.encode({ namesz, descsz: note.desc.length, type: note.type }, endian, out);
-  out.set(latin1Bytes(note.name), NOTE_HEADER_SIZE);
+  out.set(latin1Bytes(note.name).subarray(0, namesz), NOTE_HEADER_SIZE);
   out.set(note.desc, NOTE_HEADER_SIZE + alignUp(namesz, 4));
   return out;
 }
