@@ -1,11 +1,11 @@
 #!/bin/sh
-# Installs the Debian packages the qemu-guest e2e tests need (QEMU, a kernel, busybox, the
-# dump readers). Idempotent: returns at once when everything is present. Run as root (CI).
+# Installs the Debian packages the tests need: every package named in tools/deps/*.list (one per
+# line, # comments). Each part of the project keeps its own list there. Idempotent: returns at
+# once when everything is present. Run as root (CI).
 set -eu
+deps_dir=$(cd "$(dirname "$0")/../deps" && pwd)
 
-PACKAGES="qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio ovmf makedumpfile \
-python3-libkdumpfile python3-drgn python3-lzo python3-snappy liblzo2-dev libsnappy-dev zlib1g-dev \
-crash gdb gcc libc6-dev seabios python3 util-linux"
+PACKAGES=$(cat "$deps_dir"/*.list | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 
 missing=""
 for p in $PACKAGES; do
@@ -14,8 +14,18 @@ for p in $PACKAGES; do
   fi
 done
 
+run_hooks() {
+  # Other set-up steps (the qemu source package, foreign kernels): tools/deps/*.sh, each idempotent.
+  for hook in "$deps_dir"/*.sh; do
+    [ -e "$hook" ] || continue
+    echo "install-deps: $(basename "$hook")"
+    sh "$hook" >/dev/null
+  done
+}
+
 if [ -z "$missing" ]; then
   echo "install-deps: all packages present"
+  run_hooks
   exit 0
 fi
 
@@ -29,6 +39,7 @@ else
   SUDO=
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
+$SUDO apt-get -o DPkg::Lock::Timeout=900 update
 # shellcheck disable=SC2086
-$SUDO apt-get install -y --no-install-recommends $missing
+$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends $missing
+run_hooks
