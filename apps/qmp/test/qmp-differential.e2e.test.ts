@@ -1,9 +1,8 @@
 /**
  * Differential test: the same QMP transcript against real QEMU 7.2 running the test guest and
- * against vmcore-qmp serving QEMU's own paging=false ELF of that guest. Replies and events must
- * match except the version fields, timestamps and the per-side output directory. The transcript
- * leaves out what QEMU 7.2 lacks (kdump-lzo/snappy, kdump-raw-*) and the capability list (7.2
- * always lists win-dmp; we list it only with a Windows dump header, like newer QEMU).
+ * against `vmcore-qmp --compat qemu-7.2` serving QEMU's own paging=false ELF of that guest.
+ * Replies and events must match except the version fields, timestamps and the per-side output
+ * directory, through our line client and through QEMU's own qemu.qmp client library.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, type RunningGuest } from '@vmcore/qemu-guest';
 import { openGuestBackend, QmpServer } from '../src/index.js';
 import { LineClient } from './client.js';
+import { QEMU_QMP_CLIENT, runQemuPython } from './qemu-python.js';
 
 type Step = { send: (dir: string) => string; wait?: 'dump-events' };
 
@@ -36,6 +36,11 @@ const TRANSCRIPT: Step[] = [
   { send: raw('{"execute":"query-status","id":tru}') },
   { send: raw('{"exec-oob":"query-status"}') },
   { send: raw('{"execute":"query-dump"}') },
+  { send: raw('{"execute":"query-dump-guest-memory-capability"}') },
+  { send: dump({ paging: false, protocol: 'x', format: 'kdump-lzo' }) },
+  { send: dump({ paging: false, protocol: 'x', format: 'kdump-raw-zlib' }) },
+  { send: dump({ paging: false, protocol: 'file:/dev/fdset/3' }) },
+  { send: raw('{"execute":"query-fdsets"}') },
   { send: dump({}) },
   { send: dump({ paging: false }) },
   { send: dump({ paging: 'yes', protocol: 'x' }) },
@@ -133,7 +138,7 @@ beforeAll(async () => {
   const qmp = await guest.qmp();
   // Our server serves QEMU's own paging=false ELF of this very guest: same blocks, same totals.
   await qmp.execute('dump-guest-memory', { paging: false, protocol: `file:${join(work, 'guest.elf')}` });
-  server = await QmpServer.listen({ backend: await openGuestBackend(join(work, 'guest.elf')), socket: join(work, 'ours.sock') });
+  server = await QmpServer.listen({ backend: await openGuestBackend(join(work, 'guest.elf')), socket: join(work, 'ours.sock'), compat: 'qemu-7.2' });
   // The same preparatory dump on our side, so query-dump starts from the same "completed" state.
   const prep = await LineClient.open({ path: join(work, 'ours.sock') });
   await prep.until((m) => m.length >= 1);
@@ -175,5 +180,22 @@ describe('vmcore-qmp against QEMU 7.2 (same guest, same transcript)', () => {
     const qemu = await fdScenario(guest!.rawQmpSocket, scenario, join(work, `qemu-${scenario}-${format}`), format);
     const ours = await fdScenario(join(work, 'ours.sock'), scenario, join(work, `ours-${scenario}-${format}`), format);
     expect(mask(ours)).toEqual(mask(qemu));
+  }, 300_000);
+
+  it('gives the same replies and events through QEMU\'s qemu.qmp client library', async () => {
+    const qemu = await runQemuPython([QEMU_QMP_CLIENT, 'transcript', guest!.rawQmpSocket]);
+    const ours = await runQemuPython([QEMU_QMP_CLIENT, 'transcript', join(work, 'ours.sock')]);
+    expect(ours).toBe(qemu);
+  }, 300_000);
+
+  it('runs the libvirt sequence (add-fd, dump to file:/dev/fdset/N, remove-fd) like QEMU 7.2', async () => {
+    // Descriptor numbers are each process's own; only they are masked.
+    const mask = (text: string) => text.replace(/"fd": \d+/g, '"fd": "<fd>"');
+    const qemuDir = mkdtempSync(join(work, 'qemu-fdset-'));
+    const oursDir = mkdtempSync(join(work, 'ours-fdset-'));
+    const qemu = await runQemuPython([QEMU_QMP_CLIENT, 'libvirt', guest!.rawQmpSocket, qemuDir]);
+    const ours = await runQemuPython([QEMU_QMP_CLIENT, 'libvirt', join(work, 'ours.sock'), oursDir]);
+    expect(qemu).toContain('"DUMP_COMPLETED"');
+    expect(mask(ours)).toBe(mask(qemu));
   }, 300_000);
 });
