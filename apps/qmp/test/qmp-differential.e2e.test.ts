@@ -183,9 +183,13 @@ describe('vmcore-qmp against QEMU 7.2 (same guest, same transcript)', () => {
   }, 300_000);
 
   it('gives the same replies and events through QEMU\'s qemu.qmp client library', async () => {
+    // The pipe-quit scenario above leaves a failed stream dump behind, whose `completed` is the
+    // one documented difference (QEMU counts pages, we count 4 MiB chunks): only it is masked.
+    const mask = (text: string) => text.replace(/"status": "failed", "completed": \d+/, '"status": "failed", "completed": "<partial>"');
     const qemu = await runQemuPython([QEMU_QMP_CLIENT, 'transcript', guest!.rawQmpSocket]);
     const ours = await runQemuPython([QEMU_QMP_CLIENT, 'transcript', join(work, 'ours.sock')]);
-    expect(ours).toBe(qemu);
+    expect(qemu.split('\n').length).toBeGreaterThan(20);
+    expect(mask(ours)).toBe(mask(qemu));
   }, 300_000);
 
   it('runs the libvirt sequence (add-fd, dump to file:/dev/fdset/N, remove-fd) like QEMU 7.2', async () => {
