@@ -251,4 +251,11 @@ describe('vmcore-qmp --compat qemu-7.2 against QEMU 7.2 on the wire', () => {
     expect(theirs).toContain('"formats": ["elf", "kdump-zlib", "win-dmp"]');
     expect(mask(await shell(join(work, 'ours.sock')))).toBe(theirs);
   }, 120_000);
+
+  it('keeps fd sets as QEMU 7.2 does (ids, order, removal while not running), through qemu.qmp', async () => {
+    const theirs = await runQemuPython([QEMU_QMP_CLIENT, 'fdsets', join(work, 'qemu.sock'), mkdtempSync(join(work, 'fdsets-qemu-'))]);
+    const ours = await runQemuPython([QEMU_QMP_CLIENT, 'fdsets', join(work, 'ours.sock'), mkdtempSync(join(work, 'fdsets-ours-'))]);
+    expect(theirs).toContain('"fdset-id": 5');
+    expect(ours).toBe(theirs);
+  }, 120_000);
 });
