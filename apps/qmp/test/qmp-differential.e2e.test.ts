@@ -91,11 +91,19 @@ async function replay(socketPath: string, dir: string): Promise<string[]> {
     out.push(JSON.stringify({ QMP: { capabilities: greeting.QMP.capabilities } }));
     let seen = 1;
     for (const step of TRANSCRIPT) {
-      await client.request(step.send(dir));
+      // Synchronous dumps of the 512 MiB guest take seconds, more on a loaded machine.
+      await client.request(step.send(dir), 180_000);
       if (step.wait === 'dump-events') {
         await client.until((m) => m.slice(seen).some((x) => x.event === 'RESUME') && m.slice(seen).some((x) => x.event === 'DUMP_COMPLETED'), 120_000);
       }
-      for (const message of client.messages.slice(seen)) {
+      let messages = client.messages.slice(seen);
+      if (step.wait === 'dump-events') {
+        // QEMU's detached dump thread races its main thread: the reply may come before or after
+        // the thread's events (seen both ways from QEMU 7.2). The reply is put first; the
+        // events keep their order.
+        messages = [...messages.filter((m) => !('event' in m)), ...messages.filter((m) => 'event' in m)];
+      }
+      for (const message of messages) {
         if ('event' in message && !INTERESTING_EVENTS.has(message.event as string)) continue;
         const { timestamp: _ignored, ...rest } = message;
         out.push(JSON.stringify(rest).split(dir).join('<DIR>'));
