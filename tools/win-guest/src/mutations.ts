@@ -64,10 +64,10 @@ export function winGuestMutations(f: WinGuestFacts): WinGuestMutation[] {
     },
     {
       name: 'processor-block',
-      reaches: 'patch_and_save_context: KiProcessorBlock unreadable',
+      reaches: 'patch_and_save_context: KiProcessorBlock unreadable (after the MmPfnDatabase and KiBugcheckData warnings)',
       writes: [
-        { phys: note + H.KdDebuggerDataBlock, bytes: u64(spareVirt + 0xf00n) },
-        { phys: f.sparePhys + 0xf00 + KDBG.OwnerTag, bytes: latin1Bytes('KDBG') },
+        { phys: note + H.KdDebuggerDataBlock, bytes: u64(spareVirt + 0xf80n) },
+        { phys: f.sparePhys + 0xf80 + KDBG.OwnerTag, bytes: latin1Bytes('KDBG') },
       ],
     },
     {
@@ -93,7 +93,7 @@ export function winGuestMutations(f: WinGuestFacts): WinGuestMutation[] {
         { phys: f.sparePhys + 0x100 + f.offsetPrcbContext, bytes: u64(spareVirt + 0xe00n) },
       ],
     },
-    { name: 'bugcheck-pointer', reaches: 'patch_bugcheck_data: KiBugcheckData unreadable (warning)', writes: [{ phys: kdbg + KDBG.KiBugcheckData, bytes: u64(unmapped) }] },
+    { name: 'bugcheck-pointer', reaches: 'patch_bugcheck_data: KiBugcheckData points nowhere (warning)', writes: [{ phys: kdbg + KDBG.KiBugcheckData, bytes: u64(unmapped) }] },
     {
       name: 'bugcheck-data',
       reaches: 'patch_bugcheck_data: bugcheck data half readable (warning)',

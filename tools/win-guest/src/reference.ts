@@ -21,6 +21,8 @@ export interface CaseReply {
   readonly name: string;
   readonly reaches: string;
   readonly error?: string;
+  /** QEMU's warn_report() lines on stderr during this dump, without the "qemu-system-x86_64: warning: " prefix. */
+  readonly warnings: readonly string[];
   /** The win-dmp QEMU wrote when it succeeded (warnings only). */
   readonly file?: string;
 }
@@ -47,7 +49,7 @@ export function variantName(o: WinGuestOptions): string {
   return `w${o.cpus}-${o.kdbg}-${o.highMemory ? 'high' : 'low'}${o.bugcheckCode ? `-bc${o.bugcheckCode.toString(16)}` : ''}`;
 }
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 4;
 
 function load(dir: string): WinReferenceGuest | undefined {
   const file = path.join(dir, 'reference.json');
@@ -199,7 +201,9 @@ async function build(options: WinGuestOptions, variant: string, dir: string): Pr
 
     const cases: CaseReply[] = [];
     if (options.kdbg === 'plain') {
-      const pristine = image.ram.bytes;
+      // The RAM as the firmware left it (the CPU set accessed bits in the page tables, the DMA
+      // descriptor and the stack changed), not the image it started from.
+      const pristine = new Uint8Array(readFileSync(path.join(dir, 'ram.bin')));
       const fd = openSync(shmRam, 'r+');
       try {
         for (const mutation of winGuestMutations(facts)) {
@@ -207,17 +211,20 @@ async function build(options: WinGuestOptions, variant: string, dir: string): Pr
           applyWrites(mutated, facts, mutation.writes);
           writeSync(fd, mutated, 0, mutated.length, 0);
           const file = `case-${mutation.name}.dmp`;
+          const before = stderr.length;
           const error = await dump(qmp, path.join(dir, file), 'win-dmp');
-          cases.push({ name: mutation.name, reaches: mutation.reaches, ...(error !== undefined ? { error } : { file }) });
+          await new Promise((r) => setTimeout(r, 200));
+          const warnings = [...stderr.slice(before).matchAll(/warning: (.*)/g)].map((m) => m[1]!.trim());
+          cases.push({ name: mutation.name, reaches: mutation.reaches, warnings, ...(error !== undefined ? { error } : { file }) });
           if (error !== undefined) rmSync(path.join(dir, file), { force: true });
           // Errors leave patched contexts behind (QEMU restores them only on success): start over from the pristine image.
-          writeSync(fd, readFileSync(path.join(dir, 'ram.bin')), 0, pristine.length, 0);
+          writeSync(fd, pristine, 0, pristine.length, 0);
         }
         const paging = await qmp.execute('dump-guest-memory', { paging: true, protocol: `file:${path.join(dir, 'paging.dmp')}`, format: 'win-dmp' }).then(
           () => undefined,
           (e: unknown) => (e instanceof QmpError ? e.desc : String(e)),
         );
-        cases.push({ name: 'paging', reaches: 'qmp_dump_guest_memory: paging with a non-ELF format', ...(paging !== undefined ? { error: paging } : { file: 'paging.dmp' }) });
+        cases.push({ name: 'paging', reaches: 'qmp_dump_guest_memory: paging with a non-ELF format', warnings: [], ...(paging !== undefined ? { error: paging } : { file: 'paging.dmp' }) });
       } finally {
         closeSync(fd);
       }

@@ -30,9 +30,9 @@ export const DUMP_HEADER64 = defineStruct('DUMP_HEADER64', [
 ] as const);
 export const DUMP_HEADER64_SIZE = 0x2000;
 export const RUNS_OFFSET64 = 0x98;
-/** DUMP_HEADER64: DumpType at 0xf98, Comment at 0xfb0 + 8 (SystemTime first), as Windows writes them. */
+/** DUMP_HEADER64: DumpType at 0xf98, Comment at 0xfb0 (after RequiredDumpSpace and SystemTime). */
 export const DUMP_TYPE_OFFSET64 = 0xf98;
-export const COMMENT_OFFSET64 = 0xfb8;
+export const COMMENT_OFFSET64 = 0xfb0;
 
 /** KDDEBUGGER_DATA64 fields QEMU and elf2dmp read (offsets within the block). */
 export const KDBG = {
