@@ -22,3 +22,5 @@ export type { RamDumpSource } from './ram.js';
 export { describeDump } from './describe.js';
 export type { DumpDescription, NoteSummary, PhysBaseInfo, VmcoreinfoSummary } from './describe.js';
 export type { KdumpDetails, ElfDetails } from './details.js';
+export { guestKernel, kernelLogOf } from './kernel.js';
+export type { GuestKernel } from './kernel.js';

@@ -1,0 +1,16 @@
+export { KernelInfo } from './kernel-info.js';
+export { KernelMemory } from './kernel-memory.js';
+export type { KernelMemoryOptions } from './kernel-memory.js';
+export { kernelTranslator } from './translate.js';
+export type { KernelTranslate, KernelTranslation, KernelTranslateOptions } from './translate.js';
+export { linuxKernel } from './kernel.js';
+export type { LinuxKernel, LinuxKernelOptions } from './kernel.js';
+export { readKernelLog } from './kernel-log.js';
+export { readPrintkRingbuffer } from './printk-ringbuffer.js';
+export { readLogBuf } from './log-buf.js';
+export { formatCallerId } from './log-record.js';
+export type { KernelLog, KernelLogRecord, KernelLogSource } from './log-record.js';
+export { formatDmesg, formatDmesgRecord, dmesgJsonRecord, levelName } from './dmesg-format.js';
+export type { DmesgJsonRecord } from './dmesg-format.js';
+export { panicSummary } from './panic-summary.js';
+export type { PanicSummary } from './panic-summary.js';
