@@ -38,6 +38,9 @@ Options:
       --phys-base ADDR kdump phys_base (default: from VMCOREINFO, a memory scan or page tables)
       --workers N      compression worker threads for kdump formats
       --zlib-level N   zlib level 1-9 for kdump-zlib formats (default 1, as QEMU; 9: smaller files)
+  -d, --dump-level N   kdump formats: leave pages out as makedumpfile -d N does (0-31, a sum of
+                       1 zero pages, 2 cache pages, 4 cache pages with private data, 8 user
+                       data, 16 free pages), from the guest kernel's page structs (VMCOREINFO)
       --mode OCTAL     mode of the created file (default 644)
   -q, --quiet          no progress bar and no warnings
   -h, --help           show this help
@@ -65,6 +68,7 @@ Options:
       --phys-base ADDR          kdump phys_base (default: resolved from the guest)
       --workers N               compression worker threads for kdump formats
       --zlib-level N            zlib level 1-9 for kdump-zlib formats (default 1, as QEMU)
+  -d, --dump-level N            kdump formats: leave pages out as makedumpfile -d N (0-31)
       --mode OCTAL              mode of the created file (default 644)
   -q, --quiet                   no progress bar and no warnings
   -h, --help                    show this help

@@ -6,7 +6,7 @@ export { detectFormat, detectFormatFromBytes } from './detect.js';
 export type { DetectedFormat } from './detect.js';
 export { openGuest } from './open.js';
 export { dumpGuest } from './dump.js';
-export type { DumpOptions, DumpResult } from './dump.js';
+export type { DumpOptions, DumpResult, PageExclusionSummary } from './dump.js';
 export type { DumpOutput } from './output.js';
 export { readGuestNote, checkWinDumpNote, VMCOREINFO_WIN_DUMP_NOTE_SIZE64 } from './guest-note.js';
 export type { VmcoreinfoEntry } from './guest-note.js';
