@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isVmcoreError } from '@vmcore/bytes';
 import { convert } from './commands/convert.js';
 import { demo } from './commands/demo.js';
+import { dmesg } from './commands/dmesg.js';
 import { dump } from './commands/dump.js';
 import { info } from './commands/info.js';
 import { reassemble } from './commands/reassemble.js';
@@ -11,7 +12,7 @@ import { UsageError } from './usage.js';
 
 type Command = (args: string[], io: Io) => Promise<number | void>;
 
-const COMMANDS: Record<string, Command> = { convert, dump, info, reassemble, demo };
+const COMMANDS: Record<string, Command> = { convert, dump, info, dmesg, reassemble, demo };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
