@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isVmcoreError } from '@vmcore/bytes';
+import { FileSink } from '@vmcore/bytes/node';
 import { convert } from './commands/convert.js';
 import { demo } from './commands/demo.js';
 import { dump } from './commands/dump.js';
@@ -8,6 +9,11 @@ import { reassemble } from './commands/reassemble.js';
 import type { Io } from './context.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import { UsageError } from './usage.js';
+
+/** Removes the temporary files of unfinished outputs, synchronously (for a process about to exit). */
+export function removePartialFiles(): void {
+  FileSink.removePartialFilesSync();
+}
 
 type Command = (args: string[], io: Io) => Promise<number | void>;
 

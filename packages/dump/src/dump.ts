@@ -6,6 +6,7 @@ import { checkWinDumpNote, readGuestNote, type VmcoreinfoEntry } from './guest-n
 import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { checkDumpArguments, checkSomethingToDump } from './rules.js';
+import { refuseOverwritingInput } from './same-file.js';
 
 export interface DumpOptions {
   /** QEMU's begin/length: only for elf. */
@@ -40,6 +41,12 @@ export interface DumpOptions {
   /** Non-fatal problems (QEMU's warn_report): missing guest note, phys_base defaulted. */
   readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Paths the dump reads from (the input dump, RAM files, notes file): an output that is one of
+   * them (same device and inode: hard links and symlinks too) is VMCORE_SAME_FILE, refused
+   * before anything is created or truncated.
+   */
+  readonly inputs?: readonly string[];
 }
 
 export interface DumpResult {
@@ -87,6 +94,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     begin: options.filter?.begin ?? options.begin,
     length: options.filter?.length ?? options.length,
   });
+  if (options.inputs?.length) await refuseOverwritingInput(output, options.inputs);
   if (spec.kind === 'kdump' && !spec.flattened && !(await isSeekableOutput(output))) {
     throw new VmcoreError(VmcoreErrorCode.NotSeekable, 'kdump-raw formats require a seekable file');
   }
@@ -139,6 +147,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   let physBase: PhysBaseChoice | undefined;
   if (spec.kind === 'kdump') physBase = await choosePhysBase(view, options.physBase, warn, resolved);
 
+  if (options.signal?.aborted) throw abortError(options.signal);
   const out = await openOutput(output, {
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
     ...(options.endStream !== undefined ? { endStream: options.endStream } : {}),
@@ -150,6 +159,8 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
       const kdumpOptions = {
         codec: spec.codec,
         physBase: physBase!.physBase,
+        // A raw file's header says "incomplete" (status 0x8) until the last page is written.
+        markIncomplete: !spec.flattened,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.zlibLevel !== undefined ? { zlibLevel: options.zlibLevel } : {}),
       };
