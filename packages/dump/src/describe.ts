@@ -92,12 +92,14 @@ async function physBaseOf(guest: GuestMemory, warnings: string[]): Promise<PhysB
 }
 
 /** Everything `vmcore info` prints about a dump file. */
-export async function describeDump(path: string): Promise<DumpDescription> {
+export async function describeDump(path: string, options: { signal?: AbortSignal } = {}): Promise<DumpDescription> {
   const opened = await openSource(path);
   try {
     const source = opened.source;
     const format = await detectFormat(source);
-    const guest = await guestFromSource(source, format);
+    const { signal } = options;
+    // Described, not refused: info is how a user finds out a file is incomplete or sparse.
+    const guest = await guestFromSource(source, format, { allowIncomplete: true, allowSparse: true, ...(signal ? { signal } : {}) });
     const warnings: string[] = [];
     try {
       const notes: NoteSummary[] = guest.cpuNotes.map((n) => ({ name: n.name, type: n.type, size: n.desc.length }));
@@ -112,7 +114,10 @@ export async function describeDump(path: string): Promise<DumpDescription> {
         }
       }
       const physBase = await physBaseOf(guest, warnings);
-      const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format) : undefined;
+      const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format, signal) : undefined;
+      if (kdump?.incomplete) {
+        warnings.push('INCOMPLETE dump: the kdump header has status DUMP_DH_COMPRESSED_INCOMPLETE (0x8); its writer failed or was stopped, so pages may be missing or unreadable');
+      }
       const elf = format === 'elf' ? await elfDetails(source) : undefined;
       return {
         file: path,

@@ -6,6 +6,7 @@ import { checkWinDumpNote, readGuestNote, type VmcoreinfoEntry } from './guest-n
 import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { checkDumpArguments, checkSomethingToDump } from './rules.js';
+import { refuseOverwritingInput } from './same-file.js';
 import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
 
@@ -48,6 +49,12 @@ export interface DumpOptions {
   /** Non-fatal problems (QEMU's warn_report): missing guest note, phys_base defaulted. */
   readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Paths the dump reads from (the input dump, RAM files, notes file): an output that is one of
+   * them (same device and inode: hard links and symlinks too) is VMCORE_SAME_FILE, refused
+   * before anything is created or truncated.
+   */
+  readonly inputs?: readonly string[];
 }
 
 export interface DumpResult {
@@ -103,6 +110,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     begin: options.filter?.begin ?? options.begin,
     length: options.filter?.length ?? options.length,
   });
+  if (options.inputs?.length) await refuseOverwritingInput(output, options.inputs);
   if (spec.kind === 'kdump' && !spec.flattened && !(await isSeekableOutput(output))) {
     throw new VmcoreError(VmcoreErrorCode.NotSeekable, 'kdump-raw formats require a seekable file');
   }
@@ -162,6 +170,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
   }
 
+  if (options.signal?.aborted) throw abortError(options.signal);
   const out = await openOutput(output, {
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
     ...(options.endStream !== undefined ? { endStream: options.endStream } : {}),
@@ -173,6 +182,8 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
       const kdumpOptions = {
         codec: spec.codec,
         physBase: physBase!.physBase,
+        // A raw file's header says "incomplete" (status 0x8) until the last page is written.
+        markIncomplete: !spec.flattened,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.zlibLevel !== undefined ? { zlibLevel: options.zlibLevel } : {}),
         ...(exclusion ? { pageFilter: exclusion } : {}),

@@ -44,7 +44,7 @@ export function renderText(d: DumpDescription): string {
   }
   if (d.kdump) {
     const k = d.kdump;
-    row('kdump', `${k.flattened ? 'flattened' : 'raw'}, ${k.codec} (status ${hex(k.status)}), header version ${k.headerVersion}, dump level ${k.dumpLevel}`);
+    row('kdump', `${k.flattened ? 'flattened' : 'raw'}, ${k.codec} (status ${hex(k.status)}${k.incomplete ? ', INCOMPLETE' : ''}), header version ${k.headerVersion}, dump level ${k.dumpLevel}`);
     if (k.rawSize !== undefined) row('  raw size', `${k.rawSize} bytes (reassembled)`);
     row('  utsname', `machine ${k.utsMachine || '(empty)'}, release ${k.utsRelease || '(empty)'}`);
     row('  max_mapnr', `${k.maxMapnr} (${hex(k.maxMapnr)}), ${k.headerCpus} CPU(s) in header`);
@@ -58,6 +58,6 @@ export function renderText(d: DumpDescription): string {
 export async function info(args: string[], io: Io): Promise<void> {
   const { values, positionals } = parse('info', args, { json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError(`expected one FILE, got ${positionals.length}`, 'info');
-  const description = await describeDump(positionals[0]!);
+  const description = await describeDump(positionals[0]!, { signal: io.signal });
   io.stdout.write(values['json'] === true ? `${toJson(description)}\n` : renderText(description));
 }
