@@ -1,6 +1,6 @@
 import type { Endian } from '@vmcore/bytes';
 import type { Arch, GuestMemory, PhysBlock } from '@vmcore/guest-mem';
-import { parseVmcoreinfo, resolveGuestPhysBase, vmcoreinfoText } from './backends.js';
+import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type WinDumpInfo } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { guestFromSource, openSource } from './open.js';
 import { kdumpDetails, elfDetails, type KdumpDetails, type ElfDetails } from './details.js';
@@ -47,6 +47,8 @@ export interface DumpDescription {
   readonly physBase?: PhysBaseInfo;
   readonly kdump?: KdumpDetails;
   readonly elf?: ElfDetails;
+  /** A Windows dump's header (signature, version, CPUs, bugcheck, KDBG, DirectoryTableBase, runs). */
+  readonly winDmp?: WinDumpInfo;
   /** Things that could not be determined, said plainly. */
   readonly warnings: readonly string[];
 }
@@ -111,7 +113,9 @@ export async function describeDump(path: string): Promise<DumpDescription> {
           warnings.push('the guest note header is malformed');
         }
       }
-      const physBase = await physBaseOf(guest, warnings);
+      const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
+      // phys_base is a Linux notion: a Windows dump has none.
+      const physBase = winDmp ? undefined : await physBaseOf(guest, warnings);
       const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format) : undefined;
       const elf = format === 'elf' ? await elfDetails(source) : undefined;
       return {
@@ -131,6 +135,7 @@ export async function describeDump(path: string): Promise<DumpDescription> {
         ...(physBase ? { physBase } : {}),
         ...(kdump ? { kdump } : {}),
         ...(elf ? { elf } : {}),
+        ...(winDmp ? { winDmp } : {}),
         warnings,
       };
     } finally {
