@@ -108,14 +108,20 @@ export async function describeDump(path: string): Promise<DumpDescription> {
         const note = splitNote(guest.guestNote, guest.info.endian);
         if (note) {
           notes.push({ name: note.name, type: note.type, size: note.desc.length });
-          if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings);
+          // A Windows guest's driver puts its dump header (PAGEDU64/PAGEDUMP) in the VMCOREINFO note.
+          const windowsHeader = /^PAGEDU(64|MP)/.test(String.fromCharCode(...note.desc.subarray(0, 8)));
+          if (note.name === 'VMCOREINFO' && windowsHeader) warnings.push('the VMCOREINFO note holds a Windows dump header (the guest can be dumped as win-dmp)');
+          else if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings);
         } else {
           warnings.push('the guest note header is malformed');
         }
       }
       const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
       // phys_base is a Linux notion: a Windows dump has none.
-      const physBase = winDmp ? undefined : await physBaseOf(guest, warnings);
+      const physBase = winDmp ? undefined : await physBaseOf(guest, warnings).catch((error: unknown) => {
+        warnings.push(`phys_base: ${(error as Error).message}`);
+        return undefined;
+      });
       const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format) : undefined;
       const elf = format === 'elf' ? await elfDetails(source) : undefined;
       return {
