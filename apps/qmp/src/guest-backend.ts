@@ -1,17 +1,8 @@
 import { Writable } from 'node:stream';
-import { checkWinDumpNote, DUMP_FORMATS, dumpGuest, openGuest } from '@vmcore/dump';
+import { DUMP_FORMATS, dumpGuest, openGuest, winDumpAvailable } from '@vmcore/dump';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { DumpFailure, QMP_DUMP_FORMATS, type DumpBackend, type DumpJobRequest, type QmpDumpFormat } from './dump-backend.js';
 import { errnoCode, strerror } from './errno-text.js';
-
-function hasWinHeader(guest: GuestMemory): boolean {
-  try {
-    checkWinDumpNote(guest.info.arch, guest.guestNote);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Forwards to a stream and counts the bytes it accepted, to tell QEMU's header stage from later ones. */
 class CountingWritable extends Writable {
@@ -64,7 +55,7 @@ export function guestBackend(guest: GuestMemory, options: { workers?: number } =
   return {
     arch: guest.info.arch,
     blocks: guest.blocks.map((block) => ({ start: block.start, size: block.size })),
-    hasWinDumpHeader: hasWinHeader(guest),
+    hasWinDumpHeader: winDumpAvailable(guest),
     formats,
     async dump(request: DumpJobRequest): Promise<void> {
       let completed = 0;

@@ -4,7 +4,7 @@ import { openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/e
 import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
 import { decodeQemuCpuState, guestPagingMappings, openRamGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
 import { openKdumpGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
-import { openWinDumpGuest, readWinDump, winDumpArchSupported, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
+import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
   decodeFwCfgVmcoreinfo,
   parseVmcoreinfo,
@@ -21,7 +21,7 @@ export { openElfGuest, readElfCore, writeElfCore, openKdumpGuest, readKdump, wri
 export type { ElfCore, KdumpFile };
 
 // ---- @vmcore/win-dmp
-export { openWinDumpGuest, readWinDump, winDumpArchSupported, writeWinDump };
+export { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump };
 export type { WinDumpInfo };
 
 // ---- @vmcore/flat

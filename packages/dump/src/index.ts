@@ -21,5 +21,6 @@ export { openRamDump } from './ram.js';
 export type { RamDumpSource } from './ram.js';
 export { describeDump } from './describe.js';
 export type { DumpDescription, NoteSummary, PhysBaseInfo, VmcoreinfoSummary } from './describe.js';
+export { winDumpAvailable } from './backends.js';
 export type { WinDumpInfo } from './backends.js';
 export type { KdumpDetails, ElfDetails } from './details.js';
