@@ -1,8 +1,10 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
-import { createFlattenedSink, pagingMappings, resolveGuestPhysBase, writeElfCore, writeKdump, type ResolvedPhysBase } from './backends.js';
+import {
+  createFlattenedSink, pagingMappings, resolveGuestPhysBase, winDumpArchSupported, writeElfCore, writeKdump, writeWinDump, type ResolvedPhysBase,
+} from './backends.js';
 import { formatSpec, parseDumpFormat, type DumpFormat } from './formats.js';
-import { checkWinDumpNote, readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
+import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { checkDumpArguments, checkSomethingToDump } from './rules.js';
@@ -110,6 +112,10 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     begin: options.filter?.begin ?? options.begin,
     length: options.filter?.length ?? options.length,
   });
+  // qmp_dump_guest_memory() refuses win-dmp on a non-x86 target before anything else happens.
+  if (spec.kind === 'win-dmp' && !winDumpArchSupported(guest.info.arch)) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'Windows dump is only available for x86-64');
+  }
   if (options.inputs?.length) await refuseOverwritingInput(output, options.inputs);
   if (spec.kind === 'kdump' && !spec.flattened && !(await isSeekableOutput(output))) {
     throw new VmcoreError(VmcoreErrorCode.NotSeekable, 'kdump-raw formats require a seekable file');
@@ -139,10 +145,6 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     }
   }
 
-  if (spec.kind === 'win-dmp') {
-    checkWinDumpNote(guest.info.arch, guestNote);
-    throw unsupported('win-dmp: the guest has a valid Windows dump header, but the win-dmp writer is not implemented yet');
-  }
   if (options.signal?.aborted) throw abortError(options.signal);
 
   // paging=true: QEMU's mappings from the guest page tables; the memory written is the same.
@@ -178,6 +180,14 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   try {
     if (spec.kind === 'elf') {
       await writeElfCore(view, out.sequential, filter ? { filter } : {});
+    } else if (spec.kind === 'win-dmp') {
+      // QEMU's create_win_dump(): progress is bytes written out of RequiredDumpSpace.
+      await writeWinDump(view, out.sequential, {
+        onWarning: warn,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (written, required) => options.onProgress?.(Math.min(written, required), required),
+      });
+      completed = total;
     } else if (spec.kind === 'kdump') {
       const kdumpOptions = {
         codec: spec.codec,

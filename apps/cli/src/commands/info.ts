@@ -37,7 +37,20 @@ export function renderText(d: DumpDescription): string {
   } else {
     row('VMCOREINFO', 'absent');
   }
-  row('phys_base', physBaseLine(d));
+  if (!d.winDmp) row('phys_base', physBaseLine(d));
+  if (d.winDmp) {
+    const w = d.winDmp;
+    row('win-dmp', `'${w.signature}${w.validDump}', ${w.x64 ? '64' : '32'}-bit header (${w.headerSize} bytes), version ${w.majorVersion}.${w.minorVersion}, machine ${hex(w.machineImageType)}`);
+    row('  CPUs', String(w.numberProcessors));
+    row('  bugcheck', `${hex(w.bugcheckCode)} (${w.bugcheckParameters.map(hex).join(', ')})`);
+    row('  KDBG', `KdDebuggerDataBlock ${hex(w.kdDebuggerDataBlock)}`);
+    row('  DTB', `DirectoryTableBase ${hex(w.directoryTableBase)}`);
+    row('  PFN database', hex(w.pfnDatabase));
+    row('  lists', `PsLoadedModuleList ${hex(w.psLoadedModuleList)}, PsActiveProcessHead ${hex(w.psActiveProcessHead)}`);
+    row('  size', `RequiredDumpSpace ${hex(w.requiredDumpSpace)}${w.dumpType !== undefined ? `, DumpType ${w.dumpType}` : ''}`);
+    row('  runs', `${w.runs.length} run(s), ${w.numberOfPages} page(s)`);
+    for (const r of w.runs) lines.push(`  ${hex(r.basePage * 4096n).padStart(14)} - ${hex((r.basePage + r.pageCount) * 4096n).padEnd(14)} ${String(r.pageCount).padStart(10)} pages`);
+  }
   if (d.elf) {
     row('ELF layout', `${d.elf.layout === 'standard' ? 'program headers after the ELF header' : 'program headers after the section headers (QEMU 7.2+)'}, e_phoff ${hex(d.elf.phoff)}, e_ehsize ${d.elf.ehsize}`);
     row('phdrs', `${d.elf.programHeaders} (${d.elf.loadSegments} PT_LOAD, ${d.elf.noteSegments} PT_NOTE), ${d.elf.sections} section(s)`);
