@@ -121,7 +121,8 @@ for (const variant of VARIANTS) {
             const { stdout } = await exec('crash', ['--osrelease', ours]);
             expect(stdout.trim()).toBe(ref.facts.kernelRelease);
             // libkdumpfile reads every included page equal to the RAM file; the excluded ones are unreadable.
-            const v = await verifyPagesWithLibkdumpfile(ours, ref.ramFile, ref.mapFile);
+            // Page by page: libkdumpfile 0.5 crashes after failed multi-page reads on some -d 31 files (makedumpfile's own too).
+            const v = await verifyPagesWithLibkdumpfile(ours, ref.ramFile, ref.mapFile, { pageByPage: true });
             expect(v.mismatches, JSON.stringify(v.firstMismatches)).toBe(0);
             expect(v.unreadable).toBe(ramPagesNotIn(ref, a.runs));
             expect(v.pages - v.unreadable).toBeGreaterThan(0);

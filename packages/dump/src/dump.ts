@@ -8,6 +8,7 @@ import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { checkDumpArguments, checkSomethingToDump } from './rules.js';
 import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
+import { elfExcludedPages, elfExcludedView, elfSegments } from './elf-exclude.js';
 
 export interface DumpOptions {
   /** QEMU's begin/length: only for elf. */
@@ -157,9 +158,17 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
 
   let exclusion: PageExclusion | undefined;
   if (options.dumpLevel !== undefined) {
-    if (spec.kind !== 'kdump') throw unsupported(`--dump-level: only kdump formats leave pages out so far, not ${fmt}`);
+    if (spec.kind !== 'kdump' && spec.kind !== 'elf') throw unsupported(`--dump-level: ${fmt} cannot leave pages out`);
+    if (spec.kind === 'elf' && (filter || options.paging)) throw unsupported('--dump-level: elf output with a dump level takes neither begin/length nor paging');
     const { kernel } = await guestKernel(view);
     exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
+  }
+  // makedumpfile -E -d: PT_LOADs split around long runs of excluded pages.
+  let elfGuest = view;
+  if (exclusion && spec.kind === 'elf') {
+    const excluded = await elfExcludedPages(view, exclusion);
+    const segments = view.blocks.flatMap((b) => elfSegments(b, view.info.pageSize, excluded));
+    elfGuest = elfExcludedView(view, segments);
   }
 
   const out = await openOutput(output, {
@@ -168,7 +177,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   });
   try {
     if (spec.kind === 'elf') {
-      await writeElfCore(view, out.sequential, filter ? { filter } : {});
+      await writeElfCore(elfGuest, out.sequential, filter ? { filter } : {});
     } else if (spec.kind === 'kdump') {
       const kdumpOptions = {
         codec: spec.codec,
