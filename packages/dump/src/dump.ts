@@ -11,6 +11,7 @@ import { checkDumpArguments, checkSomethingToDump } from './rules.js';
 import { refuseOverwritingInput } from './same-file.js';
 import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
+import { elfExcludedPages, elfExcludedView, elfSegments } from './elf-exclude.js';
 
 export interface DumpOptions {
   /** QEMU's begin/length: only for elf. */
@@ -167,9 +168,17 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
 
   let exclusion: PageExclusion | undefined;
   if (options.dumpLevel !== undefined) {
-    if (spec.kind !== 'kdump') throw unsupported(`--dump-level: only kdump formats leave pages out so far, not ${fmt}`);
+    if (spec.kind !== 'kdump' && spec.kind !== 'elf') throw unsupported(`--dump-level: ${fmt} cannot leave pages out`);
+    if (spec.kind === 'elf' && (filter || options.paging)) throw unsupported('--dump-level: elf output with a dump level takes neither begin/length nor paging');
     const { kernel } = await guestKernel(view);
     exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
+  }
+  // makedumpfile -E -d: PT_LOADs split around long runs of excluded pages.
+  let elfGuest = view;
+  if (exclusion && spec.kind === 'elf') {
+    const excluded = await elfExcludedPages(view, exclusion);
+    const segments = view.blocks.flatMap((b) => elfSegments(b, view.info.pageSize, excluded));
+    elfGuest = elfExcludedView(view, segments);
   }
 
   if (options.signal?.aborted) throw abortError(options.signal);
@@ -179,7 +188,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   });
   try {
     if (spec.kind === 'elf') {
-      await writeElfCore(view, out.sequential, filter ? { filter } : {});
+      await writeElfCore(elfGuest, out.sequential, filter ? { filter } : {});
     } else if (spec.kind === 'win-dmp') {
       // QEMU's create_win_dump(): progress is bytes written out of RequiredDumpSpace.
       await writeWinDump(view, out.sequential, {

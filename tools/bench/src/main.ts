@@ -23,6 +23,8 @@ const benches: Record<string, (values: Values) => Promise<void>> = {
       ...(typeof v['out-dir'] === 'string' ? { outDir: v['out-dir'] } : {}),
     });
   },
+  'dump-level': async (v) =>
+    (await import('./dump-level.js')).runDumpLevelBench({ runs: num(v.runs, 3), level: num(v.level, 31), workers: num(v.workers, 2) }),
 };
 
 const { positionals, values } = parseArgs({
@@ -38,6 +40,7 @@ const { positionals, values } = parseArgs({
     'sparse-gib': { type: 'string' },
     'cpu-prof': { type: 'boolean' },
     'out-dir': { type: 'string' },
+    level: { type: 'string' },
   },
 });
 const names = positionals.length > 0 ? positionals : Object.keys(benches);
