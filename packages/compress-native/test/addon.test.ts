@@ -93,3 +93,31 @@ describe('@vmcore/compress-native', () => {
     expect(addon.isZero(bytes)).toBe(false);
   });
 });
+
+describe('compressBatch in place (out is pages)', () => {
+  it('gives the same kinds, sizes and bytes as into a separate buffer', () => {
+    const pages = new Uint8Array(64 * PAGE);
+    pages.set(binary.subarray(0, 60 * PAGE));
+    pages.set(randomBytes(PAGE), 61 * PAGE); // raw, after compressed ones: moved down
+    for (const codec of [ZLIB, LZO, SNAPPY] as const) {
+      const kindsA = new Uint8Array(64);
+      const sizesA = new Uint32Array(64);
+      const out = new Uint8Array(pages.length);
+      const used = addon.compressBatch(codec, 1, pages, PAGE, kindsA, sizesA, out);
+      const copy = pages.slice();
+      const kindsB = new Uint8Array(64);
+      const sizesB = new Uint32Array(64);
+      expect(addon.compressBatch(codec, 1, copy, PAGE, kindsB, sizesB, copy)).toBe(used);
+      expect(kindsB).toEqual(kindsA);
+      expect(sizesB).toEqual(sizesA);
+      expect(copy.subarray(0, used)).toEqual(out.subarray(0, used));
+    }
+  });
+
+  it('refuses an out that overlaps pages without being pages', () => {
+    const buffer = new Uint8Array(3 * PAGE);
+    buffer.set(binary.subarray(0, 2 * PAGE));
+    const pages = buffer.subarray(0, 2 * PAGE);
+    expect(() => addon.compressBatch(ZLIB, 1, pages, PAGE, new Uint8Array(2), new Uint32Array(2), buffer.subarray(PAGE))).toThrow(/overlaps/);
+  });
+});
