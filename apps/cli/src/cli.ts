@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   convert: async () => (await import('./commands/convert.js')).convert,
   dump: async () => (await import('./commands/dump.js')).dump,
   info: async () => (await import('./commands/info.js')).info,
+  dmesg: async () => (await import('./commands/dmesg.js')).dmesg,
   reassemble: async () => (await import('./commands/reassemble.js')).reassemble,
   demo: async () => (await import('./commands/demo.js')).demo,
 };
