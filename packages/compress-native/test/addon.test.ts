@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -119,5 +121,38 @@ describe('compressBatch in place (out is pages)', () => {
     buffer.set(binary.subarray(0, 2 * PAGE));
     const pages = buffer.subarray(0, 2 * PAGE);
     expect(() => addon.compressBatch(ZLIB, 1, pages, PAGE, new Uint8Array(2), new Uint32Array(2), buffer.subarray(PAGE))).toThrow(/overlaps/);
+  });
+});
+
+describe('copyFileRange', () => {
+  it('copies a range between files in the kernel, or reports -errno', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compress-native-cfr-'));
+    try {
+      const src = join(dir, 'in');
+      const dst = join(dir, 'out');
+      writeFileSync(src, binary);
+      writeFileSync(dst, new Uint8Array(0));
+      const fdIn = openSync(src, 'r');
+      const fdOut = openSync(dst, 'r+');
+      try {
+        let done = 0;
+        while (done < 8 * PAGE) {
+          const n = addon.copyFileRange(fdIn, 3 * PAGE + done, fdOut, PAGE + done, 8 * PAGE - done);
+          expect(n).toBeGreaterThan(0);
+          done += n;
+        }
+        expect(addon.copyFileRange(fdIn, binary.length, fdOut, 0, PAGE)).toBe(0); // end of input
+        expect(addon.copyFileRange(fdIn, 0, 1_000_000, 0, PAGE)).toBe(-9); // EBADF
+      } finally {
+        closeSync(fdIn);
+        closeSync(fdOut);
+      }
+      const out = new Uint8Array(readFileSync(dst));
+      expect(out.length).toBe(9 * PAGE);
+      expect(out.subarray(0, PAGE)).toEqual(new Uint8Array(PAGE));
+      expect(out.subarray(PAGE)).toEqual(binary.subarray(3 * PAGE, 11 * PAGE));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
