@@ -239,6 +239,13 @@ async function writePages(
 
   const batchPages = options.batchPages ?? Math.max(1, Math.floor((1 << 20) / pageSize));
   const maxInFlight = Math.max(1, workers * 4);
+  // Batch-sized buffers back from the workers (they compress in place and return the buffer
+  // as the batch's data), read into again: no allocation per batch once the pipeline is full.
+  const spares: ArrayBuffer[] = [];
+  const recycle = (buffer: ArrayBufferLike) => {
+    // (Pages larger than the data cache are written from the batch itself: then no recycling.)
+    if (workers > 0 && pageSize <= DATA_CACHE && buffer instanceof ArrayBuffer && buffer.byteLength === batchPages * pageSize && spares.length < maxInFlight + 2) spares.push(buffer);
+  };
   const pending: Promise<{ batch: CompressedBatch; count: number }>[] = [];
   let pagesDone = 0;
 
@@ -268,6 +275,8 @@ async function writePages(
   const drainOne = async () => {
     const next = await pending.shift()!;
     await emit(next.batch, next.count);
+    // emit copied what it keeps: the data's buffer (the worker's, transferred) is free.
+    recycle(next.batch.data.buffer);
   };
 
   const submit = async (pages: Uint8Array, count: number, owned: boolean) => {
@@ -276,7 +285,9 @@ async function writePages(
     }
     const used = pages.subarray(0, count * pageSize);
     // A batch of nothing but zeros (most of a sparse guest) skips the worker round trip.
-    const job = isZeroPage(used)
+    const zero = isZeroPage(used);
+    if (zero && owned) recycle(pages.buffer);
+    const job = zero
       ? Promise.resolve({ batch: { kinds: new Uint8Array(count), sizes: new Uint32Array(count), data: new Uint8Array(0) }, count })
       : compressor.compressBatch(used, pageSize, owned).then((batch) => ({ batch, count }));
     job.catch(() => undefined); // awaited in order below; keeps a later failure from being unhandled meanwhile
@@ -294,10 +305,25 @@ async function writePages(
   let batch: Uint8Array | undefined;
   let count = 0;
   let lastPfn = -1;
+  // With workers, a source that reads into buffers reads each batch straight into one of ours,
+  // which then goes to a worker as it is (transferred, no copy). Otherwise, chunk bytes are
+  // copied into batches or compressed before the next chunk is asked for: buffers are reused.
   let lastExcluded = false;
-  // Chunk bytes are copied into batches or handed to the compressor (which copies or
-  // compresses them at once) before the next chunk is asked for: buffers may be reused.
-  for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK, reuseBuffers: true })) {
+  const ours = new WeakSet<ArrayBufferLike>();
+  const chunkOptions = workers > 0
+    ? {
+        chunkSize: batchBytes,
+        // For sources that do not read into given buffers: they may still reuse theirs.
+        reuseBuffers: true,
+        into(length: number): Uint8Array {
+          const spare = length === batchBytes ? spares.pop() : undefined;
+          const buffer = spare ? new Uint8Array(spare) : new Uint8Array(length);
+          ours.add(buffer.buffer);
+          return buffer;
+        },
+      }
+    : { chunkSize: READ_CHUNK, reuseBuffers: true };
+  for await (const chunk of guest.chunks(chunkOptions)) {
     const bytes = chunk.bytes;
     let addr = chunk.physAddr;
     let at = 0;
@@ -328,9 +354,11 @@ async function writePages(
           count = 0;
         }
         if (count === 0 && inPage === 0 && bytes.length - at >= batchBytes && noneExcluded(pfn, batchPages)) {
-          // A whole batch of whole pages: hand over a view of the chunk, no copy (the pool
-          // copies what it sends to a worker; an all-zero batch is not sent at all).
-          await submit(bytes.subarray(at, at + batchBytes), batchPages, false);
+          // A whole batch of whole pages: hand over the chunk itself when it is one of our
+          // buffers, else a view (the pool copies what it sends to a worker); an all-zero batch
+          // is not sent at all.
+          const whole = at === 0 && bytes.length === batchBytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && ours.has(bytes.buffer);
+          await submit(bytes.subarray(at, at + batchBytes), batchPages, whole);
           lastPfn = pfn + batchPages - 1;
           at += batchBytes;
           addr += batchBytes;
