@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isVmcoreError } from '@vmcore/bytes';
+import { isDumpRefusal } from '@vmcore/dump';
 import { convert } from './commands/convert.js';
 import { demo } from './commands/demo.js';
 import { dump } from './commands/dump.js';
 import { info } from './commands/info.js';
 import { reassemble } from './commands/reassemble.js';
 import type { Io } from './context.js';
+import { cliRefusalMessage } from './dump-refusals.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import { UsageError } from './usage.js';
 
@@ -43,6 +45,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const hint = error.command ? `vmcore ${error.command} --help` : 'vmcore --help';
       io.stderr.write(`vmcore: ${error.message}\nTry '${hint}'.\n`);
       return 2;
+    }
+    if (isDumpRefusal(error)) {
+      io.stderr.write(`vmcore: ${cliRefusalMessage(error)}\n`);
+      return 1;
     }
     if (isVmcoreError(error)) {
       io.stderr.write(`vmcore: ${error.message}\n`);

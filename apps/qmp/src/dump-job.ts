@@ -3,9 +3,12 @@ import { createWriteStream, fstat, open } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
-import { bytesInRange, DumpFailure, type DumpBackend, type DumpDestination, type QmpDumpFormat } from './dump-backend.js';
+import { DumpRefusal, planDump, type DumpPlan, type DumpRequest } from '@vmcore/dump';
+import { DumpFailure, type DumpBackend, type DumpDestination, type QmpDumpFormat } from './dump-backend.js';
+import { qmpRefusal } from './dump-refusals.js';
 import { errnoCode, strerror } from './errno-text.js';
 import { QErr, QmpError } from './protocol/errors.js';
+
 import type { VmState } from './vm-state.js';
 
 export type DumpStatus = 'none' | 'active' | 'completed' | 'failed';
@@ -33,16 +36,18 @@ export interface DumpResultWire {
   completed: number;
 }
 
+/** planDump's plan, or its refusal as a value (the stage decides when QMP reports it). */
+function tryPlan(request: DumpRequest): DumpPlan | DumpRefusal {
+  try {
+    return planDump(request);
+  } catch (error) {
+    if (error instanceof DumpRefusal) return error;
+    throw error;
+  }
+}
+
 const openAsync = promisify(open);
 const fstatAsync = promisify(fstat);
-
-/** Negative lengths wrap in QEMU 7.2 (begin + length overflows), i.e. "to the end". */
-function clampFilter(begin: number | bigint, length: number | bigint, ramEnd: number): { begin: number; length: number } {
-  const b = Number(begin);
-  const l = Number(length);
-  const end = l < 0 ? ramEnd : Math.min(ramEnd, b + l);
-  return { begin: b, length: Math.max(0, end - b) };
-}
 
 /**
  * QEMU's dump state and qmp_dump_guest_memory(): argument checks in QEMU's order and texts,
@@ -75,51 +80,52 @@ export class DumpJob {
     this.abort.abort();
   }
 
-  /** `takeFd` removes and returns the requesting session's descriptor (QEMU's monitor_get_fd). */
+  /**
+   * `takeFd` removes and returns the requesting session's descriptor (QEMU's monitor_get_fd).
+   * @vmcore/dump's planDump makes every check; its refusal's stage says where QEMU 7.2 reports it.
+   */
   async start(args: DumpArgs, takeFd: (name: string) => number | undefined): Promise<void> {
     if (this.active) throw QErr.dumpInProgress();
     const backend = this.env.backend;
     const format = args.format ?? 'elf';
-    const hasBegin = args.begin !== undefined;
-    const hasLength = args.length !== undefined;
-    if (format === 'win-dmp' && backend.arch !== 'x86_64') {
-      throw QmpError.generic('Windows dump is only available for x86-64');
-    }
-    if (format !== 'elf' && (args.paging || hasBegin || hasLength)) {
-      throw QmpError.generic("kdump-compressed format doesn't support paging or filter");
-    }
-    if (hasBegin && !hasLength) throw QErr.missingParameter('length');
-    if (!hasBegin && hasLength) throw QErr.missingParameter('begin');
-    if (!backend.formats.includes(format)) throw QmpError.generic(`${format} is not available now`);
+    const request: DumpRequest = {
+      format,
+      paging: args.paging,
+      ...(args.begin !== undefined ? { begin: args.begin } : {}),
+      ...(args.length !== undefined ? { length: args.length } : {}),
+      guest: { arch: backend.arch, blocks: backend.blocks, guestNote: backend.guestNote },
+      available: backend.formats,
+    };
+    // qmp_dump_guest_memory(): argument checks before the output is opened.
+    const early = tryPlan(request);
+    if (early instanceof DumpRefusal && early.stage === 'arguments') throw qmpRefusal(early);
 
-    const destination = await this.openProtocol(args.protocol, format, takeFd);
+    const opened = await this.openProtocol(args.protocol, takeFd);
+    const verdict = tryPlan({ ...request, output: { seekable: opened.seekable } });
+    if (verdict instanceof DumpRefusal && verdict.stage === 'output') {
+      this.release(opened.release);
+      throw qmpRefusal(verdict);
+    }
 
-    // dump_init(): the VM stops first; the remaining checks fail with STOP/RESUME around them.
+    // dump_init(): the VM stops first; its checks fail with STOP/RESUME around them.
     const resume = this.env.vm.running;
     this.env.vm.stop('save-vm');
-    let filter: { begin: number; length: number } | undefined;
-    try {
-      if (hasBegin && hasLength) {
-        if (Number(args.length) === 0) throw QErr.invalidParameter('length');
-        if (Number(args.begin) < 0) throw QErr.invalidParameter('begin');
-        const ramEnd = Math.max(0, ...backend.blocks.map((b) => b.start + b.size));
-        filter = clampFilter(args.begin!, args.length!, ramEnd);
-      }
-      const total = bytesInRange(backend.blocks, filter);
-      if (total === 0) throw QmpError.generic('dump: no guest memory to dump');
-      this.total = total;
-    } catch (error) {
+    if (verdict instanceof DumpRefusal && verdict.stage === 'init') {
       this.status = 'failed';
       this.total = 0;
       this.completed = 0;
-      this.release(destination.release);
+      this.release(opened.release);
       if (resume) this.env.vm.start();
-      throw error;
+      throw qmpRefusal(verdict);
     }
 
     this.status = 'active';
     this.completed = 0;
-    const run = this.run(format, args.paging, filter, destination, resume);
+    // dump_process(): a refusal here (win-dmp's header) ends the dump with DUMP_COMPLETED.
+    const refused = verdict instanceof DumpRefusal ? verdict : undefined;
+    this.total = refused ? (refused.total ?? 0) : (verdict as DumpPlan).total;
+    const filter = refused ? undefined : (verdict as DumpPlan).filter;
+    const run = this.run(format, args.paging, filter, opened, resume, refused ? qmpRefusal(refused).desc : undefined);
     this.running = run.then(() => undefined, () => undefined);
     if (args.detach) return;
     await run;
@@ -139,9 +145,11 @@ export class DumpJob {
     filter: { begin: number; length: number } | undefined,
     opened: OpenedProtocol,
     resume: boolean,
+    refused?: string,
   ): Promise<void> {
     let failure: string | undefined;
     try {
+      if (refused !== undefined) throw new DumpFailure(refused);
       await this.env.backend.dump({
         format,
         paging,
@@ -169,7 +177,7 @@ export class DumpJob {
   }
 
   /** `file:PATH` (created 0400, truncated) or `fd:NAME`; anything else is QEMU's invalid protocol. */
-  private async openProtocol(protocol: string, format: QmpDumpFormat, takeFd: (name: string) => number | undefined): Promise<OpenedProtocol> {
+  private async openProtocol(protocol: string, takeFd: (name: string) => number | undefined): Promise<OpenedProtocol> {
     let fd: number;
     if (protocol.startsWith('fd:')) {
       const name = protocol.slice(3);
@@ -196,12 +204,8 @@ export class DumpJob {
     } catch {
       seekable = false;
     }
-    if (format.startsWith('kdump-raw-') && !seekable) {
-      this.env.closeFd(fd);
-      throw QmpError.generic('kdump-raw formats require a seekable file');
-    }
     if (seekable) {
-      return { destination: { kind: 'seekable', fd }, release: () => this.env.closeFd(fd) };
+      return { destination: { kind: 'seekable', fd }, seekable, release: () => this.env.closeFd(fd) };
     }
     // A pipe or socket: libuv's stream copes with non-blocking descriptors and EAGAIN. Other
     // descriptors (character devices such as /dev/full) get plain sequential writes. Either
@@ -210,12 +214,14 @@ export class DumpJob {
       ? new Socket({ fd, readable: false, writable: true })
       : createWriteStream('', { fd, autoClose: true });
     stream.on('error', () => undefined);
-    return { destination: { kind: 'stream', stream }, release: () => stream.destroy() };
+    return { destination: { kind: 'stream', stream }, seekable, release: () => stream.destroy() };
   }
 }
 
 interface OpenedProtocol {
   readonly destination: DumpDestination;
+  /** Positioned writes work (a regular file or block device): raw kdump needs them. */
+  readonly seekable: boolean;
   readonly release: () => void;
 }
 

@@ -64,6 +64,7 @@ export function guestBackend(guest: GuestMemory, options: { workers?: number } =
   return {
     arch: guest.info.arch,
     blocks: guest.blocks.map((block) => ({ start: block.start, size: block.size })),
+    guestNote: guest.guestNote,
     hasWinDumpHeader: hasWinHeader(guest),
     formats,
     async dump(request: DumpJobRequest): Promise<void> {

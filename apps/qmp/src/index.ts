@@ -7,6 +7,7 @@ export type { QmpTransport, CommandDefinition, CommandContext } from './protocol
 export { QmpError, QmpErrorClass } from './protocol/errors.js';
 export { QMP_DUMP_FORMATS, DumpFailure, bytesInRange } from './dump-backend.js';
 export type { DumpBackend, DumpJobRequest, DumpDestination, GuestRange, QmpDumpFormat } from './dump-backend.js';
+export { qmpRefusal } from './dump-refusals.js';
 export { guestBackend, openGuestBackend, stageMessage } from './guest-backend.js';
 export { JsonStream } from './wire/json-stream.js';
 export { formatJson } from './wire/format.js';

@@ -1,14 +1,17 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
 import { createFlattenedSink, pagingMappings, resolveGuestPhysBase, writeElfCore, writeKdump, type ResolvedPhysBase } from './backends.js';
-import { formatSpec, parseDumpFormat, type DumpFormat } from './formats.js';
-import { checkWinDumpNote, readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
+import type { DumpFormat } from './formats.js';
+import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
-import { checkDumpArguments, checkSomethingToDump } from './rules.js';
+import { planDump } from './plan/plan.js';
 
 export interface DumpOptions {
-  /** QEMU's begin/length: only for elf. */
+  /**
+   * A range already clamped by planDump (the QMP server passes its plan's): only for elf. Length 0
+   * is planDump's "no memory at all".
+   */
   readonly filter?: Filter;
   /** QEMU's begin and length arguments as given (one without the other is QEMU's error). */
   readonly begin?: number;
@@ -40,6 +43,16 @@ export interface DumpOptions {
   /** Non-fatal problems (QEMU's warn_report): missing guest note, phys_base defaulted. */
   readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
+}
+
+/**
+ * The writers' filter for a plan. QEMU 7.2 accepts a negative begin with a negative length and
+ * then writes no memory; a range past the last block says the same to our writers.
+ */
+function writerFilter(filter: Filter | undefined, guest: GuestMemory): Filter | undefined {
+  if (!filter || filter.length > 0) return filter;
+  const last = guest.blocks[guest.blocks.length - 1];
+  return { begin: last ? last.start + last.size : 0, length: guest.info.pageSize };
 }
 
 export interface DumpResult {
@@ -80,27 +93,30 @@ async function choosePhysBase(
  * when complete (temporary name + rename); on any failure nothing is left behind.
  */
 export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string, output: DumpOutput, options: DumpOptions = {}): Promise<DumpResult> {
-  const fmt = parseDumpFormat(format);
-  const spec = formatSpec(fmt);
-  const filter = checkDumpArguments(fmt, {
-    paging: options.paging,
-    begin: options.filter?.begin ?? options.begin,
-    length: options.filter?.length ?? options.length,
-  });
-  if (spec.kind === 'kdump' && !spec.flattened && !(await isSeekableOutput(output))) {
-    throw new VmcoreError(VmcoreErrorCode.NotSeekable, 'kdump-raw formats require a seekable file');
-  }
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
     options.onWarning?.(message);
   };
-
   let guestNote = guest.guestNote;
   if (options.vmcoreinfo !== undefined) {
     guestNote = await readGuestNote(guest, options.vmcoreinfo, warn);
   }
-  const total = checkSomethingToDump(guest.blocks, filter);
+  // A filter of length 0 is a plan's "no memory at all" (see writerFilter), not a refused length 0.
+  const planned = options.filter?.length === 0 ? options.filter : undefined;
+  const begin = planned ? undefined : (options.filter?.begin ?? options.begin);
+  const length = planned ? undefined : (options.filter?.length ?? options.length);
+  const plan = planDump({
+    format,
+    paging: options.paging ?? false,
+    ...(begin !== undefined ? { begin } : {}),
+    ...(length !== undefined ? { length } : {}),
+    guest: { arch: guest.info.arch, blocks: guest.blocks, guestNote },
+    output: { seekable: await isSeekableOutput(output) },
+  });
+  const { spec, total } = plan;
+  const filter = writerFilter(planned ?? plan.filter, guest);
+  const fmt = plan.format;
 
   // A guest without its VMCOREINFO note (booted without -device vmcoreinfo, or a raw RAM file):
   // find the kernel's note in guest memory so every format carries it, as makedumpfile,
@@ -116,7 +132,6 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   }
 
   if (spec.kind === 'win-dmp') {
-    checkWinDumpNote(guest.info.arch, guestNote);
     throw unsupported('win-dmp: the guest has a valid Windows dump header, but the win-dmp writer is not implemented yet');
   }
   if (options.signal?.aborted) throw abortError(options.signal);

@@ -1,5 +1,5 @@
-import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
+import { DumpRefusal, type DumpRefusalDetail } from './plan/refusal.js';
 import { decodeFwCfgVmcoreinfo, readGuestNoteFromEntry, type FwCfgVmcoreinfo } from './backends.js';
 
 /** Where the guest put its VMCOREINFO note: QEMU's fw_cfg etc/vmcoreinfo entry, decoded. */
@@ -44,21 +44,20 @@ export const VMCOREINFO_WIN_DUMP_NOTE_SIZE64 = WIN_DUMP_HEADER64_SIZE + VMCOREIN
 
 const ascii = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 
-/** QEMU's create_win_dump() preconditions: x86_64 guest, note of the Windows header's size, "PAGE" + "DU64". */
-export function checkWinDumpNote(arch: string, note: Uint8Array | undefined): void {
-  if (arch !== 'x86_64') {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'Windows dump is only available for x86-64');
-  }
-  if (!note || note.length !== VMCOREINFO_WIN_DUMP_NOTE_SIZE64) {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'win-dump: invalid vmcoreinfo note size');
-  }
+/** Why a guest note is not a Windows dump header (QEMU's create_win_dump() checks), or undefined. */
+export function winDumpNoteProblem(note: Uint8Array | undefined): Extract<DumpRefusalDetail, { reason: 'win-dmp-header' }> | undefined {
+  if (!note || note.length !== VMCOREINFO_WIN_DUMP_NOTE_SIZE64) return { reason: 'win-dmp-header', problem: 'size' };
   const header = note.subarray(VMCOREINFO_ELF_NOTE_HDR_SIZE);
   const signature = ascii(header.subarray(0, 4));
-  if (signature !== 'PAGE') {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `win-dump: invalid header, expected 'PAGE', got '${signature}'`);
-  }
+  if (signature !== 'PAGE') return { reason: 'win-dmp-header', problem: 'signature', expected: 'PAGE', got: signature };
   const validDump = ascii(header.subarray(4, 8));
-  if (validDump !== 'DU64') {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `win-dump: invalid header, expected 'DU64', got '${validDump}'`);
-  }
+  if (validDump !== 'DU64') return { reason: 'win-dmp-header', problem: 'valid-dump', expected: 'DU64', got: validDump };
+  return undefined;
+}
+
+/** QEMU's create_win_dump() preconditions: x86_64 guest, note of the Windows header's size, "PAGE" + "DU64". */
+export function checkWinDumpNote(arch: string, note: Uint8Array | undefined): void {
+  if (arch !== 'x86_64') throw new DumpRefusal({ reason: 'win-dmp-arch', arch });
+  const problem = winDumpNoteProblem(note);
+  if (problem) throw new DumpRefusal(problem);
 }
