@@ -1,14 +1,9 @@
-import { constants as fsConstants } from 'node:fs';
-import { createWriteStream, fstat, open } from 'node:fs';
-import type { Writable } from 'node:stream';
-import { Socket } from 'node:net';
-import { promisify } from 'node:util';
 import { DumpRefusal, planDump, type DumpPlan, type DumpRequest } from '@vmcore/dump';
-import { DumpFailure, type DumpBackend, type DumpDestination, type QmpDumpFormat } from './dump-backend.js';
+import { DumpFailure, type DumpBackend, type QmpDumpFormat } from './dump-backend.js';
+import { openDestination, type OpenedDestination } from './dump-destination.js';
 import { qmpRefusal } from './dump-refusals.js';
-import { errnoCode, strerror } from './errno-text.js';
+import type { FdSets } from './fdsets.js';
 import { QErr, QmpError } from './protocol/errors.js';
-
 import type { VmState } from './vm-state.js';
 
 export type DumpStatus = 'none' | 'active' | 'completed' | 'failed';
@@ -26,6 +21,9 @@ export interface DumpArgs {
 export interface DumpEnvironment {
   readonly vm: VmState;
   readonly backend: DumpBackend;
+  /** Formats accepted (the backend's, or fewer under --compat qemu-7.2). */
+  readonly formats: readonly string[];
+  readonly fdsets: FdSets;
   closeFd(fd: number): void;
   emitDumpCompleted(data: { result: DumpResultWire; error?: string }): void;
 }
@@ -46,11 +44,9 @@ function tryPlan(request: DumpRequest): DumpPlan | DumpRefusal {
   }
 }
 
-const openAsync = promisify(open);
-const fstatAsync = promisify(fstat);
-
 /**
- * QEMU's dump state and qmp_dump_guest_memory(): argument checks in QEMU's order and texts,
+ * QEMU's dump state and qmp_dump_guest_memory(): @vmcore/dump's planDump makes every check, and
+ * its refusal's stage says where QEMU 7.2 reports it (dump-refusals.ts has QEMU's texts);
  * the VM paused for the dump and resumed after, one dump at a time, progress for query-dump.
  */
 export class DumpJob {
@@ -59,11 +55,14 @@ export class DumpJob {
   total = 0;
   private running?: Promise<void>;
   private readonly abort = new AbortController();
+  private cancelReason?: string;
+  /** Set the moment a dump-guest-memory is accepted, before any await: dumps are exclusive. */
+  private busy = false;
 
   constructor(private readonly env: DumpEnvironment) {}
 
   get active(): boolean {
-    return this.status === 'active';
+    return this.busy || this.status === 'active';
   }
 
   query(): DumpResultWire {
@@ -75,17 +74,28 @@ export class DumpJob {
     return this.running ?? Promise.resolve();
   }
 
-  /** Stops a running dump (server shutdown). */
-  cancel(): void {
+  /** Stops a running dump (quit, server shutdown); its DUMP_COMPLETED reports `reason`. */
+  cancel(reason: string): void {
+    this.cancelReason ??= reason;
     this.abort.abort();
   }
 
-  /**
-   * `takeFd` removes and returns the requesting session's descriptor (QEMU's monitor_get_fd).
-   * @vmcore/dump's planDump makes every check; its refusal's stage says where QEMU 7.2 reports it.
-   */
+  /** `takeFd` removes and returns the requesting session's descriptor (QEMU's monitor_get_fd). */
   async start(args: DumpArgs, takeFd: (name: string) => number | undefined): Promise<void> {
     if (this.active) throw QErr.dumpInProgress();
+    this.busy = true;
+    let accepted: { run: Promise<void> };
+    try {
+      accepted = await this.accept(args, takeFd);
+    } finally {
+      this.busy = false;
+    }
+    if (args.detach) return;
+    await accepted.run;
+  }
+
+  /** The checks and the opening, with the job reserved; resolves to the running dump. */
+  private async accept(args: DumpArgs, takeFd: (name: string) => number | undefined): Promise<{ run: Promise<void> }> {
     const backend = this.env.backend;
     const format = args.format ?? 'elf';
     const request: DumpRequest = {
@@ -94,16 +104,21 @@ export class DumpJob {
       ...(args.begin !== undefined ? { begin: args.begin } : {}),
       ...(args.length !== undefined ? { length: args.length } : {}),
       guest: { arch: backend.arch, blocks: backend.blocks, guestNote: backend.guestNote },
-      available: backend.formats,
+      available: this.env.formats,
     };
-    // qmp_dump_guest_memory(): argument checks before the output is opened.
+    // qmp_dump_guest_memory(): the argument checks come before the output is opened.
     const early = tryPlan(request);
     if (early instanceof DumpRefusal && early.stage === 'arguments') throw qmpRefusal(early);
 
-    const opened = await this.openProtocol(args.protocol, takeFd);
-    const verdict = tryPlan({ ...request, output: { seekable: opened.seekable } });
+    const destination = await openDestination(args.protocol, {
+      takeFd,
+      fdsets: this.env.fdsets,
+      closeFd: (fd) => this.env.closeFd(fd),
+      ...(backend.guestFile ? { guestFile: backend.guestFile } : {}),
+    });
+    const verdict = tryPlan({ ...request, output: { seekable: destination.seekable } });
     if (verdict instanceof DumpRefusal && verdict.stage === 'output') {
-      this.release(opened.release);
+      this.release(destination.release);
       throw qmpRefusal(verdict);
     }
 
@@ -114,21 +129,20 @@ export class DumpJob {
       this.status = 'failed';
       this.total = 0;
       this.completed = 0;
-      this.release(opened.release);
+      this.release(destination.release);
       if (resume) this.env.vm.start();
       throw qmpRefusal(verdict);
     }
 
-    this.status = 'active';
-    this.completed = 0;
     // dump_process(): a refusal here (win-dmp's header) ends the dump with DUMP_COMPLETED.
     const refused = verdict instanceof DumpRefusal ? verdict : undefined;
     this.total = refused ? (refused.total ?? 0) : (verdict as DumpPlan).total;
     const filter = refused ? undefined : (verdict as DumpPlan).filter;
-    const run = this.run(format, args.paging, filter, opened, resume, refused ? qmpRefusal(refused).desc : undefined);
+    this.status = 'active';
+    this.completed = 0;
+    const run = this.run(format, args.paging, filter, destination, resume, refused ? qmpRefusal(refused).desc : undefined);
     this.running = run.then(() => undefined, () => undefined);
-    if (args.detach) return;
-    await run;
+    return { run };
   }
 
   private release(release: () => void): void {
@@ -143,7 +157,7 @@ export class DumpJob {
     format: QmpDumpFormat,
     paging: boolean,
     filter: { begin: number; length: number } | undefined,
-    opened: OpenedProtocol,
+    opened: OpenedDestination,
     resume: boolean,
     refused?: string,
   ): Promise<void> {
@@ -161,7 +175,7 @@ export class DumpJob {
         signal: this.abort.signal,
       });
     } catch (error) {
-      failure = error instanceof DumpFailure || error instanceof Error ? error.message : String(error);
+      failure = this.abort.signal.aborted && this.cancelReason !== undefined ? this.cancelReason : error instanceof Error ? error.message : String(error);
     }
     this.release(opened.release);
     if (failure === undefined) {
@@ -175,54 +189,6 @@ export class DumpJob {
     if (resume) this.env.vm.start();
     if (failure !== undefined) throw QmpError.generic(failure);
   }
-
-  /** `file:PATH` (created 0400, truncated) or `fd:NAME`; anything else is QEMU's invalid protocol. */
-  private async openProtocol(protocol: string, takeFd: (name: string) => number | undefined): Promise<OpenedProtocol> {
-    let fd: number;
-    if (protocol.startsWith('fd:')) {
-      const name = protocol.slice(3);
-      const found = takeFd(name);
-      if (found === undefined) throw QmpError.generic(`File descriptor named '${name}' has not been found`);
-      fd = found;
-    } else if (protocol.startsWith('file:')) {
-      const path = protocol.slice(5);
-      try {
-        fd = await openAsync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o400);
-      } catch (error) {
-        const code = errnoCode(error);
-        throw QmpError.generic(`Could not open '${path}': ${strerror(code) ?? (error as Error).message}`);
-      }
-    } else {
-      throw QErr.invalidParameter('protocol');
-    }
-    let seekable = false;
-    let socketLike = false;
-    try {
-      const info = await fstatAsync(fd);
-      seekable = info.isFile() || info.isBlockDevice();
-      socketLike = info.isFIFO() || info.isSocket();
-    } catch {
-      seekable = false;
-    }
-    if (seekable) {
-      return { destination: { kind: 'seekable', fd }, seekable, release: () => this.env.closeFd(fd) };
-    }
-    // A pipe or socket: libuv's stream copes with non-blocking descriptors and EAGAIN. Other
-    // descriptors (character devices such as /dev/full) get plain sequential writes. Either
-    // stream owns (and closes) the descriptor from here on.
-    const stream: Writable = socketLike
-      ? new Socket({ fd, readable: false, writable: true })
-      : createWriteStream('', { fd, autoClose: true });
-    stream.on('error', () => undefined);
-    return { destination: { kind: 'stream', stream }, seekable, release: () => stream.destroy() };
-  }
-}
-
-interface OpenedProtocol {
-  readonly destination: DumpDestination;
-  /** Positioned writes work (a regular file or block device): raw kdump needs them. */
-  readonly seekable: boolean;
-  readonly release: () => void;
 }
 
 export { DumpFailure };

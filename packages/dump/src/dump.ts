@@ -6,6 +6,8 @@ import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { planDump } from './plan/plan.js';
+import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
+import { guestKernel } from './kernel.js';
 
 export interface DumpOptions {
   /**
@@ -25,6 +27,12 @@ export interface DumpOptions {
    * entry or the raw 16-byte fw_cfg etc/vmcoreinfo entry. Read from guest memory like QEMU does.
    */
   readonly vmcoreinfo?: VmcoreinfoEntry | Uint8Array;
+  /**
+   * makedumpfile's dump level (0-31) for kdump formats: pages left out by classifying the guest
+   * kernel's struct pages through VMCOREINFO (@vmcore/linux), recorded in the sub header.
+   * Absent: QEMU's behaviour (nothing left out, dump level 1 recorded).
+   */
+  readonly dumpLevel?: number;
   /** Compression workers for kdump formats. */
   readonly workers?: number;
   /** zlib level 1-9 for kdump-zlib formats (default 1, QEMU's Z_BEST_SPEED). */
@@ -64,6 +72,14 @@ export interface DumpResult {
   readonly physBase?: bigint;
   readonly physBaseSource?: string;
   readonly warnings: readonly string[];
+  /** With a dump level: the pages left out, per class. */
+  readonly excluded?: PageExclusionSummary;
+}
+
+export interface PageExclusionSummary {
+  readonly dumpLevel: number;
+  readonly counts: Readonly<ExcludedPageCounts>;
+  readonly excludedPages: number;
 }
 
 function unsupported(message: string): VmcoreError {
@@ -154,6 +170,13 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   let physBase: PhysBaseChoice | undefined;
   if (spec.kind === 'kdump') physBase = await choosePhysBase(view, options.physBase, warn, resolved);
 
+  let exclusion: PageExclusion | undefined;
+  if (options.dumpLevel !== undefined) {
+    if (spec.kind !== 'kdump') throw unsupported(`--dump-level: only kdump formats leave pages out so far, not ${fmt}`);
+    const { kernel } = await guestKernel(view);
+    exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
+  }
+
   const out = await openOutput(output, {
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
     ...(options.endStream !== undefined ? { endStream: options.endStream } : {}),
@@ -167,6 +190,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
         physBase: physBase!.physBase,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.zlibLevel !== undefined ? { zlibLevel: options.zlibLevel } : {}),
+        ...(exclusion ? { pageFilter: exclusion } : {}),
       };
       if (spec.flattened) {
         const flat = createFlattenedSink(out.sequential);
@@ -189,5 +213,6 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     size: out.size(),
     ...(physBase ? { physBase: physBase.physBase, physBaseSource: physBase.source } : {}),
     warnings,
+    ...(exclusion ? { excluded: { dumpLevel: exclusion.dumpLevel, counts: exclusion.counts, excludedPages: exclusion.excludedPages } } : {}),
   };
 }
