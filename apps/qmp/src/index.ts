@@ -10,6 +10,7 @@ export { QAPI_SCHEMAS } from './generated/qapi-schema.js';
 export { QmpError, QmpErrorClass } from './protocol/errors.js';
 export { QMP_DUMP_FORMATS, DumpFailure, bytesInRange } from './dump-backend.js';
 export type { DumpBackend, DumpJobRequest, DumpDestination, GuestRange, QmpDumpFormat } from './dump-backend.js';
+export { qmpRefusal } from './dump-refusals.js';
 export { guestBackend, openGuestBackend, stageMessage } from './guest-backend.js';
 export { JsonStream } from './wire/json-stream.js';
 export { formatJson } from './wire/format.js';
