@@ -5,7 +5,7 @@ export type { CompatMode, MonitorOptions, VersionInfo } from './monitor.js';
 export { QmpSession } from './protocol/session.js';
 export type { QmpTransport } from './protocol/session.js';
 export { CommandRegistry } from './protocol/registry.js';
-export type { CommandContext, CommandHandler, CommandHost, RegisteredCommand } from './protocol/registry.js';
+export type { CommandContext, CommandHandler, CommandHost, CommandSession, RegisteredCommand } from './protocol/registry.js';
 export { QAPI_SCHEMAS } from './generated/qapi-schema.js';
 export { QmpError, QmpErrorClass } from './protocol/errors.js';
 export { QMP_DUMP_FORMATS, DumpFailure, bytesInRange } from './dump-backend.js';
