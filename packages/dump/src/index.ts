@@ -6,7 +6,7 @@ export { detectFormat, detectFormatFromBytes } from './detect.js';
 export type { DetectedFormat } from './detect.js';
 export { openGuest } from './open.js';
 export { dumpGuest } from './dump.js';
-export type { DumpOptions, DumpResult } from './dump.js';
+export type { DumpOptions, DumpResult, PageExclusionSummary } from './dump.js';
 export type { DumpOutput } from './output.js';
 export { readGuestNote } from './guest-note.js';
 export type { VmcoreinfoEntry } from './guest-note.js';
@@ -24,3 +24,5 @@ export type { DumpDescription, NoteSummary, PhysBaseInfo, VmcoreinfoSummary } fr
 export { winDumpAvailable } from './backends.js';
 export type { WinDumpInfo } from './backends.js';
 export type { KdumpDetails, ElfDetails } from './details.js';
+export { guestKernel, kernelLogOf } from './kernel.js';
+export type { GuestKernel } from './kernel.js';
