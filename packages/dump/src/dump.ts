@@ -151,7 +151,8 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   let resolved: ResolvedPhysBase | undefined;
   if (!guestNote && options.scanVmcoreinfo !== false && spec.kind !== 'win-dmp') {
     resolved = await resolveGuestPhysBase(guest);
-    if (resolved.source === 'vmcoreinfo-scan' && resolved.note) {
+    // phys_base may come from elsewhere (or be 0 by architecture): the note found is added anyway.
+    if (resolved.note) {
       guestNote = resolved.note;
       const where = resolved.notePhysAddr === undefined ? '' : ` at 0x${resolved.notePhysAddr.toString(16)}`;
       warn(`the source has no VMCOREINFO note: found the kernel's note in guest memory${where} and added it`);
@@ -161,7 +162,11 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   if (options.signal?.aborted) throw abortError(options.signal);
 
   // paging=true: QEMU's mappings from the guest page tables; the memory written is the same.
-  const mappings = options.paging ? await pagingMappings(guest) : undefined;
+  // QEMU 7.2 walks page tables only where a CPU reports paging enabled (x86); on every other
+  // target paging=true silently writes the paging=false file, and so do we (with a warning).
+  const walk = options.paging === true && (guest.info.arch === 'x86_64' || guest.info.arch === 'i386');
+  if (options.paging && !walk) warn(`paging: QEMU has no page-table walk for ${guest.info.arch} guests; the dump is the same as with paging=false`);
+  const mappings = walk ? await pagingMappings(guest) : undefined;
 
   let completed = 0;
   options.onProgress?.(0, total);
