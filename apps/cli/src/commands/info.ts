@@ -1,4 +1,5 @@
 import { describeDump, type DumpDescription } from '@vmcore/dump';
+import { describeDumpLevel } from '@vmcore/linux';
 import type { Io } from '../context.js';
 import { UsageError, parse } from '../usage.js';
 
@@ -7,7 +8,7 @@ const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
 
 /** 64-bit values as 0x-hex strings, so the JSON is exact and parseable everywhere. */
 function toJson(description: DumpDescription): string {
-  return JSON.stringify(description, (_key, value: unknown) => (typeof value === 'bigint' ? hex(value) : value), 2);
+  return JSON.stringify(description, (key, value: unknown) => (key === 'existingRuns' ? undefined : typeof value === 'bigint' ? hex(value) : value), 2);
 }
 
 function physBaseLine(d: DumpDescription): string {
@@ -57,12 +58,39 @@ export function renderText(d: DumpDescription): string {
   }
   if (d.kdump) {
     const k = d.kdump;
-    row('kdump', `${k.flattened ? 'flattened' : 'raw'}, ${k.codec} (status ${hex(k.status)}), header version ${k.headerVersion}, dump level ${k.dumpLevel}`);
+    row('kdump', `${k.flattened ? 'flattened' : 'raw'}, ${k.codec} (status ${hex(k.status)}${k.incomplete ? ', INCOMPLETE' : ''}), header version ${k.headerVersion}, dump level ${k.dumpLevel}`);
     if (k.rawSize !== undefined) row('  raw size', `${k.rawSize} bytes (reassembled)`);
     row('  utsname', `machine ${k.utsMachine || '(empty)'}, release ${k.utsRelease || '(empty)'}`);
     row('  max_mapnr', `${k.maxMapnr} (${hex(k.maxMapnr)}), ${k.headerCpus} CPU(s) in header`);
     row('  pages', `${k.pages} present: ${k.zeroPages} zero, ${k.compressedPages} compressed, ${k.rawPages} raw`);
     row('  ratio', `${k.ratio.toFixed(2)}:1 (${k.storedBytes} bytes of page data for ${mib(k.pages * d.pageSize)})`);
+    row('  dump level', describeDumpLevel(k.dumpLevel));
+    if (k.excludedPages > 0) {
+      row('  excluded', `${k.excludedPages} of ${k.existingPages} pages`);
+      const e = d.excluded;
+      if (e) {
+        const classes: Array<[string, number]> = [
+          ['cache', e.cache], ['cache with private data', e.cachePrivate], ['user data', e.user], ['free', e.free],
+          ['hwpoison', e.hwpoison], ['offline', e.offline], ['beyond mem_map', e.outsideMemMap],
+        ];
+        for (const [what, n] of classes) lines.push(`    ${`${what}:`.padEnd(26)}${n}`);
+      }
+    }
+  }
+  if (d.kernel) {
+    row('kernel log', `${d.kernel.logRecords} records (${d.kernel.logSource}); 'vmcore dmesg' prints them`);
+    const p = d.kernel.panic;
+    if (p) {
+      row('panic', `at ${p.at.toFixed(6)} s after boot`);
+      if (p.panic) lines.push(`  ${p.panic}`);
+      if (p.bug) lines.push(`  ${p.bug}`);
+      if (p.oops) lines.push(`  ${p.oops}`);
+    } else {
+      row('panic', 'none in the kernel log');
+    }
+  }
+  if (d.vmcoreinfo) {
+    row('crash time', d.vmcoreinfo.crashtime !== undefined ? `${new Date(d.vmcoreinfo.crashtime * 1000).toISOString()} (VMCOREINFO CRASHTIME ${d.vmcoreinfo.crashtime})` : 'not recorded (no CRASHTIME in VMCOREINFO: the kernel did not go through kdump)');
   }
   for (const w of d.warnings) lines.push(`note: ${w}`);
   return `${lines.join('\n')}\n`;
@@ -71,6 +99,6 @@ export function renderText(d: DumpDescription): string {
 export async function info(args: string[], io: Io): Promise<void> {
   const { values, positionals } = parse('info', args, { json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError(`expected one FILE, got ${positionals.length}`, 'info');
-  const description = await describeDump(positionals[0]!);
+  const description = await describeDump(positionals[0]!, { signal: io.signal });
   io.stdout.write(values['json'] === true ? `${toJson(description)}\n` : renderText(description));
 }
