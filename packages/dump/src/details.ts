@@ -1,4 +1,4 @@
-import type { RandomAccessSource } from '@vmcore/bytes';
+import { checkAborted, type RandomAccessSource } from '@vmcore/bytes';
 import { PT_LOAD, PT_NOTE } from '@vmcore/elf';
 import {
   DUMP_DH_COMPRESSED_LZO,
@@ -17,6 +17,11 @@ export interface KdumpDetails {
   /** Codec(s) named by the header's status flags. */
   readonly codec: string;
   readonly status: number;
+  /**
+   * The header's status has DUMP_DH_COMPRESSED_INCOMPLETE (0x8): the writer failed or was
+   * stopped, so pages may be missing (makedumpfile out of space, or a vmcore dump cut short).
+   */
+  readonly incomplete: boolean;
   readonly headerVersion: number;
   readonly headerPhysBase: bigint;
   readonly dumpLevel: number;
@@ -88,16 +93,17 @@ const CODEC_FLAGS: [number, string][] = [
 const COMPRESSED = CODEC_FLAGS.reduce((mask, [flag]) => mask | flag, 0);
 const DESCRIPTOR_BATCH = 64 * 1024;
 
-export async function kdumpDetails(source: RandomAccessSource, format: DetectedFormat): Promise<KdumpDetails> {
+export async function kdumpDetails(source: RandomAccessSource, format: DetectedFormat, signal?: AbortSignal): Promise<KdumpDetails> {
   const flattened = format === 'kdump-flattened';
-  const raw = flattened ? await flattenedView(source) : source;
-  const file = await readKdump(raw);
+  const raw = flattened ? await flattenedView(source, signal) : source;
+  const file = await readKdump(raw, { allowIncomplete: true, ...(signal ? { signal } : {}) });
   let zeroPages = 0;
   let compressedPages = 0;
   let rawPages = 0;
   let storedBytes = 0;
   let zeroCounted = false;
   for (let index = 0; index < file.pageCount; index += DESCRIPTOR_BATCH) {
+    checkAborted(signal, source.name);
     const descriptors = await file.readDescriptors(index, Math.min(DESCRIPTOR_BATCH, file.pageCount - index));
     for (const d of descriptors) {
       if (d.offset === file.offsetPageData && d.flags === 0) {
@@ -122,6 +128,7 @@ export async function kdumpDetails(source: RandomAccessSource, format: DetectedF
     ...(flattened ? { rawSize: raw.size } : {}),
     codec: codecs.join('+') || 'none',
     status,
+    incomplete: file.incomplete,
     headerVersion: file.header.headerVersion,
     headerPhysBase: file.subHeader.physBase,
     dumpLevel: file.subHeader.dumpLevel,

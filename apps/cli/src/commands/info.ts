@@ -38,14 +38,27 @@ export function renderText(d: DumpDescription): string {
   } else {
     row('VMCOREINFO', 'absent');
   }
-  row('phys_base', physBaseLine(d));
+  if (!d.winDmp) row('phys_base', physBaseLine(d));
+  if (d.winDmp) {
+    const w = d.winDmp;
+    row('win-dmp', `'${w.signature}${w.validDump}', ${w.x64 ? '64' : '32'}-bit header (${w.headerSize} bytes), version ${w.majorVersion}.${w.minorVersion}, machine ${hex(w.machineImageType)}`);
+    row('  CPUs', String(w.numberProcessors));
+    row('  bugcheck', `${hex(w.bugcheckCode)} (${w.bugcheckParameters.map(hex).join(', ')})`);
+    row('  KDBG', `KdDebuggerDataBlock ${hex(w.kdDebuggerDataBlock)}`);
+    row('  DTB', `DirectoryTableBase ${hex(w.directoryTableBase)}`);
+    row('  PFN database', hex(w.pfnDatabase));
+    row('  lists', `PsLoadedModuleList ${hex(w.psLoadedModuleList)}, PsActiveProcessHead ${hex(w.psActiveProcessHead)}`);
+    row('  size', `RequiredDumpSpace ${hex(w.requiredDumpSpace)}${w.dumpType !== undefined ? `, DumpType ${w.dumpType}` : ''}`);
+    row('  runs', `${w.runs.length} run(s), ${w.numberOfPages} page(s)`);
+    for (const r of w.runs) lines.push(`  ${hex(r.basePage * 4096n).padStart(14)} - ${hex((r.basePage + r.pageCount) * 4096n).padEnd(14)} ${String(r.pageCount).padStart(10)} pages`);
+  }
   if (d.elf) {
     row('ELF layout', `${d.elf.layout === 'standard' ? 'program headers after the ELF header' : 'program headers after the section headers (QEMU 7.2+)'}, e_phoff ${hex(d.elf.phoff)}, e_ehsize ${d.elf.ehsize}`);
     row('phdrs', `${d.elf.programHeaders} (${d.elf.loadSegments} PT_LOAD, ${d.elf.noteSegments} PT_NOTE), ${d.elf.sections} section(s)`);
   }
   if (d.kdump) {
     const k = d.kdump;
-    row('kdump', `${k.flattened ? 'flattened' : 'raw'}, ${k.codec} (status ${hex(k.status)}), header version ${k.headerVersion}, dump level ${k.dumpLevel}`);
+    row('kdump', `${k.flattened ? 'flattened' : 'raw'}, ${k.codec} (status ${hex(k.status)}${k.incomplete ? ', INCOMPLETE' : ''}), header version ${k.headerVersion}, dump level ${k.dumpLevel}`);
     if (k.rawSize !== undefined) row('  raw size', `${k.rawSize} bytes (reassembled)`);
     row('  utsname', `machine ${k.utsMachine || '(empty)'}, release ${k.utsRelease || '(empty)'}`);
     row('  max_mapnr', `${k.maxMapnr} (${hex(k.maxMapnr)}), ${k.headerCpus} CPU(s) in header`);
@@ -86,6 +99,6 @@ export function renderText(d: DumpDescription): string {
 export async function info(args: string[], io: Io): Promise<void> {
   const { values, positionals } = parse('info', args, { json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError(`expected one FILE, got ${positionals.length}`, 'info');
-  const description = await describeDump(positionals[0]!);
+  const description = await describeDump(positionals[0]!, { signal: io.signal });
   io.stdout.write(values['json'] === true ? `${toJson(description)}\n` : renderText(description));
 }
