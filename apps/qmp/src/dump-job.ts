@@ -95,14 +95,15 @@ export class DumpJob {
     const format = args.format ?? 'elf';
     const hasBegin = args.begin !== undefined;
     const hasLength = args.length !== undefined;
-    if (format === 'win-dmp' && backend.arch !== 'x86_64') {
-      throw QmpError.generic('Windows dump is only available for x86-64');
-    }
     if (format !== 'elf' && (args.paging || hasBegin || hasLength)) {
       throw QmpError.generic("kdump-compressed format doesn't support paging or filter");
     }
     if (hasBegin && !hasLength) throw QErr.missingParameter('length');
     if (!hasBegin && hasLength) throw QErr.missingParameter('begin');
+    // QEMU 7.2's order: paging/filter, begin/length, lzo/snappy availability, then win-dmp's target
+    if (format === 'win-dmp' && backend.arch !== 'x86_64') {
+      throw QmpError.generic('Windows dump is only available for x86-64');
+    }
     if (!this.env.formats.includes(format)) throw QmpError.generic(`${format} is not available now`);
 
     const destination = await openDestination(args.protocol, format, {
