@@ -4,11 +4,13 @@ import { countPages, fillBitmapChunk, pfnRuns, type PfnRun } from './bitmap.js';
 import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, isZeroPage, type BatchCompressor, type CompressedBatch, type PageCodec } from './codec.js';
 import { DataCache } from './data-cache.js';
 import {
+  DUMP_DH_COMPRESSED_INCOMPLETE,
   KDUMP_DUMP_LEVEL,
   KDUMP_HEADER_VERSION,
   PageDescriptor,
   encodeDiskDumpHeader,
   encodeSubHeader,
+  type DiskDumpHeader,
   type Utsname,
 } from './header.js';
 import { planKdumpLayout, type KdumpLayout } from './layout.js';
@@ -38,6 +40,14 @@ export interface KdumpWriteOptions {
   batchPages?: number;
   /** Called after each batch with guest bytes done and total. */
   onProgress?(done: number, total: number): void;
+  /**
+   * Write the header with status DUMP_DH_COMPRESSED_INCOMPLETE (0x8) first and rewrite it
+   * without once every page is out, so a file left behind by a failure (no space, a crash, a
+   * kill) says it is incomplete, as makedumpfile marks it. Default: true, except for sinks that
+   * say they are `appendOnly` (flattened streams), where a second header record would follow the
+   * first and the missing end marker already tells a cut-off stream.
+   */
+  markIncomplete?: boolean;
   /**
    * Pages to leave out (makedumpfile's dump levels): an excluded page keeps its bit in the first
    * bitmap (it exists) and loses it in the second (not dumped), and gets no descriptor or data.
@@ -169,8 +179,12 @@ export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: 
   // Started before the headers and bitmaps are written: worker threads take ~0.1 s to boot.
   const compressor = createBatchCompressor(options.codec, workers, options.zlibLevel);
   try {
-    await writeHeaders(guest, sink, layout, runs, notes, options, codecFlag, physBase);
-    return await writePages(guest, sink, layout, options, codecFlag, compressor, workers);
+    const markIncomplete = options.markIncomplete ?? !sink.appendOnly;
+    const header = await writeHeaders(guest, sink, layout, runs, notes, options, codecFlag | (markIncomplete ? DUMP_DH_COMPRESSED_INCOMPLETE : 0), physBase);
+    const size = await writePages(guest, sink, layout, options, codecFlag, compressor, workers);
+    // Every page and descriptor is out: now the header may say the file is complete.
+    if (markIncomplete) await sink.write(0, encodeDiskDumpHeader({ ...header, status: codecFlag }, guest.info.endian));
+    return size;
   } finally {
     await compressor.close();
   }
@@ -183,33 +197,28 @@ async function writeHeaders(
   runs: ReturnType<typeof pfnRuns>,
   notes: ReturnType<typeof encodeNotes>,
   options: KdumpWriteOptions,
-  codecFlag: number,
+  status: number,
   physBase: bigint,
-): Promise<void> {
+): Promise<Omit<DiskDumpHeader, 'signature'>> {
   const { info } = guest;
   const endian = info.endian;
   const layoutKind = layout.layout;
-  await sink.write(
-    0,
-    encodeDiskDumpHeader(
-      {
-        layout: layoutKind,
-        headerVersion: KDUMP_HEADER_VERSION,
-        utsname: buildUtsname(info, guest.guestNote, { ...(await utsnameFromGuestMemory(guest, physBase)), ...options.utsname }),
-        status: codecFlag,
-        blockSize: layout.blockSize,
-        subHdrSize: layout.subHdrSize,
-        bitmapBlocks: layout.bitmapBlocks,
-        maxMapnr: layout.maxMapnr32,
-        totalRamBlocks: 0,
-        deviceBlocks: 0,
-        writtenBlocks: 0,
-        currentCpu: 0,
-        nrCpus: guest.nrCpus,
-      },
-      endian,
-    ),
-  );
+  const header: Omit<DiskDumpHeader, 'signature'> = {
+    layout: layoutKind,
+    headerVersion: KDUMP_HEADER_VERSION,
+    utsname: buildUtsname(info, guest.guestNote, { ...(await utsnameFromGuestMemory(guest, physBase)), ...options.utsname }),
+    status,
+    blockSize: layout.blockSize,
+    subHdrSize: layout.subHdrSize,
+    bitmapBlocks: layout.bitmapBlocks,
+    maxMapnr: layout.maxMapnr32,
+    totalRamBlocks: 0,
+    deviceBlocks: 0,
+    writtenBlocks: 0,
+    currentCpu: 0,
+    nrCpus: guest.nrCpus,
+  };
+  await sink.write(0, encodeDiskDumpHeader(header, endian));
   await sink.write(
     layout.offsetSubHeader,
     encodeSubHeader(
@@ -243,6 +252,7 @@ async function writeHeaders(
     if (options.pageFilter) clearExcluded(chunk, at * 8, options.pageFilter);
     await sink.write(layout.offsetBitmap2 + at, chunk);
   }
+  return header;
 }
 
 async function writePages(
@@ -264,6 +274,13 @@ async function writePages(
 
   const batchPages = options.batchPages ?? Math.max(1, Math.floor((1 << 20) / pageSize));
   const maxInFlight = Math.max(1, workers * 4);
+  // Batch-sized buffers back from the workers (they compress in place and return the buffer
+  // as the batch's data), read into again: no allocation per batch once the pipeline is full.
+  const spares: ArrayBuffer[] = [];
+  const recycle = (buffer: ArrayBufferLike) => {
+    // (Pages larger than the data cache are written from the batch itself: then no recycling.)
+    if (workers > 0 && pageSize <= DATA_CACHE && buffer instanceof ArrayBuffer && buffer.byteLength === batchPages * pageSize && spares.length < maxInFlight + 2) spares.push(buffer);
+  };
   const pending: Promise<{ batch: CompressedBatch; count: number }>[] = [];
   let pagesDone = 0;
 
@@ -293,6 +310,8 @@ async function writePages(
   const drainOne = async () => {
     const next = await pending.shift()!;
     await emit(next.batch, next.count);
+    // emit copied what it keeps: the data's buffer (the worker's, transferred) is free.
+    recycle(next.batch.data.buffer);
   };
 
   const submit = async (pages: Uint8Array, count: number, owned: boolean) => {
@@ -301,7 +320,9 @@ async function writePages(
     }
     const used = pages.subarray(0, count * pageSize);
     // A batch of nothing but zeros (most of a sparse guest) skips the worker round trip.
-    const job = isZeroPage(used)
+    const zero = isZeroPage(used);
+    if (zero && owned) recycle(pages.buffer);
+    const job = zero
       ? Promise.resolve({ batch: { kinds: new Uint8Array(count), sizes: new Uint32Array(count), data: new Uint8Array(0) }, count })
       : compressor.compressBatch(used, pageSize, owned).then((batch) => ({ batch, count }));
     job.catch(() => undefined); // awaited in order below; keeps a later failure from being unhandled meanwhile
@@ -319,10 +340,25 @@ async function writePages(
   let batch: Uint8Array | undefined;
   let count = 0;
   let lastPfn = -1;
+  // With workers, a source that reads into buffers reads each batch straight into one of ours,
+  // which then goes to a worker as it is (transferred, no copy). Otherwise, chunk bytes are
+  // copied into batches or compressed before the next chunk is asked for: buffers are reused.
   let lastExcluded = false;
-  // Chunk bytes are copied into batches or handed to the compressor (which copies or
-  // compresses them at once) before the next chunk is asked for: buffers may be reused.
-  for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK, reuseBuffers: true })) {
+  const ours = new WeakSet<ArrayBufferLike>();
+  const chunkOptions = workers > 0
+    ? {
+        chunkSize: batchBytes,
+        // For sources that do not read into given buffers: they may still reuse theirs.
+        reuseBuffers: true,
+        into(length: number): Uint8Array {
+          const spare = length === batchBytes ? spares.pop() : undefined;
+          const buffer = spare ? new Uint8Array(spare) : new Uint8Array(length);
+          ours.add(buffer.buffer);
+          return buffer;
+        },
+      }
+    : { chunkSize: READ_CHUNK, reuseBuffers: true };
+  for await (const chunk of guest.chunks(chunkOptions)) {
     const bytes = chunk.bytes;
     let addr = chunk.physAddr;
     let at = 0;
@@ -353,9 +389,11 @@ async function writePages(
           count = 0;
         }
         if (count === 0 && inPage === 0 && bytes.length - at >= batchBytes && noneExcluded(pfn, batchPages)) {
-          // A whole batch of whole pages: hand over a view of the chunk, no copy (the pool
-          // copies what it sends to a worker; an all-zero batch is not sent at all).
-          await submit(bytes.subarray(at, at + batchBytes), batchPages, false);
+          // A whole batch of whole pages: hand over the chunk itself when it is one of our
+          // buffers, else a view (the pool copies what it sends to a worker); an all-zero batch
+          // is not sent at all.
+          const whole = at === 0 && bytes.length === batchBytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && ours.has(bytes.buffer);
+          await submit(bytes.subarray(at, at + batchBytes), batchPages, whole);
           lastPfn = pfn + batchPages - 1;
           at += batchBytes;
           addr += batchBytes;

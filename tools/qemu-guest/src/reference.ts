@@ -19,6 +19,8 @@ export interface ReferenceGuestOptions {
   vmcoreinfo?: boolean;
   /** Default 512 for x86_64, 256 for the emulated architectures. */
   memMiB?: number;
+  /** The guest panics (sysrq c, panic=0) after READY and is dumped in its panic loop. */
+  panic?: boolean;
 }
 
 export interface FilteredElf {
@@ -42,6 +44,8 @@ export interface ReferenceGuest {
   firmware: Firmware;
   vmcoreinfo: boolean;
   memMiB: number;
+  /** The guest had panicked when it was dumped (referenceGuest({ panic: true })). */
+  panic?: boolean;
   dir: string;
   /** Guest RAM as QEMU's memory backend held it (sparse copy). */
   ramFile: string;
@@ -141,7 +145,7 @@ export function filteredRanges(): Array<{ begin: number; length: number; tag: st
 export function variantName(o: Required<ReferenceGuestOptions>): string {
   const prefix = o.arch === 'x86_64' ? o.firmware : o.arch;
   const defaultVmcoreinfo = GUEST_ARCH_SPECS[o.arch].fwCfg;
-  return `${prefix}-${o.memMiB}m${o.vmcoreinfo === defaultVmcoreinfo ? '' : o.vmcoreinfo ? '-vmcoreinfo' : '-novmcoreinfo'}`;
+  return `${prefix}-${o.memMiB}m${o.vmcoreinfo === defaultVmcoreinfo ? '' : o.vmcoreinfo ? '-vmcoreinfo' : '-novmcoreinfo'}${o.panic ? '-panic' : ''}`;
 }
 
 function resolveOptions(options: ReferenceGuestOptions): Required<ReferenceGuestOptions> {
@@ -151,7 +155,7 @@ function resolveOptions(options: ReferenceGuestOptions): Required<ReferenceGuest
   if (firmware !== 'seabios' && firmware !== 'ovmf') throw new Error(`referenceGuest: firmware must be 'seabios' or 'ovmf', got ${String(firmware)}`);
   if (firmware !== 'seabios' && arch !== 'x86_64') throw new Error(`referenceGuest: firmware ${firmware} is for x86_64 guests`);
   const memMiB = options.memMiB ?? (arch === 'x86_64' ? 512 : 256);
-  return { arch, firmware, vmcoreinfo: options.vmcoreinfo ?? GUEST_ARCH_SPECS[arch].fwCfg, memMiB };
+  return { arch, firmware, vmcoreinfo: options.vmcoreinfo ?? GUEST_ARCH_SPECS[arch].fwCfg, memMiB, panic: options.panic ?? false };
 }
 
 type Stored = Omit<ReferenceGuest, 'dir'> & { cacheFormat: number };
@@ -256,6 +260,17 @@ async function dump(qmp: QmpClient, args: Record<string, unknown>, what: string)
   return Date.now() - t0;
 }
 
+/** Waits until the guest's console shows the end of a kernel panic (panic=0 then spins for ever). */
+async function waitForPanic(consoleLog: string, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const log = existsSync(consoleLog) ? readFileSync(consoleLog, 'latin1') : '';
+    if (log.includes('---[ end Kernel panic')) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`referenceGuest: the guest did not panic within ${timeoutMs} ms; console tail: ${log.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Turns runs of zero blocks into holes (the dumps and RAM of a small guest are mostly zero). */
 async function sparsify(file: string): Promise<void> {
   await run('fallocate', ['--dig-holes', file], { timeoutMs: 300_000 });
@@ -268,8 +283,10 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
   const guest = await bootGuest({
     arch: o.arch, firmware: o.firmware, vmcoreinfo: o.vmcoreinfo, memMiB: o.memMiB, fillMiB: x86_64 ? 32 : 16,
     lifetimeSec: x86_64 ? 1200 : 2400,
+    ...(o.panic ? { extraAppend: ['vmcore_panic=1', 'panic=0'] } : {}),
   });
   timings.bootMs = guest.bootMs;
+  if (o.panic) await waitForPanic(guest.consoleLog, 120_000);
   const names = {
     ramFile: 'ram.bin',
     mapFile: 'map.json',
@@ -340,6 +357,7 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
     firmware: o.firmware,
     vmcoreinfo: o.vmcoreinfo,
     memMiB: o.memMiB,
+    ...(o.panic ? { panic: true } : {}),
     ...names,
     blocks,
     physMap,

@@ -1,4 +1,4 @@
-import { dumpGuest, openRamDump, type DumpOptions } from '@vmcore/dump';
+import { dumpGuest, openRamDump, ramDumpInputs, type DumpOptions } from '@vmcore/dump';
 import { DUMP_OPTION_SPEC, dumpOptions, outputOf, requireFormat, str, type Io } from '../context.js';
 import { UsageError, parse, parseNumber } from '../usage.js';
 
@@ -39,9 +39,11 @@ export async function dump(args: string[], io: Io): Promise<void> {
   const notesFrom = str(values, 'notes-from');
   const arch = str(values, 'arch');
   if (arch !== undefined && notesFrom !== undefined) throw new UsageError('--arch and --notes-from exclude each other (the notes say the architecture)', 'dump');
-  const guest = await openRamDump({ map, ram, ...(notesFrom ? { notesFrom } : {}), ...(arch ? { arch } : {}) });
+  const source = { map, ram, ...(notesFrom ? { notesFrom } : {}), ...(arch ? { arch } : {}) };
+  const inputs = await ramDumpInputs(source);
+  const guest = await openRamDump(source);
   try {
-    await dumpGuest(guest, format, outputOf(positionals[0]!), { ...options, ...(vmcoreinfo ? { vmcoreinfo } : {}) });
+    await dumpGuest(guest, format, outputOf(positionals[0]!), { ...options, inputs, ...(vmcoreinfo ? { vmcoreinfo } : {}) });
   } finally {
     progress.done();
     await guest.close();
