@@ -120,7 +120,8 @@ export class QmpMonitor implements QmpHost {
 
   capabilityFormats(): string[] {
     const backend = this.options.backend;
-    if (this.compat === 'qemu-7.2') return [...QEMU_7_2_FORMATS];
+    // qemu-system-x86_64 7.2 always lists win-dmp; every other target's binary never does
+    if (this.compat === 'qemu-7.2') return QEMU_7_2_FORMATS.filter((format) => format !== 'win-dmp' || backend.arch === 'x86_64');
     return QMP_DUMP_FORMATS.filter((format) => backend.formats.includes(format) && (format !== 'win-dmp' || backend.hasWinDumpHeader));
   }
 

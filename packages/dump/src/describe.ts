@@ -198,7 +198,7 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
         symbol: 'swapper_pg_dir',
         virt: swapper,
         ...(() => {
-          const phys = kernelImageVirtToPhys(guest.info.arch, parsed.info, swapper, physBase.value);
+          const phys = kernelImageVirtToPhys(guest.info.arch, parsed.info, swapper, physBase?.value ?? 0n);
           return phys === undefined ? {} : { phys };
         })(),
       };

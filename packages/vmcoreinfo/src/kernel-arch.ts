@@ -74,3 +74,32 @@ export function kernelPageSize(info: Vmcoreinfo | undefined): number | undefined
   const size = info?.pageSize;
   return size !== undefined && size >= 4096 && size <= 1 << 20 && (size & (size - 1)) === 0 ? size : undefined;
 }
+
+/**
+ * Kernel virtual → physical without page tables, for the regions a kernel maps linearly: the
+ * image (kernelImageVirtToPhys) and the linear map of RAM. aarch64: [PAGE_OFFSET, PAGE_END) with
+ * PAGE_OFFSET = −2^VA_BITS and PAGE_END = −2^(VA_BITS−1) maps to PHYS_OFFSET + (virt − PAGE_OFFSET),
+ * above PAGE_END the image rule; riscv64: [PAGE_OFFSET, image) maps to phys_ram_base + (virt −
+ * PAGE_OFFSET); i386, ppc64, s390x and loongarch64: their single linear rule. vmalloc and module
+ * addresses are not linear and give wrong answers here: callers must only ask for linear ones.
+ */
+export function kernelLinearVirtToPhys(arch: string, info: Vmcoreinfo, virt: bigint, physBase = 0n): bigint | undefined {
+  if (arch === 'aarch64') {
+    const vaBits = info.numbers.get('VA_BITS');
+    const physOffset = info.numbers.get('PHYS_OFFSET');
+    if (vaBits === undefined || physOffset === undefined) return undefined;
+    const pageOffset = BigInt.asUintN(64, -(1n << vaBits));
+    const pageEnd = BigInt.asUintN(64, -(1n << (vaBits - 1n)));
+    if (virt >= pageOffset && virt < pageEnd) return virt - pageOffset + BigInt.asUintN(64, physOffset);
+    return kernelImageVirtToPhys(arch, info, virt, physBase);
+  }
+  if (arch === 'riscv64') {
+    const pageOffset = info.numbers.get('PAGE_OFFSET');
+    const ramBase = info.numbers.get('phys_ram_base');
+    const image = info.numbers.get('KERNEL_LINK_ADDR');
+    if (pageOffset !== undefined && ramBase !== undefined && virt >= BigInt.asUintN(64, pageOffset) && (image === undefined || virt < BigInt.asUintN(64, image))) {
+      return virt - BigInt.asUintN(64, pageOffset) + BigInt.asUintN(64, ramBase);
+    }
+  }
+  return kernelImageVirtToPhys(arch, info, virt, physBase);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archFromVmcoreinfo, kernelImageVirtToPhys, kernelPageSize, parseVmcoreinfo } from '../src/index.js';
+import { archFromVmcoreinfo, kernelImageVirtToPhys, kernelLinearVirtToPhys, kernelPageSize, parseVmcoreinfo } from '../src/index.js';
 
 // Lines as the kernels of the reference guests write them (Debian 6.1, QEMU 7.2 TCG guests).
 const AARCH64 = parseVmcoreinfo([
@@ -31,6 +31,14 @@ describe('the architecture and kernel addresses VMCOREINFO implies', () => {
     // x86_64: virt - __START_KERNEL_map + phys_base
     expect(kernelImageVirtToPhys('x86_64', X86_64, 0xffffffff82a00000n, 0x3e000000n)).toBe(0x40a00000n);
     expect(kernelImageVirtToPhys('riscv64', AARCH64, 0xffffffff80000000n)).toBeUndefined();
+  });
+
+  it('maps the aarch64 linear map from PAGE_OFFSET = -2^VA_BITS to PHYS_OFFSET, and the image above PAGE_END by kimage_voffset', () => {
+    expect(kernelLinearVirtToPhys('aarch64', AARCH64, 0xffff000000000000n)).toBe(0x40000000n);
+    expect(kernelLinearVirtToPhys('aarch64', AARCH64, 0xffff000008146000n)).toBe(0x48146000n);
+    expect(kernelLinearVirtToPhys('aarch64', AARCH64, 0xffffbc7073f1c030n)).toBe(0x4211c030n);
+    expect(kernelLinearVirtToPhys('i386', I386, 0xc7e80c7cn)).toBe(0x07e80c7cn);
+    expect(kernelLinearVirtToPhys('s390x', S390X, 0x1ac8000n)).toBe(0x1ac8000n);
   });
 
   it('takes PAGESIZE only when it is a power of two between 4 KiB and 1 MiB', () => {

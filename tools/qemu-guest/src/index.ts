@@ -15,7 +15,7 @@ export { makeSample, type SampleInfo } from './sample.js';
 export { parseMtreeFlat, physMapFromMtree, RAM_BACKEND_ID, type MtreeRange, type PhysMapBlock } from './mtree.js';
 export { readElfLoads, readElfNotes, type ElfLoad, type ElfNoteInfo } from './elf-phdrs.js';
 export { parseConsoleFacts, type GuestFacts } from './facts.js';
-export { verifyPagesWithLibkdumpfile, makedumpfileDmesg, type PageVerification } from './verify.js';
+export { verifyPagesWithLibkdumpfile, makedumpfileDmesg, findInKernelLogWithLibkdumpfile, type PageVerification, type KernelLogSearch } from './verify.js';
 export { buildInitramfs, INIT_SCRIPT } from './initramfs.js';
 export { cacheRoot, findHostKernel, repoRoot, type HostKernel } from './paths.js';
 export { qmpSessionWithFds, type FdSessionStep, type FdSessionResult } from './fd-session.js';

@@ -71,11 +71,13 @@ export function planDump(request: DumpRequest): DumpPlan {
   }
   if (begin !== undefined && length === undefined) throw new DumpRefusal({ reason: 'missing-length' });
   if (begin === undefined && length !== undefined) throw new DumpRefusal({ reason: 'missing-begin' });
-  const available = request.available ?? DUMP_FORMATS;
-  if (!available.includes(format)) throw new DumpRefusal({ reason: 'format-unavailable', format });
+  // QEMU 7.2 checks lzo/snappy availability, then win-dmp's target: a win-dmp request on a
+  // non-x86 guest is refused for its target whatever the capability list says.
   if (format === 'win-dmp' && !winDumpArchSupported(request.guest.arch)) {
     throw new DumpRefusal({ reason: 'win-dmp-arch', arch: request.guest.arch });
   }
+  const available = request.available ?? DUMP_FORMATS;
+  if (!available.includes(format)) throw new DumpRefusal({ reason: 'format-unavailable', format });
   const spec = formatSpec(format);
   if (spec.kind === 'kdump' && !spec.flattened && request.output && !request.output.seekable) {
     throw new DumpRefusal({ reason: 'not-seekable', format });
