@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isVmcoreError } from '@vmcore/bytes';
+import { FileSink } from '@vmcore/bytes/node';
 import type { Io } from './context.js';
 import { UsageError } from './usage.js';
+
+/** Removes the temporary files of unfinished outputs, synchronously (for a process about to exit). */
+export function removePartialFiles(): void {
+  FileSink.removePartialFilesSync();
+}
 
 type Command = (args: string[], io: Io) => Promise<number | void>;
 

@@ -19,7 +19,9 @@ Options:
   -V, --version  show the version
 
 Formats: ${FORMATS}
-Exit status: 0 success, 1 error, 2 usage error.
+Exit status: 0 success, 1 error, 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+An interrupted or failed command leaves no file under OUT's name, and no command writes over
+one of its own inputs (the same file by device and inode, whatever the path).
 `;
 
 export const COMMAND_HELP: Record<string, string> = {
@@ -42,6 +44,9 @@ Options:
                        1 zero pages, 2 cache pages, 4 cache pages with private data, 8 user
                        data, 16 free pages), from the guest kernel's page structs (VMCOREINFO)
       --mode OCTAL     mode of the created file (default 644)
+      --allow-sparse   read an ELF core whose PT_LOADs claim more than 1 GiB (and more than the
+                       file's size) of memory the file does not store (p_memsz > p_filesz; read
+                       as zeros); without it such a file is refused, as its dump would be that big
   -q, --quiet          no progress bar and no warnings
   -h, --help           show this help
 `,

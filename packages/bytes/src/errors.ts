@@ -10,6 +10,12 @@ export const VmcoreErrorCode = {
   Codec: 'VMCORE_CODEC',
   Io: 'VMCORE_IO',
   NotSeekable: 'VMCORE_NOT_SEEKABLE',
+  /** Cancelled through an AbortSignal (SIGINT/SIGTERM in the CLI, QMP dump-cancel). */
+  Aborted: 'VMCORE_ABORTED',
+  /** A file its writer marked as unfinished (kdump status DUMP_DH_COMPRESSED_INCOMPLETE). */
+  Incomplete: 'VMCORE_INCOMPLETE',
+  /** An output would overwrite one of the command's own inputs. */
+  SameFile: 'VMCORE_SAME_FILE',
 } as const;
 
 export type VmcoreErrorCode = (typeof VmcoreErrorCode)[keyof typeof VmcoreErrorCode];

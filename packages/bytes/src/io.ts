@@ -15,6 +15,12 @@ export interface RandomAccessSource {
    * count, fewer only at the end of the source. Lets a caller reuse its buffers.
    */
   readInto?(offset: number, target: Uint8Array): Promise<number>;
+  /**
+   * Optional: how many bytes of [offset, offset + length) the source really stores; the rest
+   * reads as zeros (the gaps between a flattened file's records). Lets a reader refuse a header
+   * that claims megabytes of structure the file never wrote. Absent: every byte is stored.
+   */
+  storedBytes?(offset: number, length: number): number;
   close?(): Promise<void>;
 }
 

@@ -1,9 +1,10 @@
 /** The one place @vmcore/dump touches the format packages. */
 import { type PositionedSink, type RandomAccessSource, type SequentialSink } from '@vmcore/bytes';
-import { openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/elf';
+import { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/elf';
 import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
 import { decodeQemuCpuState, guestPagingMappings, openRamGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
 import { openKdumpGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
+import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
   decodeFwCfgVmcoreinfo,
   parseVmcoreinfo,
@@ -16,11 +17,17 @@ import {
 } from '@vmcore/vmcoreinfo';
 
 // ---- @vmcore/elf, @vmcore/kdump
-export { openElfGuest, readElfCore, writeElfCore, openKdumpGuest, readKdump, writeKdump };
+export { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, openKdumpGuest, readKdump, writeKdump };
 export type { ElfCore, KdumpFile };
+
+// ---- @vmcore/win-dmp
+export { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump };
+export type { WinDumpInfo };
 
 // ---- @vmcore/flat
 export interface FlattenedWriter extends PositionedSink {
+  /** Records are appended: the kdump writer leaves the header as first written. */
+  readonly appendOnly: true;
   finish(): Promise<void>;
 }
 
@@ -28,12 +35,12 @@ export function createFlattenedSink(out: SequentialSink): FlattenedWriter {
   return new FlattenedSink(out);
 }
 
-export async function flattenedView(source: RandomAccessSource): Promise<RandomAccessSource> {
-  return FlattenedIndex.build(source);
+export async function flattenedView(source: RandomAccessSource, signal?: AbortSignal): Promise<RandomAccessSource> {
+  return FlattenedIndex.build(source, signal ? { signal } : {});
 }
 
-export async function reassemble(input: AsyncIterable<Uint8Array>, out: PositionedSink, name?: string): Promise<void> {
-  await flatReassemble(input, out, name ? { name } : {});
+export async function reassemble(input: AsyncIterable<Uint8Array>, out: PositionedSink, name?: string, signal?: AbortSignal): Promise<void> {
+  await flatReassemble(input, out, { ...(name ? { name } : {}), ...(signal ? { signal } : {}) });
 }
 
 export { isFlattened };

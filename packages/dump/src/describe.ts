@@ -1,9 +1,11 @@
 import type { Endian } from '@vmcore/bytes';
 import type { Arch, GuestMemory, PhysBlock } from '@vmcore/guest-mem';
-import { parseVmcoreinfo, resolveGuestPhysBase, vmcoreinfoText } from './backends.js';
+import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type WinDumpInfo } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { guestFromSource, openSource } from './open.js';
 import { kdumpDetails, elfDetails, type KdumpDetails, type ElfDetails } from './details.js';
+import { classifyPages, panicSummary, readKernelLog, type ExcludedPageCounts, type KernelLogSource, type PanicSummary } from '@vmcore/linux';
+import { guestKernel } from './kernel.js';
 
 export interface NoteSummary {
   readonly name: string;
@@ -47,8 +49,52 @@ export interface DumpDescription {
   readonly physBase?: PhysBaseInfo;
   readonly kdump?: KdumpDetails;
   readonly elf?: ElfDetails;
+  /** A Windows dump's header (signature, version, CPUs, bugcheck, KDBG, DirectoryTableBase, runs). */
+  readonly winDmp?: WinDumpInfo;
+  /** What the guest's Linux kernel says (with VMCOREINFO): its log and how it died. */
+  readonly kernel?: KernelSummary;
+  /** For a kdump file with a dump level: the pages left out, per class (classified again from the file's mem_map). */
+  readonly excluded?: Readonly<ExcludedPageCounts>;
   /** Things that could not be determined, said plainly. */
   readonly warnings: readonly string[];
+}
+
+export interface KernelSummary {
+  readonly logSource: KernelLogSource;
+  readonly logRecords: number;
+  /** The last "Kernel panic", "BUG:" and "Oops" lines, when the log has any. */
+  readonly panic?: PanicSummary;
+}
+
+async function kernelFacts(guest: GuestMemory, kdump: KdumpDetails | undefined, warnings: string[]) {
+  let opened;
+  try {
+    opened = await guestKernel(guest);
+  } catch {
+    return {}; // no VMCOREINFO: nothing to say about the kernel
+  }
+  let kernel: KernelSummary | undefined;
+  try {
+    const log = await readKernelLog(opened.kernel);
+    const panic = panicSummary(log.records);
+    kernel = { logSource: log.source, logRecords: log.records.length, ...(panic ? { panic } : {}) };
+  } catch (error) {
+    warnings.push(`kernel log: ${(error as Error).message}`);
+  }
+  let excluded: ExcludedPageCounts | undefined;
+  if (kdump && kdump.excludedPages > 0) {
+    try {
+      const blocks = kdump.existingRuns.map((r) => ({ start: r.start * guest.info.pageSize, size: (r.end - r.start) * guest.info.pageSize }));
+      const exclusion = await classifyPages(opened.kernel, { dumpLevel: kdump.dumpLevel, blocks });
+      excluded = { ...exclusion.counts };
+      if (exclusion.excludedPages !== kdump.excludedPages) {
+        warnings.push(`the file leaves out ${kdump.excludedPages} pages, but dump level ${kdump.dumpLevel} on its mem_map gives ${exclusion.excludedPages}`);
+      }
+    } catch (error) {
+      warnings.push(`excluded pages per class: ${(error as Error).message}`);
+    }
+  }
+  return { ...(kernel ? { kernel } : {}), ...(excluded ? { excluded } : {}) };
 }
 
 /** Splits an in-memory ELF note (header, padded name, padded descriptor). */
@@ -92,12 +138,14 @@ async function physBaseOf(guest: GuestMemory, warnings: string[]): Promise<PhysB
 }
 
 /** Everything `vmcore info` prints about a dump file. */
-export async function describeDump(path: string): Promise<DumpDescription> {
+export async function describeDump(path: string, options: { signal?: AbortSignal } = {}): Promise<DumpDescription> {
   const opened = await openSource(path);
   try {
     const source = opened.source;
     const format = await detectFormat(source);
-    const guest = await guestFromSource(source, format);
+    const { signal } = options;
+    // Described, not refused: info is how a user finds out a file is incomplete or sparse.
+    const guest = await guestFromSource(source, format, { allowIncomplete: true, allowSparse: true, ...(signal ? { signal } : {}) });
     const warnings: string[] = [];
     try {
       const notes: NoteSummary[] = guest.cpuNotes.map((n) => ({ name: n.name, type: n.type, size: n.desc.length }));
@@ -106,14 +154,26 @@ export async function describeDump(path: string): Promise<DumpDescription> {
         const note = splitNote(guest.guestNote, guest.info.endian);
         if (note) {
           notes.push({ name: note.name, type: note.type, size: note.desc.length });
-          if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings);
+          // A Windows guest's driver puts its dump header (PAGEDU64/PAGEDUMP) in the VMCOREINFO note.
+          const windowsHeader = /^PAGEDU(64|MP)/.test(String.fromCharCode(...note.desc.subarray(0, 8)));
+          if (note.name === 'VMCOREINFO' && windowsHeader) warnings.push('the VMCOREINFO note holds a Windows dump header (the guest can be dumped as win-dmp)');
+          else if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings);
         } else {
           warnings.push('the guest note header is malformed');
         }
       }
-      const physBase = await physBaseOf(guest, warnings);
-      const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format) : undefined;
+      const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
+      // phys_base is a Linux notion: a Windows dump has none.
+      const physBase = winDmp ? undefined : await physBaseOf(guest, warnings).catch((error: unknown) => {
+        warnings.push(`phys_base: ${(error as Error).message}`);
+        return undefined;
+      });
+      const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format, signal) : undefined;
+      if (kdump?.incomplete) {
+        warnings.push('INCOMPLETE dump: the kdump header has status DUMP_DH_COMPRESSED_INCOMPLETE (0x8); its writer failed or was stopped, so pages may be missing or unreadable');
+      }
       const elf = format === 'elf' ? await elfDetails(source) : undefined;
+      const facts = await kernelFacts(guest, kdump, warnings);
       return {
         file: path,
         fileSize: source.size,
@@ -131,6 +191,8 @@ export async function describeDump(path: string): Promise<DumpDescription> {
         ...(physBase ? { physBase } : {}),
         ...(kdump ? { kdump } : {}),
         ...(elf ? { elf } : {}),
+        ...(winDmp ? { winDmp } : {}),
+        ...facts,
         warnings,
       };
     } finally {

@@ -1,4 +1,4 @@
-import type { RandomAccessSource } from '@vmcore/bytes';
+import { checkAborted, type RandomAccessSource } from '@vmcore/bytes';
 import { PT_LOAD, PT_NOTE } from '@vmcore/elf';
 import {
   DUMP_DH_COMPRESSED_LZO,
@@ -17,6 +17,11 @@ export interface KdumpDetails {
   /** Codec(s) named by the header's status flags. */
   readonly codec: string;
   readonly status: number;
+  /**
+   * The header's status has DUMP_DH_COMPRESSED_INCOMPLETE (0x8): the writer failed or was
+   * stopped, so pages may be missing (makedumpfile out of space, or a vmcore dump cut short).
+   */
+  readonly incomplete: boolean;
   readonly headerVersion: number;
   readonly headerPhysBase: bigint;
   readonly dumpLevel: number;
@@ -34,6 +39,35 @@ export interface KdumpDetails {
   readonly storedBytes: number;
   /** Uncompressed bytes of the present pages / stored bytes. */
   readonly ratio: number;
+  /** Pages the first bitmap marks as existing (the second marks those dumped). */
+  readonly existingPages: number;
+  /** existingPages − pages: left out by the dump level. */
+  readonly excludedPages: number;
+  /** The first bitmap as runs of pfns [start, end). */
+  readonly existingRuns: ReadonlyArray<{ readonly start: number; readonly end: number }>;
+}
+
+const BITMAP_READ = 1 << 20;
+
+/** Runs of set bits of the first bitmap, read in 1 MiB pieces. */
+async function firstBitmapRuns(file: Awaited<ReturnType<typeof readKdump>>): Promise<Array<{ start: number; end: number }>> {
+  const runs: Array<{ start: number; end: number }> = [];
+  const used = Math.ceil(file.maxMapnr / 8);
+  for (let at = 0; at < used; at += BITMAP_READ) {
+    const chunk = await file.source.read(file.offsetBitmap1 + at, Math.min(BITMAP_READ, used - at));
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
+      if (byte === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        const pfn = (at + i) * 8 + bit;
+        if (!(byte & (1 << bit)) || pfn >= file.maxMapnr) continue;
+        const last = runs[runs.length - 1];
+        if (last && last.end === pfn) last.end++;
+        else runs.push({ start: pfn, end: pfn + 1 });
+      }
+    }
+  }
+  return runs;
 }
 
 export interface ElfDetails {
@@ -59,16 +93,17 @@ const CODEC_FLAGS: [number, string][] = [
 const COMPRESSED = CODEC_FLAGS.reduce((mask, [flag]) => mask | flag, 0);
 const DESCRIPTOR_BATCH = 64 * 1024;
 
-export async function kdumpDetails(source: RandomAccessSource, format: DetectedFormat): Promise<KdumpDetails> {
+export async function kdumpDetails(source: RandomAccessSource, format: DetectedFormat, signal?: AbortSignal): Promise<KdumpDetails> {
   const flattened = format === 'kdump-flattened';
-  const raw = flattened ? await flattenedView(source) : source;
-  const file = await readKdump(raw);
+  const raw = flattened ? await flattenedView(source, signal) : source;
+  const file = await readKdump(raw, { allowIncomplete: true, ...(signal ? { signal } : {}) });
   let zeroPages = 0;
   let compressedPages = 0;
   let rawPages = 0;
   let storedBytes = 0;
   let zeroCounted = false;
   for (let index = 0; index < file.pageCount; index += DESCRIPTOR_BATCH) {
+    checkAborted(signal, source.name);
     const descriptors = await file.readDescriptors(index, Math.min(DESCRIPTOR_BATCH, file.pageCount - index));
     for (const d of descriptors) {
       if (d.offset === file.offsetPageData && d.flags === 0) {
@@ -84,6 +119,8 @@ export async function kdumpDetails(source: RandomAccessSource, format: DetectedF
       }
     }
   }
+  const existingRuns = await firstBitmapRuns(file);
+  const existingPages = existingRuns.reduce((n, r) => n + r.end - r.start, 0);
   const status = file.header.status;
   const codecs = CODEC_FLAGS.filter(([flag]) => status & flag).map(([, name]) => name);
   return {
@@ -91,6 +128,7 @@ export async function kdumpDetails(source: RandomAccessSource, format: DetectedF
     ...(flattened ? { rawSize: raw.size } : {}),
     codec: codecs.join('+') || 'none',
     status,
+    incomplete: file.incomplete,
     headerVersion: file.header.headerVersion,
     headerPhysBase: file.subHeader.physBase,
     dumpLevel: file.subHeader.dumpLevel,
@@ -104,6 +142,9 @@ export async function kdumpDetails(source: RandomAccessSource, format: DetectedF
     rawPages,
     storedBytes,
     ratio: storedBytes > 0 ? (file.pageCount * file.pageSize) / storedBytes : 0,
+    existingPages,
+    excludedPages: existingPages - file.pageCount,
+    existingRuns,
   };
 }
 

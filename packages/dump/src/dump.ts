@@ -1,13 +1,17 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
-import { createFlattenedSink, pagingMappings, resolveGuestPhysBase, writeElfCore, writeKdump, type ResolvedPhysBase } from './backends.js';
+import {
+  createFlattenedSink, pagingMappings, resolveGuestPhysBase, winDumpArchSupported, writeElfCore, writeKdump, writeWinDump, type ResolvedPhysBase,
+} from './backends.js';
 import { formatSpec, parseDumpFormat, type DumpFormat } from './formats.js';
-import { checkWinDumpNote, readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
+import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { checkDumpArguments, checkSomethingToDump } from './rules.js';
+import { refuseOverwritingInput } from './same-file.js';
 import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
+import { elfExcludedPages, elfExcludedView, elfSegments } from './elf-exclude.js';
 
 export interface DumpOptions {
   /** QEMU's begin/length: only for elf. */
@@ -48,6 +52,12 @@ export interface DumpOptions {
   /** Non-fatal problems (QEMU's warn_report): missing guest note, phys_base defaulted. */
   readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Paths the dump reads from (the input dump, RAM files, notes file): an output that is one of
+   * them (same device and inode: hard links and symlinks too) is VMCORE_SAME_FILE, refused
+   * before anything is created or truncated.
+   */
+  readonly inputs?: readonly string[];
 }
 
 export interface DumpResult {
@@ -103,6 +113,11 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     begin: options.filter?.begin ?? options.begin,
     length: options.filter?.length ?? options.length,
   });
+  // qmp_dump_guest_memory() refuses win-dmp on a non-x86 target before anything else happens.
+  if (spec.kind === 'win-dmp' && !winDumpArchSupported(guest.info.arch)) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'Windows dump is only available for x86-64');
+  }
+  if (options.inputs?.length) await refuseOverwritingInput(output, options.inputs);
   if (spec.kind === 'kdump' && !spec.flattened && !(await isSeekableOutput(output))) {
     throw new VmcoreError(VmcoreErrorCode.NotSeekable, 'kdump-raw formats require a seekable file');
   }
@@ -131,10 +146,6 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     }
   }
 
-  if (spec.kind === 'win-dmp') {
-    checkWinDumpNote(guest.info.arch, guestNote);
-    throw unsupported('win-dmp: the guest has a valid Windows dump header, but the win-dmp writer is not implemented yet');
-  }
   if (options.signal?.aborted) throw abortError(options.signal);
 
   // paging=true: QEMU's mappings from the guest page tables; the memory written is the same.
@@ -157,22 +168,41 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
 
   let exclusion: PageExclusion | undefined;
   if (options.dumpLevel !== undefined) {
-    if (spec.kind !== 'kdump') throw unsupported(`--dump-level: only kdump formats leave pages out so far, not ${fmt}`);
+    if (spec.kind !== 'kdump' && spec.kind !== 'elf') throw unsupported(`--dump-level: ${fmt} cannot leave pages out`);
+    if (spec.kind === 'elf' && (filter || options.paging)) throw unsupported('--dump-level: elf output with a dump level takes neither begin/length nor paging');
     const { kernel } = await guestKernel(view);
     exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
   }
+  // makedumpfile -E -d: PT_LOADs split around long runs of excluded pages.
+  let elfGuest = view;
+  if (exclusion && spec.kind === 'elf') {
+    const excluded = await elfExcludedPages(view, exclusion);
+    const segments = view.blocks.flatMap((b) => elfSegments(b, view.info.pageSize, excluded));
+    elfGuest = elfExcludedView(view, segments);
+  }
 
+  if (options.signal?.aborted) throw abortError(options.signal);
   const out = await openOutput(output, {
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
     ...(options.endStream !== undefined ? { endStream: options.endStream } : {}),
   });
   try {
     if (spec.kind === 'elf') {
-      await writeElfCore(view, out.sequential, filter ? { filter } : {});
+      await writeElfCore(elfGuest, out.sequential, filter ? { filter } : {});
+    } else if (spec.kind === 'win-dmp') {
+      // QEMU's create_win_dump(): progress is bytes written out of RequiredDumpSpace.
+      await writeWinDump(view, out.sequential, {
+        onWarning: warn,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (written, required) => options.onProgress?.(Math.min(written, required), required),
+      });
+      completed = total;
     } else if (spec.kind === 'kdump') {
       const kdumpOptions = {
         codec: spec.codec,
         physBase: physBase!.physBase,
+        // A raw file's header says "incomplete" (status 0x8) until the last page is written.
+        markIncomplete: !spec.flattened,
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.zlibLevel !== undefined ? { zlibLevel: options.zlibLevel } : {}),
         ...(exclusion ? { pageFilter: exclusion } : {}),

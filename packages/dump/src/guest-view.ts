@@ -15,7 +15,7 @@ export interface GuestOverrides {
 
 export function abortError(signal: AbortSignal): VmcoreError {
   const reason = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
-  return new VmcoreError(VmcoreErrorCode.Io, `dump cancelled: ${reason}`, { cause: signal.reason });
+  return new VmcoreError(VmcoreErrorCode.Aborted, `dump cancelled: ${reason}`, { cause: signal.reason });
 }
 
 /**

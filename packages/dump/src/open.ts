@@ -2,7 +2,7 @@ import { VmcoreError, VmcoreErrorCode, type RandomAccessSource } from '@vmcore/b
 import { stat } from 'node:fs/promises';
 import { FileSource } from '@vmcore/bytes/node';
 import type { GuestMemory } from '@vmcore/guest-mem';
-import { flattenedView, openElfGuest, openKdumpGuest } from './backends.js';
+import { elfCoreGuest, flattenedView, openKdumpGuest, openWinDumpGuest, readElfCore, type ElfCore } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { guestView } from './guest-view.js';
 
@@ -35,30 +35,69 @@ export async function openSource(input: string | RandomAccessSource): Promise<Op
   };
 }
 
+export interface OpenGuestOptions {
+  /**
+   * Accept an ELF core whose PT_LOADs claim much more memory than the file stores (p_memsz far
+   * above p_filesz; the rest reads as zeros). Default false: more than SPARSE_LIMIT bytes of
+   * such zero fill, and more than the file's own size, is VMCORE_TOO_LARGE, since a converted
+   * dump would write all of it out.
+   */
+  readonly allowSparse?: boolean;
+  /** Open a kdump whose header says it is incomplete (status 0x8). Default false. */
+  readonly allowIncomplete?: boolean;
+  /** Cancels indexing and bitmap reading (VMCORE_ABORTED). */
+  readonly signal?: AbortSignal;
+}
+
+/** Zero fill (memory an ELF claims but does not store) accepted without allowSparse: 1 GiB. */
+export const SPARSE_LIMIT = 1 << 30;
+
+/** Bytes of guest memory an ELF guest reads as zeros because no file bytes back them. */
+function zeroFilledBytes(core: ElfCore): number {
+  return core.pieces.reduce((sum, piece) => sum + (piece.fileOffset === undefined ? piece.size : 0), 0);
+}
+
+async function elfGuest(source: RandomAccessSource, options: OpenGuestOptions): Promise<GuestMemory> {
+  const core = await readElfCore(source);
+  const zeros = zeroFilledBytes(core);
+  if (!options.allowSparse && zeros > Math.max(SPARSE_LIMIT, source.size)) {
+    throw new VmcoreError(
+      VmcoreErrorCode.TooLarge,
+      `${source.name}: its PT_LOADs claim ${zeros} bytes (${(zeros / 2 ** 30).toFixed(1)} GiB) of memory the file does not store (p_memsz beyond p_filesz); ` +
+        `a dump of it would be mostly zeros. Pass --allow-sparse (allowSparse) to read it anyway`,
+    );
+  }
+  return elfCoreGuest(core);
+}
+
 /** Opens a detected dump as a guest; the source stays open until the guest is closed. */
-export async function guestFromSource(source: RandomAccessSource, format: DetectedFormat): Promise<GuestMemory> {
+export async function guestFromSource(source: RandomAccessSource, format: DetectedFormat, options: OpenGuestOptions = {}): Promise<GuestMemory> {
+  const kdumpOptions = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.allowIncomplete ? { allowIncomplete: true } : {}),
+  };
   switch (format) {
     case 'elf':
-      return openElfGuest(source);
+      return elfGuest(source, options);
     case 'kdump':
-      return openKdumpGuest(source);
+      return openKdumpGuest(source, kdumpOptions);
     case 'kdump-flattened':
       // Read in place: the index maps the raw file's offsets to records of the flattened one.
-      return openKdumpGuest(await flattenedView(source));
+      return openKdumpGuest(await flattenedView(source, options.signal), kdumpOptions);
     case 'win-dmp':
-      throw new VmcoreError(VmcoreErrorCode.Unsupported, `${source.name}: reading Windows crash dumps (win-dmp) is not supported`);
+      return openWinDumpGuest(source);
   }
 }
 
 /**
  * Opens any supported vmcore as a GuestMemory, detected by content: ELF (including QEMU 7.2's
- * layout), kdump-compressed raw, or makedumpfile flattened. Closing the guest closes the file.
+ * layout), kdump-compressed raw, makedumpfile flattened, or a Windows full dump (its runs). Closing the guest closes the file.
  */
-export async function openGuest(input: string | RandomAccessSource): Promise<GuestMemory> {
+export async function openGuest(input: string | RandomAccessSource, options: OpenGuestOptions = {}): Promise<GuestMemory> {
   const opened = await openSource(input);
   try {
     const format = await detectFormat(opened.source);
-    const guest = await guestFromSource(opened.source, format);
+    const guest = await guestFromSource(opened.source, format, options);
     return guestView(guest, { onClose: () => opened.close() });
   } catch (error) {
     await opened.close().catch(() => undefined);

@@ -57,6 +57,33 @@ export function resolveMapFiles(map: MapObject, mapDir: string, ram: readonly st
  * another dump of the same stopped guest.
  */
 export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
+  const resolved = await loadMap(source);
+  if (!source.notesFrom) return openRamGuest({ map: resolved });
+  const donor = await openGuest(source.notesFrom);
+  try {
+    return await openRamGuest({
+      map: resolved,
+      info: donor.info,
+      cpuNotes: donor.cpuNotes,
+      nrCpus: donor.nrCpus,
+      ...(donor.guestNote ? { guestNote: donor.guestNote } : {}),
+    });
+  } finally {
+    await donor.close();
+  }
+}
+
+/** Every file a RAM dump reads: the map, the RAM files it resolves to, the notes donor. */
+export async function ramDumpInputs(source: RamDumpSource): Promise<string[]> {
+  const resolved = await loadMap(source);
+  return [
+    ...(typeof source.map === 'string' ? [source.map] : []),
+    ...mapFiles(resolved),
+    ...(source.notesFrom ? [source.notesFrom] : []),
+  ];
+}
+
+async function loadMap(source: RamDumpSource): Promise<MapObject> {
   let map: MapObject;
   let mapDir = process.cwd();
   if (typeof source.map === 'string') {
@@ -78,18 +105,5 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'block map must be a JSON object ({ blocks: [...] } or { machine, ramSize, file })');
   }
-  const resolved = resolveMapFiles(map, mapDir, source.ram);
-  if (!source.notesFrom) return openRamGuest({ map: resolved });
-  const donor = await openGuest(source.notesFrom);
-  try {
-    return await openRamGuest({
-      map: resolved,
-      info: donor.info,
-      cpuNotes: donor.cpuNotes,
-      nrCpus: donor.nrCpus,
-      ...(donor.guestNote ? { guestNote: donor.guestNote } : {}),
-    });
-  } finally {
-    await donor.close();
-  }
+  return resolveMapFiles(map, mapDir, source.ram);
 }

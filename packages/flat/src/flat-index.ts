@@ -1,10 +1,15 @@
-import { VmcoreError, VmcoreErrorCode, readExact, type RandomAccessSource } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, YieldBudget, readExact, type RandomAccessSource } from '@vmcore/bytes';
 import { FLAT_HEADER_SIZE, RECORD_HEADER_SIZE } from './format.js';
-import { checkFlatHeader, decodeRecordHeader, type FlatLimits } from './limits.js';
+import { DEFAULT_MAX_EMPTY_RECORDS, checkFlatHeader, decodeRecordHeader, tooManyEmptyRecords, type FlatLimits } from './limits.js';
 
 export interface FlattenedIndexOptions extends FlatLimits {
-  /** Most records accepted (each costs ~40 bytes of index). Default 4 Mi. */
+  /**
+   * Most records accepted, end marker excluded; records of size 0 count too (a sparse file of
+   * zeros is an endless run of them). Default 4 Mi.
+   */
   maxRecords?: number;
+  /** Stops indexing (VMCORE_ABORTED) when aborted; checked between windows of record headers. */
+  signal?: AbortSignal;
 }
 
 /** How many bytes of record headers are read at once while indexing small records. */
@@ -34,6 +39,7 @@ export class FlattenedIndex implements RandomAccessSource {
 
   static async build(source: RandomAccessSource, options: FlattenedIndexOptions = {}): Promise<FlattenedIndex> {
     const maxRecords = options.maxRecords ?? 4 * 1024 * 1024;
+    const maxEmpty = options.maxEmptyRecords ?? DEFAULT_MAX_EMPTY_RECORDS;
     const header = await readExact(source, 0, FLAT_HEADER_SIZE, 'flattened header');
     checkFlatHeader(header, source.name);
 
@@ -45,6 +51,8 @@ export class FlattenedIndex implements RandomAccessSource {
     let position = FLAT_HEADER_SIZE;
     let window: Uint8Array = new Uint8Array(0);
     let windowStart = 0;
+    let seen = 0;
+    const budget = new YieldBudget(options.signal, source.name);
 
     for (;;) {
       if (position + RECORD_HEADER_SIZE > source.size) {
@@ -54,12 +62,21 @@ export class FlattenedIndex implements RandomAccessSource {
         );
       }
       if (position < windowStart || position + RECORD_HEADER_SIZE > windowStart + window.length) {
+        await budget.tick(window.length);
         windowStart = position;
         window = await readExact(source, position, Math.min(SCAN_WINDOW, source.size - position), 'flattened record headers');
       }
       const at = position - windowStart;
       const record = decodeRecordHeader(window.subarray(at, at + RECORD_HEADER_SIZE), position, source.name, options);
       if (record.end) break;
+      if (seen === maxRecords) {
+        throw new VmcoreError(
+          VmcoreErrorCode.TooLarge,
+          `${source.name}: more than ${maxRecords} flattened records (${seen - count} of them empty) before offset ${position} and no end marker yet`,
+        );
+      }
+      seen++;
+      if (record.size === 0 && seen - count > maxEmpty) throw tooManyEmptyRecords(source.name, maxEmpty, position);
       const dataAt = position + RECORD_HEADER_SIZE;
       if (dataAt + record.size > source.size) {
         throw new VmcoreError(
@@ -68,9 +85,6 @@ export class FlattenedIndex implements RandomAccessSource {
         );
       }
       if (record.size > 0) {
-        if (count === maxRecords) {
-          throw new VmcoreError(VmcoreErrorCode.TooLarge, `${source.name}: more than ${maxRecords} flattened records`);
-        }
         if (count === offsets.length) {
           offsets = grow(offsets);
           sizes = grow(sizes);
@@ -106,6 +120,16 @@ export class FlattenedIndex implements RandomAccessSource {
       i++;
     }
     return out;
+  }
+
+  /** Bytes of [offset, offset + length) that some record wrote; the rest reads as zeros. */
+  storedBytes(offset: number, length: number): number {
+    const end = offset + length;
+    let stored = 0;
+    for (let i = this.segmentAtOrAfter(offset); i < this.segStart.length && this.segStart[i]! < end; i++) {
+      stored += Math.min(end, this.segStart[i]! + this.segLength[i]!) - Math.max(offset, this.segStart[i]!);
+    }
+    return stored;
   }
 
   async close(): Promise<void> {

@@ -7,9 +7,23 @@ export interface FlatLimits {
   maxRecordSize?: number;
   /** Largest accepted reassembled size (offset + size of any record). Default 2^50 bytes. */
   maxOutputSize?: number;
+  /**
+   * Most records of size 0 accepted. Neither QEMU nor makedumpfile writes them and libkdumpfile
+   * rejects them; an endless run of them is what a file of zeros (a sparse giant) reads as.
+   * Default 4096.
+   */
+  maxEmptyRecords?: number;
 }
 
 export const DEFAULT_MAX_RECORD_SIZE = 1 << 30;
+export const DEFAULT_MAX_EMPTY_RECORDS = 4096;
+
+export function tooManyEmptyRecords(name: string, limit: number, position: number): VmcoreError {
+  return new VmcoreError(
+    VmcoreErrorCode.Corrupt,
+    `${name}: more than ${limit} flattened records of size 0 (the last at offset ${position}); QEMU and makedumpfile never write them, so this is not a flattened dump (a file of zeros?)`,
+  );
+}
 export const DEFAULT_MAX_OUTPUT_SIZE = 2 ** 50;
 
 /** Checks the 4096-byte header's first 32 bytes; throws with what was found. */

@@ -1,10 +1,12 @@
-import { VmcoreError, VmcoreErrorCode, type PositionedSink } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, YieldBudget, checkAborted, type PositionedSink } from '@vmcore/bytes';
 import { FLAT_HEADER_SIZE, RECORD_HEADER_SIZE } from './format.js';
-import { checkFlatHeader, decodeRecordHeader, type FlatLimits } from './limits.js';
+import { DEFAULT_MAX_EMPTY_RECORDS, checkFlatHeader, decodeRecordHeader, tooManyEmptyRecords, type FlatLimits } from './limits.js';
 
 export interface ReassembleOptions extends FlatLimits {
   /** Used in error messages. Default "<flattened stream>". */
   name?: string;
+  /** Stops between records and pieces of records (VMCORE_ABORTED) when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface ReassembleResult {
@@ -40,8 +42,13 @@ export async function reassemble(
   checkFlatHeader(header, name);
 
   let records = 0;
+  let empty = 0;
+  const maxEmpty = options.maxEmptyRecords ?? DEFAULT_MAX_EMPTY_RECORDS;
   let size = 0;
+  // Counts record headers too: a stream of empty records moves no data but still costs time.
+  const budget = new YieldBudget(options.signal, name);
   for (;;) {
+    await budget.tick(RECORD_HEADER_SIZE);
     const position = reader.position;
     const recordHeader = await reader.readExact(RECORD_HEADER_SIZE);
     if (recordHeader.length < RECORD_HEADER_SIZE) {
@@ -52,6 +59,7 @@ export async function reassemble(
     }
     const record = decodeRecordHeader(recordHeader, position, name, options);
     if (record.end) break;
+    if (record.size === 0 && ++empty > maxEmpty) throw tooManyEmptyRecords(name, maxEmpty, position);
     let done = 0;
     while (done < record.size) {
       const piece = await reader.readSome(record.size - done);
@@ -61,8 +69,10 @@ export async function reassemble(
           `${name}: record at offset ${position} needs ${record.size} data bytes but the stream ends after ${done}`,
         );
       }
+      checkAborted(options.signal, name);
       await out.write(record.offset + done, piece);
       done += piece.length;
+      await budget.tick(piece.length);
     }
     records++;
     size = Math.max(size, record.offset + record.size);

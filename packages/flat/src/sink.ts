@@ -10,6 +10,8 @@ const COALESCE_LIMIT = 64 * 1024;
  * header goes out before the first record; `finish()` appends the (-1, -1) end marker.
  */
 export class FlattenedSink implements PositionedSink {
+  /** Records are appended: a writer cannot rewrite earlier bytes in place (see KdumpSink). */
+  readonly appendOnly = true;
   private started = false;
   private finished = false;
   private recordCount = 0;

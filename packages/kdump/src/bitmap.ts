@@ -81,12 +81,23 @@ export class RunCollector {
   constructor(
     private readonly maxRuns: number,
     private readonly what: string,
+    /** Most pages the file can describe (one page descriptor each); more is an error at once. */
+    private readonly maxPages = Number.MAX_SAFE_INTEGER,
+    private readonly tooMany: (pages: number) => Error = (pages) =>
+      new VmcoreError(VmcoreErrorCode.Corrupt, `${what}: the bitmap marks ${pages} pages present, more than the ${maxPages} the file can hold`),
   ) {}
 
   /** Adds the set bits of `chunk`, which describes pfns from `firstPfn` (a multiple of 8), below `limitPfn`. */
   add(chunk: Uint8Array, firstPfn: number, limitPfn: number): void {
     const bytes = Math.min(chunk.length, Math.ceil((limitPfn - firstPfn) / 8));
+    // Four zero bytes at a time: most of a sparse or hostile bitmap is zeros.
+    const aligned = chunk.byteOffset % 4 === 0;
+    const words = aligned ? new Uint32Array(chunk.buffer, chunk.byteOffset, bytes >>> 2) : undefined;
     for (let i = 0; i < bytes; i++) {
+      if (words !== undefined && (i & 3) === 0 && i + 4 <= bytes && words[i >>> 2] === 0) {
+        i += 3;
+        continue;
+      }
       const byte = chunk[i]!;
       if (byte === 0) continue;
       const base = firstPfn + i * 8;
@@ -102,6 +113,7 @@ export class RunCollector {
 
   private addRange(start: number, end: number): void {
     this.pages += end - start;
+    if (this.pages > this.maxPages) throw this.tooMany(this.pages);
     if (this.count > 0 && this.ends[this.count - 1] === start) {
       this.ends[this.count - 1] = end;
       return;

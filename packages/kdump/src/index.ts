@@ -1,7 +1,7 @@
 export { writeKdump, planKdumpForGuest } from './writer.js';
 export type { KdumpWriteOptions, KdumpPageFilter } from './writer.js';
 export type { KdumpSink } from './sink.js';
-export { readKdump, KdumpFile } from './reader.js';
+export { readKdump, KdumpFile, DEFAULT_MAX_PAGES } from './reader.js';
 export type { KdumpReadOptions, KdumpPageDescriptor } from './reader.js';
 export { openKdumpGuest } from './guest.js';
 export { planKdumpLayout } from './layout.js';

@@ -1,7 +1,8 @@
-import { VmcoreError, VmcoreErrorCode, hex, readExact, type Endian, type RandomAccessSource } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, YieldBudget, checkAborted, hex, readExact, type Endian, type RandomAccessSource } from '@vmcore/bytes';
 import { PresentPages, RunCollector } from './bitmap.js';
 import { codecForFlags, decompressStoredPage } from './codec.js';
 import {
+  DUMP_DH_COMPRESSED_INCOMPLETE,
   DiskDumpHeader64,
   KDUMP_SIGNATURE,
   PageDescriptor,
@@ -20,7 +21,21 @@ export interface KdumpReadOptions {
   maxRuns?: number;
   /** Largest notes area read into memory. Default 64 MiB. */
   maxNoteSize?: number;
+  /**
+   * Most page frames a header may claim (max_mapnr): the bitmaps read grow with it. Default
+   * 2^34 (64 TiB of 4 KiB pages, bitmaps of 2 GiB each); raise it for larger guests.
+   */
+  maxPages?: number;
+  /** Stops reading the bitmaps (VMCORE_ABORTED) when aborted. */
+  signal?: AbortSignal;
+  /**
+   * Open a file whose header says its writer did not finish (status 0x8): `incomplete` is then
+   * true. Default false: such a file is VMCORE_INCOMPLETE, as pages it claims may be missing.
+   */
+  allowIncomplete?: boolean;
 }
+
+export const DEFAULT_MAX_PAGES = 2 ** 34;
 
 /** A page descriptor as stored: where the page's bytes are and how they are encoded. */
 export interface KdumpPageDescriptor {
@@ -76,6 +91,14 @@ export class KdumpFile {
 
   get pageCount(): number {
     return this.present.pageCount;
+  }
+
+  /**
+   * The writer never finished: status DUMP_DH_COMPRESSED_INCOMPLETE (0x8), which makedumpfile
+   * sets when it runs out of space and vmcore keeps set until the last page is written.
+   */
+  get incomplete(): boolean {
+    return (this.header.status & DUMP_DH_COMPRESSED_INCOMPLETE) !== 0;
   }
 
   /** Descriptors of `count` consecutive present pages starting at descriptor `index`. */
@@ -236,6 +259,21 @@ export async function readKdump(source: RandomAccessSource, options: KdumpReadOp
     throw new VmcoreError(VmcoreErrorCode.Truncated, `${name}: kdump header needs ${DiskDumpHeader64.size} bytes but the file has ${source.size}`);
   }
   const { header, endian } = chooseHeader(head, source);
+  const incomplete = (header.status & DUMP_DH_COMPRESSED_INCOMPLETE) !== 0;
+  const why = `incomplete kdump: header status ${hex(header.status)} has DUMP_DH_COMPRESSED_INCOMPLETE (0x8), so its writer failed or was stopped before the end`;
+  let file: KdumpFile;
+  try {
+    file = await readKdumpBody(source, header, endian, options);
+  } catch (error) {
+    if (!incomplete || !(error instanceof VmcoreError) || error.code === VmcoreErrorCode.Aborted) throw error;
+    throw new VmcoreError(VmcoreErrorCode.Incomplete, `${name}: ${why}; ${error.message.replace(`${name}: `, '')}`, { cause: error });
+  }
+  if (incomplete && !options.allowIncomplete) throw new VmcoreError(VmcoreErrorCode.Incomplete, `${name}: ${why}`);
+  return file;
+}
+
+async function readKdumpBody(source: RandomAccessSource, header: DiskDumpHeader, endian: Endian, options: KdumpReadOptions): Promise<KdumpFile> {
+  const name = source.name;
   const { blockSize, layout } = header;
 
   const subLayout = subHeaderLayout(layout);
@@ -255,6 +293,13 @@ export async function readKdump(source: RandomAccessSource, options: KdumpReadOp
   }
   if (maxMapnr > bitmapCapacity) {
     throw new VmcoreError(VmcoreErrorCode.Corrupt, `${name}: max_mapnr ${maxMapnr} needs bitmaps of ${maxMapnr} bits but each of the two holds ${bitmapCapacity}`);
+  }
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  if (maxMapnr > maxPages) {
+    throw new VmcoreError(
+      VmcoreErrorCode.TooLarge,
+      `${name}: the header claims ${maxMapnr} page frames (max_mapnr), more than the limit of ${maxPages} (${(maxPages * blockSize) / 2 ** 40} TiB of ${blockSize}-byte pages)`,
+    );
   }
 
   const maxNoteSize = options.maxNoteSize ?? 64 << 20;
@@ -285,13 +330,32 @@ export async function readKdump(source: RandomAccessSource, options: KdumpReadOp
   const bitmapLength = (header.bitmapBlocks * blockSize) / 2;
   const offsetBitmap2 = offsetBitmap1 + bitmapLength;
   const usedBytes = Math.ceil(maxMapnr / 8);
-  const collector = new RunCollector(options.maxRuns ?? 1 << 20, name);
+  const offsetPageDescriptors = (1 + header.subHdrSize + header.bitmapBlocks) * blockSize;
+  // Checked before the bitmap is read: a flattened file whose records never wrote the bitmap
+  // (a header pointing into a gap) is not a dump, however cheaply its zeros read.
+  const stored = source.storedBytes?.(offsetBitmap2, usedBytes);
+  if (stored !== undefined && stored < usedBytes) {
+    throw new VmcoreError(
+      VmcoreErrorCode.Corrupt,
+      `${name}: the second bitmap (bytes ${offsetBitmap2}..${offsetBitmap2 + usedBytes} for ${maxMapnr} page frames) is not in the file: its records hold only ${stored} of those bytes`,
+    );
+  }
+  // Every present page needs a 24-byte page descriptor inside the file.
+  const maxPresent = Math.max(0, Math.floor((source.size - offsetPageDescriptors) / PageDescriptor.size));
+  const descriptorsTruncated = (pages: number) =>
+    new VmcoreError(
+      VmcoreErrorCode.Truncated,
+      `${name}: page descriptors of ${pages} or more pages need bytes ${offsetPageDescriptors}..${offsetPageDescriptors + pages * PageDescriptor.size} but the file has ${source.size}`,
+    );
+  const collector = new RunCollector(options.maxRuns ?? 1 << 20, name, maxPresent, descriptorsTruncated);
+  const budget = new YieldBudget(options.signal, name);
+  checkAborted(options.signal, name);
   for (let at = 0; at < usedBytes; at += BITMAP_READ_CHUNK) {
     const chunk = await readExact(source, offsetBitmap2 + at, Math.min(BITMAP_READ_CHUNK, usedBytes - at), 'second bitmap');
     collector.add(chunk, at * 8, maxMapnr);
+    await budget.tick(chunk.length);
   }
   const present = collector.finish();
-  const offsetPageDescriptors = (1 + header.subHdrSize + header.bitmapBlocks) * blockSize;
   const descriptorsEnd = offsetPageDescriptors + present.pageCount * PageDescriptor.size;
   if (descriptorsEnd > source.size) {
     throw new VmcoreError(

@@ -5,4 +5,9 @@
  */
 export interface KdumpSink {
   write(offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * True when every write is appended to a stream (a flattened sink): the writer then does not
+   * rewrite the header at the end to clear its "incomplete" status bit.
+   */
+  readonly appendOnly?: boolean;
 }

@@ -4,11 +4,13 @@ import { countPages, fillBitmapChunk, pfnRuns, type PfnRun } from './bitmap.js';
 import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, isZeroPage, type BatchCompressor, type CompressedBatch, type PageCodec } from './codec.js';
 import { DataCache } from './data-cache.js';
 import {
+  DUMP_DH_COMPRESSED_INCOMPLETE,
   KDUMP_DUMP_LEVEL,
   KDUMP_HEADER_VERSION,
   PageDescriptor,
   encodeDiskDumpHeader,
   encodeSubHeader,
+  type DiskDumpHeader,
   type Utsname,
 } from './header.js';
 import { planKdumpLayout, type KdumpLayout } from './layout.js';
@@ -37,6 +39,14 @@ export interface KdumpWriteOptions {
   batchPages?: number;
   /** Called after each batch with guest bytes done and total. */
   onProgress?(done: number, total: number): void;
+  /**
+   * Write the header with status DUMP_DH_COMPRESSED_INCOMPLETE (0x8) first and rewrite it
+   * without once every page is out, so a file left behind by a failure (no space, a crash, a
+   * kill) says it is incomplete, as makedumpfile marks it. Default: true, except for sinks that
+   * say they are `appendOnly` (flattened streams), where a second header record would follow the
+   * first and the missing end marker already tells a cut-off stream.
+   */
+  markIncomplete?: boolean;
   /**
    * Pages to leave out (makedumpfile's dump levels): an excluded page keeps its bit in the first
    * bitmap (it exists) and loses it in the second (not dumped), and gets no descriptor or data.
@@ -134,8 +144,12 @@ export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: K
   // Started before the headers and bitmaps are written: worker threads take ~0.1 s to boot.
   const compressor = createBatchCompressor(options.codec, workers, options.zlibLevel);
   try {
-    await writeHeaders(guest, sink, layout, runs, notes, options, codecFlag, physBase);
-    return await writePages(guest, sink, layout, options, codecFlag, compressor, workers);
+    const markIncomplete = options.markIncomplete ?? !sink.appendOnly;
+    const header = await writeHeaders(guest, sink, layout, runs, notes, options, codecFlag | (markIncomplete ? DUMP_DH_COMPRESSED_INCOMPLETE : 0), physBase);
+    const size = await writePages(guest, sink, layout, options, codecFlag, compressor, workers);
+    // Every page and descriptor is out: now the header may say the file is complete.
+    if (markIncomplete) await sink.write(0, encodeDiskDumpHeader({ ...header, status: codecFlag }, guest.info.endian));
+    return size;
   } finally {
     await compressor.close();
   }
@@ -148,33 +162,28 @@ async function writeHeaders(
   runs: ReturnType<typeof pfnRuns>,
   notes: ReturnType<typeof encodeNotes>,
   options: KdumpWriteOptions,
-  codecFlag: number,
+  status: number,
   physBase: bigint,
-): Promise<void> {
+): Promise<Omit<DiskDumpHeader, 'signature'>> {
   const { info } = guest;
   const endian = info.endian;
   const layoutKind = layout.layout;
-  await sink.write(
-    0,
-    encodeDiskDumpHeader(
-      {
-        layout: layoutKind,
-        headerVersion: KDUMP_HEADER_VERSION,
-        utsname: buildUtsname(info, guest.guestNote, { ...(await utsnameFromGuestMemory(guest, physBase)), ...options.utsname }),
-        status: codecFlag,
-        blockSize: layout.blockSize,
-        subHdrSize: layout.subHdrSize,
-        bitmapBlocks: layout.bitmapBlocks,
-        maxMapnr: layout.maxMapnr32,
-        totalRamBlocks: 0,
-        deviceBlocks: 0,
-        writtenBlocks: 0,
-        currentCpu: 0,
-        nrCpus: guest.nrCpus,
-      },
-      endian,
-    ),
-  );
+  const header: Omit<DiskDumpHeader, 'signature'> = {
+    layout: layoutKind,
+    headerVersion: KDUMP_HEADER_VERSION,
+    utsname: buildUtsname(info, guest.guestNote, { ...(await utsnameFromGuestMemory(guest, physBase)), ...options.utsname }),
+    status,
+    blockSize: layout.blockSize,
+    subHdrSize: layout.subHdrSize,
+    bitmapBlocks: layout.bitmapBlocks,
+    maxMapnr: layout.maxMapnr32,
+    totalRamBlocks: 0,
+    deviceBlocks: 0,
+    writtenBlocks: 0,
+    currentCpu: 0,
+    nrCpus: guest.nrCpus,
+  };
+  await sink.write(0, encodeDiskDumpHeader(header, endian));
   await sink.write(
     layout.offsetSubHeader,
     encodeSubHeader(
@@ -208,6 +217,7 @@ async function writeHeaders(
     if (options.pageFilter) clearExcluded(chunk, at * 8, options.pageFilter);
     await sink.write(layout.offsetBitmap2 + at, chunk);
   }
+  return header;
 }
 
 async function writePages(

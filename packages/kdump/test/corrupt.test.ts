@@ -73,7 +73,7 @@ describe('readKdump on bad input', () => {
   it('rejects page descriptors that do not fit in the file', async () => {
     const good = await goodFile();
     const file = await readKdump(new MemorySource(good));
-    await expect(readKdump(new MemorySource(good.subarray(0, file.offsetPageDescriptors + 100)))).rejects.toThrow(/page descriptors of 32 pages need bytes/);
+    await expect(readKdump(new MemorySource(good.subarray(0, file.offsetPageDescriptors + 100)))).rejects.toThrow(/page descriptors of \d+ (or more )?pages need bytes/);
   });
 
   it('rejects a descriptor pointing past the end of the file', async () => {

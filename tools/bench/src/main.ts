@@ -33,6 +33,8 @@ const benches: Record<string, (values: Values) => Promise<void>> = {
       ...(typeof v['out-dir'] === 'string' ? { outDir: v['out-dir'] } : {}),
     });
   },
+  'dump-level': async (v) =>
+    (await import('./dump-level.js')).runDumpLevelBench({ runs: num(v.runs, 3), level: num(v.level, 31), workers: num(v.workers, 2) }),
 };
 
 const { positionals, values } = parseArgs({
@@ -50,6 +52,7 @@ const { positionals, values } = parseArgs({
     'out-dir': { type: 'string' },
     ram: { type: 'string' },
     'notes-from': { type: 'string' },
+    level: { type: 'string' },
   },
 });
 const names = positionals.length > 0 ? positionals : Object.keys(benches);

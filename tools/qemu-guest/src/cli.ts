@@ -9,7 +9,7 @@ import { makeSample } from './sample.js';
 import { packageDir } from './paths.js';
 
 function usage(msg: string): never {
-  process.stderr.write(`qemu-guest: ${msg}\nusage: boot.sh [--firmware seabios|ovmf] [--mem MiB] [--no-vmcoreinfo]\n       make-sample.sh [outDir] [--mem MiB] [--smp N] [--limit-mib N]\n`);
+  process.stderr.write(`qemu-guest: ${msg}\nusage: boot.sh [--firmware seabios|ovmf] [--mem MiB] [--no-vmcoreinfo] [--panic]\n       make-sample.sh [outDir] [--mem MiB] [--smp N] [--limit-mib N]\n`);
   process.exit(2);
 }
 
@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<void> {
         if (!Number.isSafeInteger(v) || v < 64) usage(`--mem wants MiB >= 64, got ${String(rest[i])}`);
         o.memMiB = v;
       } else if (a === '--no-vmcoreinfo') o.vmcoreinfo = false;
+      else if (a === '--panic') o.panic = true;
       else usage(`unknown argument ${String(a)}`);
     }
     const g = await referenceGuest(o);

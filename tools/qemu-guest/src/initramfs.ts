@@ -8,7 +8,7 @@ export const BUSYBOX = '/bin/busybox';
 
 /**
  * The guest's /init. Settings come from the kernel command line (vmcore_marker=, vmcore_fill_mib=,
- * vmcore_drop_caches=, vmcore_slim=) so one initramfs serves every variant. Lines for the host start with
+ * vmcore_drop_caches=, vmcore_slim=, vmcore_panic=) so one initramfs serves every variant. Lines for the host start with
  * VMCORE- so they can be picked out of the serial log between kernel messages.
  */
 export const INIT_SCRIPT = `#!/bin/busybox sh
@@ -20,12 +20,14 @@ MARKER=none
 FILL=0
 DROP=0
 SLIM=0
+PANIC=0
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     vmcore_marker=*) MARKER="\${arg#vmcore_marker=}" ;;
     vmcore_fill_mib=*) FILL="\${arg#vmcore_fill_mib=}" ;;
     vmcore_drop_caches=*) DROP="\${arg#vmcore_drop_caches=}" ;;
     vmcore_slim=*) SLIM="\${arg#vmcore_slim=}" ;;
+    vmcore_panic=*) PANIC="\${arg#vmcore_panic=}" ;;
   esac
 done
 # qemu_fw_cfg makes the kernel publish VMCOREINFO through fw_cfg etc/vmcoreinfo
@@ -45,6 +47,8 @@ sed 's/^/VMCORE-FACT iomem /' /proc/iomem
 echo "VMCORE-READY $MARKER"
 # slim: once nothing maps busybox any more its rootfs pages are freed (zeroed with init_on_free=1)
 if [ "$SLIM" = 1 ]; then rm -rf /bin /lib /init; fi
+# panic: one second after PAUSED the kernel panics (sysrq c); with panic=0 it then waits for ever
+if [ "$PANIC" = 1 ]; then (sleep 1; echo c > /proc/sysrq-trigger) & fi
 # /pause prints VMCORE-PAUSED and sleeps in pause(2): nothing runs in the guest after it
 exec /pause
 `;

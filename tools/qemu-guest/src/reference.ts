@@ -13,6 +13,8 @@ export interface ReferenceGuestOptions {
   firmware?: Firmware;
   vmcoreinfo?: boolean;
   memMiB?: number;
+  /** The guest panics (sysrq c, panic=0) after READY and is dumped in its panic loop. */
+  panic?: boolean;
 }
 
 export interface FilteredElf {
@@ -35,6 +37,8 @@ export interface ReferenceGuest {
   firmware: Firmware;
   vmcoreinfo: boolean;
   memMiB: number;
+  /** The guest had panicked when it was dumped (referenceGuest({ panic: true })). */
+  panic?: boolean;
   dir: string;
   /** Guest RAM as QEMU's memory backend held it (sparse copy). */
   ramFile: string;
@@ -116,13 +120,13 @@ export function filteredRanges(): Array<{ begin: number; length: number; tag: st
 }
 
 export function variantName(o: Required<ReferenceGuestOptions>): string {
-  return `${o.firmware}-${o.memMiB}m${o.vmcoreinfo ? '' : '-novmcoreinfo'}`;
+  return `${o.firmware}-${o.memMiB}m${o.vmcoreinfo ? '' : '-novmcoreinfo'}${o.panic ? '-panic' : ''}`;
 }
 
 function resolveOptions(options: ReferenceGuestOptions): Required<ReferenceGuestOptions> {
   const firmware = options.firmware ?? 'seabios';
   if (firmware !== 'seabios' && firmware !== 'ovmf') throw new Error(`referenceGuest: firmware must be 'seabios' or 'ovmf', got ${String(firmware)}`);
-  return { firmware, vmcoreinfo: options.vmcoreinfo ?? true, memMiB: options.memMiB ?? 512 };
+  return { firmware, vmcoreinfo: options.vmcoreinfo ?? true, memMiB: options.memMiB ?? 512, panic: options.panic ?? false };
 }
 
 type Stored = Omit<ReferenceGuest, 'dir'> & { cacheFormat: number };
@@ -227,6 +231,17 @@ async function dump(qmp: QmpClient, args: Record<string, unknown>, what: string)
   return Date.now() - t0;
 }
 
+/** Waits until the guest's console shows the end of a kernel panic (panic=0 then spins for ever). */
+async function waitForPanic(consoleLog: string, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const log = existsSync(consoleLog) ? readFileSync(consoleLog, 'latin1') : '';
+    if (log.includes('---[ end Kernel panic')) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`referenceGuest: the guest did not panic within ${timeoutMs} ms; console tail: ${log.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Turns runs of zero blocks into holes (the dumps and RAM of a small guest are mostly zero). */
 async function sparsify(file: string): Promise<void> {
   await run('fallocate', ['--dig-holes', file], { timeoutMs: 300_000 });
@@ -235,8 +250,12 @@ async function sparsify(file: string): Promise<void> {
 async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: string, finalDir: string): Promise<void> {
   const tBuild = Date.now();
   const timings: Record<string, number> = {};
-  const guest = await bootGuest({ firmware: o.firmware, vmcoreinfo: o.vmcoreinfo, memMiB: o.memMiB, fillMiB: 32, lifetimeSec: 1200 });
+  const guest = await bootGuest({
+    firmware: o.firmware, vmcoreinfo: o.vmcoreinfo, memMiB: o.memMiB, fillMiB: 32, lifetimeSec: 1200,
+    ...(o.panic ? { extraAppend: ['vmcore_panic=1', 'panic=0'] } : {}),
+  });
   timings.bootMs = guest.bootMs;
+  if (o.panic) await waitForPanic(guest.consoleLog, 120_000);
   const names = {
     ramFile: 'ram.bin',
     mapFile: 'map.json',
@@ -306,6 +325,7 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
     firmware: o.firmware,
     vmcoreinfo: o.vmcoreinfo,
     memMiB: o.memMiB,
+    ...(o.panic ? { panic: true } : {}),
     ...names,
     blocks,
     physMap,

@@ -13,6 +13,10 @@ export interface WinGuestOptions {
   readonly highMemory: boolean;
   /** A bugcheck code in KiBugcheckData (0: a live system, QEMU writes 0x161). */
   readonly bugcheckCode?: number;
+  /** RAM below 4 GiB in MiB (default 32; at least 8). With highMemory, as much again above 4 GiB. */
+  readonly memMiB?: number;
+  /** What fills the pages nothing else uses: a per-page pattern (default) or zeros (the small sample). */
+  readonly fill?: 'pattern' | 'zero';
 }
 
 /** Where everything is, for tests and for the mutations of the error cases. */
@@ -73,10 +77,11 @@ export const ELF_NOTE_NAME = 'VMCOREINFO';
  * in the wrong place shows.
  */
 export function buildWinGuest(options: WinGuestOptions): WinGuestImage {
-  const lowMem = 32 * MIB;
-  const highMem = options.highMemory ? 32 * MIB : 0;
+  const lowMem = (options.memMiB ?? 32) * MIB;
+  if (lowMem < 8 * MIB) throw new Error(`win-guest: memMiB must be at least 8, got ${options.memMiB}`);
+  const highMem = options.highMemory ? lowMem : 0;
   const ram = new GuestRam(lowMem, highMem);
-  fillPattern(ram);
+  if (options.fill !== 'zero') fillPattern(ram);
 
   // Low RAM: firmware scratch (0x500-0x7000), page tables from 0x10000, the note at 0x20000.
   let nextTable = 0x10000;

@@ -46,7 +46,12 @@ export interface WinReferenceGuest {
 }
 
 export function variantName(o: WinGuestOptions): string {
-  return `w${o.cpus}-${o.kdbg}-${o.highMemory ? 'high' : 'low'}${o.bugcheckCode ? `-bc${o.bugcheckCode.toString(16)}` : ''}`;
+  return [
+    `w${o.cpus}-${o.kdbg}-${o.highMemory ? 'high' : 'low'}`,
+    o.bugcheckCode ? `bc${o.bugcheckCode.toString(16)}` : '',
+    o.memMiB !== undefined && o.memMiB !== 32 ? `${o.memMiB}m` : '',
+    o.fill === 'zero' ? 'zero' : '',
+  ].filter(Boolean).join('-');
 }
 
 const FORMAT_VERSION = 4;

@@ -3,14 +3,14 @@ import { DUMP_OPTION_SPEC, dumpOptions, outputOf, requireFormat, type Io } from 
 import { UsageError, parse } from '../usage.js';
 
 export async function convert(args: string[], io: Io): Promise<void> {
-  const { values, positionals } = parse('convert', args, DUMP_OPTION_SPEC);
+  const { values, positionals } = parse('convert', args, { ...DUMP_OPTION_SPEC, 'allow-sparse': { type: 'boolean' } });
   if (positionals.length !== 2) throw new UsageError(`expected IN and OUT, got ${positionals.length} argument(s)`, 'convert');
   const [input, output] = positionals as [string, string];
   const format = requireFormat(values, 'convert');
   const { options, progress } = dumpOptions(values, 'convert', io);
-  const guest = await openGuest(input);
+  const guest = await openGuest(input, { allowSparse: values['allow-sparse'] === true, signal: io.signal });
   try {
-    await dumpGuest(guest, format, outputOf(output), options);
+    await dumpGuest(guest, format, outputOf(output), { ...options, inputs: [input] });
   } finally {
     progress.done();
     await guest.close();

@@ -1,4 +1,4 @@
-import { dumpGuest, openRamDump, type DumpOptions } from '@vmcore/dump';
+import { dumpGuest, openRamDump, ramDumpInputs, type DumpOptions } from '@vmcore/dump';
 import { DUMP_OPTION_SPEC, dumpOptions, outputOf, requireFormat, str, type Io } from '../context.js';
 import { UsageError, parse, parseNumber } from '../usage.js';
 
@@ -36,9 +36,11 @@ export async function dump(args: string[], io: Io): Promise<void> {
 
   const ram = (values['ram'] as string[] | undefined) ?? [];
   const notesFrom = str(values, 'notes-from');
-  const guest = await openRamDump({ map, ram, ...(notesFrom ? { notesFrom } : {}) });
+  const source = { map, ram, ...(notesFrom ? { notesFrom } : {}) };
+  const inputs = await ramDumpInputs(source);
+  const guest = await openRamDump(source);
   try {
-    await dumpGuest(guest, format, outputOf(positionals[0]!), { ...options, ...(vmcoreinfo ? { vmcoreinfo } : {}) });
+    await dumpGuest(guest, format, outputOf(positionals[0]!), { ...options, inputs, ...(vmcoreinfo ? { vmcoreinfo } : {}) });
   } finally {
     progress.done();
     await guest.close();

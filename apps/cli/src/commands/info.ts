@@ -1,4 +1,5 @@
 import { describeDump, type DumpDescription } from '@vmcore/dump';
+import { describeDumpLevel } from '@vmcore/linux';
 import type { Io } from '../context.js';
 import { UsageError, parse } from '../usage.js';
 
@@ -7,7 +8,7 @@ const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
 
 /** 64-bit values as 0x-hex strings, so the JSON is exact and parseable everywhere. */
 function toJson(description: DumpDescription): string {
-  return JSON.stringify(description, (_key, value: unknown) => (typeof value === 'bigint' ? hex(value) : value), 2);
+  return JSON.stringify(description, (key, value: unknown) => (key === 'existingRuns' ? undefined : typeof value === 'bigint' ? hex(value) : value), 2);
 }
 
 function physBaseLine(d: DumpDescription): string {
@@ -37,19 +38,59 @@ export function renderText(d: DumpDescription): string {
   } else {
     row('VMCOREINFO', 'absent');
   }
-  row('phys_base', physBaseLine(d));
+  if (!d.winDmp) row('phys_base', physBaseLine(d));
+  if (d.winDmp) {
+    const w = d.winDmp;
+    row('win-dmp', `'${w.signature}${w.validDump}', ${w.x64 ? '64' : '32'}-bit header (${w.headerSize} bytes), version ${w.majorVersion}.${w.minorVersion}, machine ${hex(w.machineImageType)}`);
+    row('  CPUs', String(w.numberProcessors));
+    row('  bugcheck', `${hex(w.bugcheckCode)} (${w.bugcheckParameters.map(hex).join(', ')})`);
+    row('  KDBG', `KdDebuggerDataBlock ${hex(w.kdDebuggerDataBlock)}`);
+    row('  DTB', `DirectoryTableBase ${hex(w.directoryTableBase)}`);
+    row('  PFN database', hex(w.pfnDatabase));
+    row('  lists', `PsLoadedModuleList ${hex(w.psLoadedModuleList)}, PsActiveProcessHead ${hex(w.psActiveProcessHead)}`);
+    row('  size', `RequiredDumpSpace ${hex(w.requiredDumpSpace)}${w.dumpType !== undefined ? `, DumpType ${w.dumpType}` : ''}`);
+    row('  runs', `${w.runs.length} run(s), ${w.numberOfPages} page(s)`);
+    for (const r of w.runs) lines.push(`  ${hex(r.basePage * 4096n).padStart(14)} - ${hex((r.basePage + r.pageCount) * 4096n).padEnd(14)} ${String(r.pageCount).padStart(10)} pages`);
+  }
   if (d.elf) {
     row('ELF layout', `${d.elf.layout === 'standard' ? 'program headers after the ELF header' : 'program headers after the section headers (QEMU 7.2+)'}, e_phoff ${hex(d.elf.phoff)}, e_ehsize ${d.elf.ehsize}`);
     row('phdrs', `${d.elf.programHeaders} (${d.elf.loadSegments} PT_LOAD, ${d.elf.noteSegments} PT_NOTE), ${d.elf.sections} section(s)`);
   }
   if (d.kdump) {
     const k = d.kdump;
-    row('kdump', `${k.flattened ? 'flattened' : 'raw'}, ${k.codec} (status ${hex(k.status)}), header version ${k.headerVersion}, dump level ${k.dumpLevel}`);
+    row('kdump', `${k.flattened ? 'flattened' : 'raw'}, ${k.codec} (status ${hex(k.status)}${k.incomplete ? ', INCOMPLETE' : ''}), header version ${k.headerVersion}, dump level ${k.dumpLevel}`);
     if (k.rawSize !== undefined) row('  raw size', `${k.rawSize} bytes (reassembled)`);
     row('  utsname', `machine ${k.utsMachine || '(empty)'}, release ${k.utsRelease || '(empty)'}`);
     row('  max_mapnr', `${k.maxMapnr} (${hex(k.maxMapnr)}), ${k.headerCpus} CPU(s) in header`);
     row('  pages', `${k.pages} present: ${k.zeroPages} zero, ${k.compressedPages} compressed, ${k.rawPages} raw`);
     row('  ratio', `${k.ratio.toFixed(2)}:1 (${k.storedBytes} bytes of page data for ${mib(k.pages * d.pageSize)})`);
+    row('  dump level', describeDumpLevel(k.dumpLevel));
+    if (k.excludedPages > 0) {
+      row('  excluded', `${k.excludedPages} of ${k.existingPages} pages`);
+      const e = d.excluded;
+      if (e) {
+        const classes: Array<[string, number]> = [
+          ['cache', e.cache], ['cache with private data', e.cachePrivate], ['user data', e.user], ['free', e.free],
+          ['hwpoison', e.hwpoison], ['offline', e.offline], ['beyond mem_map', e.outsideMemMap],
+        ];
+        for (const [what, n] of classes) lines.push(`    ${`${what}:`.padEnd(26)}${n}`);
+      }
+    }
+  }
+  if (d.kernel) {
+    row('kernel log', `${d.kernel.logRecords} records (${d.kernel.logSource}); 'vmcore dmesg' prints them`);
+    const p = d.kernel.panic;
+    if (p) {
+      row('panic', `at ${p.at.toFixed(6)} s after boot`);
+      if (p.panic) lines.push(`  ${p.panic}`);
+      if (p.bug) lines.push(`  ${p.bug}`);
+      if (p.oops) lines.push(`  ${p.oops}`);
+    } else {
+      row('panic', 'none in the kernel log');
+    }
+  }
+  if (d.vmcoreinfo) {
+    row('crash time', d.vmcoreinfo.crashtime !== undefined ? `${new Date(d.vmcoreinfo.crashtime * 1000).toISOString()} (VMCOREINFO CRASHTIME ${d.vmcoreinfo.crashtime})` : 'not recorded (no CRASHTIME in VMCOREINFO: the kernel did not go through kdump)');
   }
   for (const w of d.warnings) lines.push(`note: ${w}`);
   return `${lines.join('\n')}\n`;
@@ -58,6 +99,6 @@ export function renderText(d: DumpDescription): string {
 export async function info(args: string[], io: Io): Promise<void> {
   const { values, positionals } = parse('info', args, { json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError(`expected one FILE, got ${positionals.length}`, 'info');
-  const description = await describeDump(positionals[0]!);
+  const description = await describeDump(positionals[0]!, { signal: io.signal });
   io.stdout.write(values['json'] === true ? `${toJson(description)}\n` : renderText(description));
 }

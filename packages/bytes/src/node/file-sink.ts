@@ -1,7 +1,9 @@
+import { unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VmcoreError, VmcoreErrorCode } from '../errors.js';
 import type { PositionedSink, SequentialSink } from '../io.js';
+import { errnoText } from './errno.js';
 
 export interface FileSinkOptions {
   /** File mode for the new file (QEMU creates dumps 0400). Default 0o644. */
@@ -13,10 +15,28 @@ export interface FileSinkOptions {
   atomic?: boolean;
 }
 
+/** Temporary files of atomic sinks not yet committed or aborted, in this process. */
+const partialFiles = new Set<string>();
+
 /** Positioned and sequential writes to a file, with an atomic commit. */
 export class FileSink implements PositionedSink, SequentialSink {
   private position = 0;
   private finished = false;
+
+  /**
+   * Removes every temporary file this process still has open, synchronously: for a process that
+   * must exit now (a second SIGINT, a watchdog) without leaving `.NAME.PID.partial` files.
+   */
+  static removePartialFilesSync(): void {
+    for (const path of partialFiles) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    }
+    partialFiles.clear();
+  }
 
   private constructor(
     private readonly handle: FileHandle,
@@ -29,6 +49,7 @@ export class FileSink implements PositionedSink, SequentialSink {
     const writePath = atomic ? join(dirname(path), `.${basename(path)}.${process.pid}.partial`) : path;
     try {
       const handle = await open(writePath, 'w', options.mode ?? 0o644);
+      if (atomic) partialFiles.add(writePath);
       return new FileSink(handle, path, writePath);
     } catch (error) {
       throw ioError(`cannot create ${path}`, error);
@@ -57,8 +78,16 @@ export class FileSink implements PositionedSink, SequentialSink {
     try {
       await this.handle.sync().catch(() => undefined);
       await this.handle.close();
-      if (this.writePath !== this.path) await rename(this.writePath, this.path);
+      if (this.writePath !== this.path) {
+        await rename(this.writePath, this.path);
+        partialFiles.delete(this.writePath);
+      }
     } catch (error) {
+      // Nothing under the final name, and no temporary file left behind either.
+      if (this.writePath !== this.path) {
+        await unlink(this.writePath).catch(() => undefined);
+        partialFiles.delete(this.writePath);
+      }
       throw ioError(`cannot finish ${this.path}`, error);
     }
   }
@@ -68,7 +97,10 @@ export class FileSink implements PositionedSink, SequentialSink {
     if (this.finished) return;
     this.finished = true;
     await this.handle.close().catch(() => undefined);
-    if (this.writePath !== this.path) await unlink(this.writePath).catch(() => undefined);
+    if (this.writePath !== this.path) {
+      await unlink(this.writePath).catch(() => undefined);
+      partialFiles.delete(this.writePath);
+    }
   }
 
   async close(): Promise<void> {
@@ -76,11 +108,8 @@ export class FileSink implements PositionedSink, SequentialSink {
   }
 }
 
+/** A VMCORE_IO error: `context` (naming the user's path) and the C library's text for the errno. */
 export function ioError(context: string, error: unknown): VmcoreError {
-  const err = error as NodeJS.ErrnoException;
-  const reason =
-    err?.code === 'ENOSPC' ? 'No space left on device'
-    : err?.code === 'EPIPE' ? 'Broken pipe'
-    : (err?.message ?? String(error));
+  const reason = errnoText(error) ?? (error instanceof Error ? error.message : String(error));
   return new VmcoreError(VmcoreErrorCode.Io, `${context}: ${reason}`, { cause: error });
 }

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { VmcoreError, VmcoreErrorCode } from '../errors.js';
 import type { RandomAccessSource } from '../io.js';
+import { errnoText } from './errno.js';
 
 /** A file read with positioned reads; the one place the packages touch `fs` for input. */
 export class FileSource implements RandomAccessSource {
@@ -16,7 +17,7 @@ export class FileSource implements RandomAccessSource {
     try {
       handle = await open(path, 'r');
     } catch (error) {
-      throw new VmcoreError(VmcoreErrorCode.Io, `cannot open ${path}: ${(error as Error).message}`, { cause: error });
+      throw new VmcoreError(VmcoreErrorCode.Io, `cannot open ${path}: ${errnoText(error) ?? (error as Error).message}`, { cause: error });
     }
     const stat = await handle.stat();
     if (!stat.isFile() && !stat.isBlockDevice()) {
