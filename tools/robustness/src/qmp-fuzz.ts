@@ -19,7 +19,7 @@ export interface QmpReport {
   readonly cases: number;
   /** Cases after which the server had exited (each case that killed it is saved in `saved`). */
   readonly crashes: number;
-  /** Cases after which a new client got the greeting and an answer to qmp_capabilities. */
+  /** Cases after which a new client got the greeting and an answer to qmp_capabilities (within 20 s). */
   readonly aliveAfter: number;
   readonly failures: string[];
   readonly saved: string[];
@@ -176,7 +176,7 @@ export async function fuzzQmp(qmpMain: string, guest: string, work: string, case
       await play(socket, c).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 50));
       const exited = server!.exitCode !== null || server!.signalCode !== null;
-      const alive = !exited && (await answers(socket, 10_000));
+      const alive = !exited && (await answers(socket, 20_000));
       if (alive) {
         aliveAfter++;
       } else {
