@@ -8,7 +8,7 @@ export function decompress(codec: NativeCodecId, src: Uint8Array, dst: Uint8Arra
 /**
  * QEMU's per-page rules over a batch of whole pages: kinds[i] 0 zero page, 1 compressed (strictly
  * smaller than the page), 2 raw; sizes[i] the bytes page i has in `out`. Returns the bytes used in `out`
- * (which must hold pages.length bytes).
+ * (which must hold pages.length bytes, and may be `pages` itself: compressed in place).
  */
 export function compressBatch(
   codec: NativeCodecId,

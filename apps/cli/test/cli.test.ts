@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 
 describe('vmcore help and usage errors', () => {
-  it.each(['convert', 'dump', 'info', 'reassemble', 'demo'])('prints help for %s and exits 0', async (command) => {
+  it.each(['convert', 'dump', 'info', 'dmesg', 'reassemble', 'demo'])('prints help for %s and exits 0', async (command) => {
     const ran = await vmcore([command, '--help']);
     expect(ran.code).toBe(0);
     expect(ran.stdout.toString()).toContain(`Usage: vmcore ${command}`);
@@ -226,13 +226,36 @@ describe('vmcore dump from raw RAM', () => {
 });
 
 describe('vmcore demo', () => {
-  it('dumps a guest into every format, verifies each, and lists win-dmp honestly', async () => {
+  it("dumps a guest into every format, verifies each, and win-dmp of the sample Windows guest against QEMU's", async () => {
     const ran = await vmcore(['demo', '--guest', elf]);
     expect(ran.code).toBe(0);
     const text = ran.stdout.toString();
     for (const format of ['elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'kdump-raw-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy']) {
       expect(text).toMatch(new RegExp(`^${format} .* 4000 +✓`, 'm'));
     }
-    expect(text).toMatch(/^win-dmp .*needs a Windows guest$/m);
+    expect(text).toMatch(/^win-dmp .*✓ +sample Windows guest: identical to QEMU 7\.2\.\d+'s win-dmp$/m);
+    expect(text).toMatch(/^8 format\(s\) verified, 0 failed/m);
+  });
+});
+
+describe('vmcore dmesg and --dump-level on a guest whose VMCOREINFO lacks what they need', () => {
+  it('dmesg names the missing entries and exits 1', async () => {
+    const ran = await vmcore(['dmesg', elf]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe('vmcore: VMCOREINFO has neither SYMBOL(prb) nor SYMBOL(log_buf), which the kernel log needs\n');
+  });
+
+  it('--dump-level names the first missing entry and leaves no output', async () => {
+    const out = join(dir, 'level.kdump');
+    const ran = await vmcore(['convert', elf, out, '--format', 'kdump-raw-zlib', '--dump-level', '31']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/^vmcore: VMCOREINFO has no [A-Z]+\([a-z_.]+\), which dump level 31 needs/);
+    expect((await readdir(dir)).filter((f) => f.startsWith('level.kdump'))).toEqual([]);
+  });
+
+  it('--dump-level outside 0-31 is a usage error', async () => {
+    const ran = await vmcore(['convert', elf, join(dir, 'x.kdump'), '--format', 'kdump-raw-zlib', '--dump-level', '32']);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/^vmcore: --dump-level '32' is not a number from 0 to 31/);
   });
 });

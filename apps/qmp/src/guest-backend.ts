@@ -1,18 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { checkWinDumpNote, DUMP_FORMATS, dumpGuest, openGuest } from '@vmcore/dump';
+import { DUMP_FORMATS, dumpGuest, openGuest, winDumpAvailable } from '@vmcore/dump';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { DumpFailure, QMP_DUMP_FORMATS, type DumpBackend, type DumpJobRequest, type QmpDumpFormat } from './dump-backend.js';
 import { errnoCode, strerror } from './errno-text.js';
-
-function hasWinHeader(guest: GuestMemory): boolean {
-  try {
-    checkWinDumpNote(guest.info.arch, guest.guestNote);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Forwards to a stream and counts the bytes it accepted, to tell QEMU's header stage from later ones. */
 class CountingWritable extends Writable {
@@ -65,7 +56,8 @@ export function guestBackend(guest: GuestMemory, options: { workers?: number; gu
   return {
     arch: guest.info.arch,
     blocks: guest.blocks.map((block) => ({ start: block.start, size: block.size })),
-    hasWinDumpHeader: hasWinHeader(guest),
+    guestNote: guest.guestNote,
+    hasWinDumpHeader: winDumpAvailable(guest),
     ...(options.guestFile ? { guestFile: options.guestFile } : {}),
     formats,
     async dump(request: DumpJobRequest): Promise<void> {

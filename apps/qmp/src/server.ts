@@ -11,7 +11,7 @@ export interface ServerOptions extends MonitorOptions {
   /** TCP port on 127.0.0.1 (0 = any free port). */
   readonly tcpPort?: number;
   readonly tcpHost?: string;
-  /** Largest message in bytes (default 1 MiB). */
+  /** QEMU's MAX_TOKEN_SIZE: largest token and largest message in bytes (default 64 MiB). */
   readonly maxMessageBytes?: number;
 }
 

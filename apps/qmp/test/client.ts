@@ -51,10 +51,10 @@ export class LineClient {
   }
 
   /** Sends a request and resolves with its reply (the next return/error after those already seen). */
-  async request(text: string): Promise<Record<string, unknown>> {
+  async request(text: string, timeoutMs?: number): Promise<Record<string, unknown>> {
     const seen = this.replies().length;
     this.socket.write(text);
-    await this.until(() => this.replies().length > seen);
+    await this.until(() => this.replies().length > seen, timeoutMs);
     return this.replies()[seen]!;
   }
 

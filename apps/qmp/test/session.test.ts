@@ -151,4 +151,24 @@ describe('QMP session: run state and events', () => {
     expect(quit).toBe(true);
     expect(a.transport.ended && b.transport.ended).toBe(true);
   });
+
+  it('starts --paused in prelaunch as qemu -S: stop keeps it (no STOP), cont runs it (RESUME)', async () => {
+    const h = harness({ paused: true });
+    const a = h.connect();
+    await a.send(CAPS);
+    expect(last(await a.send('{"execute":"query-status"}'))).toEqual({ return: { status: 'prelaunch', singlestep: false, running: false } });
+    await a.send('{"execute":"stop"}');
+    expect(last(await a.send('{"execute":"query-status"}'))).toEqual({ return: { status: 'prelaunch', singlestep: false, running: false } });
+    await a.send('{"execute":"cont"}');
+    expect(last(await a.send('{"execute":"query-status"}'))).toEqual({ return: { status: 'running', singlestep: false, running: true } });
+    expect(events(a.transport.messages())).toEqual(['RESUME']);
+  });
+
+  it('prints query-status members in QEMU\'s order from QAPI insertion order', async () => {
+    const h = harness();
+    const a = h.connect();
+    await a.send(CAPS);
+    await a.send('{"execute":"query-status","id":1}');
+    expect(a.transport.lines.at(-1)).toBe('{"return": {"status": "running", "singlestep": false, "running": true}, "id": 1}');
+  });
 });

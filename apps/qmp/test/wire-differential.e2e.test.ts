@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QmpServer } from '../src/index.js';
 import { TestBackend } from './helpers.js';
+import { QEMU_QMP_CLIENT, runQemuPython } from './qemu-python.js';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 const request = (id: string) => `{"execute":"query-status","id":${id}}`;
@@ -234,4 +235,27 @@ describe('vmcore-qmp --compat qemu-7.2 against QEMU 7.2 on the wire', () => {
     // Every entry we list is reachable from a command or event and was compared.
     expect(mapping.size).toBe(ours.length);
   });
+
+  it('gives the same replies through QEMU\'s own client library (qemu.qmp QMPClient)', async () => {
+    const theirs = await runQemuPython([QEMU_QMP_CLIENT, 'transcript', join(work, 'qemu.sock')]);
+    const ours = await runQemuPython([QEMU_QMP_CLIENT, 'transcript', join(work, 'ours.sock')]);
+    expect(theirs.split('\n').length).toBeGreaterThan(20);
+    expect(ours).toBe(theirs);
+  }, 120_000);
+
+  it('gives the same session through qmp-shell', async () => {
+    const input = 'query-status\ndump-guest-memory paging=false protocol=fd:x\nquery-dump-guest-memory-capability\nremove-fd fdset-id=4\nquery-fdsets\n';
+    const shell = (sock: string) => runQemuPython(['-m', 'qemu.qmp.qmp_shell', sock], { input, cwd: work });
+    const mask = (text: string) => text.replace(/Connected to QEMU [0-9.]+/, 'Connected to QEMU <version>');
+    const theirs = mask(await shell(join(work, 'qemu.sock')));
+    expect(theirs).toContain('"formats": ["elf", "kdump-zlib", "win-dmp"]');
+    expect(mask(await shell(join(work, 'ours.sock')))).toBe(theirs);
+  }, 120_000);
+
+  it('keeps fd sets as QEMU 7.2 does (ids, order, removal while not running), through qemu.qmp', async () => {
+    const theirs = await runQemuPython([QEMU_QMP_CLIENT, 'fdsets', join(work, 'qemu.sock'), mkdtempSync(join(work, 'fdsets-qemu-'))]);
+    const ours = await runQemuPython([QEMU_QMP_CLIENT, 'fdsets', join(work, 'ours.sock'), mkdtempSync(join(work, 'fdsets-ours-'))]);
+    expect(theirs).toContain('"fdset-id": 5');
+    expect(ours).toBe(theirs);
+  }, 120_000);
 });

@@ -209,7 +209,8 @@ static napi_value js_decompress(napi_env env, napi_callback_info info) {
 // compressBatch(codec, level, pages, pageSize, kinds, sizes, out) -> bytes used in out.
 // QEMU's write_dump_pages rules per page: all-zero pages are PAGE_ZERO (size 0), a page is
 // PAGE_COMPRESSED when the codec's output is strictly smaller than the page, else PAGE_RAW.
-// `out` must hold pages.length bytes (stored pages are never larger than the page).
+// `out` must hold pages.length bytes (stored pages are never larger than the page); it may be
+// `pages` itself (compressed in place), but must not otherwise overlap it.
 static napi_value js_compress_batch(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
@@ -229,6 +230,16 @@ static napi_value js_compress_batch(napi_env env, napi_callback_info info) {
   size_t count = n / page_size;
   if (kinds_len < count || sizes_len < count || out_len < n)
     return throw_error(env, "compressBatch: kinds, sizes or out is too small for the batch");
+  // In place (out is pages): page i's stored bytes go to out + at with at <= i * page_size,
+  // so they never overwrite a page not yet read; each page is compressed into scratch first.
+  int in_place = out == pages;
+  if (!in_place && out < pages + n && pages < out + out_len)
+    return throw_error(env, "compressBatch: out overlaps pages without being pages");
+  uint8_t *page_out = in_place ? NULL : out;
+  if (in_place) {
+    page_out = malloc(page_size);
+    if (!page_out) return throw_error(env, "compressBatch: out of memory");
+  }
   size_t at = 0;
   for (size_t i = 0; i < count; i++) {
     const uint8_t *page = pages + i * page_size;
@@ -237,18 +248,20 @@ static napi_value js_compress_batch(napi_env env, napi_callback_info info) {
       sizes[i] = 0;
       continue;
     }
-    long got = compress_one(s, codec, level, page, page_size, out + at, page_size - 1);
+    long got = compress_one(s, codec, level, page, page_size, in_place ? page_out : out + at, page_size - 1);
     if (got > 0 && (size_t)got < page_size) {
       kinds[i] = PAGE_COMPRESSED;
       sizes[i] = (uint32_t)got;
+      if (in_place) memcpy(out + at, page_out, (size_t)got);
       at += (size_t)got;
     } else {
       kinds[i] = PAGE_RAW;
       sizes[i] = page_size;
-      memcpy(out + at, page, page_size);
+      if (out + at != page) memmove(out + at, page, page_size);
       at += page_size;
     }
   }
+  if (in_place) free(page_out);
   return number(env, (double)at);
 }
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -91,5 +93,66 @@ describe('@vmcore/compress-native', () => {
     expect(addon.isZero(bytes)).toBe(true);
     bytes[PAGE + 2] = 1;
     expect(addon.isZero(bytes)).toBe(false);
+  });
+});
+
+describe('compressBatch in place (out is pages)', () => {
+  it('gives the same kinds, sizes and bytes as into a separate buffer', () => {
+    const pages = new Uint8Array(64 * PAGE);
+    pages.set(binary.subarray(0, 60 * PAGE));
+    pages.set(randomBytes(PAGE), 61 * PAGE); // raw, after compressed ones: moved down
+    for (const codec of [ZLIB, LZO, SNAPPY] as const) {
+      const kindsA = new Uint8Array(64);
+      const sizesA = new Uint32Array(64);
+      const out = new Uint8Array(pages.length);
+      const used = addon.compressBatch(codec, 1, pages, PAGE, kindsA, sizesA, out);
+      const copy = pages.slice();
+      const kindsB = new Uint8Array(64);
+      const sizesB = new Uint32Array(64);
+      expect(addon.compressBatch(codec, 1, copy, PAGE, kindsB, sizesB, copy)).toBe(used);
+      expect(kindsB).toEqual(kindsA);
+      expect(sizesB).toEqual(sizesA);
+      expect(copy.subarray(0, used)).toEqual(out.subarray(0, used));
+    }
+  });
+
+  it('refuses an out that overlaps pages without being pages', () => {
+    const buffer = new Uint8Array(3 * PAGE);
+    buffer.set(binary.subarray(0, 2 * PAGE));
+    const pages = buffer.subarray(0, 2 * PAGE);
+    expect(() => addon.compressBatch(ZLIB, 1, pages, PAGE, new Uint8Array(2), new Uint32Array(2), buffer.subarray(PAGE))).toThrow(/overlaps/);
+  });
+});
+
+describe('copyFileRange', () => {
+  it('copies a range between files in the kernel, or reports -errno', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compress-native-cfr-'));
+    try {
+      const src = join(dir, 'in');
+      const dst = join(dir, 'out');
+      writeFileSync(src, binary);
+      writeFileSync(dst, new Uint8Array(0));
+      const fdIn = openSync(src, 'r');
+      const fdOut = openSync(dst, 'r+');
+      try {
+        let done = 0;
+        while (done < 8 * PAGE) {
+          const n = addon.copyFileRange(fdIn, 3 * PAGE + done, fdOut, PAGE + done, 8 * PAGE - done);
+          expect(n).toBeGreaterThan(0);
+          done += n;
+        }
+        expect(addon.copyFileRange(fdIn, binary.length, fdOut, 0, PAGE)).toBe(0); // end of input
+        expect(addon.copyFileRange(fdIn, 0, 1_000_000, 0, PAGE)).toBe(-9); // EBADF
+      } finally {
+        closeSync(fdIn);
+        closeSync(fdOut);
+      }
+      const out = new Uint8Array(readFileSync(dst));
+      expect(out.length).toBe(9 * PAGE);
+      expect(out.subarray(0, PAGE)).toEqual(new Uint8Array(PAGE));
+      expect(out.subarray(PAGE)).toEqual(binary.subarray(3 * PAGE, 11 * PAGE));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

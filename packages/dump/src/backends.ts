@@ -4,6 +4,7 @@ import { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, type ElfCore } f
 import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
 import { decodeQemuCpuState, guestPagingMappings, openRamGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
 import { openKdumpGuest, planKdumpForGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
+import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
   decodeFwCfgVmcoreinfo,
   parseVmcoreinfo,
@@ -18,6 +19,10 @@ import {
 // ---- @vmcore/elf, @vmcore/kdump
 export { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, openKdumpGuest, planKdumpForGuest, readKdump, writeKdump };
 export type { ElfCore, KdumpFile };
+
+// ---- @vmcore/win-dmp
+export { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump };
+export type { WinDumpInfo };
 
 // ---- @vmcore/flat
 export interface FlattenedWriter extends PositionedSink {

@@ -39,6 +39,35 @@ export interface KdumpDetails {
   readonly storedBytes: number;
   /** Uncompressed bytes of the present pages / stored bytes. */
   readonly ratio: number;
+  /** Pages the first bitmap marks as existing (the second marks those dumped). */
+  readonly existingPages: number;
+  /** existingPages − pages: left out by the dump level. */
+  readonly excludedPages: number;
+  /** The first bitmap as runs of pfns [start, end). */
+  readonly existingRuns: ReadonlyArray<{ readonly start: number; readonly end: number }>;
+}
+
+const BITMAP_READ = 1 << 20;
+
+/** Runs of set bits of the first bitmap, read in 1 MiB pieces. */
+async function firstBitmapRuns(file: Awaited<ReturnType<typeof readKdump>>): Promise<Array<{ start: number; end: number }>> {
+  const runs: Array<{ start: number; end: number }> = [];
+  const used = Math.ceil(file.maxMapnr / 8);
+  for (let at = 0; at < used; at += BITMAP_READ) {
+    const chunk = await file.source.read(file.offsetBitmap1 + at, Math.min(BITMAP_READ, used - at));
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
+      if (byte === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        const pfn = (at + i) * 8 + bit;
+        if (!(byte & (1 << bit)) || pfn >= file.maxMapnr) continue;
+        const last = runs[runs.length - 1];
+        if (last && last.end === pfn) last.end++;
+        else runs.push({ start: pfn, end: pfn + 1 });
+      }
+    }
+  }
+  return runs;
 }
 
 export interface ElfDetails {
@@ -90,6 +119,8 @@ export async function kdumpDetails(source: RandomAccessSource, format: DetectedF
       }
     }
   }
+  const existingRuns = await firstBitmapRuns(file);
+  const existingPages = existingRuns.reduce((n, r) => n + r.end - r.start, 0);
   const status = file.header.status;
   const codecs = CODEC_FLAGS.filter(([flag]) => status & flag).map(([, name]) => name);
   return {
@@ -111,6 +142,9 @@ export async function kdumpDetails(source: RandomAccessSource, format: DetectedF
     rawPages,
     storedBytes,
     ratio: storedBytes > 0 ? (file.pageCount * file.pageSize) / storedBytes : 0,
+    existingPages,
+    excludedPages: existingPages - file.pageCount,
+    existingRuns,
   };
 }
 

@@ -32,7 +32,7 @@ export function detectFormatFromBytes(first: Uint8Array, name = '<input>'): Dete
   throw new VmcoreError(
     VmcoreErrorCode.BadMagic,
     `${name}: unknown content at offset 0 (${shown}); expected an ELF core (7f 45 4c 46), ` +
-      `a kdump-compressed file ("KDUMP   ") or a makedumpfile flattened file ("makedumpfile")`,
+      `a kdump-compressed file ("KDUMP   "), a makedumpfile flattened file ("makedumpfile") or a Windows dump ("PAGEDU64")`,
   );
 }
 

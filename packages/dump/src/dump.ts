@@ -1,18 +1,24 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
-import { createFlattenedSink, pagingMappings, planKdumpForGuest, resolveGuestPhysBase, writeElfCore, writeKdump, type ResolvedPhysBase } from './backends.js';
-import { formatSpec, parseDumpFormat, type DumpFormat } from './formats.js';
-import { checkWinDumpNote, readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
+import {
+  createFlattenedSink, pagingMappings, planKdumpForGuest, resolveGuestPhysBase, writeElfCore, writeKdump, writeWinDump, type ResolvedPhysBase,
+} from './backends.js';
+import type { DumpFormat } from './formats.js';
+import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
-import { checkDumpArguments, checkSomethingToDump } from './rules.js';
+import { planDump } from './plan/plan.js';
 import { refuseOverwritingInput } from './same-file.js';
 import { SPARSE_LIMIT } from './open.js';
 import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
+import { elfExcludedPages, elfExcludedView, elfSegments } from './elf-exclude.js';
 
 export interface DumpOptions {
-  /** QEMU's begin/length: only for elf. */
+  /**
+   * A range already clamped by planDump (the QMP server passes its plan's): only for elf. Length 0
+   * is planDump's "no memory at all".
+   */
   readonly filter?: Filter;
   /** QEMU's begin and length arguments as given (one without the other is QEMU's error). */
   readonly begin?: number;
@@ -26,6 +32,12 @@ export interface DumpOptions {
    * entry or the raw 16-byte fw_cfg etc/vmcoreinfo entry. Read from guest memory like QEMU does.
    */
   readonly vmcoreinfo?: VmcoreinfoEntry | Uint8Array;
+  /**
+   * makedumpfile's dump level (0-31) for kdump formats: pages left out by classifying the guest
+   * kernel's struct pages through VMCOREINFO (@vmcore/linux), recorded in the sub header.
+   * Absent: QEMU's behaviour (nothing left out, dump level 1 recorded).
+   */
+  readonly dumpLevel?: number;
   /** Compression workers for kdump formats. */
   readonly workers?: number;
   /** zlib level 1-9 for kdump-zlib formats (default 1, QEMU's Z_BEST_SPEED). */
@@ -35,12 +47,6 @@ export interface DumpOptions {
    * (default true). One extra pass over guest memory, only for such guests.
    */
   readonly scanVmcoreinfo?: boolean;
-  /**
-   * makedumpfile's dump level (0-31) for kdump formats: pages left out by classifying the guest
-   * kernel's struct pages through VMCOREINFO (@vmcore/linux), recorded in the sub header.
-   * Absent: QEMU's behaviour (nothing left out, dump level 1 recorded).
-   */
-  readonly dumpLevel?: number;
   /** Mode of a created output file. Default 0o644 (QMP uses 0o400). */
   readonly mode?: number;
   /** End a Writable output when done. Default true. */
@@ -64,6 +70,16 @@ export interface DumpOptions {
   readonly allowSparse?: boolean;
 }
 
+/**
+ * The writers' filter for a plan. QEMU 7.2 accepts a negative begin with a negative length and
+ * then writes no memory; a range past the last block says the same to our writers.
+ */
+function writerFilter(filter: Filter | undefined, guest: GuestMemory): Filter | undefined {
+  if (!filter || filter.length > 0) return filter;
+  const last = guest.blocks[guest.blocks.length - 1];
+  return { begin: last ? last.start + last.size : 0, length: guest.info.pageSize };
+}
+
 export interface DumpResult {
   readonly format: DumpFormat;
   /** Guest bytes dumped. */
@@ -72,9 +88,9 @@ export interface DumpResult {
   readonly size: number;
   readonly physBase?: bigint;
   readonly physBaseSource?: string;
+  readonly warnings: readonly string[];
   /** With a dump level: the pages left out, per class. */
   readonly excluded?: PageExclusionSummary;
-  readonly warnings: readonly string[];
 }
 
 export interface PageExclusionSummary {
@@ -110,28 +126,31 @@ async function choosePhysBase(
  * when complete (temporary name + rename); on any failure nothing is left behind.
  */
 export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string, output: DumpOutput, options: DumpOptions = {}): Promise<DumpResult> {
-  const fmt = parseDumpFormat(format);
-  const spec = formatSpec(fmt);
-  const filter = checkDumpArguments(fmt, {
-    paging: options.paging,
-    begin: options.filter?.begin ?? options.begin,
-    length: options.filter?.length ?? options.length,
-  });
-  if (options.inputs?.length) await refuseOverwritingInput(output, options.inputs);
-  if (spec.kind === 'kdump' && !spec.flattened && !(await isSeekableOutput(output))) {
-    throw new VmcoreError(VmcoreErrorCode.NotSeekable, 'kdump-raw formats require a seekable file');
-  }
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
     options.onWarning?.(message);
   };
-
   let guestNote = guest.guestNote;
   if (options.vmcoreinfo !== undefined) {
     guestNote = await readGuestNote(guest, options.vmcoreinfo, warn);
   }
-  const total = checkSomethingToDump(guest.blocks, filter);
+  // A filter of length 0 is a plan's "no memory at all" (see writerFilter), not a refused length 0.
+  const planned = options.filter?.length === 0 ? options.filter : undefined;
+  const begin = planned ? undefined : (options.filter?.begin ?? options.begin);
+  const length = planned ? undefined : (options.filter?.length ?? options.length);
+  const plan = planDump({
+    format,
+    paging: options.paging ?? false,
+    ...(begin !== undefined ? { begin } : {}),
+    ...(length !== undefined ? { length } : {}),
+    guest: { arch: guest.info.arch, blocks: guest.blocks, guestNote },
+    output: { seekable: await isSeekableOutput(output) },
+  });
+  const { spec, total } = plan;
+  if (options.inputs?.length) await refuseOverwritingInput(output, options.inputs);
+  const filter = writerFilter(planned ?? plan.filter, guest);
+  const fmt = plan.format;
 
   // A guest without its VMCOREINFO note (booted without -device vmcoreinfo, or a raw RAM file):
   // find the kernel's note in guest memory so every format carries it, as makedumpfile,
@@ -139,21 +158,22 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   let resolved: ResolvedPhysBase | undefined;
   if (!guestNote && options.scanVmcoreinfo !== false && spec.kind !== 'win-dmp') {
     resolved = await resolveGuestPhysBase(guest);
-    if (resolved.source === 'vmcoreinfo-scan' && resolved.note) {
+    // phys_base may come from elsewhere (or be 0 by architecture): the note found is added anyway.
+    if (resolved.note) {
       guestNote = resolved.note;
       const where = resolved.notePhysAddr === undefined ? '' : ` at 0x${resolved.notePhysAddr.toString(16)}`;
       warn(`the source has no VMCOREINFO note: found the kernel's note in guest memory${where} and added it`);
     }
   }
 
-  if (spec.kind === 'win-dmp') {
-    checkWinDumpNote(guest.info.arch, guestNote);
-    throw unsupported('win-dmp: the guest has a valid Windows dump header, but the win-dmp writer is not implemented yet');
-  }
   if (options.signal?.aborted) throw abortError(options.signal);
 
   // paging=true: QEMU's mappings from the guest page tables; the memory written is the same.
-  const mappings = options.paging ? await pagingMappings(guest) : undefined;
+  // QEMU 7.2 walks page tables only where a CPU reports paging enabled (x86); on every other
+  // target paging=true silently writes the paging=false file, and so do we (with a warning).
+  const walk = options.paging === true && (guest.info.arch === 'x86_64' || guest.info.arch === 'i386');
+  if (options.paging && !walk) warn(`paging: QEMU has no page-table walk for ${guest.info.arch} guests; the dump is the same as with paging=false`);
+  const mappings = walk ? await pagingMappings(guest) : undefined;
 
   let completed = 0;
   options.onProgress?.(0, total);
@@ -172,9 +192,17 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
 
   let exclusion: PageExclusion | undefined;
   if (options.dumpLevel !== undefined) {
-    if (spec.kind !== 'kdump') throw unsupported(`--dump-level: only kdump formats leave pages out so far, not ${fmt}`);
+    if (spec.kind !== 'kdump' && spec.kind !== 'elf') throw unsupported(`--dump-level: ${fmt} cannot leave pages out`);
+    if (spec.kind === 'elf' && (filter || options.paging)) throw unsupported('--dump-level: elf output with a dump level takes neither begin/length nor paging');
     const { kernel } = await guestKernel(view);
     exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
+  }
+  // makedumpfile -E -d: PT_LOADs split around long runs of excluded pages.
+  let elfGuest = view;
+  if (exclusion && spec.kind === 'elf') {
+    const excluded = await elfExcludedPages(view, exclusion);
+    const segments = view.blocks.flatMap((b) => elfSegments(b, view.info.pageSize, excluded));
+    elfGuest = elfExcludedView(view, segments);
   }
 
   if (spec.kind === 'kdump' && !options.allowSparse) {
@@ -194,7 +222,15 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   });
   try {
     if (spec.kind === 'elf') {
-      await writeElfCore(view, out.sequential, filter ? { filter } : {});
+      await writeElfCore(elfGuest, out.sequential, filter ? { filter } : {});
+    } else if (spec.kind === 'win-dmp') {
+      // QEMU's create_win_dump(): progress is bytes written out of RequiredDumpSpace.
+      await writeWinDump(view, out.sequential, {
+        onWarning: warn,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (written, required) => options.onProgress?.(Math.min(written, required), required),
+      });
+      completed = total;
     } else if (spec.kind === 'kdump') {
       const kdumpOptions = {
         codec: spec.codec,
@@ -226,7 +262,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     total,
     size: out.size(),
     ...(physBase ? { physBase: physBase.physBase, physBaseSource: physBase.source } : {}),
-    ...(exclusion ? { excluded: { dumpLevel: exclusion.dumpLevel, counts: exclusion.counts, excludedPages: exclusion.excludedPages } } : {}),
     warnings,
+    ...(exclusion ? { excluded: { dumpLevel: exclusion.dumpLevel, counts: exclusion.counts, excludedPages: exclusion.excludedPages } } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { winDumpArchSupported } from './backends.js';
 
 /** QEMU's DumpGuestMemoryFormat, in the QAPI schema's order. */
 export const DUMP_FORMATS = [
@@ -59,9 +60,10 @@ export function formatSpec(format: DumpFormat): FormatSpec {
 
 /**
  * What query-dump-guest-memory-capability would list for a guest of this architecture: every
- * elf and kdump format (all three codecs are built in), and win-dmp for x86_64 guests as QEMU
- * does (QEMU then fails unless the guest note holds a Windows dump header).
+ * elf and kdump format (all three codecs are built in), and win-dmp for x86 guests, as
+ * qemu-system-x86_64 lists it whatever the guest (QEMU 7.2 and newer: win_dump_available() is
+ * about the target, not the guest; the dump itself then needs the Windows header).
  */
 export function availableFormats(arch: string): DumpFormat[] {
-  return DUMP_FORMATS.filter((format) => format !== 'win-dmp' || arch === 'x86_64');
+  return DUMP_FORMATS.filter((format) => format !== 'win-dmp' || winDumpArchSupported(arch));
 }

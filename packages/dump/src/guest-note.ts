@@ -1,5 +1,5 @@
-import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
+import { DumpRefusal, type DumpRefusalDetail } from './plan/refusal.js';
 import { decodeFwCfgVmcoreinfo, readGuestNoteFromEntry, type FwCfgVmcoreinfo } from './backends.js';
 
 /** Where the guest put its VMCOREINFO note: QEMU's fw_cfg etc/vmcoreinfo entry, decoded. */
@@ -35,30 +35,4 @@ export async function readGuestNote(
   if (result.ok) return result.note;
   warn(result.warning);
   return undefined;
-}
-
-/** sizeof(WinDumpHeader64) + VMCOREINFO_ELF_NOTE_HDR_SIZE, as QEMU's win_dump.c requires. */
-export const WIN_DUMP_HEADER64_SIZE = 0x2000;
-export const VMCOREINFO_ELF_NOTE_HDR_SIZE = 24;
-export const VMCOREINFO_WIN_DUMP_NOTE_SIZE64 = WIN_DUMP_HEADER64_SIZE + VMCOREINFO_ELF_NOTE_HDR_SIZE;
-
-const ascii = (bytes: Uint8Array) => String.fromCharCode(...bytes);
-
-/** QEMU's create_win_dump() preconditions: x86_64 guest, note of the Windows header's size, "PAGE" + "DU64". */
-export function checkWinDumpNote(arch: string, note: Uint8Array | undefined): void {
-  if (arch !== 'x86_64') {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'Windows dump is only available for x86-64');
-  }
-  if (!note || note.length !== VMCOREINFO_WIN_DUMP_NOTE_SIZE64) {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'win-dump: invalid vmcoreinfo note size');
-  }
-  const header = note.subarray(VMCOREINFO_ELF_NOTE_HDR_SIZE);
-  const signature = ascii(header.subarray(0, 4));
-  if (signature !== 'PAGE') {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `win-dump: invalid header, expected 'PAGE', got '${signature}'`);
-  }
-  const validDump = ascii(header.subarray(4, 8));
-  if (validDump !== 'DU64') {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `win-dump: invalid header, expected 'DU64', got '${validDump}'`);
-  }
 }

@@ -2,7 +2,7 @@ import { VmcoreError, VmcoreErrorCode, type RandomAccessSource } from '@vmcore/b
 import { stat } from 'node:fs/promises';
 import { FileSource } from '@vmcore/bytes/node';
 import type { GuestMemory } from '@vmcore/guest-mem';
-import { elfCoreGuest, flattenedView, openKdumpGuest, readElfCore, type ElfCore } from './backends.js';
+import { elfCoreGuest, flattenedView, openKdumpGuest, openWinDumpGuest, readElfCore, type ElfCore } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { guestView } from './guest-view.js';
 
@@ -85,13 +85,13 @@ export async function guestFromSource(source: RandomAccessSource, format: Detect
       // Read in place: the index maps the raw file's offsets to records of the flattened one.
       return openKdumpGuest(await flattenedView(source, options.signal), kdumpOptions);
     case 'win-dmp':
-      throw new VmcoreError(VmcoreErrorCode.Unsupported, `${source.name}: reading Windows crash dumps (win-dmp) is not supported`);
+      return openWinDumpGuest(source);
   }
 }
 
 /**
  * Opens any supported vmcore as a GuestMemory, detected by content: ELF (including QEMU 7.2's
- * layout), kdump-compressed raw, or makedumpfile flattened. Closing the guest closes the file.
+ * layout), kdump-compressed raw, makedumpfile flattened, or a Windows full dump (its runs). Closing the guest closes the file.
  */
 export async function openGuest(input: string | RandomAccessSource, options: OpenGuestOptions = {}): Promise<GuestMemory> {
   const opened = await openSource(input);

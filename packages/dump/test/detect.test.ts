@@ -64,10 +64,10 @@ describe('openGuest', () => {
     await expect(openGuest(path)).rejects.toMatchObject({ code: 'VMCORE_BAD_MAGIC', message: expect.stringContaining('junk.bin') });
   });
 
-  it('says plainly that Windows dumps cannot be read', async () => {
+  it('says plainly that a Windows dump is cut short', async () => {
     const dir = await tempDir();
     const path = await writeTemp(dir, 'memory.dmp', bytes('PAGEDU64'));
-    await expect(openGuest(path)).rejects.toMatchObject({ code: 'VMCORE_UNSUPPORTED', message: expect.stringContaining('win-dmp') });
+    await expect(openGuest(path)).rejects.toMatchObject({ code: 'VMCORE_TRUNCATED', message: expect.stringContaining('win-dmp header') });
   });
 
   it('refuses a pipe, which cannot be read at random', async () => {

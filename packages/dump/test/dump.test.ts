@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MemorySink, MemorySource } from '@vmcore/bytes';
 import { readElfCore } from '@vmcore/elf';
-import { VMCOREINFO_WIN_DUMP_NOTE_SIZE64, dumpGuest, memoryGuest, readGuestNote, syntheticGuest } from '../src/index.js';
+import { dumpGuest, memoryGuest, readGuestNote, syntheticGuest } from '../src/index.js';
 import { encodeNoteLe } from '../src/synthetic.js';
 import { failingGuest, listDir, smallGuest, tempDir } from './helpers.js';
 
@@ -75,20 +75,20 @@ describe('win-dmp', () => {
     expect(await listDir(dir)).toEqual([]);
   });
 
-  it('checks the PAGE/DU64 signature of a note of the right size', async () => {
-    expect(windowsNote().length).toBe(VMCOREINFO_WIN_DUMP_NOTE_SIZE64);
-    await expect(dumpGuest(smallGuest(windowsNote('PAGEDUMP')), 'win-dmp', new PassThrough())).rejects.toThrow(
-      "win-dump: invalid header, expected 'DU64', got 'DUMP'",
-    );
+  it.each([
+    ['PAGXDU64', "win-dump: invalid header, expected 'PAGE', got 'PAGX'"],
+    ['PAGEDU32', "win-dump: invalid header, expected 'DUMP' or 'DU64', got 'DU32'"],
+  ])('checks the signature of a note of the right size (%s)', async (signature, message) => {
+    expect(windowsNote().length).toBe(0x2018);
+    await expect(dumpGuest(smallGuest(windowsNote(signature)), 'win-dmp', new PassThrough())).rejects.toThrow(message);
   });
 
-  it('says the writer is not implemented when the header is valid, and writes nothing', async () => {
-    const dir = await tempDir();
-    await expect(dumpGuest(smallGuest(windowsNote()), 'win-dmp', join(dir, 'out.dmp'))).rejects.toMatchObject({
-      code: 'VMCORE_UNSUPPORTED',
-      message: expect.stringContaining('win-dmp writer is not implemented'),
+  it('refuses a guest that is not x86 before looking at its note', async () => {
+    const guest = memoryGuest({
+      info: { elfClass: 64, endian: 'le', machine: 183, arch: 'aarch64', pageSize: 65536 },
+      blocks: [{ start: 0x40000000, bytes: new Uint8Array(65536) }],
     });
-    expect(await listDir(dir)).toEqual([]);
+    await expect(dumpGuest(guest, 'win-dmp', new PassThrough())).rejects.toThrow('Windows dump is only available for x86-64');
   });
 });
 

@@ -54,6 +54,13 @@ export interface ChunkOptions {
    * it keeps): a source may then reuse the buffers instead of allocating one per chunk.
    */
   readonly reuseBuffers?: boolean;
+  /**
+   * Buffers to read chunks into: called with a chunk's length, returns a buffer of that length
+   * that the consumer owns (e.g. to transfer it to a worker without a copy). Sources that read
+   * into buffers use it (it wins over reuseBuffers); others may ignore it, so a consumer checks
+   * that `chunk.bytes` is its own buffer before giving it away.
+   */
+  readonly into?: (length: number) => Uint8Array;
 }
 
 export interface MemoryChunk {

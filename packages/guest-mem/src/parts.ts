@@ -91,7 +91,15 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
       // finished with is read into next.
       const buffers: Uint8Array[] = [];
       let turn = 0;
+      const into = chunkOptions.into;
       const bufferFor = (length: number): Uint8Array | undefined => {
+        if (into) {
+          const target = into(length);
+          if (target.length !== length) {
+            throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `chunk buffer of ${target.length} bytes for a ${length}-byte chunk`);
+          }
+          return target;
+        }
         if (!chunkOptions.reuseBuffers) return undefined;
         turn ^= 1;
         buffers[turn] ??= new Uint8Array(Math.min(chunkSize, maxChunk(blocks, chunkOptions.filter)));

@@ -16,7 +16,8 @@ import {
 import { planKdumpLayout, type KdumpLayout } from './layout.js';
 import { encodeNotes } from './notes.js';
 import type { KdumpSink } from './sink.js';
-import { buildUtsname, utsnameFromGuestMemory } from './utsname.js';
+import { buildUtsname, utsnameFromGuestMemory, vmcoreinfoFromGuestNote } from './utsname.js';
+import { kernelPageSize } from '@vmcore/vmcoreinfo';
 
 export interface KdumpWriteOptions {
   codec: PageCodec;
@@ -78,6 +79,38 @@ function defaultWorkers(): number {
   return os ? Math.min(2, Math.max(1, os.availableParallelism())) : 0;
 }
 
+type PlanInput = Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>;
+
+/**
+ * The kdump block size: the kernel's own page size (VMCOREINFO PAGESIZE) when every block is
+ * made of whole such pages, else QEMU's dump page size (info.pageSize). QEMU writes its maximum
+ * (65536 for aarch64) even for a 4 KiB-page kernel, and libkdumpfile then reads no page unless
+ * arch.page_size is forced by hand; with PAGESIZE it opens the file without help.
+ */
+export function kdumpPageSize(guest: PlanInput): number {
+  const kernel = kernelPageSize(vmcoreinfoFromGuestNote(guest.guestNote, guest.info.endian));
+  if (kernel === undefined || kernel === guest.info.pageSize) return guest.info.pageSize;
+  return guest.blocks.every((b) => b.start % kernel === 0 && b.size % kernel === 0) ? kernel : guest.info.pageSize;
+}
+
+/** `guest` with info.pageSize = kdumpPageSize(guest) (the same object when nothing changes). */
+function withKdumpPageSize<G extends PlanInput>(guest: G): G {
+  const pageSize = kdumpPageSize(guest);
+  if (pageSize === guest.info.pageSize) return guest;
+  const view: PlanInput = { info: { ...guest.info, pageSize }, blocks: guest.blocks, cpuNotes: guest.cpuNotes, guestNote: guest.guestNote };
+  if (!('read' in guest)) return view as G;
+  const g = guest as unknown as GuestMemory;
+  const full: GuestMemory = {
+    ...view,
+    mappings: g.mappings,
+    nrCpus: g.nrCpus,
+    read: (physAddr, length) => g.read(physAddr, length),
+    chunks: (options) => g.chunks(options),
+    close: () => g.close(),
+  };
+  return full as unknown as G;
+}
+
 function countExcluded(runs: readonly PfnRun[], filter: KdumpPageFilter | undefined): number {
   if (!filter) return 0;
   let n = 0;
@@ -95,7 +128,8 @@ function clearExcluded(chunk: Uint8Array, firstPfn: number, filter: KdumpPageFil
   }
 }
 
-function plan(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>, filter?: KdumpPageFilter) {
+function plan(unsized: PlanInput, filter?: KdumpPageFilter) {
+  const guest = withKdumpPageSize(unsized);
   const { info } = guest;
   const runs = pfnRuns(guest.blocks, info.pageSize);
   if (runs.length === 0) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'dump: no guest memory to dump');
@@ -122,7 +156,7 @@ export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | '
  * every other page compressed (or raw when compression does not make it strictly smaller).
  * Returns the size of the file. Memory stays bounded whatever the guest size.
  */
-export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: KdumpWriteOptions): Promise<number> {
+export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: KdumpWriteOptions): Promise<number> {
   if (!Object.hasOwn(CODEC_FLAGS, options.codec)) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: unknown codec ${JSON.stringify(options.codec)}: expected zlib, lzo or snappy`);
   }
@@ -131,6 +165,7 @@ export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: K
   if (filter && (!Number.isInteger(filter.dumpLevel) || filter.dumpLevel < 0 || filter.dumpLevel > 31)) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: dump level ${filter.dumpLevel} is not an integer from 0 to 31`);
   }
+  const guest = withKdumpPageSize(source);
   const { runs, notes, layout } = plan(guest, filter);
   const layoutKind = layout.layout;
   const physBase = options.physBase ?? 0n;
@@ -241,6 +276,13 @@ async function writePages(
 
   const batchPages = options.batchPages ?? Math.max(1, Math.floor((1 << 20) / pageSize));
   const maxInFlight = Math.max(1, workers * 4);
+  // Batch-sized buffers back from the workers (they compress in place and return the buffer
+  // as the batch's data), read into again: no allocation per batch once the pipeline is full.
+  const spares: ArrayBuffer[] = [];
+  const recycle = (buffer: ArrayBufferLike) => {
+    // (Pages larger than the data cache are written from the batch itself: then no recycling.)
+    if (workers > 0 && pageSize <= DATA_CACHE && buffer instanceof ArrayBuffer && buffer.byteLength === batchPages * pageSize && spares.length < maxInFlight + 2) spares.push(buffer);
+  };
   const pending: Promise<{ batch: CompressedBatch; count: number }>[] = [];
   let pagesDone = 0;
 
@@ -270,6 +312,8 @@ async function writePages(
   const drainOne = async () => {
     const next = await pending.shift()!;
     await emit(next.batch, next.count);
+    // emit copied what it keeps: the data's buffer (the worker's, transferred) is free.
+    recycle(next.batch.data.buffer);
   };
 
   const submit = async (pages: Uint8Array, count: number, owned: boolean) => {
@@ -278,7 +322,9 @@ async function writePages(
     }
     const used = pages.subarray(0, count * pageSize);
     // A batch of nothing but zeros (most of a sparse guest) skips the worker round trip.
-    const job = isZeroPage(used)
+    const zero = isZeroPage(used);
+    if (zero && owned) recycle(pages.buffer);
+    const job = zero
       ? Promise.resolve({ batch: { kinds: new Uint8Array(count), sizes: new Uint32Array(count), data: new Uint8Array(0) }, count })
       : compressor.compressBatch(used, pageSize, owned).then((batch) => ({ batch, count }));
     job.catch(() => undefined); // awaited in order below; keeps a later failure from being unhandled meanwhile
@@ -296,10 +342,25 @@ async function writePages(
   let batch: Uint8Array | undefined;
   let count = 0;
   let lastPfn = -1;
+  // With workers, a source that reads into buffers reads each batch straight into one of ours,
+  // which then goes to a worker as it is (transferred, no copy). Otherwise, chunk bytes are
+  // copied into batches or compressed before the next chunk is asked for: buffers are reused.
   let lastExcluded = false;
-  // Chunk bytes are copied into batches or handed to the compressor (which copies or
-  // compresses them at once) before the next chunk is asked for: buffers may be reused.
-  for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK, reuseBuffers: true })) {
+  const ours = new WeakSet<ArrayBufferLike>();
+  const chunkOptions = workers > 0
+    ? {
+        chunkSize: batchBytes,
+        // For sources that do not read into given buffers: they may still reuse theirs.
+        reuseBuffers: true,
+        into(length: number): Uint8Array {
+          const spare = length === batchBytes ? spares.pop() : undefined;
+          const buffer = spare ? new Uint8Array(spare) : new Uint8Array(length);
+          ours.add(buffer.buffer);
+          return buffer;
+        },
+      }
+    : { chunkSize: READ_CHUNK, reuseBuffers: true };
+  for await (const chunk of guest.chunks(chunkOptions)) {
     const bytes = chunk.bytes;
     let addr = chunk.physAddr;
     let at = 0;
@@ -330,9 +391,11 @@ async function writePages(
           count = 0;
         }
         if (count === 0 && inPage === 0 && bytes.length - at >= batchBytes && noneExcluded(pfn, batchPages)) {
-          // A whole batch of whole pages: hand over a view of the chunk, no copy (the pool
-          // copies what it sends to a worker; an all-zero batch is not sent at all).
-          await submit(bytes.subarray(at, at + batchBytes), batchPages, false);
+          // A whole batch of whole pages: hand over the chunk itself when it is one of our
+          // buffers, else a view (the pool copies what it sends to a worker); an all-zero batch
+          // is not sent at all.
+          const whole = at === 0 && bytes.length === batchBytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && ours.has(bytes.buffer);
+          await submit(bytes.subarray(at, at + batchBytes), batchPages, whole);
           lastPfn = pfn + batchPages - 1;
           at += batchBytes;
           addr += batchBytes;

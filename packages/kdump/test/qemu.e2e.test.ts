@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSink, FileSource, StreamSink } from '@vmcore/bytes/node';
-import { compressPage } from '@vmcore/compress';
+import { compressPage, nativeCodecs } from '@vmcore/compress';
 import { openElfGuest } from '@vmcore/elf';
 import { FlattenedIndex, FlattenedSink } from '@vmcore/flat';
 import type { GuestMemory } from '@vmcore/guest-mem';
@@ -219,6 +220,33 @@ describe('other reference variants: our conversion of QEMU\'s ELF matches QEMU\'
 });
 
 describe('makedumpfile and crash on our kdump-raw-zlib', () => {
+  // With @vmcore/compress-native built (tools/deps/speed.list), the zlib pages the readers below
+  // decode are libdeflate's streams, not zlib's: this proves which ones they read.
+  it.skipIf(process.env.VMCORE_NO_NATIVE === '1')('its zlib pages are libdeflate\'s streams (the native addon wrote them)', async () => {
+    const addon = nativeCodecs();
+    expect(addon, '@vmcore/compress-native is built').toBeDefined();
+    const source = await FileSource.open(raw.zlib!);
+    try {
+      const file = await readKdump(source);
+      let checked = 0;
+      let differFromZlib = 0;
+      for (const d of await file.readDescriptors(0, Math.min(65536, file.pageCount))) {
+        if (d.flags === 0 || checked >= 200) continue;
+        const stored = await source.read(Number(d.offset), d.size);
+        const page = new Uint8Array(inflateSync(stored));
+        const again = new Uint8Array(4096);
+        const n = addon!.compress(0, 1, page, again);
+        expect(again.subarray(0, n)).toEqual(stored);
+        if (Buffer.compare(deflateSync(page, { level: 1 }), stored) !== 0) differFromZlib++;
+        checked++;
+      }
+      expect(checked).toBe(200);
+      expect(differFromZlib).toBeGreaterThan(100);
+    } finally {
+      await source.close();
+    }
+  }, 120_000);
+
   it('makedumpfile --dump-dmesg finds the guest\'s kernel log (VMCOREINFO and a correct phys_base)', async () => {
     expect(await makedumpfileDmesg(raw.zlib!)).toContain(`VMCORE-MARKER ${ref.marker}`);
   }, 300_000);

@@ -186,6 +186,28 @@ describe('writeKdump', () => {
     expect(firstDifference(c.bytes, a.bytes)).toBe(-1);
   });
 
+  it.each(['zlib', 'lzo', 'snappy'] as const)('%s: with workers, reads batches into its own buffers, hands them over and reuses them: same bytes', async (codec) => {
+    // 2048 pages in 128 batches of 16: many more batches than buffers in flight, so buffers come
+    // back from the workers (compressed in place) and are read into again.
+    const big = [{ start: 0, size: 1536 * 4096 }, { start: 2048 * 4096, size: 512 * 4096 }];
+    const guest = syntheticGuest({ blocks: big });
+    let intoCalls = 0;
+    const counting = {
+      ...guest,
+      read: guest.read.bind(guest),
+      close: guest.close.bind(guest),
+      chunks(options: Parameters<typeof guest.chunks>[0]) {
+        const into = options?.into;
+        return guest.chunks({ ...options, ...(into ? { into: (n: number) => (intoCalls++, into(n)) } : {}) });
+      },
+    };
+    const inThread = await write({ blocks: big }, { codec, batchPages: 16, workers: 0 });
+    const sink = new MemorySink();
+    await writeKdump(counting, sink, { codec, batchPages: 16, workers: 2 });
+    expect(intoCalls).toBe(128);
+    expect(firstDifference(sink.bytesCopy(), inThread.bytes)).toBe(-1);
+  });
+
   it('writes lzo and snappy pages with their flags and header status', async () => {
     for (const [codec, flag] of [['lzo', 2], ['snappy', 4]] as const) {
       const { bytes, layout } = await write({ blocks }, { codec });

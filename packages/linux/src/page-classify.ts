@@ -35,6 +35,11 @@ export interface PageExclusion {
 export interface ClassifyOptions {
   /** makedumpfile's -d: 0-31. Zero pages (bit 1) are not decided here: a writer sees them as it reads. */
   readonly dumpLevel: number;
+  /**
+   * The guest-physical ranges the dump covers (default: the kernel's blocks). A filtered kdump
+   * file's guest holds only the dumped pages; pass its first bitmap to classify every page.
+   */
+  readonly blocks?: readonly PhysBlock[];
   /** Warnings makedumpfile prints and carries on from (an invalid free-page order). */
   readonly onWarning?: (message: string) => void;
 }
@@ -117,8 +122,9 @@ export async function classifyPages(kernel: LinuxKernel, options: ClassifyOption
   const level = checkDumpLevel(options.dumpLevel);
   const info = kernel.info.for(`dump level ${level}`);
   const pageSize = kernel.pageSize;
-  const present = presentPfns(kernel.blocks, pageSize);
-  const lastBlock = kernel.blocks.reduce((end, b) => Math.max(end, b.start + b.size), 0);
+  const blocks = options.blocks ?? kernel.blocks;
+  const present = presentPfns(blocks, pageSize);
+  const lastBlock = blocks.reduce((end, b) => Math.max(end, b.start + b.size), 0);
   const maxMapnr = Math.ceil(lastBlock / pageSize);
   const bitmap = new Uint8Array(Math.ceil(maxMapnr / 8));
   const counts: ExcludedPageCounts = { cache: 0, cachePrivate: 0, user: 0, free: 0, hwpoison: 0, offline: 0, outsideMemMap: 0 };

@@ -32,6 +32,33 @@ export interface ScanOptions {
 }
 
 const NAME = latin1Bytes('VMCOREINFO\0');
+
+interface ByteSearch {
+  indexOf(this: Uint8Array, value: Uint8Array, byteOffset: number): number;
+}
+let nodeIndexOf: ByteSearch['indexOf'] | null | undefined;
+
+/**
+ * The first index >= from where `needle` starts in `buf`, or -1. Node's Buffer#indexOf
+ * (a memmem-style search, several times faster than a JS loop over every first-byte hit in
+ * dense memory: the name's 'V' is one byte in 256 of machine code); a portable loop elsewhere.
+ */
+function indexOfBytes(buf: Uint8Array, needle: Uint8Array, from: number): number {
+  if (nodeIndexOf === undefined) {
+    const NodeBuffer = (globalThis as { Buffer?: { prototype: ByteSearch } }).Buffer;
+    nodeIndexOf = typeof NodeBuffer?.prototype.indexOf === 'function' ? NodeBuffer.prototype.indexOf : null;
+  }
+  if (from >= buf.length) return -1;
+  if (nodeIndexOf) return nodeIndexOf.call(buf, needle, from);
+  let n = buf.indexOf(needle[0]!, from);
+  while (n !== -1) {
+    let i = 1;
+    while (i < needle.length && buf[n + i] === needle[i]) i++;
+    if (i === needle.length) return n;
+    n = buf.indexOf(needle[0]!, n + 1);
+  }
+  return -1;
+}
 const TEXT_START = latin1Bytes('OSRELEASE=');
 const NAME_AT = NOTE_HEADER_SIZE;
 const DESC_AT = NOTE_HEADER_SIZE + 12;
@@ -107,7 +134,7 @@ export async function scanForVmcoreinfoNote(
 
   /** Header positions h in [from, to) of buf (at physical base) whose prefix is complete. */
   const findHeaders = (buf: Uint8Array, base: number, from: number, to: number, found: Candidate[]): void => {
-    let n = buf.indexOf(NAME[0]!, from + NAME_AT);
+    let n = indexOfBytes(buf, NAME, from + NAME_AT);
     while (n !== -1 && n - NAME_AT < to) {
       const h = n - NAME_AT;
       if (h + PREFIX <= buf.length && (base + h) % 4 === 0 && base + h >= examinedBelow && matchesPrefix(buf, h)) {
@@ -124,7 +151,7 @@ export async function scanForVmcoreinfoNote(
           found.push(new Candidate(base + h, descsz));
         }
       }
-      n = buf.indexOf(NAME[0]!, n + 1);
+      n = indexOfBytes(buf, NAME, n + 1);
     }
   };
 

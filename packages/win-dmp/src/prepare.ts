@@ -49,6 +49,60 @@ export function winDumpArchSupported(arch: string): boolean {
   return arch === 'x86_64' || arch === 'i386';
 }
 
+/** Why a guest note is not a Windows dump header, with QEMU 7.2's text for it. */
+export interface WinDumpHeaderProblem {
+  /** 'size': no note of a header's size; 'signature': not 'PAGE'; 'valid-dump': neither 'DUMP' nor 'DU64'. */
+  readonly problem: 'size' | 'signature' | 'valid-dump';
+  /** create_win_dump()'s error text. */
+  readonly message: string;
+}
+
+/**
+ * create_win_dump()'s first checks: the guest note has the size of a 32- or 64-bit header note
+ * and the header starts with 'PAGE' and 'DUMP' or 'DU64'. Undefined when the note passes.
+ */
+export function winDumpHeaderProblem(note: Uint8Array | undefined): WinDumpHeaderProblem | undefined {
+  if (!note || (note.length !== VMCOREINFO_WIN_DUMP_NOTE_SIZE32 && note.length !== VMCOREINFO_WIN_DUMP_NOTE_SIZE64)) {
+    return { problem: 'size', message: 'win-dump: invalid vmcoreinfo note size' };
+  }
+  const raw = note.subarray(VMCOREINFO_ELF_NOTE_HDR_SIZE);
+  if (String.fromCharCode(...raw.subarray(0, 4)) !== 'PAGE') {
+    return { problem: 'signature', message: `win-dump: invalid header, expected 'PAGE', got '${printf4s(raw)}'` };
+  }
+  const valid = String.fromCharCode(...raw.subarray(4, 8));
+  if (valid !== 'DUMP' && valid !== 'DU64') {
+    return { problem: 'valid-dump', message: `win-dump: invalid header, expected 'DUMP' or 'DU64', got '${printf4s(raw.subarray(4))}'` };
+  }
+  return undefined;
+}
+
+/**
+ * winDumpHeaderProblem() as an error (VMCORE_INVALID_ARGUMENT with QEMU's text), else a copy of
+ * the header (a 64-bit-sized note may carry a 32-bit header: QEMU then uses its first 4096 bytes).
+ */
+export function checkWinDumpHeader(note: Uint8Array | undefined): WinDumpHeaderBytes {
+  const problem = winDumpHeaderProblem(note);
+  if (problem || !note) throw fail(problem?.message ?? 'win-dump: invalid vmcoreinfo note size');
+  const raw = note.slice(VMCOREINFO_ELF_NOTE_HDR_SIZE);
+  const x64 = String.fromCharCode(...raw.subarray(4, 8)) === 'DU64';
+  return new WinDumpHeaderBytes(raw.subarray(0, x64 ? WIN_DUMP_HEADER64.size : WIN_DUMP_HEADER32.size), x64);
+}
+
+/**
+ * Newer QEMU's win_dump_available() (query-dump-guest-memory-capability lists win-dmp only
+ * then): an x86 guest whose note passes checkWinDumpHeader(). QEMU 7.2 lists win-dmp for every
+ * guest of qemu-system-x86_64.
+ */
+export function winDumpAvailable(guest: Pick<GuestMemory, 'info' | 'guestNote'>): boolean {
+  if (!winDumpArchSupported(guest.info.arch)) return false;
+  try {
+    checkWinDumpHeader(guest.guestNote);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * QEMU 7.2's create_win_dump() up to the first byte written (dump/win_dump.c): the header
  * checks, the KDBG search, the header patches and the CPU contexts, with QEMU's error and
@@ -56,27 +110,13 @@ export function winDumpArchSupported(arch: string): boolean {
  */
 export async function planWinDump(guest: GuestMemory, options: WinDumpOptions = {}): Promise<WinDumpPlan> {
   if (!winDumpArchSupported(guest.info.arch)) throw fail('Windows dump is only available for x86-64');
+  const h = checkWinDumpHeader(guest.guestNote);
+  const x64 = h.x64;
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
     options.onWarning?.(message);
   };
-
-  const note = guest.guestNote;
-  if (!note || (note.length !== VMCOREINFO_WIN_DUMP_NOTE_SIZE32 && note.length !== VMCOREINFO_WIN_DUMP_NOTE_SIZE64)) {
-    throw fail('win-dump: invalid vmcoreinfo note size');
-  }
-  const raw = note.slice(VMCOREINFO_ELF_NOTE_HDR_SIZE);
-  if (String.fromCharCode(...raw.subarray(0, 4)) !== 'PAGE') {
-    throw fail(`win-dump: invalid header, expected 'PAGE', got '${printf4s(raw)}'`);
-  }
-  const valid = String.fromCharCode(...raw.subarray(4, 8));
-  if (valid !== 'DUMP' && valid !== 'DU64') {
-    throw fail(`win-dump: invalid header, expected 'DUMP' or 'DU64', got '${printf4s(raw.subarray(4))}'`);
-  }
-  const x64 = valid === 'DU64';
-  // A 64-bit-sized note may carry a 32-bit header: QEMU then uses its first 4096 bytes.
-  const h = new WinDumpHeaderBytes(raw.subarray(0, x64 ? WIN_DUMP_HEADER64.size : WIN_DUMP_HEADER32.size), x64);
 
   const cpus = options.cpus ?? winCpusFromGuest(guest, options.cpuExtras);
   const first = cpus[0];

@@ -9,7 +9,7 @@ import type { GuestMemory } from '@vmcore/guest-mem';
 export type ChildSource = { kind: 'ram'; map: string; notesFrom?: string } | { kind: 'dump'; path: string };
 
 export type ChildJob =
-  | { op: 'dump'; source: ChildSource; format: string; workers: number; out: string }
+  | { op: 'dump'; source: ChildSource; format: string; workers: number; out: string; dumpLevel?: number }
   | { op: 'reassemble'; input: string; out: string };
 
 export interface ChildResult {
@@ -35,7 +35,7 @@ async function runChildJob(job: ChildJob): Promise<ChildResult> {
   }
   const guest = await openSource(job.source);
   try {
-    const result = await dumpGuest(guest, job.format, job.out, { workers: job.workers });
+    const result = await dumpGuest(guest, job.format, job.out, { workers: job.workers, ...(job.dumpLevel !== undefined ? { dumpLevel: job.dumpLevel } : {}) });
     return { seconds: elapsed(), size: result.size, total: result.total };
   } finally {
     await guest.close();

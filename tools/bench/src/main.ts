@@ -8,6 +8,14 @@ const list = (v: string | boolean | undefined, fallback: string[]) => (typeof v 
 
 const benches: Record<string, (values: Values) => Promise<void>> = {
   codecs: async (v) => (await import('./codecs.js')).runCodecBench({ mib: num(v.mib, 32), runs: num(v.runs, 5), pageSize: 4096 }),
+  startup: async (v) => (await import('./startup.js')).runStartupBench({ runs: num(v.runs, 15) }),
+  dense: async (v) =>
+    (await import('./dense.js')).runDenseBench({
+      memMiB: num(v.mem, 512),
+      runs: num(v.runs, 3),
+      workers: num(v.workers, 2),
+      ...(typeof v['out-dir'] === 'string' ? { outDir: v['out-dir'] } : {}),
+    }),
   dumps: async (v) => {
     const { runDumpBench, DEFAULT_FORMATS } = await import('./dumps.js');
     const memMiB = num(v.mem, 512);
@@ -23,6 +31,8 @@ const benches: Record<string, (values: Values) => Promise<void>> = {
       ...(typeof v['out-dir'] === 'string' ? { outDir: v['out-dir'] } : {}),
     });
   },
+  'dump-level': async (v) =>
+    (await import('./dump-level.js')).runDumpLevelBench({ runs: num(v.runs, 3), level: num(v.level, 31), workers: num(v.workers, 2) }),
 };
 
 const { positionals, values } = parseArgs({
@@ -38,6 +48,7 @@ const { positionals, values } = parseArgs({
     'sparse-gib': { type: 'string' },
     'cpu-prof': { type: 'boolean' },
     'out-dir': { type: 'string' },
+    level: { type: 'string' },
   },
 });
 const names = positionals.length > 0 ? positionals : Object.keys(benches);

@@ -36,7 +36,7 @@ export async function verifyPagesWithLibkdumpfile(
   dumpPath: string,
   ramFile: string,
   mapFile: string,
-  options: { arch?: string; ostype?: string; timeoutMs?: number } = {},
+  options: { arch?: string; ostype?: string; timeoutMs?: number; pageByPage?: boolean } = {},
 ): Promise<PageVerification> {
   let ram = ramFile;
   let map = mapFile;
@@ -45,6 +45,8 @@ export async function verifyPagesWithLibkdumpfile(
   const args = [verifyScript, dumpPath, map, ram];
   if (options.arch) args.push('--arch', options.arch);
   if (options.ostype !== undefined) args.push('--ostype', options.ostype);
+  // Reads page by page only (see verify_pages.py: libkdumpfile can crash after a failed multi-page read).
+  if (options.pageByPage) args.push('--page-by-page');
   const r = await run(pythonPath, args, { timeoutMs: options.timeoutMs ?? 900_000 });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   let parsed: (PageVerification & { error?: string }) | undefined;

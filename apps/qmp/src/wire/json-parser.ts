@@ -4,7 +4,7 @@
  * noncharacters rejected); integers are int64, else uint64, else double.
  */
 import { TokenType, type Token } from './json-lexer.js';
-import { bytesForDisplay, isValidCodepoint, modUtf8Codepoint } from './mod-utf8.js';
+import { asciiRun, bytesForDisplay, isValidCodepoint, modUtf8Codepoint, StringBuilder } from './mod-utf8.js';
 import { QmpFloat, integerFromToken, type QDict, type QObject } from './qobject.js';
 
 /** A parse failure; `message` is QEMU's full text ("JSON parse error, ..."). */
@@ -37,9 +37,15 @@ const ESCAPES: Record<string, string> = { '"': '"', "'": "'", '\\': '\\', '/': '
 function parseString(text: string): string {
   const read = (i: number) => (i < text.length ? text.charCodeAt(i) : 0);
   const quote = read(0);
-  let out = '';
+  const out = new StringBuilder();
   let ptr = 1;
   while (ptr < text.length && read(ptr) !== quote) {
+    const run = asciiRun(text, ptr, quote);
+    if (run > 0) {
+      out.text(text.slice(ptr, ptr + run));
+      ptr += run;
+      continue;
+    }
     if (read(ptr) === 0x5c) {
       const begin = ptr++;
       const escape = String.fromCharCode(read(ptr++));
@@ -60,9 +66,9 @@ function parseString(text: string): string {
           const written = text.slice(begin, Math.min(ptr, text.length));
           throw parseError(`${written} is not a valid Unicode character`);
         }
-        out += String.fromCodePoint(cp);
+        out.codepoint(cp);
       } else if (escape in ESCAPES) {
-        out += ESCAPES[escape];
+        out.text(ESCAPES[escape]!);
       } else {
         throw parseError('invalid escape sequence in string');
       }
@@ -70,10 +76,10 @@ function parseString(text: string): string {
     }
     const { cp, next } = modUtf8Codepoint(read, ptr);
     if (cp < 0) throw parseError('invalid UTF-8 sequence in string');
-    out += String.fromCodePoint(cp);
+    out.codepoint(cp);
     ptr = next;
   }
-  return out;
+  return out.toString();
 }
 
 /** JSON_INTEGER past 20 digits is beyond uint64 anyway: skip BigInt on huge tokens. */

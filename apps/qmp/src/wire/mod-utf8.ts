@@ -42,18 +42,67 @@ export function modUtf8Codepoint(read: (i: number) => number, at: number, n = 6)
 }
 
 /**
+ * Builds a string from code points without a `+=` per character (which would make a rope of
+ * millions of nodes for a 64 MiB token): code units are batched and plain runs appended as slices.
+ */
+export class StringBuilder {
+  private readonly parts: string[] = [];
+  private units: number[] = [];
+
+  codepoint(cp: number): void {
+    if (cp > 0xffff) this.units.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+    else this.units.push(cp);
+    if (this.units.length >= 8192) this.flush();
+  }
+
+  text(run: string): void {
+    if (run.length === 0) return;
+    this.flush();
+    this.parts.push(run);
+  }
+
+  private flush(): void {
+    if (this.units.length === 0) return;
+    this.parts.push(String.fromCharCode.apply(null, this.units));
+    this.units = [];
+  }
+
+  toString(): string {
+    this.flush();
+    return this.parts.join('');
+  }
+}
+
+/** Length of the run of plain printable ASCII (no quote, backslash or `stop`) starting at `at`. */
+export function asciiRun(text: string, at: number, stop: number): number {
+  let end = at;
+  while (end < text.length) {
+    const c = text.charCodeAt(end);
+    if (c < 0x20 || c >= 0x80 || c === 0x5c || c === stop) break;
+    end++;
+  }
+  return end - at;
+}
+
+/**
  * A C string of raw bytes as QEMU's JSON writer shows it: up to the first NUL, every invalid
  * sequence replaced by U+FFFD (error texts quote client bytes this way).
  */
 export function bytesForDisplay(text: string): string {
   const read = (i: number) => (i < text.length ? text.charCodeAt(i) & 0xff : 0);
-  let out = '';
+  const out = new StringBuilder();
   for (let at = 0; read(at) !== 0; ) {
+    const run = asciiRun(text, at, -1);
+    if (run > 0) {
+      out.text(text.slice(at, at + run));
+      at += run;
+      continue;
+    }
     const { cp, next } = modUtf8Codepoint(read, at);
-    out += String.fromCodePoint(cp < 0 ? 0xfffd : cp);
+    out.codepoint(cp < 0 ? 0xfffd : cp);
     at = next;
   }
-  return out;
+  return out.toString();
 }
 
 /** A JS string as the modified UTF-8 bytes QEMU keeps in a QString (NUL as C0 80). */

@@ -10,6 +10,8 @@ export interface Measured {
   seconds: number;
   /** Peak resident set of the command (GNU time's %M), MiB; NaN when GNU time is missing. */
   maxRssMiB: number;
+  /** User + system CPU seconds of the command (GNU time's %U + %S), threads included; NaN without GNU time. */
+  cpuSeconds: number;
   stdout: string;
   stderr: string;
 }
@@ -22,16 +24,19 @@ export interface Measured {
 export function runMeasured(
   command: string,
   args: readonly string[],
-  options: { stdinFile?: string; timeoutMs?: number } = {},
+  options: { stdinFile?: string; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<Measured> {
   const withTime = existsSync(GNU_TIME);
   const dir = mkdtempSync(join(tmpdir(), 'vmcore-bench-time-'));
   const timeFile = join(dir, 'time.txt');
-  const argv = withTime ? [GNU_TIME, '-f', '%M', '-o', timeFile, command, ...args] : [command, ...args];
+  const argv = withTime ? [GNU_TIME, '-f', '%M %U %S', '-o', timeFile, command, ...args] : [command, ...args];
   const stdinFd = options.stdinFile !== undefined ? openSync(options.stdinFile, 'r') : undefined;
   return new Promise<Measured>((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: [stdinFd ?? 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: [stdinFd ?? 'ignore', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -53,12 +58,15 @@ export function runMeasured(
         return;
       }
       let maxRssMiB = Number.NaN;
+      let cpuSeconds = Number.NaN;
       if (withTime) {
-        // GNU time appends "Command exited…" lines on failure; the last line is %M in KiB.
+        // GNU time appends "Command exited…" lines on failure; the last line is "%M %U %S" (KiB, s, s).
         const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
-        maxRssMiB = Number(lines[lines.length - 1]) / 1024;
+        const [rss, user, sys] = lines[lines.length - 1]!.split(' ').map(Number);
+        maxRssMiB = rss! / 1024;
+        cpuSeconds = user! + sys!;
       }
-      resolve({ seconds, maxRssMiB, stdout, stderr });
+      resolve({ seconds, maxRssMiB, cpuSeconds, stdout, stderr });
     });
   }).finally(() => {
     if (stdinFd !== undefined) closeSync(stdinFd);
