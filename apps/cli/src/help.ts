@@ -47,7 +47,9 @@ Options:
       --mode OCTAL     mode of the created file (default 644)
       --allow-sparse   read an ELF core whose PT_LOADs claim more than 1 GiB (and more than the
                        file's size) of memory the file does not store (p_memsz > p_filesz; read
-                       as zeros); without it such a file is refused, as its dump would be that big
+                       as zeros), and write a kdump whose bitmaps exceed 1 GiB and the guest's
+                       memory (a small block at a huge address); without it both are refused
+                       before anything is written, as the output would be mostly zeros
   -q, --quiet          no progress bar and no warnings
   -h, --help           show this help
 `,

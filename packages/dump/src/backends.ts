@@ -3,7 +3,7 @@ import { type PositionedSink, type RandomAccessSource, type SequentialSink } fro
 import { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/elf';
 import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
 import { decodeQemuCpuState, guestPagingMappings, openRamGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
-import { openKdumpGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
+import { openKdumpGuest, planKdumpForGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
 import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
   decodeFwCfgVmcoreinfo,
@@ -17,7 +17,7 @@ import {
 } from '@vmcore/vmcoreinfo';
 
 // ---- @vmcore/elf, @vmcore/kdump
-export { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, openKdumpGuest, readKdump, writeKdump };
+export { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, openKdumpGuest, planKdumpForGuest, readKdump, writeKdump };
 export type { ElfCore, KdumpFile };
 
 // ---- @vmcore/win-dmp

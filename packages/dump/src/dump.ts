@@ -1,7 +1,7 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
 import {
-  createFlattenedSink, pagingMappings, resolveGuestPhysBase, writeElfCore, writeKdump, writeWinDump, type ResolvedPhysBase,
+  createFlattenedSink, pagingMappings, planKdumpForGuest, resolveGuestPhysBase, writeElfCore, writeKdump, writeWinDump, type ResolvedPhysBase,
 } from './backends.js';
 import type { DumpFormat } from './formats.js';
 import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
@@ -9,6 +9,7 @@ import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { planDump } from './plan/plan.js';
 import { refuseOverwritingInput } from './same-file.js';
+import { SPARSE_LIMIT } from './open.js';
 import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
 import { elfExcludedPages, elfExcludedView, elfSegments } from './elf-exclude.js';
@@ -61,6 +62,12 @@ export interface DumpOptions {
    * before anything is created or truncated.
    */
   readonly inputs?: readonly string[];
+  /**
+   * Write a kdump whose two bitmaps (one bit per page frame up to the highest guest address)
+   * would exceed SPARSE_LIMIT (1 GiB) and the guest's own memory: a small block at a huge
+   * address. Default false: VMCORE_TOO_LARGE before anything is written.
+   */
+  readonly allowSparse?: boolean;
 }
 
 /**
@@ -198,6 +205,16 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     elfGuest = elfExcludedView(view, segments);
   }
 
+  if (spec.kind === 'kdump' && !options.allowSparse) {
+    const bitmaps = 2 * planKdumpForGuest(view).bitmapLength;
+    if (bitmaps > Math.max(SPARSE_LIMIT, total)) {
+      throw new VmcoreError(
+        VmcoreErrorCode.TooLarge,
+        `dump: the guest's highest address needs kdump bitmaps of ${bitmaps} bytes for ${total} bytes of memory; ` +
+          `the file would be mostly zeros. Pass --allow-sparse (allowSparse) to write it anyway`,
+      );
+    }
+  }
   if (options.signal?.aborted) throw abortError(options.signal);
   const out = await openOutput(output, {
     ...(options.mode !== undefined ? { mode: options.mode } : {}),
@@ -220,6 +237,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
         physBase: physBase!.physBase,
         // A raw file's header says "incomplete" (status 0x8) until the last page is written.
         markIncomplete: !spec.flattened,
+        ...(options.signal ? { signal: options.signal } : {}),
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.zlibLevel !== undefined ? { zlibLevel: options.zlibLevel } : {}),
         ...(exclusion ? { pageFilter: exclusion } : {}),

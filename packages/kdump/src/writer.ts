@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, YieldBudget } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { countPages, fillBitmapChunk, pfnRuns, type PfnRun } from './bitmap.js';
 import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, isZeroPage, type BatchCompressor, type CompressedBatch, type PageCodec } from './codec.js';
@@ -48,6 +48,8 @@ export interface KdumpWriteOptions {
    * first and the missing end marker already tells a cut-off stream.
    */
   markIncomplete?: boolean;
+  /** Stops between bitmap chunks (VMCORE_ABORTED); page data stops with the guest's chunks. */
+  signal?: AbortSignal;
   /**
    * Pages to leave out (makedumpfile's dump levels): an excluded page keeps its bit in the first
    * bitmap (it exists) and loses it in the second (not dumped), and gets no descriptor or data.

@@ -10,7 +10,7 @@ export async function convert(args: string[], io: Io): Promise<void> {
   const { options, progress } = dumpOptions(values, 'convert', io);
   const guest = await openGuest(input, { allowSparse: values['allow-sparse'] === true, signal: io.signal });
   try {
-    await dumpGuest(guest, format, outputOf(output), { ...options, inputs: [input] });
+    await dumpGuest(guest, format, outputOf(output), { ...options, inputs: [input], allowSparse: values['allow-sparse'] === true });
   } finally {
     progress.done();
     await guest.close();
