@@ -19,4 +19,6 @@ export { verifyPagesWithLibkdumpfile, makedumpfileDmesg, type PageVerification }
 export { buildInitramfs, INIT_SCRIPT } from './initramfs.js';
 export { cacheRoot, findHostKernel, repoRoot, type HostKernel } from './paths.js';
 export { qmpSessionWithFds, type FdSessionStep, type FdSessionResult } from './fd-session.js';
+export { GUEST_ARCHES, GUEST_ARCH_SPECS, guestKernel, foreignKernelsRoot, type GuestArch, type GuestArchSpec, type GuestKernel } from './guest-arch.js';
+export { FOREIGN_INIT_SCRIPT } from './initramfs.js';
 export { withLock } from './lock.js';
