@@ -1,6 +1,6 @@
 import type { Endian } from '@vmcore/bytes';
 import type { Arch, GuestMemory, PhysBlock } from '@vmcore/guest-mem';
-import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type WinDumpInfo } from './backends.js';
+import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type ResolvedPhysBase, type WinDumpInfo } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { guestFromSource, openSource } from './open.js';
 import { kdumpDetails, elfDetails, type KdumpDetails, type ElfDetails } from './details.js';
@@ -66,10 +66,10 @@ export interface KernelSummary {
   readonly panic?: PanicSummary;
 }
 
-async function kernelFacts(guest: GuestMemory, kdump: KdumpDetails | undefined, warnings: string[]) {
+async function kernelFacts(guest: GuestMemory, resolved: ResolvedPhysBase, kdump: KdumpDetails | undefined, warnings: string[]) {
   let opened;
   try {
-    opened = await guestKernel(guest);
+    opened = await guestKernel(guest, resolved);
   } catch {
     return {}; // no VMCOREINFO: nothing to say about the kernel
   }
@@ -131,8 +131,9 @@ function summarizeVmcoreinfo(desc: Uint8Array, warnings: string[]): VmcoreinfoSu
   }
 }
 
-async function physBaseOf(guest: GuestMemory, warnings: string[]): Promise<PhysBaseInfo> {
+async function physBaseOf(guest: GuestMemory, warnings: string[], keep: (r: ResolvedPhysBase) => void): Promise<PhysBaseInfo> {
   const resolved = await resolveGuestPhysBase(guest);
+  keep(resolved);
   if (resolved.source === 'default' && resolved.warning) warnings.push(`phys_base: ${resolved.warning}`);
   return { value: resolved.value, source: resolved.source };
 }
@@ -164,7 +165,8 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
       }
       const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
       // phys_base is a Linux notion: a Windows dump has none.
-      const physBase = winDmp ? undefined : await physBaseOf(guest, warnings).catch((error: unknown) => {
+      let resolved: ResolvedPhysBase | undefined;
+      const physBase = winDmp ? undefined : await physBaseOf(guest, warnings, (r) => (resolved = r)).catch((error: unknown) => {
         warnings.push(`phys_base: ${(error as Error).message}`);
         return undefined;
       });
@@ -173,7 +175,8 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
         warnings.push('INCOMPLETE dump: the kdump header has status DUMP_DH_COMPRESSED_INCOMPLETE (0x8); its writer failed or was stopped, so pages may be missing or unreadable');
       }
       const elf = format === 'elf' ? await elfDetails(source) : undefined;
-      const facts = await kernelFacts(guest, kdump, warnings);
+      // The kernel is read with the VMCOREINFO phys_base resolution found (no second memory scan).
+      const facts = resolved ? await kernelFacts(guest, resolved, kdump, warnings) : {};
       return {
         file: path,
         fileSize: source.size,
