@@ -1,7 +1,7 @@
 import type { Endian } from '@vmcore/bytes';
 import { summarizeCpus, type Arch, type CpuSummary, type GuestMemory, type PhysBlock } from '@vmcore/guest-mem';
 import { kernelImageVirtToPhys, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
-import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type WinDumpInfo } from './backends.js';
+import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type ResolvedPhysBase, type WinDumpInfo } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { guestFromSource, openSource } from './open.js';
 import { kdumpDetails, elfDetails, type KdumpDetails, type ElfDetails } from './details.js';
@@ -76,10 +76,10 @@ export interface KernelSummary {
   readonly panic?: PanicSummary;
 }
 
-async function kernelFacts(guest: GuestMemory, kdump: KdumpDetails | undefined, warnings: string[]) {
+async function kernelFacts(guest: GuestMemory, resolved: ResolvedPhysBase, kdump: KdumpDetails | undefined, warnings: string[]) {
   let opened;
   try {
-    opened = await guestKernel(guest);
+    opened = await guestKernel(guest, resolved);
   } catch {
     return {}; // no VMCOREINFO: nothing to say about the kernel
   }
@@ -142,8 +142,9 @@ function summarizeVmcoreinfo(desc: Uint8Array, warnings: string[], parsed: { inf
   }
 }
 
-async function physBaseOf(guest: GuestMemory, warnings: string[]): Promise<PhysBaseInfo & { scanned?: { note: Uint8Array; physAddr: number } }> {
+async function physBaseOf(guest: GuestMemory, warnings: string[], keep: (r: ResolvedPhysBase) => void): Promise<PhysBaseInfo & { scanned?: { note: Uint8Array; physAddr: number } }> {
   const resolved = await resolveGuestPhysBase(guest);
+  keep(resolved);
   if (resolved.source === 'default' && resolved.warning) warnings.push(`phys_base: ${resolved.warning}`);
   const scanned = !guest.guestNote && resolved.note && resolved.notePhysAddr !== undefined ? { note: resolved.note, physAddr: resolved.notePhysAddr } : undefined;
   return { value: resolved.value, source: resolved.source, ...(scanned ? { scanned } : {}) };
@@ -183,7 +184,8 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
       }
       const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
       // phys_base is a Linux notion: a Windows dump has none.
-      const found = winDmp ? undefined : await physBaseOf(guest, warnings).catch((error: unknown) => {
+      let resolved: ResolvedPhysBase | undefined;
+      const found = winDmp ? undefined : await physBaseOf(guest, warnings, (r) => (resolved = r)).catch((error: unknown) => {
         warnings.push(`phys_base: ${(error as Error).message}`);
         return undefined;
       });
@@ -207,7 +209,8 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
         warnings.push('INCOMPLETE dump: the kdump header has status DUMP_DH_COMPRESSED_INCOMPLETE (0x8); its writer failed or was stopped, so pages may be missing or unreadable');
       }
       const elf = format === 'elf' ? await elfDetails(source) : undefined;
-      const facts = await kernelFacts(guest, kdump, warnings);
+      // The kernel is read with the VMCOREINFO phys_base resolution found (no second memory scan).
+      const facts = resolved ? await kernelFacts(guest, resolved, kdump, warnings) : {};
       return {
         file: path,
         fileSize: source.size,

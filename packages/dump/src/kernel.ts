@@ -2,7 +2,7 @@ import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { linuxKernel, readKernelLog, type KernelLog, type LinuxKernel } from '@vmcore/linux';
 import type { Vmcoreinfo } from '@vmcore/vmcoreinfo';
-import { resolveGuestPhysBase } from './backends.js';
+import { resolveGuestPhysBase, type ResolvedPhysBase } from './backends.js';
 import { openGuest } from './open.js';
 
 /** A guest's Linux kernel, with where its VMCOREINFO and phys_base came from. */
@@ -17,10 +17,10 @@ export interface GuestKernel {
 /**
  * The guest's kernel through its VMCOREINFO: the dump's note, else the kernel's note found by
  * scanning guest memory (a guest booted without -device vmcoreinfo). Fails, naming what is
- * missing, when neither exists.
+ * missing, when neither exists. `known`: a resolution already made for this guest.
  */
-export async function guestKernel(guest: GuestMemory): Promise<GuestKernel> {
-  const resolved = await resolveGuestPhysBase(guest);
+export async function guestKernel(guest: GuestMemory, known?: ResolvedPhysBase): Promise<GuestKernel> {
+  const resolved = known ?? (await resolveGuestPhysBase(guest));
   // phys_base may come from the note, the page tables, or be 0 by architecture: the note is what counts
   if (!resolved.vmcoreinfo) {
     throw new VmcoreError(
