@@ -34,7 +34,8 @@ OUT is a file, written under a temporary name and renamed when complete, or '-' 
 Options:
   -f, --format FMT     output format: ${FORMATS}
       --begin ADDR     first guest-physical address to dump (elf only, with --length)
-      --length LEN     bytes to dump from --begin (elf only); K/M/G suffixes allowed
+      --length LEN     bytes to dump from --begin (elf only); K/M/G suffixes allowed; begin and
+                       length are QEMU's int64 values, clamped as dump-guest-memory clamps them
       --paging         PT_LOADs with virtual addresses from the guest page tables, like QEMU's
                        paging=true (elf only; x86 guests; needs the QEMU CPU notes)
       --phys-base ADDR kdump phys_base (default: from VMCOREINFO, a memory scan or page tables)

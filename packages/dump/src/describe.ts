@@ -183,18 +183,18 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
       }
       const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
       // phys_base is a Linux notion: a Windows dump has none.
-      const resolvedBase = winDmp ? undefined : await physBaseOf(guest, warnings).catch((error: unknown) => {
+      const found = winDmp ? undefined : await physBaseOf(guest, warnings).catch((error: unknown) => {
         warnings.push(`phys_base: ${(error as Error).message}`);
         return undefined;
       });
-      const physBase = resolvedBase ? { value: resolvedBase.value, source: resolvedBase.source } : undefined;
-      const scanned = resolvedBase?.scanned;
+      const scanned = found?.scanned;
+      const physBase: PhysBaseInfo | undefined = found ? { value: found.value, source: found.source } : undefined;
       if (scanned && !vmcoreinfo) {
         const note = splitNote(scanned.note, guest.info.endian);
         if (note) vmcoreinfo = { ...summarizeVmcoreinfo(note.desc, warnings, parsed), foundAt: scanned.physAddr };
       }
       const swapper = cpus.some((c) => c.pageTableBase) ? undefined : parsed.info?.symbols.get('swapper_pg_dir');
-      const kernelPageTable = swapper === undefined || !parsed.info ? undefined : {
+      const kernelPageTable = swapper === undefined || !parsed.info || !physBase ? undefined : {
         symbol: 'swapper_pg_dir',
         virt: swapper,
         ...(() => {

@@ -64,11 +64,11 @@ export function resolveMapFiles(map: MapObject, mapDir: string, ram: readonly st
  * another dump of the same stopped guest.
  */
 export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
-  const resolved = await loadMap(source);
+  const map = await loadMap(source);
   if (!source.notesFrom) {
-    const guest = await openRamGuest({ map: resolved });
+    const guest = await openRamGuest({ map });
     try {
-      const info = await ramGuestInfo(guest, source.arch ?? (typeof resolved.arch === 'string' ? resolved.arch : undefined), typeof resolved.machine === 'string');
+      const info = await ramGuestInfo(guest, source.arch ?? (typeof map.arch === 'string' ? map.arch : undefined), typeof map.machine === 'string');
       return info === guest.info ? guest : withInfo(guest, info);
     } catch (error) {
       await guest.close();
@@ -78,7 +78,7 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
   const donor = await openGuest(source.notesFrom);
   try {
     return await openRamGuest({
-      map: resolved,
+      map,
       info: donor.info,
       cpuNotes: donor.cpuNotes,
       nrCpus: donor.nrCpus,

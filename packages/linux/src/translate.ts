@@ -31,16 +31,20 @@ export interface KernelTranslateOptions {
 export function kernelTranslator(options: KernelTranslateOptions): KernelTranslate {
   if (options.arch !== 'x86_64') return linearTranslator(options);
   const { info, physBase } = options;
-  const pgd = info.optionalSymbol('init_top_pgt') ?? info.symbol('swapper_pg_dir');
-  const root = kernelVirtToPhys(pgd, physBase);
-  const la57 = (info.optionalNumber('pgtable_l5_enabled') ?? 0n) !== 0n;
-  const walker = new X86_64PageWalker({
-    read: options.read,
-    root,
-    la57,
-    maxTablePages: 1 << 16,
-    ...(options.isRam ? { isRam: options.isRam } : {}),
-  });
+  let walker: X86_64PageWalker | undefined;
+  // Made on first use: reading only the kernel image needs no page-table root.
+  const pageWalker = () => {
+    if (walker) return walker;
+    const pgd = info.optionalSymbol('init_top_pgt') ?? info.symbol('swapper_pg_dir');
+    walker = new X86_64PageWalker({
+      read: options.read,
+      root: kernelVirtToPhys(pgd, physBase),
+      la57: (info.optionalNumber('pgtable_l5_enabled') ?? 0n) !== 0n,
+      maxTablePages: 1 << 16,
+      ...(options.isRam ? { isRam: options.isRam } : {}),
+    });
+    return walker;
+  };
   const imageEnd = X86_64_START_KERNEL_MAP + X86_64_KERNEL_IMAGE_SIZE;
   return async (virt) => {
     if (virt >= X86_64_START_KERNEL_MAP && virt < imageEnd) {
@@ -48,7 +52,7 @@ export function kernelTranslator(options: KernelTranslateOptions): KernelTransla
       if (phys > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
       return { physAddr: Number(phys), pageSize: 4096 };
     }
-    return walker.translate(virt);
+    return pageWalker().translate(virt);
   };
 }
 

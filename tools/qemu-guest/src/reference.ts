@@ -155,7 +155,9 @@ function resolveOptions(options: ReferenceGuestOptions): Required<ReferenceGuest
   if (firmware !== 'seabios' && firmware !== 'ovmf') throw new Error(`referenceGuest: firmware must be 'seabios' or 'ovmf', got ${String(firmware)}`);
   if (firmware !== 'seabios' && arch !== 'x86_64') throw new Error(`referenceGuest: firmware ${firmware} is for x86_64 guests`);
   const memMiB = options.memMiB ?? (arch === 'x86_64' ? 512 : 256);
-  return { arch, firmware, vmcoreinfo: options.vmcoreinfo ?? GUEST_ARCH_SPECS[arch].fwCfg, memMiB, panic: options.panic ?? false };
+  const panic = options.panic ?? false;
+  if (panic && arch !== 'x86_64') throw new Error('referenceGuest: the panic variant is x86_64 only');
+  return { arch, firmware, vmcoreinfo: options.vmcoreinfo ?? GUEST_ARCH_SPECS[arch].fwCfg, memMiB, panic };
 }
 
 type Stored = Omit<ReferenceGuest, 'dir'> & { cacheFormat: number };

@@ -60,7 +60,7 @@ export function renderText(d: DumpDescription): string {
     row('  bugcheck', `${hex(w.bugcheckCode)} (${w.bugcheckParameters.map(hex).join(', ')})`);
     row('  KDBG', `KdDebuggerDataBlock ${hex(w.kdDebuggerDataBlock)}`);
     row('  DTB', `DirectoryTableBase ${hex(w.directoryTableBase)}`);
-    row('  PFN database', hex(w.pfnDatabase));
+    row('  PFN db', `PfnDatabase ${hex(w.pfnDatabase)}`);
     row('  lists', `PsLoadedModuleList ${hex(w.psLoadedModuleList)}, PsActiveProcessHead ${hex(w.psActiveProcessHead)}`);
     row('  size', `RequiredDumpSpace ${hex(w.requiredDumpSpace)}${w.dumpType !== undefined ? `, DumpType ${w.dumpType}` : ''}`);
     row('  runs', `${w.runs.length} run(s), ${w.numberOfPages} page(s)`);
