@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 
 describe('vmcore help and usage errors', () => {
-  it.each(['convert', 'dump', 'info', 'reassemble', 'demo'])('prints help for %s and exits 0', async (command) => {
+  it.each(['convert', 'dump', 'info', 'dmesg', 'reassemble', 'demo'])('prints help for %s and exits 0', async (command) => {
     const ran = await vmcore([command, '--help']);
     expect(ran.code).toBe(0);
     expect(ran.stdout.toString()).toContain(`Usage: vmcore ${command}`);
@@ -235,5 +235,27 @@ describe('vmcore demo', () => {
     }
     expect(text).toMatch(/^win-dmp .*✓ +sample Windows guest: identical to QEMU 7\.2\.\d+'s win-dmp$/m);
     expect(text).toMatch(/^8 format\(s\) verified, 0 failed/m);
+  });
+});
+
+describe('vmcore dmesg and --dump-level on a guest whose VMCOREINFO lacks what they need', () => {
+  it('dmesg names the missing entries and exits 1', async () => {
+    const ran = await vmcore(['dmesg', elf]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe('vmcore: VMCOREINFO has neither SYMBOL(prb) nor SYMBOL(log_buf), which the kernel log needs\n');
+  });
+
+  it('--dump-level names the first missing entry and leaves no output', async () => {
+    const out = join(dir, 'level.kdump');
+    const ran = await vmcore(['convert', elf, out, '--format', 'kdump-raw-zlib', '--dump-level', '31']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/^vmcore: VMCOREINFO has no [A-Z]+\([a-z_.]+\), which dump level 31 needs/);
+    expect((await readdir(dir)).filter((f) => f.startsWith('level.kdump'))).toEqual([]);
+  });
+
+  it('--dump-level outside 0-31 is a usage error', async () => {
+    const ran = await vmcore(['convert', elf, join(dir, 'x.kdump'), '--format', 'kdump-raw-zlib', '--dump-level', '32']);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/^vmcore: --dump-level '32' is not a number from 0 to 31/);
   });
 });

@@ -17,6 +17,7 @@ const exec = promisify(execFile);
 const CASES: Array<{ name: string; options: ReferenceGuestOptions; levels: number[] }> = [
   { name: 'SeaBIOS', options: {}, levels: [1, 16, 31] },
   { name: 'OVMF', options: { firmware: 'ovmf' }, levels: [31] },
+  { name: '4 GiB (RAM split around the PCI hole)', options: { memMiB: 4096 }, levels: [31] },
   { name: 'no -device vmcoreinfo', options: { vmcoreinfo: false }, levels: [31] },
 ];
 
