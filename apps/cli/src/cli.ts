@@ -57,6 +57,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return 2;
     }
     if (isVmcoreError(error)) {
+      // A dump refusal came from @vmcore/dump, so it is loaded already: word it with the CLI's table.
+      const { isDumpRefusal } = await import('@vmcore/dump');
+      if (isDumpRefusal(error)) {
+        const { cliRefusalMessage } = await import('./dump-refusals.js');
+        io.stderr.write(`vmcore: ${cliRefusalMessage(error)}\n`);
+        return 1;
+      }
       io.stderr.write(`vmcore: ${error.message}\n`);
       return 1;
     }

@@ -1,6 +1,6 @@
 import type { DumpOptions } from '@vmcore/dump';
 import { ProgressBar } from './progress.js';
-import { UsageError, parseBigInt, parseNumber } from './usage.js';
+import { UsageError, parseBigInt, parseNumber, parseSigned } from './usage.js';
 
 /** What a command needs from the process; tests and main() both build one. */
 export interface Io {
@@ -36,8 +36,8 @@ export function dumpOptions(values: Values, command: string, io: Io): { options:
   if (dumpLevel !== undefined && !/^(\d|[12]\d|3[01])$/.test(dumpLevel)) throw new UsageError(`--dump-level '${dumpLevel}' is not a number from 0 to 31`, command);
   if (mode !== undefined && !/^[0-7]{3,4}$/.test(mode)) throw new UsageError(`--mode '${mode}' is not an octal file mode`, command);
   const options: DumpOptions = {
-    ...(begin !== undefined ? { begin: parseNumber(begin, '--begin', command) } : {}),
-    ...(length !== undefined ? { length: parseNumber(length, '--length', command) } : {}),
+    ...(begin !== undefined ? { begin: parseSigned(begin, '--begin', command) } : {}),
+    ...(length !== undefined ? { length: parseSigned(length, '--length', command) } : {}),
     ...(physBase !== undefined ? { physBase: parseBigInt(physBase, '--phys-base', command) } : {}),
     ...(workers !== undefined ? { workers: parseNumber(workers, '--workers', command) } : {}),
     ...(zlibLevel !== undefined ? { zlibLevel: parseNumber(zlibLevel, '--zlib-level', command) } : {}),

@@ -34,7 +34,8 @@ OUT is a file, written under a temporary name and renamed when complete, or '-' 
 Options:
   -f, --format FMT     output format: ${FORMATS}
       --begin ADDR     first guest-physical address to dump (elf only, with --length)
-      --length LEN     bytes to dump from --begin (elf only); K/M/G suffixes allowed
+      --length LEN     bytes to dump from --begin (elf only); K/M/G suffixes allowed; begin and
+                       length are QEMU's int64 values, clamped as dump-guest-memory clamps them
       --paging         PT_LOADs with virtual addresses from the guest page tables, like QEMU's
                        paging=true (elf only; x86 guests; needs the QEMU CPU notes)
       --phys-base ADDR kdump phys_base (default: from VMCOREINFO, a memory scan or page tables)
@@ -57,13 +58,17 @@ Dumps guest RAM from raw files (a QEMU memory-backend file, a snapshot) describe
 or the shorthand { "machine": "pc" | "q35", "ramSize": 536870912, "file": "ram.img" }.
 Map file names are relative to the map's folder; --ram FILE replaces the map file with the same
 base name (or the only one). RAM has no CPU state: --notes-from takes the CPU notes and the
-VMCOREINFO note from another dump of the same stopped guest.
+VMCOREINFO note from another dump of the same stopped guest. Without it the architecture comes
+from --arch, the map's "arch" field, the pc/q35 shorthand, or the VMCOREINFO note in the RAM;
+when none of them says, the dump is refused.
 
 Options:
   -f, --format FMT              output format: ${FORMATS}
       --map MAP.json            block map (required)
       --ram FILE                RAM file (repeatable)
       --notes-from DUMP         ELF or kdump file to copy CPU notes and the guest note from
+      --arch ARCH               guest architecture without --notes-from: x86_64, i386, aarch64,
+                                s390x or ppc64
       --vmcoreinfo-entry HEX    the 16-byte fw_cfg etc/vmcoreinfo entry (32 hex digits) to find
                                 the VMCOREINFO note in guest memory, as QEMU does
       --vmcoreinfo-paddr ADDR   guest-physical address of the VMCOREINFO note (with --vmcoreinfo-size)

@@ -38,6 +38,14 @@ export function parseNumber(text: string, what: string, command: string): number
   return value;
 }
 
+/** A signed address or size (QEMU's int64 begin/length): parseNumber's forms with an optional '-'. */
+export function parseSigned(text: string, what: string, command: string): number {
+  const trimmed = text.trim();
+  const negative = trimmed.startsWith('-');
+  const value = parseNumber(negative ? trimmed.slice(1) : trimmed, what, command);
+  return negative ? -value : value;
+}
+
 export function parseBigInt(text: string, what: string, command: string): bigint {
   try {
     if (/^-?(0x[0-9a-f]+|\d+)$/i.test(text.trim())) {

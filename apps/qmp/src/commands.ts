@@ -1,8 +1,7 @@
 import type { DumpArgs } from './dump-job.js';
 import type { FdSets } from './fdsets.js';
 import { QErr, QmpError, QmpErrorClass } from './protocol/errors.js';
-import type { CommandHost } from './protocol/registry.js';
-import type { QmpSession } from './protocol/session.js';
+import type { CommandHost, CommandSession } from './protocol/registry.js';
 import type { VmState } from './vm-state.js';
 import type { WireValue } from './wire/qobject.js';
 
@@ -11,7 +10,7 @@ export interface CommandDeps {
   readonly vm: VmState;
   readonly fdsets: FdSets;
   dumpInProgress(): boolean;
-  dump(session: QmpSession, args: DumpArgs): Promise<void>;
+  dump(session: CommandSession, args: DumpArgs): Promise<void>;
   queryDump(): WireValue;
   capabilityFormats(): string[];
   versionInfo(): WireValue;

@@ -48,6 +48,8 @@ export interface DumpBackend {
   readonly arch: string;
   /** Guest-physical RAM blocks, sorted: `total` and "no guest memory" are computed from them. */
   readonly blocks: readonly GuestRange[];
+  /** The guest note (fw_cfg etc/vmcoreinfo): planDump checks it for win-dmp's Windows header. */
+  readonly guestNote?: Uint8Array | undefined;
   /** The guest's Windows dump header is present (QEMU lists win-dmp only then). */
   readonly hasWinDumpHeader: boolean;
   /** The guest's file (device and inode), which dumps must never write over. */

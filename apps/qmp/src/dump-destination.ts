@@ -7,7 +7,7 @@ import { constants as fsConstants, createWriteStream, fstat, open, stat } from '
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import type { DumpDestination, QmpDumpFormat } from './dump-backend.js';
+import type { DumpDestination } from './dump-backend.js';
 import { errnoCode, strerror } from './errno-text.js';
 import { FdsetOpenError, FdSets } from './fdsets.js';
 import { QErr, QmpError } from './protocol/errors.js';
@@ -32,6 +32,8 @@ export interface DestinationEnv {
 
 export interface OpenedDestination {
   readonly destination: DumpDestination;
+  /** Positioned writes work (a regular file or block device): planDump refuses raw kdump otherwise. */
+  readonly seekable: boolean;
   readonly release: () => void;
 }
 
@@ -65,7 +67,7 @@ async function openFile(path: string, env: DestinationEnv): Promise<number> {
   }
 }
 
-export async function openDestination(protocol: string, format: QmpDumpFormat, env: DestinationEnv): Promise<OpenedDestination> {
+export async function openDestination(protocol: string, env: DestinationEnv): Promise<OpenedDestination> {
   let fd: number;
   if (protocol.startsWith('fd:')) {
     const name = protocol.slice(3);
@@ -91,17 +93,13 @@ export async function openDestination(protocol: string, format: QmpDumpFormat, e
   } catch {
     seekable = false;
   }
-  if (format.startsWith('kdump-raw-') && !seekable) {
-    env.closeFd(fd);
-    throw QmpError.generic('kdump-raw formats require a seekable file');
-  }
   if (seekable) {
-    return { destination: { kind: 'seekable', fd }, release: () => env.closeFd(fd) };
+    return { destination: { kind: 'seekable', fd }, seekable, release: () => env.closeFd(fd) };
   }
   // A pipe or socket: libuv's stream copes with non-blocking descriptors and EAGAIN. Other
   // descriptors (character devices such as /dev/full) get plain sequential writes. Either
   // stream owns (and closes) the descriptor from here on.
   const stream: Writable = socketLike ? new Socket({ fd, readable: false, writable: true }) : createWriteStream('', { fd, autoClose: true });
   stream.on('error', () => undefined);
-  return { destination: { kind: 'stream', stream }, release: () => stream.destroy() };
+  return { destination: { kind: 'stream', stream }, seekable, release: () => stream.destroy() };
 }

@@ -1,5 +1,7 @@
-import { bytesInRange, DumpFailure, type DumpBackend, type QmpDumpFormat } from './dump-backend.js';
+import { DumpRefusal, planDump, type DumpPlan, type DumpRequest } from '@vmcore/dump';
+import { DumpFailure, type DumpBackend, type QmpDumpFormat } from './dump-backend.js';
 import { openDestination, type OpenedDestination } from './dump-destination.js';
+import { qmpRefusal } from './dump-refusals.js';
 import type { FdSets } from './fdsets.js';
 import { QErr, QmpError } from './protocol/errors.js';
 import type { VmState } from './vm-state.js';
@@ -32,16 +34,19 @@ export interface DumpResultWire {
   completed: number;
 }
 
-/** Negative lengths wrap in QEMU 7.2 (begin + length overflows), i.e. "to the end". */
-function clampFilter(begin: number | bigint, length: number | bigint, ramEnd: number): { begin: number; length: number } {
-  const b = Number(begin);
-  const l = Number(length);
-  const end = l < 0 ? ramEnd : Math.min(ramEnd, b + l);
-  return { begin: b, length: Math.max(0, end - b) };
+/** planDump's plan, or its refusal as a value (the stage decides when QMP reports it). */
+function tryPlan(request: DumpRequest): DumpPlan | DumpRefusal {
+  try {
+    return planDump(request);
+  } catch (error) {
+    if (error instanceof DumpRefusal) return error;
+    throw error;
+  }
 }
 
 /**
- * QEMU's dump state and qmp_dump_guest_memory(): argument checks in QEMU's order and texts,
+ * QEMU's dump state and qmp_dump_guest_memory(): @vmcore/dump's planDump makes every check, and
+ * its refusal's stage says where QEMU 7.2 reports it (dump-refusals.ts has QEMU's texts);
  * the VM paused for the dump and resumed after, one dump at a time, progress for query-dump.
  */
 export class DumpJob {
@@ -93,51 +98,49 @@ export class DumpJob {
   private async accept(args: DumpArgs, takeFd: (name: string) => number | undefined): Promise<{ run: Promise<void> }> {
     const backend = this.env.backend;
     const format = args.format ?? 'elf';
-    const hasBegin = args.begin !== undefined;
-    const hasLength = args.length !== undefined;
-    if (format === 'win-dmp' && backend.arch !== 'x86_64') {
-      throw QmpError.generic('Windows dump is only available for x86-64');
-    }
-    if (format !== 'elf' && (args.paging || hasBegin || hasLength)) {
-      throw QmpError.generic("kdump-compressed format doesn't support paging or filter");
-    }
-    if (hasBegin && !hasLength) throw QErr.missingParameter('length');
-    if (!hasBegin && hasLength) throw QErr.missingParameter('begin');
-    if (!this.env.formats.includes(format)) throw QmpError.generic(`${format} is not available now`);
+    const request: DumpRequest = {
+      format,
+      paging: args.paging,
+      ...(args.begin !== undefined ? { begin: args.begin } : {}),
+      ...(args.length !== undefined ? { length: args.length } : {}),
+      guest: { arch: backend.arch, blocks: backend.blocks, guestNote: backend.guestNote },
+      available: this.env.formats,
+    };
+    // qmp_dump_guest_memory(): the argument checks come before the output is opened.
+    const early = tryPlan(request);
+    if (early instanceof DumpRefusal && early.stage === 'arguments') throw qmpRefusal(early);
 
-    const destination = await openDestination(args.protocol, format, {
+    const destination = await openDestination(args.protocol, {
       takeFd,
       fdsets: this.env.fdsets,
       closeFd: (fd) => this.env.closeFd(fd),
       ...(backend.guestFile ? { guestFile: backend.guestFile } : {}),
     });
+    const verdict = tryPlan({ ...request, output: { seekable: destination.seekable } });
+    if (verdict instanceof DumpRefusal && verdict.stage === 'output') {
+      this.release(destination.release);
+      throw qmpRefusal(verdict);
+    }
 
-    // dump_init(): the VM stops first; the remaining checks fail with STOP/RESUME around them.
+    // dump_init(): the VM stops first; its checks fail with STOP/RESUME around them.
     const resume = this.env.vm.running;
     this.env.vm.stop('save-vm');
-    let filter: { begin: number; length: number } | undefined;
-    try {
-      if (hasBegin && hasLength) {
-        if (Number(args.length) === 0) throw QErr.invalidParameter('length');
-        if (Number(args.begin) < 0) throw QErr.invalidParameter('begin');
-        const ramEnd = Math.max(0, ...backend.blocks.map((b) => b.start + b.size));
-        filter = clampFilter(args.begin!, args.length!, ramEnd);
-      }
-      const total = bytesInRange(backend.blocks, filter);
-      if (total === 0) throw QmpError.generic('dump: no guest memory to dump');
-      this.total = total;
-    } catch (error) {
+    if (verdict instanceof DumpRefusal && verdict.stage === 'init') {
       this.status = 'failed';
       this.total = 0;
       this.completed = 0;
       this.release(destination.release);
       if (resume) this.env.vm.start();
-      throw error;
+      throw qmpRefusal(verdict);
     }
 
+    // dump_process(): a refusal here (win-dmp's header) ends the dump with DUMP_COMPLETED.
+    const refused = verdict instanceof DumpRefusal ? verdict : undefined;
+    this.total = refused ? (refused.total ?? 0) : (verdict as DumpPlan).total;
+    const filter = refused ? undefined : (verdict as DumpPlan).filter;
     this.status = 'active';
     this.completed = 0;
-    const run = this.run(format, args.paging, filter, destination, resume);
+    const run = this.run(format, args.paging, filter, destination, resume, refused ? qmpRefusal(refused).desc : undefined);
     this.running = run.then(() => undefined, () => undefined);
     return { run };
   }
@@ -156,9 +159,11 @@ export class DumpJob {
     filter: { begin: number; length: number } | undefined,
     opened: OpenedDestination,
     resume: boolean,
+    refused?: string,
   ): Promise<void> {
     let failure: string | undefined;
     try {
+      if (refused !== undefined) throw new DumpFailure(refused);
       await this.env.backend.dump({
         format,
         paging,

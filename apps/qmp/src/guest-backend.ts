@@ -56,6 +56,7 @@ export function guestBackend(guest: GuestMemory, options: { workers?: number; gu
   return {
     arch: guest.info.arch,
     blocks: guest.blocks.map((block) => ({ start: block.start, size: block.size })),
+    guestNote: guest.guestNote,
     hasWinDumpHeader: winDumpAvailable(guest),
     ...(options.guestFile ? { guestFile: options.guestFile } : {}),
     formats,

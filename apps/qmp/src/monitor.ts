@@ -5,7 +5,7 @@ import { DumpJob, type DumpArgs } from './dump-job.js';
 import { FdSets } from './fdsets.js';
 import { scmRights } from './fd-passing.js';
 import { QAPI_SCHEMAS } from './generated/qapi-schema.js';
-import { CommandRegistry, type RegisteredCommand } from './protocol/registry.js';
+import { CommandRegistry, type CommandSession, type RegisteredCommand } from './protocol/registry.js';
 import type { QmpHost, QmpSession } from './protocol/session.js';
 import { VmState } from './vm-state.js';
 import type { WireValue } from './wire/qobject.js';
@@ -120,7 +120,8 @@ export class QmpMonitor implements QmpHost {
 
   capabilityFormats(): string[] {
     const backend = this.options.backend;
-    if (this.compat === 'qemu-7.2') return [...QEMU_7_2_FORMATS];
+    // qemu-system-x86_64 7.2 always lists win-dmp; every other target's binary never does
+    if (this.compat === 'qemu-7.2') return QEMU_7_2_FORMATS.filter((format) => format !== 'win-dmp' || backend.arch === 'x86_64');
     return QMP_DUMP_FORMATS.filter((format) => backend.formats.includes(format) && (format !== 'win-dmp' || backend.hasWinDumpHeader));
   }
 
@@ -152,7 +153,7 @@ export class QmpMonitor implements QmpHost {
   }
 
   /** `fd:NAME` lookups go to the session that issued the request (QEMU's monitor_get_fd). */
-  async dump(session: QmpSession, args: DumpArgs): Promise<void> {
+  async dump(session: CommandSession, args: DumpArgs): Promise<void> {
     await this.job.start(args, (name) => {
       const fd = session.fds.get(name);
       if (fd !== undefined) session.fds.delete(name);

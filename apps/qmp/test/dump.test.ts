@@ -67,12 +67,15 @@ describe('dump-guest-memory: synchronous', () => {
     expect(h.monitor.job.query()).toEqual({ total: 0, status: 'failed', completed: 0 });
   });
 
-  it('treats a negative length as "to the end of RAM" like QEMU 7.2', async () => {
+  it('follows QEMU 7.2 on negative lengths (measured): 1 MiB + -5 selects nothing, 0 + -1 is the whole guest', async () => {
     const h = harness({ paused: true });
     const c = h.connect();
     await c.send(CAPS);
-    await c.send(dumpCmd({ protocol: `file:${join(dir, 'n.elf')}`, begin: 1 << 20, length: -5 }));
-    expect(h.monitor.job.query()).toEqual({ total: 16 << 20, status: 'completed', completed: 16 << 20 });
+    expect(last(await c.send(dumpCmd({ protocol: `file:${join(dir, 'n.elf')}`, begin: 1 << 20, length: -5 })))).toEqual({
+      error: { class: 'GenericError', desc: 'dump: no guest memory to dump' },
+    });
+    await c.send(dumpCmd({ protocol: `file:${join(dir, 'all.elf')}`, begin: 0, length: -1 }));
+    expect(h.monitor.job.query()).toEqual({ total: GUEST_BYTES, status: 'completed', completed: GUEST_BYTES });
   });
 
   it('reports a write failure with QEMU\'s stage text: /dev/full → "failed to write elf header: No space left on device"', async () => {

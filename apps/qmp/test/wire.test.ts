@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatJson, JsonStream, QmpFloat, type QObject } from '../src/index.js';
+import { MAX_TOKEN_SIZE } from '../src/wire/json-lexer.js';
+import { MAX_NESTING, MAX_TOKEN_COUNT } from '../src/wire/json-stream.js';
 
 type Item = { kind: string; value?: QObject; message?: string };
 
@@ -58,6 +60,18 @@ describe('JSON streamer (QEMU json-streamer framing)', () => {
     expect(items[1]).toEqual({ kind: 'error', message: `JSON parse error, invalid keyword '${'a'.repeat(5000 - 4096)}'` });
     expect(items.at(-1)!.kind).toBe('value');
     expect((items.at(-1)!.value as Map<string, QObject>).get('execute')).toBe('after');
+  });
+
+  it('has QEMU\'s limits: 64 MiB per token and message, 2^21 tokens, nesting 1024', () => {
+    expect([MAX_TOKEN_SIZE, MAX_TOKEN_COUNT, MAX_NESTING]).toEqual([64 << 20, 1 << 21, 1024]);
+  });
+
+  it('answers a message with too many tokens with QEMU\'s count error, then goes on', () => {
+    const items: Item[] = [];
+    const s = new JsonStream((item) => items.push(item as Item), { maxTokens: 10 });
+    s.feed(new TextEncoder().encode('[1,2,3,4,5,6] {"a":1}'));
+    expect(items[0]).toEqual({ kind: 'error', message: 'JSON token count limit exceeded' });
+    expect(items.at(-1)!.kind).toBe('value');
   });
 
   it('bounds nesting depth at 1024, then goes on parsing', () => {

@@ -34,6 +34,12 @@ export interface PositionedSink {
 export interface SequentialSink {
   write(bytes: Uint8Array): Promise<void>;
   close?(): Promise<void>;
+  /**
+   * True when write() has copied or written every byte by the time it resolves, so the caller
+   * may reuse the buffer at once (a file, memory). Absent or false (a stream that queues the
+   * buffer): the caller must hand over a buffer it never touches again.
+   */
+  readonly doneWithBytesOnResolve?: boolean;
 }
 
 /** A source over bytes already in memory (tests, small notes). */
@@ -53,6 +59,8 @@ export class MemorySource implements RandomAccessSource {
 
 /** A growing in-memory sink (tests, small outputs); positioned writes may leave zero gaps. */
 export class MemorySink implements PositionedSink, SequentialSink {
+  /** write() copies the bytes. */
+  readonly doneWithBytesOnResolve = true;
   private buffer = new Uint8Array(1 << 16);
   private length = 0;
 

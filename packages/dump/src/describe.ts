@@ -1,5 +1,6 @@
 import type { Endian } from '@vmcore/bytes';
-import type { Arch, GuestMemory, PhysBlock } from '@vmcore/guest-mem';
+import { summarizeCpus, type Arch, type CpuSummary, type GuestMemory, type PhysBlock } from '@vmcore/guest-mem';
+import { kernelImageVirtToPhys, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type ResolvedPhysBase, type WinDumpInfo } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { guestFromSource, openSource } from './open.js';
@@ -25,6 +26,8 @@ export interface VmcoreinfoSummary {
   readonly crashtime?: number;
   /** Number of KEY=value lines. */
   readonly entries: number;
+  /** Set when the file has no VMCOREINFO note and this one was found by scanning guest memory. */
+  readonly foundAt?: number;
   readonly text: string;
 }
 
@@ -42,6 +45,13 @@ export interface DumpDescription {
   /** Sum of the block sizes. */
   readonly ramBytes: number;
   readonly nrCpus: number;
+  /** PC, SP, page-table base and registers of each CPU, decoded from the CPU notes. */
+  readonly cpus: readonly CpuSummary[];
+  /**
+   * The kernel's page-table root when no CPU note holds one (aarch64, ppc64, riscv64):
+   * swapper_pg_dir from VMCOREINFO, virtual and physical.
+   */
+  readonly kernelPageTable?: { readonly symbol: string; readonly virt: bigint; readonly phys?: bigint };
   /** CPU notes, then the guest note (VMCOREINFO) if any. */
   readonly notes: readonly NoteSummary[];
   readonly vmcoreinfo?: VmcoreinfoSummary;
@@ -113,11 +123,12 @@ export function splitNote(note: Uint8Array, endian: Endian): { name: string; typ
   return { name, type, desc: note.subarray(descAt, descAt + descSize) };
 }
 
-function summarizeVmcoreinfo(desc: Uint8Array, warnings: string[]): VmcoreinfoSummary {
+function summarizeVmcoreinfo(desc: Uint8Array, warnings: string[], parsed: { info?: Vmcoreinfo }): VmcoreinfoSummary {
   const text = vmcoreinfoText(desc);
   const entries = text.split('\n').filter((line) => line.includes('=')).length;
   try {
     const info = parseVmcoreinfo(text);
+    parsed.info = info;
     return {
       ...(info.osrelease !== undefined ? { osrelease: info.osrelease } : {}),
       ...(info.pageSize !== undefined ? { pageSize: info.pageSize } : {}),
@@ -131,11 +142,12 @@ function summarizeVmcoreinfo(desc: Uint8Array, warnings: string[]): VmcoreinfoSu
   }
 }
 
-async function physBaseOf(guest: GuestMemory, warnings: string[], keep: (r: ResolvedPhysBase) => void): Promise<PhysBaseInfo> {
+async function physBaseOf(guest: GuestMemory, warnings: string[], keep: (r: ResolvedPhysBase) => void): Promise<PhysBaseInfo & { scanned?: { note: Uint8Array; physAddr: number } }> {
   const resolved = await resolveGuestPhysBase(guest);
   keep(resolved);
   if (resolved.source === 'default' && resolved.warning) warnings.push(`phys_base: ${resolved.warning}`);
-  return { value: resolved.value, source: resolved.source };
+  const scanned = !guest.guestNote && resolved.note && resolved.notePhysAddr !== undefined ? { note: resolved.note, physAddr: resolved.notePhysAddr } : undefined;
+  return { value: resolved.value, source: resolved.source, ...(scanned ? { scanned } : {}) };
 }
 
 /** Everything `vmcore info` prints about a dump file. */
@@ -151,6 +163,13 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
     try {
       const notes: NoteSummary[] = guest.cpuNotes.map((n) => ({ name: n.name, type: n.type, size: n.desc.length }));
       let vmcoreinfo: VmcoreinfoSummary | undefined;
+      const parsed: { info?: Vmcoreinfo } = {};
+      let cpus: CpuSummary[] = [];
+      try {
+        cpus = summarizeCpus(guest.cpuNotes, guest.info);
+      } catch (error) {
+        warnings.push(`CPU notes do not decode: ${(error as Error).message}`);
+      }
       if (guest.guestNote) {
         const note = splitNote(guest.guestNote, guest.info.endian);
         if (note) {
@@ -158,7 +177,7 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
           // A Windows guest's driver puts its dump header (PAGEDU64/PAGEDUMP) in the VMCOREINFO note.
           const windowsHeader = /^PAGEDU(64|MP)/.test(String.fromCharCode(...note.desc.subarray(0, 8)));
           if (note.name === 'VMCOREINFO' && windowsHeader) warnings.push('the VMCOREINFO note holds a Windows dump header (the guest can be dumped as win-dmp)');
-          else if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings);
+          else if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings, parsed);
         } else {
           warnings.push('the guest note header is malformed');
         }
@@ -166,10 +185,25 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
       const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
       // phys_base is a Linux notion: a Windows dump has none.
       let resolved: ResolvedPhysBase | undefined;
-      const physBase = winDmp ? undefined : await physBaseOf(guest, warnings, (r) => (resolved = r)).catch((error: unknown) => {
+      const found = winDmp ? undefined : await physBaseOf(guest, warnings, (r) => (resolved = r)).catch((error: unknown) => {
         warnings.push(`phys_base: ${(error as Error).message}`);
         return undefined;
       });
+      const scanned = found?.scanned;
+      const physBase: PhysBaseInfo | undefined = found ? { value: found.value, source: found.source } : undefined;
+      if (scanned && !vmcoreinfo) {
+        const note = splitNote(scanned.note, guest.info.endian);
+        if (note) vmcoreinfo = { ...summarizeVmcoreinfo(note.desc, warnings, parsed), foundAt: scanned.physAddr };
+      }
+      const swapper = cpus.some((c) => c.pageTableBase) ? undefined : parsed.info?.symbols.get('swapper_pg_dir');
+      const kernelPageTable = swapper === undefined || !parsed.info || !physBase ? undefined : {
+        symbol: 'swapper_pg_dir',
+        virt: swapper,
+        ...(() => {
+          const phys = kernelImageVirtToPhys(guest.info.arch, parsed.info, swapper, physBase?.value ?? 0n);
+          return phys === undefined ? {} : { phys };
+        })(),
+      };
       const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format, signal) : undefined;
       if (kdump?.incomplete) {
         warnings.push('INCOMPLETE dump: the kdump header has status DUMP_DH_COMPRESSED_INCOMPLETE (0x8); its writer failed or was stopped, so pages may be missing or unreadable');
@@ -189,6 +223,8 @@ export async function describeDump(path: string, options: { signal?: AbortSignal
         blocks: guest.blocks.map((b) => ({ ...b })),
         ramBytes: guest.blocks.reduce((sum, b) => sum + b.size, 0),
         nrCpus: guest.nrCpus,
+        cpus,
+        ...(kernelPageTable ? { kernelPageTable } : {}),
         notes,
         ...(vmcoreinfo ? { vmcoreinfo } : {}),
         ...(physBase ? { physBase } : {}),

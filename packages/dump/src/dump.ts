@@ -1,20 +1,23 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
 import {
-  createFlattenedSink, pagingMappings, resolveGuestPhysBase, winDumpArchSupported, writeElfCore, writeKdump, writeWinDump, type ResolvedPhysBase,
+  createFlattenedSink, pagingMappings, resolveGuestPhysBase, writeElfCore, writeKdump, writeWinDump, type ResolvedPhysBase,
 } from './backends.js';
-import { formatSpec, parseDumpFormat, type DumpFormat } from './formats.js';
+import type { DumpFormat } from './formats.js';
 import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
 import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
-import { checkDumpArguments, checkSomethingToDump } from './rules.js';
+import { planDump } from './plan/plan.js';
 import { refuseOverwritingInput } from './same-file.js';
 import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
 import { elfExcludedPages, elfExcludedView, elfSegments } from './elf-exclude.js';
 
 export interface DumpOptions {
-  /** QEMU's begin/length: only for elf. */
+  /**
+   * A range already clamped by planDump (the QMP server passes its plan's): only for elf. Length 0
+   * is planDump's "no memory at all".
+   */
   readonly filter?: Filter;
   /** QEMU's begin and length arguments as given (one without the other is QEMU's error). */
   readonly begin?: number;
@@ -28,6 +31,12 @@ export interface DumpOptions {
    * entry or the raw 16-byte fw_cfg etc/vmcoreinfo entry. Read from guest memory like QEMU does.
    */
   readonly vmcoreinfo?: VmcoreinfoEntry | Uint8Array;
+  /**
+   * makedumpfile's dump level (0-31) for kdump formats: pages left out by classifying the guest
+   * kernel's struct pages through VMCOREINFO (@vmcore/linux), recorded in the sub header.
+   * Absent: QEMU's behaviour (nothing left out, dump level 1 recorded).
+   */
+  readonly dumpLevel?: number;
   /** Compression workers for kdump formats. */
   readonly workers?: number;
   /** zlib level 1-9 for kdump-zlib formats (default 1, QEMU's Z_BEST_SPEED). */
@@ -37,12 +46,6 @@ export interface DumpOptions {
    * (default true). One extra pass over guest memory, only for such guests.
    */
   readonly scanVmcoreinfo?: boolean;
-  /**
-   * makedumpfile's dump level (0-31) for kdump formats: pages left out by classifying the guest
-   * kernel's struct pages through VMCOREINFO (@vmcore/linux), recorded in the sub header.
-   * Absent: QEMU's behaviour (nothing left out, dump level 1 recorded).
-   */
-  readonly dumpLevel?: number;
   /** Mode of a created output file. Default 0o644 (QMP uses 0o400). */
   readonly mode?: number;
   /** End a Writable output when done. Default true. */
@@ -60,6 +63,16 @@ export interface DumpOptions {
   readonly inputs?: readonly string[];
 }
 
+/**
+ * The writers' filter for a plan. QEMU 7.2 accepts a negative begin with a negative length and
+ * then writes no memory; a range past the last block says the same to our writers.
+ */
+function writerFilter(filter: Filter | undefined, guest: GuestMemory): Filter | undefined {
+  if (!filter || filter.length > 0) return filter;
+  const last = guest.blocks[guest.blocks.length - 1];
+  return { begin: last ? last.start + last.size : 0, length: guest.info.pageSize };
+}
+
 export interface DumpResult {
   readonly format: DumpFormat;
   /** Guest bytes dumped. */
@@ -68,9 +81,9 @@ export interface DumpResult {
   readonly size: number;
   readonly physBase?: bigint;
   readonly physBaseSource?: string;
+  readonly warnings: readonly string[];
   /** With a dump level: the pages left out, per class. */
   readonly excluded?: PageExclusionSummary;
-  readonly warnings: readonly string[];
 }
 
 export interface PageExclusionSummary {
@@ -106,32 +119,31 @@ async function choosePhysBase(
  * when complete (temporary name + rename); on any failure nothing is left behind.
  */
 export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string, output: DumpOutput, options: DumpOptions = {}): Promise<DumpResult> {
-  const fmt = parseDumpFormat(format);
-  const spec = formatSpec(fmt);
-  const filter = checkDumpArguments(fmt, {
-    paging: options.paging,
-    begin: options.filter?.begin ?? options.begin,
-    length: options.filter?.length ?? options.length,
-  });
-  // qmp_dump_guest_memory() refuses win-dmp on a non-x86 target before anything else happens.
-  if (spec.kind === 'win-dmp' && !winDumpArchSupported(guest.info.arch)) {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'Windows dump is only available for x86-64');
-  }
-  if (options.inputs?.length) await refuseOverwritingInput(output, options.inputs);
-  if (spec.kind === 'kdump' && !spec.flattened && !(await isSeekableOutput(output))) {
-    throw new VmcoreError(VmcoreErrorCode.NotSeekable, 'kdump-raw formats require a seekable file');
-  }
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
     options.onWarning?.(message);
   };
-
   let guestNote = guest.guestNote;
   if (options.vmcoreinfo !== undefined) {
     guestNote = await readGuestNote(guest, options.vmcoreinfo, warn);
   }
-  const total = checkSomethingToDump(guest.blocks, filter);
+  // A filter of length 0 is a plan's "no memory at all" (see writerFilter), not a refused length 0.
+  const planned = options.filter?.length === 0 ? options.filter : undefined;
+  const begin = planned ? undefined : (options.filter?.begin ?? options.begin);
+  const length = planned ? undefined : (options.filter?.length ?? options.length);
+  const plan = planDump({
+    format,
+    paging: options.paging ?? false,
+    ...(begin !== undefined ? { begin } : {}),
+    ...(length !== undefined ? { length } : {}),
+    guest: { arch: guest.info.arch, blocks: guest.blocks, guestNote },
+    output: { seekable: await isSeekableOutput(output) },
+  });
+  const { spec, total } = plan;
+  if (options.inputs?.length) await refuseOverwritingInput(output, options.inputs);
+  const filter = writerFilter(planned ?? plan.filter, guest);
+  const fmt = plan.format;
 
   // A guest without its VMCOREINFO note (booted without -device vmcoreinfo, or a raw RAM file):
   // find the kernel's note in guest memory so every format carries it, as makedumpfile,
@@ -139,7 +151,8 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   let resolved: ResolvedPhysBase | undefined;
   if (!guestNote && options.scanVmcoreinfo !== false && spec.kind !== 'win-dmp') {
     resolved = await resolveGuestPhysBase(guest);
-    if (resolved.source === 'vmcoreinfo-scan' && resolved.note) {
+    // phys_base may come from elsewhere (or be 0 by architecture): the note found is added anyway.
+    if (resolved.note) {
       guestNote = resolved.note;
       const where = resolved.notePhysAddr === undefined ? '' : ` at 0x${resolved.notePhysAddr.toString(16)}`;
       warn(`the source has no VMCOREINFO note: found the kernel's note in guest memory${where} and added it`);
@@ -149,7 +162,11 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
   if (options.signal?.aborted) throw abortError(options.signal);
 
   // paging=true: QEMU's mappings from the guest page tables; the memory written is the same.
-  const mappings = options.paging ? await pagingMappings(guest) : undefined;
+  // QEMU 7.2 walks page tables only where a CPU reports paging enabled (x86); on every other
+  // target paging=true silently writes the paging=false file, and so do we (with a warning).
+  const walk = options.paging === true && (guest.info.arch === 'x86_64' || guest.info.arch === 'i386');
+  if (options.paging && !walk) warn(`paging: QEMU has no page-table walk for ${guest.info.arch} guests; the dump is the same as with paging=false`);
+  const mappings = walk ? await pagingMappings(guest) : undefined;
 
   let completed = 0;
   options.onProgress?.(0, total);
@@ -227,7 +244,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     total,
     size: out.size(),
     ...(physBase ? { physBase: physBase.physBase, physBaseSource: physBase.source } : {}),
-    ...(exclusion ? { excluded: { dumpLevel: exclusion.dumpLevel, counts: exclusion.counts, excludedPages: exclusion.excludedPages } } : {}),
     warnings,
+    ...(exclusion ? { excluded: { dumpLevel: exclusion.dumpLevel, counts: exclusion.counts, excludedPages: exclusion.excludedPages } } : {}),
   };
 }

@@ -1,7 +1,10 @@
 export { DUMP_FORMATS, availableFormats, isDumpFormat, parseDumpFormat, formatSpec } from './formats.js';
 export type { DumpFormat, FormatSpec, KdumpCodec } from './formats.js';
-export { checkDumpArguments, bytesToDump } from './rules.js';
-export type { DumpArguments } from './rules.js';
+export { bytesToDump } from './rules.js';
+export { planDump, dumpTarget } from './plan/plan.js';
+export type { DumpPlan, DumpRequest, DumpTarget } from './plan/plan.js';
+export { DumpRefusal, isDumpRefusal, describeRefusal } from './plan/refusal.js';
+export type { DumpRefusalDetail, DumpRefusalReason, DumpStage } from './plan/refusal.js';
 export { detectFormat, detectFormatFromBytes } from './detect.js';
 export type { DetectedFormat } from './detect.js';
 export { openGuest, SPARSE_LIMIT } from './open.js';

@@ -21,7 +21,8 @@ export interface GuestKernel {
  */
 export async function guestKernel(guest: GuestMemory, known?: ResolvedPhysBase): Promise<GuestKernel> {
   const resolved = known ?? (await resolveGuestPhysBase(guest));
-  if (!resolved.vmcoreinfo || (resolved.source !== 'vmcoreinfo' && resolved.source !== 'vmcoreinfo-scan')) {
+  // phys_base may come from the note, the page tables, or be 0 by architecture: the note is what counts
+  if (!resolved.vmcoreinfo) {
     throw new VmcoreError(
       VmcoreErrorCode.Unsupported,
       `the dump has no VMCOREINFO note and none was found in guest memory: reading the Linux kernel needs it${resolved.warning ? ` (${resolved.warning})` : ''}`,
@@ -31,7 +32,7 @@ export async function guestKernel(guest: GuestMemory, known?: ResolvedPhysBase):
     kernel: linuxKernel(guest, { vmcoreinfo: resolved.vmcoreinfo, physBase: resolved.value }),
     vmcoreinfo: resolved.vmcoreinfo,
     physBase: resolved.value,
-    source: resolved.source,
+    source: guest.guestNote ? 'vmcoreinfo' : 'vmcoreinfo-scan',
   };
 }
 

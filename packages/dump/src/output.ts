@@ -86,6 +86,8 @@ function fileOutput(sink: FileSink, name: string): OpenedOutput {
     name,
     seekable: true,
     sequential: {
+      // A file write is complete when it resolves: the writer may reuse its buffers.
+      doneWithBytesOnResolve: true,
       async write(bytes) {
         await sink.write(position, bytes);
         position += bytes.length;
@@ -122,7 +124,7 @@ function fdFileOutput(fd: number): OpenedOutput {
   return {
     name,
     seekable: true,
-    sequential: { write: (bytes) => writeAt(tracker.size, bytes) },
+    sequential: { doneWithBytesOnResolve: true, write: (bytes) => writeAt(tracker.size, bytes) },
     positioned: { write: writeAt },
     size: () => tracker.size,
     // The caller owns the descriptor; nothing to rename or remove.

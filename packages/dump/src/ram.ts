@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import type { GuestMemory } from '@vmcore/guest-mem';
+import { dumpInfoForArch, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
+import { archFromVmcoreinfo, chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcore/vmcoreinfo';
 import { openRamGuest } from './backends.js';
 import { openGuest } from './open.js';
 
@@ -15,6 +16,12 @@ export interface RamDumpSource {
   readonly ram?: readonly string[];
   /** Another dump of the same guest (ELF or kdump) whose CPU notes and guest note to use. */
   readonly notesFrom?: string;
+  /**
+   * The guest architecture when there is no notesFrom (x86_64, i386, aarch64, s390x, ppc64).
+   * Else the map's `arch` field, the pc/q35 shorthand (x86_64), or the VMCOREINFO note found in
+   * the RAM; with none of these the guest is refused rather than guessed.
+   */
+  readonly arch?: string;
 }
 
 type MapObject = { file?: unknown; blocks?: { file?: unknown }[] } & Record<string, unknown>;
@@ -57,12 +64,21 @@ export function resolveMapFiles(map: MapObject, mapDir: string, ram: readonly st
  * another dump of the same stopped guest.
  */
 export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
-  const resolved = await loadMap(source);
-  if (!source.notesFrom) return openRamGuest({ map: resolved });
+  const map = await loadMap(source);
+  if (!source.notesFrom) {
+    const guest = await openRamGuest({ map });
+    try {
+      const info = await ramGuestInfo(guest, source.arch ?? (typeof map.arch === 'string' ? map.arch : undefined), typeof map.machine === 'string');
+      return info === guest.info ? guest : withInfo(guest, info);
+    } catch (error) {
+      await guest.close();
+      throw error;
+    }
+  }
   const donor = await openGuest(source.notesFrom);
   try {
     return await openRamGuest({
-      map: resolved,
+      map,
       info: donor.info,
       cpuNotes: donor.cpuNotes,
       nrCpus: donor.nrCpus,
@@ -106,4 +122,46 @@ async function loadMap(source: RamDumpSource): Promise<MapObject> {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'block map must be a JSON object ({ blocks: [...] } or { machine, ramSize, file })');
   }
   return resolveMapFiles(map, mapDir, source.ram);
+}
+
+/**
+ * The DumpInfo of a RAM guest without notes: from `arch` (option or map field), the pc/q35
+ * shorthand, or the architecture its VMCOREINFO note (found by scanning, either byte order) names.
+ */
+async function ramGuestInfo(guest: GuestMemory, arch: string | undefined, pcShorthand: boolean): Promise<DumpInfo> {
+  const named = arch ?? (pcShorthand ? 'x86_64' : undefined);
+  if (named !== undefined) {
+    const info = dumpInfoForArch(named, guest.blocks);
+    if (!info) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `unknown guest architecture ${JSON.stringify(named)}: expected x86_64, i386, aarch64, s390x or ppc64`);
+    return info;
+  }
+  for (const endian of ['le', 'be'] as const) {
+    const found = await scanForVmcoreinfoNote(chunksFromBlocks((a, l) => guest.read(a, l), guest.blocks), { endian });
+    if (!found) continue;
+    let scanned: string | undefined;
+    try {
+      scanned = archFromVmcoreinfo(parseVmcoreinfo(found.text));
+    } catch {
+      scanned = undefined;
+    }
+    const info = scanned === undefined ? undefined : dumpInfoForArch(scanned, guest.blocks);
+    if (info && info.endian === endian) return info;
+  }
+  throw new VmcoreError(VmcoreErrorCode.InvalidArgument,
+    'cannot tell the guest architecture: no CPU notes (--notes-from), no "arch" in the block map, and no VMCOREINFO note in the RAM naming one; pass --arch');
+}
+
+/** The same guest described by `info`. */
+function withInfo(guest: GuestMemory, info: DumpInfo): GuestMemory {
+  return {
+    info,
+    blocks: guest.blocks,
+    mappings: guest.mappings,
+    cpuNotes: guest.cpuNotes,
+    nrCpus: guest.nrCpus,
+    ...(guest.guestNote ? { guestNote: guest.guestNote } : {}),
+    read: (physAddr, length) => guest.read(physAddr, length),
+    chunks: (options) => guest.chunks(options),
+    close: () => guest.close(),
+  };
 }

@@ -26,14 +26,29 @@ describe('openRamDump', () => {
     const dir = await tempDir();
     const ram = new Uint8Array(2 * 4096).fill(0xab);
     await writeFile(join(dir, 'ram.bin'), ram);
-    await writeFile(join(dir, 'map.json'), JSON.stringify({ blocks: [{ start: 0x100000, size: 8192, file: 'ram.bin', offset: 0 }] }));
+    await writeFile(join(dir, 'map.json'), JSON.stringify({ arch: 'x86_64', blocks: [{ start: 0x100000, size: 8192, file: 'ram.bin', offset: 0 }] }));
     const guest = await openRamDump({ map: join(dir, 'map.json') });
     try {
+      expect(guest.info).toMatchObject({ arch: 'x86_64', machine: 62 });
       expect(guest.blocks).toEqual([expect.objectContaining({ start: 0x100000, size: 8192 })]);
       expect([...(await guest.read(0x101000, 4))]).toEqual([0xab, 0xab, 0xab, 0xab]);
     } finally {
       await guest.close();
     }
+  });
+
+  it('takes the architecture from the option, else refuses a RAM guest that nothing names', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'ram.bin'), new Uint8Array(4096));
+    await writeFile(join(dir, 'map.json'), JSON.stringify({ blocks: [{ start: 0x40000000, size: 4096, file: 'ram.bin', offset: 0 }] }));
+    await expect(openRamDump({ map: join(dir, 'map.json') })).rejects.toThrow(/cannot tell the guest architecture.*pass --arch/);
+    const guest = await openRamDump({ map: join(dir, 'map.json'), arch: 's390x' });
+    try {
+      expect(guest.info).toMatchObject({ arch: 's390x', machine: 22, endian: 'be', elfClass: 64 });
+    } finally {
+      await guest.close();
+    }
+    await expect(openRamDump({ map: join(dir, 'map.json'), arch: 'mips' })).rejects.toThrow(/unknown guest architecture "mips"/);
   });
 
   it('says which map is not JSON', async () => {

@@ -2,7 +2,7 @@ import {
   VmcoreError, VmcoreErrorCode, cString, hex, readExact, toSafeNumber, type Endian, type RandomAccessSource,
 } from '@vmcore/bytes';
 import { archFromMachine, defaultPageSize, DEFAULT_CHUNK_SIZE, type DumpInfo } from '@vmcore/guest-mem';
-import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_CORE, PN_XNUM, PT_LOAD, PT_NOTE, SHN_XINDEX, SHT_NOBITS, SHT_NULL } from './constants.js';
+import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_CORE, PN_XNUM, PT_LOAD, PT_NOTE, SHN_XINDEX, SHT_NOBITS, SHT_NULL, SHT_STRTAB } from './constants.js';
 import { parseNoteArea, type ElfNoteRecord } from './note.js';
 import { decodeEhdr, decodePhdr, decodeShdr, ehdrSize, phdrSize, shdrSize, type Ehdr, type ElfClass, type Phdr, type Shdr } from './structs.js';
 
@@ -42,6 +42,12 @@ export interface ElfLoadSegment {
 export interface ElfSection extends Shdr {
   readonly index: number;
   readonly nameText: string;
+  /**
+   * The byte order this header was read in when it differs from the file's: QEMU 7.2
+   * (dump.c prepare_elf_section_hdr_string) writes the `.shstrtab` header in host order,
+   * little-endian on every host we run on, even inside a big-endian file.
+   */
+  readonly headerEndian?: Endian;
 }
 
 /** A run of guest-physical memory: file bytes at `fileOffset`, or zeros. */
@@ -207,8 +213,8 @@ async function readSections(source: RandomAccessSource, header: ElfHeader, shoff
   const { elfClass, endian } = header;
   const size = shdrSize(elfClass);
   const bytes = await readExact(source, shoff, header.shdrCount * size, 'section header table');
-  const raw: Shdr[] = [];
-  for (let i = 0; i < header.shdrCount; i++) raw.push(decodeShdr(elfClass, endian, bytes, i * size));
+  const raw: Array<Shdr & { headerEndian?: Endian }> = [];
+  for (let i = 0; i < header.shdrCount; i++) raw.push(decodeSectionHeader(source, header, bytes, i));
   for (const [i, s] of raw.entries()) {
     if (s.type === SHT_NOBITS || s.type === SHT_NULL) continue;
     const offset = fileNumber(source, s.offset, `section ${i} sh_offset`);
@@ -228,6 +234,27 @@ async function readSections(source: RandomAccessSource, header: ElfHeader, shoff
     if (s.name !== 0 && s.name >= strtab.length) throw corrupt(source, `section ${index}: name offset ${s.name} is outside the section name table`);
     return { ...s, index, nameText: s.name === 0 ? '' : cString(strtab.subarray(s.name)) };
   });
+}
+
+/** Whether a section header's offset and size lie inside the file. */
+function fitsFile(source: RandomAccessSource, s: Shdr): boolean {
+  return s.offset <= BigInt(source.size) && s.size <= BigInt(source.size) - s.offset;
+}
+
+/**
+ * Section header `i`, in the file's byte order; in a big-endian file a header that only makes
+ * sense little-endian and then is the SHT_STRTAB QEMU 7.2 wrote in host order is read that way.
+ */
+function decodeSectionHeader(source: RandomAccessSource, header: ElfHeader, bytes: Uint8Array, i: number): Shdr & { headerEndian?: Endian } {
+  const { elfClass, endian } = header;
+  const at = i * shdrSize(elfClass);
+  const shdr = decodeShdr(elfClass, endian, bytes, at);
+  if (endian !== 'be' || i === 0 || shdr.type === SHT_NULL || shdr.type === SHT_NOBITS || fitsFile(source, shdr)) return shdr;
+  const swapped = decodeShdr(elfClass, 'le', bytes, at);
+  if (swapped.type === SHT_STRTAB && i === (header.shstrndx === SHN_XINDEX ? -1 : header.shstrndx) && fitsFile(source, swapped)) {
+    return { ...swapped, headerEndian: 'le' };
+  }
+  return shdr;
 }
 
 /**

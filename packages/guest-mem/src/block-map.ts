@@ -18,6 +18,8 @@ export const BlockMapEntrySchema = z.object({
 }).strict();
 
 export const ExplicitBlockMapSchema = z.object({
+  /** The guest architecture (x86_64, i386, aarch64, s390x, ppc64), for RAM without CPU notes. */
+  arch: z.string().min(1).optional(),
   blocks: z.array(BlockMapEntrySchema).min(1).max(1 << 20),
 }).strict();
 

@@ -46,3 +46,20 @@ export function archFromMachine(machine: number): Arch {
 export function defaultPageSize(arch: Arch): number {
   return arch === 'ppc64' || arch === 'aarch64' ? 0x10000 : 4096;
 }
+
+/**
+ * What QEMU's cpu_get_dump_info() decides for a guest of `arch` whose CPUs we cannot ask (a raw
+ * RAM file without notes): the byte order its kernel runs in and QEMU's dump page size. i386
+ * follows x86DumpInfo (ELFCLASS64 once a block ends beyond 4 GiB); ppc64 is written big-endian
+ * as QEMU 7.2 writes pseries dumps. Undefined for names QEMU's targets do not use.
+ */
+export function dumpInfoForArch(arch: string, blocks: readonly PhysBlock[] = []): DumpInfo | undefined {
+  switch (arch) {
+    case 'x86_64': return X86_64_DUMP_INFO;
+    case 'i386': return x86DumpInfo({ longMode: false, blocks });
+    case 'aarch64': return Object.freeze({ elfClass: 64, endian: 'le', machine: EM_AARCH64, arch: 'aarch64', pageSize: defaultPageSize('aarch64') });
+    case 's390x': return Object.freeze({ elfClass: 64, endian: 'be', machine: EM_S390, arch: 's390x', pageSize: 4096 });
+    case 'ppc64': return Object.freeze({ elfClass: 64, endian: 'be', machine: EM_PPC64, arch: 'ppc64', pageSize: defaultPageSize('ppc64') });
+    default: return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 export type { Arch, DumpInfo, PhysBlock, MemoryMapping, ElfNote, Filter, ChunkOptions, MemoryChunk, GuestMemory } from './model.js';
 export {
-  EM_386, EM_PPC64, EM_S390, EM_X86_64, EM_AARCH64, X86_64_DUMP_INFO, x86DumpInfo, archFromMachine, defaultPageSize,
+  EM_386, EM_PPC64, EM_S390, EM_X86_64, EM_AARCH64, X86_64_DUMP_INFO, x86DumpInfo, archFromMachine, defaultPageSize, dumpInfoForArch,
 } from './dump-info.js';
 export {
   mergeBlocks, checkFilter, clipBlock, filterBlocks, filterMappings, simpleMappings, findBlock,
@@ -26,3 +26,19 @@ export {
   pagingMappings, guestPagingMappings, x86PagingCpuFromQemuNote, x86PagingCpusFromNotes, x86LongMode, x86PagingMode,
 } from './paging/index.js';
 export type { PagingOptions, X86PagingCpu, X86PagingMode } from './paging/index.js';
+export {
+  NT_PRFPREG, NT_PPC_VMX, NT_PPC_SPE, NT_PPC_VSX, NT_S390_TIMER, NT_S390_TODCMP, NT_S390_TODPREG, NT_S390_CTRS, NT_S390_PREFIX,
+  NT_S390_VXRS_LOW, NT_S390_VXRS_HIGH, NT_S390_GS_CB, NT_S390_PV_CPU_DATA, NT_ARM_VFP, NT_ARM_SVE,
+  registerNoteLayout, registerFields, decodeRegisterNote, encodeRegisterNote, matchLayout,
+} from './cpu/register-note.js';
+export type { RegisterNoteLayout, RegisterValues } from './cpu/register-note.js';
+export { AARCH64_PRSTATUS, AARCH64_FPSIMD, AARCH64_SVE_HEADER, AARCH64_NOTE_LAYOUTS, aarch64SveNoteSize, ARM_PRSTATUS, ARM_VFP, ARM_NOTE_LAYOUTS } from './cpu/arm.js';
+export {
+  S390X_PRSTATUS, S390X_FPREGSET, S390X_PREFIX, S390X_CTRS, S390X_TIMER, S390X_TODCMP, S390X_TODPREG, S390X_VXRS_LOW, S390X_VXRS_HIGH,
+  S390X_GS_CB, S390X_NOTE_LAYOUTS, s390xAsceOrigin,
+} from './cpu/s390x.js';
+export { PPC64_PRSTATUS, PPC64_FPREGSET, PPC64_VMX, PPC64_VSX, PPC64_SPE, PPC64_NOTE_LAYOUTS } from './cpu/ppc64.js';
+export { RISCV64_PRSTATUS, RISCV32_PRSTATUS, RISCV64_NOTE_LAYOUTS, RISCV32_NOTE_LAYOUTS } from './cpu/riscv.js';
+export { LOONGARCH64_PRSTATUS, LOONGARCH64_FPU, LOONGARCH64_NOTE_LAYOUTS } from './cpu/loongarch64.js';
+export { summarizeCpus, groupCpuNotes, cpuNoteLayouts } from './cpu/summary.js';
+export type { CpuSummary } from './cpu/summary.js';

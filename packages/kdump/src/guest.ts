@@ -1,5 +1,6 @@
 import { VmcoreError, VmcoreErrorCode, hex, type RandomAccessSource } from '@vmcore/bytes';
-import { findBlock, simpleMappings, type DumpInfo, type ElfNote, type Filter, type GuestMemory, type MemoryChunk, type MemoryMapping, type PhysBlock } from '@vmcore/guest-mem';
+import { archFromVmcoreinfo, parseVmcoreinfo, vmcoreinfoText } from '@vmcore/vmcoreinfo';
+import { findBlock, simpleMappings, type Arch, type DumpInfo, type ElfNote, type Filter, type GuestMemory, type MemoryChunk, type MemoryMapping, type PhysBlock } from '@vmcore/guest-mem';
 import { VMCOREINFO_NOTE_NAME } from './notes.js';
 import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';
 import { archForMachine } from './utsname.js';
@@ -7,10 +8,17 @@ import { archForMachine } from './utsname.js';
 const DEFAULT_CHUNK = 4 << 20;
 const NT_PRSTATUS = 1;
 
-/** x86 kdump headers say "x86_64" even for 32-bit guests (QEMU's ELF_MACHINE_UNAME); prstatus size tells. */
+/**
+ * The architecture of a kdump file: utsname.machine, else the CPU notes, else the VMCOREINFO
+ * note (QEMU 7.2 writes "Unknown" for aarch64 and ppc64). x86 kdump headers say "x86_64" even
+ * for 32-bit guests (QEMU's ELF_MACHINE_UNAME); the prstatus size tells.
+ */
 function dumpInfo(file: KdumpFile): DumpInfo {
-  const byMachine = archForMachine(file.header.utsname.machine);
-  let { arch, machine } = byMachine;
+  let { arch, machine } = archForMachine(file.header.utsname.machine);
+  if (arch === 'unknown') {
+    const found = archFromNotes(file.noteEntries) ?? archFromGuestNote(file);
+    if (found) ({ arch, machine } = found);
+  }
   if (arch === 'x86_64' || arch === 'i386') {
     const prstatus = file.noteEntries.find((n) => n.name === 'CORE' && n.type === NT_PRSTATUS);
     const is32 = prstatus ? prstatus.desc.length === 144 : file.layout === 32;
@@ -18,6 +26,38 @@ function dumpInfo(file: KdumpFile): DumpInfo {
     machine = is32 ? 3 : 62;
   }
   return { elfClass: file.layout, endian: file.endian, machine, arch, pageSize: file.pageSize };
+}
+
+const EM: Partial<Record<string, number>> = { x86_64: 62, i386: 3, aarch64: 183, ppc64: 21, s390x: 22 };
+const NT_S390_CTRS = 0x304;
+const NT_ARM_SVE = 0x405;
+const NT_PPC_VMX = 0x100;
+
+/** The architecture QEMU's CPU notes belong to, from the prstatus size and the other note types. */
+function archFromNotes(notes: KdumpFile['noteEntries']): { arch: Arch; machine: number } | undefined {
+  const prstatus = notes.find((n) => n.name === 'CORE' && n.type === NT_PRSTATUS);
+  const has = (name: string, type: number) => notes.some((n) => n.name === name && n.type === type);
+  let arch: Arch | undefined;
+  if (has('LINUX', NT_S390_CTRS)) arch = 's390x';
+  else if (has('CORE', NT_PPC_VMX)) arch = 'ppc64';
+  else if (prstatus?.desc.length === 392 || has('LINUX', NT_ARM_SVE)) arch = 'aarch64';
+  else if (prstatus?.desc.length === 336 && notes.some((n) => n.name === 'QEMU')) arch = 'x86_64';
+  else if (prstatus?.desc.length === 144) arch = 'i386';
+  return arch ? { arch, machine: EM[arch]! } : undefined;
+}
+
+function archFromGuestNote(file: KdumpFile): { arch: Arch; machine: number } | undefined {
+  const notes = file.noteEntries;
+  const last = notes[notes.length - 1];
+  if (!last || last.name !== VMCOREINFO_NOTE_NAME) return undefined;
+  let arch: string | undefined;
+  try {
+    arch = archFromVmcoreinfo(parseVmcoreinfo(vmcoreinfoText(last.desc)));
+  } catch {
+    return undefined;
+  }
+  const machine = arch === undefined ? undefined : EM[arch];
+  return machine === undefined ? undefined : { arch: arch as Arch, machine };
 }
 
 /** A GuestMemory over a kdump file: one block per run of present pages. */

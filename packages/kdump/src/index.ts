@@ -19,6 +19,7 @@ export {
   DUMP_DH_COMPRESSED_LZO,
   DUMP_DH_COMPRESSED_SNAPPY,
   DUMP_DH_COMPRESSED_ZSTD,
+  DUMP_DH_COMPRESSED_INCOMPLETE,
 } from './header.js';
 export type { DiskDumpHeader, KdumpSubHeader, Utsname, HeaderLayout } from './header.js';
 export type { PfnRun, PresentPages } from './bitmap.js';

@@ -1,7 +1,7 @@
 import type { Endian } from '@vmcore/bytes';
 import type { Arch, DumpInfo, GuestMemory } from '@vmcore/guest-mem';
 import { NewUtsname, type Utsname } from './header.js';
-import { findVmcoreinfoNote, kernelVirtToPhys, parseNotes, parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
+import { archFromVmcoreinfo, findVmcoreinfoNote, kernelImageVirtToPhys, parseNotes, parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 
 /** `uname -m` of a guest of this architecture (QEMU writes its own ELF_MACHINE_UNAME instead). */
 export function machineForArch(info: Pick<DumpInfo, 'arch' | 'endian'>): string {
@@ -16,7 +16,9 @@ export function machineForArch(info: Pick<DumpInfo, 'arch' | 'endian'>): string 
 }
 
 /** What a reader can tell from utsname.machine: the architecture and whether its headers are 32-bit. */
-export function archForMachine(machine: string): { arch: Arch; machine: number; bits?: 32 | 64 } {
+export function archForMachine(name: string): { arch: Arch; machine: number; bits?: 32 | 64 } {
+  // QEMU 7.2 writes its ELF_MACHINE_UNAME: "S390X" on s390x, "Unknown" on aarch64 and ppc64
+  const machine = name.toLowerCase();
   if (machine === 'x86_64') return { arch: 'x86_64', machine: 62, bits: 64 };
   if (/^i[3-6]86$/.test(machine)) return { arch: 'i386', machine: 3, bits: 32 };
   if (machine === 'aarch64' || machine === 'arm64') return { arch: 'aarch64', machine: 183, bits: 64 };
@@ -45,18 +47,21 @@ export function osreleaseFromGuestNote(note: Uint8Array | undefined, endian: End
 
 /**
  * The kernel's own utsname (init_uts_ns.name), read from guest memory as makedumpfile reads
- * system_utsname: x86_64 only, through SYMBOL(init_uts_ns) and phys_base. Used only when what
- * it reads says sysname "Linux" and the release VMCOREINFO names; otherwise undefined.
+ * system_utsname: through SYMBOL(init_uts_ns) and the architecture's kernel-image rule
+ * (kernelImageVirtToPhys; x86_64 needs the right phys_base). Used only when what it reads says
+ * sysname "Linux" and the release VMCOREINFO names; otherwise undefined.
  */
 export async function utsnameFromGuestMemory(
   guest: Pick<GuestMemory, 'info' | 'guestNote' | 'read'>,
   physBase: bigint,
 ): Promise<Utsname | undefined> {
-  if (guest.info.arch !== 'x86_64') return undefined;
   const info = vmcoreinfoFromGuestNote(guest.guestNote, guest.info.endian);
   const symbol = info?.symbols.get('init_uts_ns');
   if (!info || symbol === undefined || info.osrelease === undefined) return undefined;
-  const paddr = kernelVirtToPhys(symbol, physBase) + BigInt(info.offsets.get('uts_namespace.name') ?? 0);
+  const arch = guest.info.arch === 'unknown' ? archFromVmcoreinfo(info) : guest.info.arch;
+  const base = arch === undefined ? undefined : kernelImageVirtToPhys(arch, info, symbol, physBase);
+  if (base === undefined) return undefined;
+  const paddr = base + BigInt(info.offsets.get('uts_namespace.name') ?? 0);
   if (paddr > BigInt(Number.MAX_SAFE_INTEGER - NewUtsname.size)) return undefined;
   let bytes: Uint8Array;
   try {

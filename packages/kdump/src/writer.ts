@@ -16,7 +16,8 @@ import {
 import { planKdumpLayout, type KdumpLayout } from './layout.js';
 import { encodeNotes } from './notes.js';
 import type { KdumpSink } from './sink.js';
-import { buildUtsname, utsnameFromGuestMemory } from './utsname.js';
+import { buildUtsname, utsnameFromGuestMemory, vmcoreinfoFromGuestNote } from './utsname.js';
+import { kernelPageSize } from '@vmcore/vmcoreinfo';
 
 export interface KdumpWriteOptions {
   codec: PageCodec;
@@ -76,6 +77,38 @@ function defaultWorkers(): number {
   return os ? Math.min(2, Math.max(1, os.availableParallelism())) : 0;
 }
 
+type PlanInput = Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>;
+
+/**
+ * The kdump block size: the kernel's own page size (VMCOREINFO PAGESIZE) when every block is
+ * made of whole such pages, else QEMU's dump page size (info.pageSize). QEMU writes its maximum
+ * (65536 for aarch64) even for a 4 KiB-page kernel, and libkdumpfile then reads no page unless
+ * arch.page_size is forced by hand; with PAGESIZE it opens the file without help.
+ */
+export function kdumpPageSize(guest: PlanInput): number {
+  const kernel = kernelPageSize(vmcoreinfoFromGuestNote(guest.guestNote, guest.info.endian));
+  if (kernel === undefined || kernel === guest.info.pageSize) return guest.info.pageSize;
+  return guest.blocks.every((b) => b.start % kernel === 0 && b.size % kernel === 0) ? kernel : guest.info.pageSize;
+}
+
+/** `guest` with info.pageSize = kdumpPageSize(guest) (the same object when nothing changes). */
+function withKdumpPageSize<G extends PlanInput>(guest: G): G {
+  const pageSize = kdumpPageSize(guest);
+  if (pageSize === guest.info.pageSize) return guest;
+  const view: PlanInput = { info: { ...guest.info, pageSize }, blocks: guest.blocks, cpuNotes: guest.cpuNotes, guestNote: guest.guestNote };
+  if (!('read' in guest)) return view as G;
+  const g = guest as unknown as GuestMemory;
+  const full: GuestMemory = {
+    ...view,
+    mappings: g.mappings,
+    nrCpus: g.nrCpus,
+    read: (physAddr, length) => g.read(physAddr, length),
+    chunks: (options) => g.chunks(options),
+    close: () => g.close(),
+  };
+  return full as unknown as G;
+}
+
 function countExcluded(runs: readonly PfnRun[], filter: KdumpPageFilter | undefined): number {
   if (!filter) return 0;
   let n = 0;
@@ -119,7 +152,8 @@ function clearExcluded(chunk: Uint8Array, firstPfn: number, filter: KdumpPageFil
   }
 }
 
-function plan(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>, filter?: KdumpPageFilter) {
+function plan(unsized: PlanInput, filter?: KdumpPageFilter) {
+  const guest = withKdumpPageSize(unsized);
   const { info } = guest;
   const runs = pfnRuns(guest.blocks, info.pageSize);
   if (runs.length === 0) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'dump: no guest memory to dump');
@@ -146,7 +180,7 @@ export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | '
  * every other page compressed (or raw when compression does not make it strictly smaller).
  * Returns the size of the file. Memory stays bounded whatever the guest size.
  */
-export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: KdumpWriteOptions): Promise<number> {
+export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: KdumpWriteOptions): Promise<number> {
   if (!Object.hasOwn(CODEC_FLAGS, options.codec)) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: unknown codec ${JSON.stringify(options.codec)}: expected zlib, lzo or snappy`);
   }
@@ -155,6 +189,7 @@ export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: K
   if (filter && (!Number.isInteger(filter.dumpLevel) || filter.dumpLevel < 0 || filter.dumpLevel > 31)) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: dump level ${filter.dumpLevel} is not an integer from 0 to 31`);
   }
+  const guest = withKdumpPageSize(source);
   const { runs, notes, layout } = plan(guest, filter);
   const layoutKind = layout.layout;
   const physBase = options.physBase ?? 0n;

@@ -38,9 +38,18 @@ export function linuxKernel(guest: Pick<GuestMemory, 'info' | 'blocks' | 'read'>
   return {
     info,
     memory: new KernelMemory({ read, translate, endian: guest.info.endian }),
-    wordSize: guest.info.elfClass === 64 ? 8 : 4,
+    // the kernel's own word size: an i386 guest on QEMU's pc machine is dumped as ELF64
+    wordSize: kernelWordSize(options.vmcoreinfo, guest.info),
     pageSize: options.vmcoreinfo.pageSize ?? guest.info.pageSize,
     blocks: guest.blocks,
     arch: guest.info.arch,
   };
+}
+
+/** sizeof(long) of the kernel: SIZE(list_head) is two pointers; else 32-bit arches by name, else the ELF class. */
+function kernelWordSize(vmcoreinfo: LinuxKernelOptions['vmcoreinfo'], info: Pick<GuestMemory, 'info'>['info']): 4 | 8 {
+  const listHead = vmcoreinfo.sizes.get('list_head');
+  if (listHead === 8 || listHead === 16) return listHead === 8 ? 4 : 8;
+  if (info.arch === 'i386') return 4;
+  return info.elfClass === 64 ? 8 : 4;
 }

@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode, hex } from '@vmcore/bytes';
-import { X86_64PageWalker, X86_64_KERNEL_IMAGE_SIZE, X86_64_START_KERNEL_MAP, kernelVirtToPhys } from '@vmcore/vmcoreinfo';
+import { X86_64PageWalker, X86_64_KERNEL_IMAGE_SIZE, X86_64_START_KERNEL_MAP, kernelLinearVirtToPhys, kernelVirtToPhys } from '@vmcore/vmcoreinfo';
 import type { KernelInfo } from './kernel-info.js';
 
 /** Where a kernel virtual address lives: the physical address and the size of the page mapping it. */
@@ -29,9 +29,7 @@ export interface KernelTranslateOptions {
  * layer (packages/guest-mem/src/arch/) will own these rules.
  */
 export function kernelTranslator(options: KernelTranslateOptions): KernelTranslate {
-  if (options.arch !== 'x86_64') {
-    throw new VmcoreError(VmcoreErrorCode.Unsupported, `kernel virtual addresses of ${options.arch} guests are not translated yet (x86_64 only)`);
-  }
+  if (options.arch !== 'x86_64') return linearTranslator(options);
   const { info, physBase } = options;
   let walker: X86_64PageWalker | undefined;
   // Made on first use: reading only the kernel image needs no page-table root.
@@ -55,6 +53,26 @@ export function kernelTranslator(options: KernelTranslateOptions): KernelTransla
       return { physAddr: Number(phys), pageSize: 4096 };
     }
     return pageWalker().translate(virt);
+  };
+}
+
+/**
+ * Other architectures: the linear rules only (kernelLinearVirtToPhys: the image and the linear map
+ * of RAM, where the printk buffers and VMCOREINFO's symbols live); no page-table walk yet, so a
+ * vmalloc or module address reads as unmapped.
+ */
+const LINEAR_ARCHES = new Set(['aarch64', 'i386', 's390x', 'ppc64', 'riscv64', 'loongarch64', 'arm']);
+
+function linearTranslator(options: KernelTranslateOptions): KernelTranslate {
+  const vmcoreinfo = options.info.vmcoreinfo;
+  if (!LINEAR_ARCHES.has(options.arch)) {
+    throw new VmcoreError(VmcoreErrorCode.Unsupported, `kernel virtual addresses of ${options.arch} guests are not translated yet`);
+  }
+  return async (virt) => {
+    const phys = kernelLinearVirtToPhys(options.arch, vmcoreinfo, virt, options.physBase);
+    if (phys === undefined || phys > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+    if (options.isRam && !options.isRam(Number(phys), 1)) return undefined;
+    return { physAddr: Number(phys), pageSize: 4096 };
   };
 }
 

@@ -39,3 +39,5 @@ export {
 export type { X86ControlRegisters, X86Translation, X86PageWalkOptions, PageTablePhysBaseOptions, PageTablePhysBase } from './page-tables.js';
 export { physBaseFromVmcoreinfo, qemuPhysBaseFromVmcoreinfo, resolvePhysBase } from './phys-base.js';
 export type { PhysBaseArch, PhysBaseSource, ResolvePhysBaseOptions, ResolvedPhysBase } from './phys-base.js';
+export { archFromVmcoreinfo, kernelImageVirtToPhys, kernelLinearVirtToPhys, kernelPageSize } from './kernel-arch.js';
+export type { KernelArch } from './kernel-arch.js';

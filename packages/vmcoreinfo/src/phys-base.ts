@@ -16,7 +16,14 @@ import { parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from './vmcoreinfo.j
 /** guest-mem's Arch names; anything else is treated like 'unknown'. */
 export type PhysBaseArch = 'x86_64' | 'i386' | 'aarch64' | 'ppc64' | 's390x' | 'unknown';
 
-export type PhysBaseSource = 'vmcoreinfo' | 'vmcoreinfo-scan' | 'page-tables' | 'default';
+/** 'architecture': the architecture has no phys_base (its kernels are not relocated that way), so 0 is right. */
+export type PhysBaseSource = 'vmcoreinfo' | 'vmcoreinfo-scan' | 'page-tables' | 'architecture' | 'default';
+
+/**
+ * Architectures whose kdump phys_base is 0 by definition: QEMU's cpu_get_dump_info() leaves it 0
+ * and their VMCOREINFO has no phys_base key (i386, s390x, ppc64, riscv64, arm, loongarch64).
+ */
+const NO_PHYS_BASE = new Set(['i386', 's390x', 'ppc64', 'riscv64', 'arm', 'loongarch64']);
 
 /** The VMCOREINFO key QEMU reads phys_base from (dump.c vmcoreinfo_update_phys_base()). */
 /** _text of a KASLR x86_64 kernel with the default CONFIG_PHYSICAL_START. */
@@ -165,7 +172,9 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
       info ??= parsed;
       const value = physBaseFromVmcoreinfo(parsed, options.arch);
       if (value !== undefined) return done(value, 'vmcoreinfo');
-      warnings.push(key ? `guest VMCOREINFO has no NUMBER(${key})` : `no VMCOREINFO phys_base key for ${options.arch}`);
+      if (key) warnings.push(`guest VMCOREINFO has no NUMBER(${key})`);
+      else if (NO_PHYS_BASE.has(options.arch)) return done(0n, 'architecture');
+      else warnings.push(`no VMCOREINFO phys_base key for ${options.arch}`);
     } else if (source === 'vmcoreinfo-scan') {
       const chunks = options.chunks ?? (options.read && options.blocks ? chunksFromBlocks(options.read, options.blocks) : undefined);
       if (!chunks) {
@@ -184,8 +193,11 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
       info ??= parsed;
       const value = physBaseFromVmcoreinfo(parsed, options.arch);
       if (value !== undefined) return done(value, 'vmcoreinfo-scan');
-      warnings.push(key ? `VMCOREINFO at ${hex(found.physAddr)} has no NUMBER(${key})` : `no VMCOREINFO phys_base key for ${options.arch}`);
+      if (key) warnings.push(`VMCOREINFO at ${hex(found.physAddr)} has no NUMBER(${key})`);
+      else if (NO_PHYS_BASE.has(options.arch)) return done(0n, 'architecture');
+      else warnings.push(`no VMCOREINFO phys_base key for ${options.arch}`);
     } else if (source === 'page-tables') {
+      if (NO_PHYS_BASE.has(options.arch)) continue;
       if (options.arch !== 'x86_64') {
         warnings.push(`page-table walk is implemented for x86_64 only, not ${options.arch}`);
         continue;
@@ -208,6 +220,7 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
       break;
     }
   }
+  if (NO_PHYS_BASE.has(options.arch)) return done(0n, 'architecture');
   warnings.push('phys_base defaults to 0');
   return done(0n, 'default');
 }

@@ -49,24 +49,42 @@ export function winDumpArchSupported(arch: string): boolean {
   return arch === 'x86_64' || arch === 'i386';
 }
 
+/** Why a guest note is not a Windows dump header, with QEMU 7.2's text for it. */
+export interface WinDumpHeaderProblem {
+  /** 'size': no note of a header's size; 'signature': not 'PAGE'; 'valid-dump': neither 'DUMP' nor 'DU64'. */
+  readonly problem: 'size' | 'signature' | 'valid-dump';
+  /** create_win_dump()'s error text. */
+  readonly message: string;
+}
+
 /**
  * create_win_dump()'s first checks: the guest note has the size of a 32- or 64-bit header note
- * and the header starts with 'PAGE' and 'DUMP' or 'DU64'. Returns a copy of the header (a
- * 64-bit-sized note may carry a 32-bit header: QEMU then uses its first 4096 bytes).
+ * and the header starts with 'PAGE' and 'DUMP' or 'DU64'. Undefined when the note passes.
  */
-export function checkWinDumpHeader(note: Uint8Array | undefined): WinDumpHeaderBytes {
+export function winDumpHeaderProblem(note: Uint8Array | undefined): WinDumpHeaderProblem | undefined {
   if (!note || (note.length !== VMCOREINFO_WIN_DUMP_NOTE_SIZE32 && note.length !== VMCOREINFO_WIN_DUMP_NOTE_SIZE64)) {
-    throw fail('win-dump: invalid vmcoreinfo note size');
+    return { problem: 'size', message: 'win-dump: invalid vmcoreinfo note size' };
   }
-  const raw = note.slice(VMCOREINFO_ELF_NOTE_HDR_SIZE);
+  const raw = note.subarray(VMCOREINFO_ELF_NOTE_HDR_SIZE);
   if (String.fromCharCode(...raw.subarray(0, 4)) !== 'PAGE') {
-    throw fail(`win-dump: invalid header, expected 'PAGE', got '${printf4s(raw)}'`);
+    return { problem: 'signature', message: `win-dump: invalid header, expected 'PAGE', got '${printf4s(raw)}'` };
   }
   const valid = String.fromCharCode(...raw.subarray(4, 8));
   if (valid !== 'DUMP' && valid !== 'DU64') {
-    throw fail(`win-dump: invalid header, expected 'DUMP' or 'DU64', got '${printf4s(raw.subarray(4))}'`);
+    return { problem: 'valid-dump', message: `win-dump: invalid header, expected 'DUMP' or 'DU64', got '${printf4s(raw.subarray(4))}'` };
   }
-  const x64 = valid === 'DU64';
+  return undefined;
+}
+
+/**
+ * winDumpHeaderProblem() as an error (VMCORE_INVALID_ARGUMENT with QEMU's text), else a copy of
+ * the header (a 64-bit-sized note may carry a 32-bit header: QEMU then uses its first 4096 bytes).
+ */
+export function checkWinDumpHeader(note: Uint8Array | undefined): WinDumpHeaderBytes {
+  const problem = winDumpHeaderProblem(note);
+  if (problem || !note) throw fail(problem?.message ?? 'win-dump: invalid vmcoreinfo note size');
+  const raw = note.slice(VMCOREINFO_ELF_NOTE_HDR_SIZE);
+  const x64 = String.fromCharCode(...raw.subarray(4, 8)) === 'DU64';
   return new WinDumpHeaderBytes(raw.subarray(0, x64 ? WIN_DUMP_HEADER64.size : WIN_DUMP_HEADER32.size), x64);
 }
 

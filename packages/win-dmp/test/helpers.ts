@@ -31,7 +31,7 @@ export async function ramGuest(ref: WinReferenceGuest, ram?: Uint8Array): Promis
   const note = await readGuestNoteFromEntry(
     { entry: { hostFormat: 0, guestFormat: 1, size: ref.vmcoreinfo.size, paddr: BigInt(ref.vmcoreinfo.paddr) }, hasVmcoreinfo: true },
     (addr, length) => base.read(addr, length),
-    { elfClass: 64, endian: 'le' },
+    { elfClass: elf.info.elfClass, endian: 'le' },
   );
   return { ...base, read: base.read.bind(base), chunks: base.chunks.bind(base), close: base.close.bind(base), ...(note.ok ? { guestNote: note.note } : { guestNote: undefined }) };
 }

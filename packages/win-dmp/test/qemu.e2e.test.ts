@@ -6,7 +6,7 @@ import { readElfCore, writeElfCore } from '@vmcore/elf';
 import { MemorySource } from '@vmcore/bytes';
 import { decodeKdbgBlock, winReferenceGuest, type WinGuestOptions } from '@vmcore/win-guest';
 import {
-  LIVE_SYSTEM_DUMP, WIN_CONTEXT64, WIN_CTX64_ALL, openWinDumpGuest, planWinDump, readWinDump,
+  LIVE_SYSTEM_DUMP, WIN_CONTEXT32, WIN_CONTEXT64, WIN_CTX32_FULL_DBG, WIN_CTX64_ALL, openWinDumpGuest, planWinDump, readWinDump,
 } from '../src/index.js';
 import { differences, elfGuest, ramGuest, winDumpBytes } from './helpers.js';
 
@@ -15,9 +15,11 @@ const VARIANTS: WinGuestOptions[] = [
   { cpus: 4, kdbg: 'encoded', highMemory: true, bugcheckCode: 0xe2 },
   { cpus: 4, kdbg: 'plain', highMemory: true },
   { cpus: 1, kdbg: 'encoded', highMemory: false },
+  { cpus: 2, kdbg: 'plain', highMemory: false, bits: 32, bugcheckCode: 0xe2 },
 ];
 
-const name = (o: WinGuestOptions) => `${o.cpus} CPU(s), ${o.kdbg} KDBG, RAM ${o.highMemory ? 'below and above 4 GiB' : 'below 4 GiB'}`;
+const name = (o: WinGuestOptions) =>
+  `${o.bits ?? 64}-bit, ${o.cpus} CPU(s), ${o.kdbg} KDBG, RAM ${o.highMemory ? 'below and above 4 GiB' : 'below 4 GiB'}`;
 
 describe.each(VARIANTS)('synthetic Windows guest: %o', (options) => {
   it(`writes QEMU 7.2's win-dmp byte for byte from QEMU's ELF (${name(options)})`, async () => {
@@ -30,7 +32,8 @@ describe.each(VARIANTS)('synthetic Windows guest: %o', (options) => {
       expect(differences(bytes, qemu)).toEqual([]);
       expect(result.plan.warnings).toEqual([]);
       // The dump is not the RAM: QEMU's CPU contexts are in it, one per CPU.
-      expect(result.plan.patches.reduce((n, p) => n + p.bytes.length, 0)).toBe(options.cpus * WIN_CONTEXT64.size);
+      const context = options.bits === 32 ? WIN_CONTEXT32 : WIN_CONTEXT64;
+      expect(result.plan.patches.reduce((n, p) => n + p.bytes.length, 0)).toBe(options.cpus * context.size);
     } finally {
       await guest.close();
     }
@@ -54,14 +57,15 @@ describe.each(VARIANTS)('synthetic Windows guest: %o', (options) => {
     const file = await readWinDump(source);
     await source.close();
     const info = file.info;
-    expect(info.signature + info.validDump).toBe('PAGEDU64');
+    const x64 = options.bits !== 32;
+    expect(info.signature + info.validDump).toBe(x64 ? 'PAGEDU64' : 'PAGEDUMP');
     expect(info.numberProcessors).toBe(options.cpus);
     expect(info.directoryTableBase).toBe(BigInt(facts.directoryTableBase));
     // An encoded KDBG has no OwnerTag: QEMU takes the driver's decoded copy (BugcheckParameter1).
     expect(info.kdDebuggerDataBlock).toBe(BigInt(options.kdbg === 'encoded' ? facts.kdbgDecodedVirt! : facts.kdbgVirt));
     expect(info.pfnDatabase).toBe(BigInt(facts.mmPfnDatabase));
     expect(info.bugcheckCode).toBe(options.bugcheckCode ?? LIVE_SYSTEM_DUMP);
-    expect(info.requiredDumpSpace).toBe(BigInt(8192 + facts.numberOfPages * 4096));
+    expect(info.requiredDumpSpace).toBe(BigInt((x64 ? 8192 : 4096) + facts.numberOfPages * 4096));
     expect(info.runs.map((r) => ({ basePage: Number(r.basePage), pageCount: Number(r.pageCount) }))).toEqual(facts.runs);
 
     const guest = await elfGuest(ref);
@@ -73,12 +77,20 @@ describe.each(VARIANTS)('synthetic Windows guest: %o', (options) => {
         for (let cpu = 0; cpu < options.cpus; cpu++) {
           const pieces = facts.contextPhys[cpu]!;
           const ctx = Buffer.concat(await Promise.all(pieces.map((p) => dmp.read(p.phys, p.length))));
-          const decoded = WIN_CONTEXT64.decode(ctx, 'le');
-          expect(decoded.ContextFlags).toBe(WIN_CTX64_ALL);
-          expect(decoded.MxCsr).toBe(0x1f80);
-          expect(decoded.Dr7).toBe(0x400n);
-          if (cpu === 0) expect(decoded.SegCs).toBe(0x08);
-          else expect([decoded.SegCs, decoded.Rip]).toEqual([0xf000, 0xfff0n]);
+          if (x64) {
+            const decoded = WIN_CONTEXT64.decode(ctx, 'le');
+            expect(decoded.ContextFlags).toBe(WIN_CTX64_ALL);
+            expect(decoded.MxCsr).toBe(0x1f80);
+            expect(decoded.Dr7).toBe(0x400n);
+            if (cpu === 0) expect(decoded.SegCs).toBe(0x08);
+            else expect([decoded.SegCs, decoded.Rip]).toEqual([0xf000, 0xfff0n]);
+          } else {
+            const decoded = WIN_CONTEXT32.decode(ctx, 'le');
+            expect(decoded.ContextFlags).toBe(WIN_CTX32_FULL_DBG);
+            expect(decoded.Dr7).toBe(0x400);
+            if (cpu === 0) expect(decoded.SegCs).toBe(0x18);
+            else expect([decoded.SegCs, decoded.Eip]).toEqual([0xf000, 0xfff0]);
+          }
         }
       } finally {
         await dmp.close();

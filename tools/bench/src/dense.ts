@@ -3,7 +3,7 @@
 // without @vmcore/compress-native) and by makedumpfile, and the ELF paths against `cp` of the
 // same bytes; every job in every round, medians, ratios from the same round.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,10 @@ import { formatTable } from './lib/table.js';
 
 export interface DenseBenchOptions {
   memMiB: number;
+  /** An existing RAM file (e.g. the reference guest's ram.bin) instead of a generated dense one; its size sets the memory. */
+  ramFile?: string;
+  /** CPU notes (and VMCOREINFO) for our dumps from this ELF instead of QEMU's dump of the RAM file. */
+  notesFrom?: string;
   runs: number;
   workers: number;
   outDir?: string;
@@ -50,6 +54,28 @@ async function tool(command: string, args: string[], out: string): Promise<Sampl
   const size = existsSync(out) ? statSync(out).size : Number.NaN;
   rmSync(out, { force: true });
   return { seconds: m.seconds, cpuSeconds: m.cpuSeconds, size, maxRssMiB: m.maxRssMiB };
+}
+
+const ZERO_PAGE = Buffer.alloc(4096);
+
+/** Bytes of the file's 4 KiB pages that are not all zero. */
+function countNonZero(path: string): number {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(4 << 20);
+  let total = 0;
+  try {
+    for (let at = 0; ; at += buffer.length) {
+      const n = readSync(fd, buffer, 0, buffer.length, at);
+      if (n === 0) break;
+      for (let p = 0; p < n; p += 4096) {
+        const page = buffer.subarray(p, Math.min(n, p + 4096));
+        if (page.compare(ZERO_PAGE, 0, page.length) !== 0) total += page.length;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return total;
 }
 
 /** utime + stime of a process so far, from /proc/<pid>/stat (clock ticks of 1/100 s); NaN if unreadable. */
@@ -103,17 +129,18 @@ const PEERS: Partial<Record<Job, [Job | undefined, Job | undefined, Job | undefi
 
 export async function runDenseBench(options: DenseBenchOptions): Promise<void> {
   const dir = mkdtempSync(join(options.outDir ?? tmpdir(), 'vmcore-bench-dense-'));
-  const ram = join(dir, 'dense.ram');
-  const size = options.memMiB * 2 ** 20;
-  const dense = createDenseRam(ram, size);
+  const ram = options.ramFile ?? join(dir, 'dense.ram');
+  const size = options.ramFile ? statSync(options.ramFile).size : options.memMiB * 2 ** 20;
+  const dense = options.ramFile ? { size, nonZeroBytes: countNonZero(options.ramFile) } : createDenseRam(ram, size);
+  const memMiB = size / 2 ** 20;
   const map = join(dir, 'map.json');
   writeFileSync(map, JSON.stringify({ machine: 'pc', ramSize: size, file: ram }) + '\n');
   console.log(
     `bench dense: ${new Date().toISOString()}, node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ` +
-      `load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${options.memMiB} MiB RAM file, ${((100 * dense.nonZeroBytes) / size).toFixed(0)}% non-zero pages ` +
-      `(binaries from /usr/lib, /usr/bin), vmcore workers ${options.workers}, ${options.runs} rounds, outputs in ${dir}`,
+      `load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${memMiB} MiB RAM file${options.ramFile ? ` ${options.ramFile}` : ''}, ${((100 * dense.nonZeroBytes) / size).toFixed(0)}% non-zero pages ` +
+      `${options.ramFile ? '' : '(binaries from /usr/lib, /usr/bin)'}, vmcore workers ${options.workers}, ${options.runs} rounds, outputs in ${dir}`,
   );
-  const { qemu, qmp } = await startQemu(dir, ram, options.memMiB);
+  const { qemu, qmp } = await startQemu(dir, ram, memMiB);
   const samples = new Map<Job, Sample[]>();
   const add = (job: Job, s: Sample) => {
     samples.set(job, [...(samples.get(job) ?? []), s]);
@@ -121,8 +148,8 @@ export async function runDenseBench(options: DenseBenchOptions): Promise<void> {
   };
   const ourElf = join(dir, 'ours.elf');
   // CPU notes for our dumps (makedumpfile needs a PT_NOTE): borrowed from QEMU's ELF, as `vmcore dump --notes-from`.
-  const qemuElf = join(dir, 'qemu.elf');
-  await qemuDump(qmp, 'elf', qemuElf);
+  const qemuElf = options.notesFrom ?? join(dir, 'qemu.elf');
+  if (!options.notesFrom) await qemuDump(qmp, 'elf', qemuElf);
   const source = { kind: 'ram' as const, map, notesFrom: qemuElf };
   const out = join(dir, 'out');
   const w = options.workers;
@@ -158,7 +185,7 @@ export async function runDenseBench(options: DenseBenchOptions): Promise<void> {
     qmp.close();
     qemu.kill('SIGKILL');
   }
-  console.log(`\nDense ${options.memMiB} MiB guest, medians of ${options.runs} rounds. s: wall (QEMU: QMP command to DUMP_COMPLETED); CPU s: user+sys of the`);
+  console.log(`\n${options.ramFile ? 'Given' : 'Dense'} ${memMiB} MiB guest, medians of ${options.runs} rounds. s: wall (QEMU: QMP command to DUMP_COMPLETED); CPU s: user+sys of the`);
   console.log('process; X s/ours: median over rounds of that peer\'s seconds / ours in the same round (> 1: vmcore is faster); out vs QEMU: size ratio.\n');
   const ratio = (peer: Job | undefined, job: Job, key: 'seconds' | 'cpuSeconds' = 'seconds') => {
     if (!peer) return Number.NaN;

@@ -15,6 +15,8 @@ const benches: Record<string, (values: Values) => Promise<void>> = {
       runs: num(v.runs, 3),
       workers: num(v.workers, 2),
       ...(typeof v['out-dir'] === 'string' ? { outDir: v['out-dir'] } : {}),
+      ...(typeof v.ram === 'string' ? { ramFile: v.ram } : {}),
+      ...(typeof v['notes-from'] === 'string' ? { notesFrom: v['notes-from'] } : {}),
     }),
   dumps: async (v) => {
     const { runDumpBench, DEFAULT_FORMATS } = await import('./dumps.js');
@@ -48,6 +50,8 @@ const { positionals, values } = parseArgs({
     'sparse-gib': { type: 'string' },
     'cpu-prof': { type: 'boolean' },
     'out-dir': { type: 'string' },
+    ram: { type: 'string' },
+    'notes-from': { type: 'string' },
     level: { type: 'string' },
   },
 });

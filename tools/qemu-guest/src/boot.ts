@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConsoleFacts, type GuestFacts } from './facts.js';
 import { buildInitramfs } from './initramfs.js';
-import { findHostKernel } from './paths.js';
+import { GUEST_ARCH_SPECS, guestKernel, type GuestArch } from './guest-arch.js';
 import { QmpClient } from './qmp-client.js';
 
 export type Firmware = 'seabios' | 'ovmf';
@@ -14,6 +14,9 @@ export const OVMF_IMAGE = '/usr/share/ovmf/OVMF.fd';
 const SETPRIV = '/usr/bin/setpriv';
 
 export interface BootOptions {
+  /** Guest architecture (default x86_64, the host's kernel); others boot Debian's kernel under TCG. */
+  arch?: GuestArch;
+  /** x86 only. */
   firmware?: Firmware;
   /** Adds `-device vmcoreinfo` (default true). */
   vmcoreinfo?: boolean;
@@ -33,12 +36,13 @@ export interface BootOptions {
   extraArgs?: string[];
   /** The QEMU process runs under `timeout` with this many seconds (default 1800). */
   lifetimeSec?: number;
-  /** How long to wait for the READY line (default 300 s). */
+  /** How long to wait for the READY line (default 300 s; 900 s for the emulated architectures). */
   bootTimeoutMs?: number;
 }
 
 export interface RunningGuest {
   readonly name: string;
+  readonly arch: GuestArch;
   /** QMP socket for `qmp()`; a QEMU monitor serves one client at a time. */
   readonly qmpSocket: string;
   /** A second, independent QMP monitor for raw protocol tests (QmpLineConnection). */
@@ -106,6 +110,7 @@ function removeOrphanRamFiles(): void {
 
 /** Builds the QEMU command line (also used by boot.sh through `describeBoot`). */
 export function qemuArgs(o: {
+  arch?: GuestArch;
   firmware: Firmware;
   vmcoreinfo: boolean;
   memMiB: number;
@@ -119,9 +124,11 @@ export function qemuArgs(o: {
   consoleLog: string;
   extraArgs?: string[];
 }): string[] {
+  const spec = GUEST_ARCH_SPECS[o.arch ?? 'x86_64'];
+  const x86 = spec.arch === 'x86_64' || spec.arch === 'i386';
   const args = [
     '-accel', 'tcg',
-    '-machine', 'pc',
+    ...spec.machineArgs,
     '-smp', String(o.smp),
     '-m', String(o.memMiB),
     '-kernel', o.vmlinuz,
@@ -133,19 +140,25 @@ export function qemuArgs(o: {
     '-qmp', `unix:${o.rawQmpSocket},server=on,wait=off`,
     '-serial', `file:${o.consoleLog}`,
     '-display', 'none',
-    '-vga', 'none',
+    ...(x86 ? ['-vga', 'none'] : []),
     '-nodefaults',
     '-no-reboot',
   ];
   if (o.vmcoreinfo) args.push('-device', 'vmcoreinfo');
-  if (o.firmware === 'ovmf') args.push('-bios', OVMF_IMAGE);
+  if (o.firmware === 'ovmf' && x86) args.push('-bios', OVMF_IMAGE);
   return [...args, ...(o.extraArgs ?? [])];
 }
 
 /** Boots the reference Linux guest under TCG and waits for its READY line. */
 export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest> {
+  const arch = options.arch ?? 'x86_64';
+  const spec = GUEST_ARCH_SPECS[arch];
+  if (!spec) throw new Error(`bootGuest: unknown arch ${String(arch)}`);
   const firmware = options.firmware ?? 'seabios';
-  const vmcoreinfo = options.vmcoreinfo ?? true;
+  if (firmware !== 'seabios' && arch !== 'x86_64' && arch !== 'i386') throw new Error(`bootGuest: firmware ${firmware} is x86 only`);
+  const vmcoreinfo = options.vmcoreinfo ?? spec.fwCfg;
+  if (vmcoreinfo && !spec.fwCfg) throw new Error(`bootGuest: ${arch} machines have no fw_cfg, so no -device vmcoreinfo`);
+  if (options.slim && !spec.pauseProgram) throw new Error(`bootGuest: slim needs the x86_64 /pause program`);
   const memMiB = options.memMiB ?? 512;
   const smp = options.smp ?? 2;
   const fillMiB = options.fillMiB ?? 32;
@@ -158,7 +171,7 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
   const name = `vmcore-qg-${process.pid}-${++counter}-${randomBytes(3).toString('hex')}`;
   const marker = options.marker ?? `${name}-${randomBytes(6).toString('hex')}`;
   if (/\s/.test(marker)) throw new Error(`bootGuest: marker must not contain white space: ${JSON.stringify(marker)}`);
-  const kernel = findHostKernel();
+  const kernel = guestKernel(arch);
   const initrd = await buildInitramfs(kernel);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'vmcore-qg-'));
   const ramFile = `/dev/shm/${name}.ram`;
@@ -166,7 +179,7 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
   const rawQmpSocket = path.join(workDir, 'qmp-raw.sock');
   const consoleLog = path.join(workDir, 'console.log');
   const append = [
-    'console=ttyS0',
+    `console=${spec.console}`,
     'quiet',
     'panic=-1',
     `vmcore_marker=${marker}`,
@@ -176,6 +189,7 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
     ...(options.extraAppend ?? []),
   ].join(' ');
   const args = qemuArgs({
+    arch,
     firmware, vmcoreinfo, memMiB, smp, vmlinuz: kernel.vmlinuz, initrd, append,
     ramFile, qmpSocket, rawQmpSocket, consoleLog, extraArgs: options.extraArgs,
   });
@@ -185,7 +199,7 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
   // QEMU dies with us: pdeathsig on `timeout` (our child) and on QEMU (its child), a process
   // group for kill(), and `timeout` as the last resort if everything else is missed.
   const deathsig = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL'] : [];
-  const argv = [...deathsig, 'timeout', '-k', '5', String(lifetime), ...deathsig, 'qemu-system-x86_64', ...args];
+  const argv = [...deathsig, 'timeout', '-k', '5', String(lifetime), ...deathsig, spec.qemuBinary, ...args];
   const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -221,7 +235,7 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
     cleanupFiles(false);
   };
   try {
-    const timeoutMs = options.bootTimeoutMs ?? 300_000;
+    const timeoutMs = options.bootTimeoutMs ?? (arch === 'x86_64' ? 300_000 : 900_000);
     for (;;) {
       const log = readLog();
       const ready = log.indexOf(`VMCORE-READY ${marker}`);
@@ -241,7 +255,7 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
     const bootMs = Date.now() - t0;
     const facts = parseConsoleFacts(readLog());
     const guest: RunningGuest = {
-      name, qmpSocket, rawQmpSocket, ramFile, consoleLog, marker, memMiB, firmware, bootMs, facts, exited,
+      name, arch, qmpSocket, rawQmpSocket, ramFile, consoleLog, marker, memMiB, firmware, bootMs, facts, exited,
       qemuArgs: args,
       qmp() {
         client ??= QmpClient.connect(qmpSocket);

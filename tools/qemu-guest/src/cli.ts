@@ -1,15 +1,16 @@
 /**
- * Command line for the scripts: `node dist/cli.js reference [--firmware seabios|ovmf] [--mem MiB]
+ * Command line for the scripts: `node dist/cli.js reference [--arch A] [--firmware seabios|ovmf] [--mem MiB]
  * [--no-vmcoreinfo]` builds (or reuses) a reference set and prints it as JSON;
  * `node dist/cli.js sample <outDir>` makes the committed sample guest.
  */
 import * as path from 'node:path';
+import { GUEST_ARCHES, type GuestArch } from './guest-arch.js';
 import { referenceGuest, type ReferenceGuestOptions } from './reference.js';
 import { makeSample } from './sample.js';
 import { packageDir } from './paths.js';
 
 function usage(msg: string): never {
-  process.stderr.write(`qemu-guest: ${msg}\nusage: boot.sh [--firmware seabios|ovmf] [--mem MiB] [--no-vmcoreinfo] [--panic]\n       make-sample.sh [outDir] [--mem MiB] [--smp N] [--limit-mib N]\n`);
+  process.stderr.write(`qemu-guest: ${msg}\nusage: boot.sh [--arch x86_64|aarch64|i386|s390x] [--firmware seabios|ovmf] [--mem MiB] [--no-vmcoreinfo] [--panic]\n       make-sample.sh [outDir] [--mem MiB] [--smp N] [--limit-mib N]\n`);
   process.exit(2);
 }
 
@@ -19,7 +20,11 @@ async function main(argv: string[]): Promise<void> {
     const o: ReferenceGuestOptions = {};
     for (let i = 0; i < rest.length; i++) {
       const a = rest[i];
-      if (a === '--firmware') {
+      if (a === '--arch') {
+        const v = rest[++i];
+        if (!GUEST_ARCHES.includes(v as GuestArch)) usage(`--arch wants one of ${GUEST_ARCHES.join(', ')}, got ${String(v)}`);
+        o.arch = v as GuestArch;
+      } else if (a === '--firmware') {
         const v = rest[++i];
         if (v !== 'seabios' && v !== 'ovmf') usage(`--firmware wants seabios or ovmf, got ${String(v)}`);
         o.firmware = v;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { cacheRoot, findHostKernel, type HostKernel } from './paths.js';
+import { guestKernel, type GuestKernel } from './guest-arch.js';
+import { cacheRoot, type HostKernel } from './paths.js';
 import { runChecked } from './process.js';
 
 export const BUSYBOX = '/bin/busybox';
@@ -52,6 +53,15 @@ if [ "$PANIC" = 1 ]; then (sleep 1; echo c > /proc/sysrq-trigger) & fi
 # /pause prints VMCORE-PAUSED and sleeps in pause(2): nothing runs in the guest after it
 exec /pause
 `;
+
+/**
+ * The /init of guests without the x86_64 /pause program (every other architecture): PID 1 becomes
+ * busybox sleep once READY is printed, so nothing but the sleeping shell runs afterwards.
+ */
+export const FOREIGN_INIT_SCRIPT = INIT_SCRIPT.replace(
+  'exec /pause\n',
+  'echo VMCORE-PAUSED\nexec /bin/sleep 2147483647\n',
+);
 
 /**
  * A 167-byte static x86_64 program: write(1, "VMCORE-PAUSED\\n"), then pause() forever.
@@ -107,15 +117,22 @@ async function moduleBytes(modulePath: string, tmp: string): Promise<string> {
   return out;
 }
 
-/** Builds (once, cached by content) the busybox initramfs for `kernel`; returns its path. */
-export async function buildInitramfs(kernel: HostKernel = findHostKernel()): Promise<string> {
-  const key = createHash('sha256')
-    .update(INIT_SCRIPT)
-    .update(pauseProgram())
-    .update(kernel.release)
-    .update(readFileSync(kernel.fwCfgModule))
-    .update(String(statSync(BUSYBOX).size))
-    .update(String(statSync(BUSYBOX).mtimeMs))
+/**
+ * Builds (once, cached by content) the busybox initramfs for `kernel` (the host's x86_64 kernel by
+ * default, or a foreign one from guest-arch.ts); returns its path.
+ */
+export async function buildInitramfs(kernel: HostKernel | GuestKernel = guestKernel('x86_64')): Promise<string> {
+  const arch = 'arch' in kernel ? kernel.arch : 'x86_64';
+  const busybox = 'busybox' in kernel ? kernel.busybox : BUSYBOX;
+  const withPause = arch === 'x86_64';
+  const init = withPause ? INIT_SCRIPT : FOREIGN_INIT_SCRIPT;
+  const hash = createHash('sha256').update(init);
+  if (withPause) hash.update(pauseProgram());
+  hash.update(kernel.release);
+  if (kernel.fwCfgModule) hash.update(readFileSync(kernel.fwCfgModule));
+  const key = hash
+    .update(String(statSync(busybox).size))
+    .update(String(statSync(busybox).mtimeMs))
     .digest('hex')
     .slice(0, 16);
   const root = cacheRoot();
@@ -126,11 +143,11 @@ export async function buildInitramfs(kernel: HostKernel = findHostKernel()): Pro
   try {
     const tree = path.join(tmp, 'root');
     for (const d of ['bin', 'lib', 'proc', 'sys', 'dev', 'tmp']) mkdirSync(path.join(tree, d), { recursive: true });
-    copyFileSync(BUSYBOX, path.join(tree, 'bin', 'busybox'));
+    copyFileSync(busybox, path.join(tree, 'bin', 'busybox'));
     chmodSync(path.join(tree, 'bin', 'busybox'), 0o755);
-    copyFileSync(await moduleBytes(kernel.fwCfgModule, tmp), path.join(tree, 'lib', 'qemu_fw_cfg.ko'));
-    writeFileSync(path.join(tree, 'init'), INIT_SCRIPT, { mode: 0o755 });
-    writeFileSync(path.join(tree, 'pause'), pauseProgram(), { mode: 0o755 });
+    if (kernel.fwCfgModule) copyFileSync(await moduleBytes(kernel.fwCfgModule, tmp), path.join(tree, 'lib', 'qemu_fw_cfg.ko'));
+    writeFileSync(path.join(tree, 'init'), init, { mode: 0o755 });
+    if (withPause) writeFileSync(path.join(tree, 'pause'), pauseProgram(), { mode: 0o755 });
     const partial = path.join(tmp, 'initramfs.cpio.gz');
     await runChecked('sh', ['-c', `cd '${tree}' && find . | cpio -o -H newc --quiet | gzip -1 > '${partial}'`], {
       timeoutMs: 120_000,

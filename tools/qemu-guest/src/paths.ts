@@ -20,6 +20,7 @@ export function cacheRoot(): string {
 
 export const pythonPath = '/usr/bin/python3';
 export const verifyScript = path.join(packageDir, 'py', 'verify_pages.py');
+export const kernelLogMarkerScript = path.join(packageDir, 'py', 'kernel_log_marker.py');
 
 export interface HostKernel {
   release: string;

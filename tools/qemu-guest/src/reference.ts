@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { bootGuest, type Firmware } from './boot.js';
 import { readElfLoads } from './elf-phdrs.js';
 import type { GuestFacts } from './facts.js';
+import { GUEST_ARCH_SPECS, type GuestArch } from './guest-arch.js';
 import { withLock } from './lock.js';
 import { parseMtreeFlat, physMapFromMtree, type PhysMapBlock } from './mtree.js';
 import { cacheRoot } from './paths.js';
@@ -10,8 +11,13 @@ import { run, runChecked } from './process.js';
 import type { QmpClient, QmpEvent } from './qmp-client.js';
 
 export interface ReferenceGuestOptions {
+  /** Default x86_64 (the host's kernel); aarch64, i386 and s390x boot Debian's kernels under TCG. */
+  arch?: GuestArch;
+  /** x86 only. */
   firmware?: Firmware;
+  /** Default: whether the machine has fw_cfg (not s390x). */
   vmcoreinfo?: boolean;
+  /** Default 512 for x86_64, 256 for the emulated architectures. */
   memMiB?: number;
   /** The guest panics (sysrq c, panic=0) after READY and is dumped in its panic loop. */
   panic?: boolean;
@@ -34,6 +40,7 @@ export interface BlockMapBlock {
 
 export interface ReferenceGuest {
   variant: string;
+  arch: GuestArch;
   firmware: Firmware;
   vmcoreinfo: boolean;
   memMiB: number;
@@ -52,7 +59,7 @@ export interface ReferenceGuest {
   qemuElf: string;
   /** QEMU's ELF, paging=true (one PT_LOAD per mapped run: tens of thousands). */
   qemuElfPaging: string;
-  /** QEMU's paging=false ELF with begin/length filters. */
+  /** QEMU's paging=false ELF with begin/length filters (x86_64 only; empty for the other architectures). */
   qemuElfFiltered: FilteredElf[];
   /** QEMU's kdump-zlib exactly as written (makedumpfile flattened format). */
   qemuKdumpZlib: string;
@@ -73,9 +80,12 @@ export interface ReferenceGuest {
 export interface ReferenceFacts extends GuestFacts {
   /** The note's text (KEY=VALUE lines), from the RAM file at vmcoreinfoPaddr. */
   vmcoreinfoText: string;
-  /** NUMBER(phys_base), which Linux prints in signed decimal (QEMU 7.2 misreads it as hex). */
+  /**
+   * x86_64: NUMBER(phys_base), which Linux prints in signed decimal (QEMU 7.2 misreads it as hex);
+   * aarch64: NUMBER(PHYS_OFFSET) (hex); 0 on i386 and s390x, whose VMCOREINFO has neither.
+   */
   physBase: number;
-  /** KERNELOFFSET (hex in the note): the KASLR slide of the kernel's virtual addresses. */
+  /** KERNELOFFSET (hex in the note): the KASLR slide of the kernel's virtual addresses; 0 when absent (i386). */
   kernelOffset: number;
 }
 
@@ -90,9 +100,11 @@ export function readVmcoreinfoFromRam(ramFile: string, blocks: Array<{ start: nu
   } finally {
     closeSync(fd);
   }
-  // Elf64_Nhdr {namesz, descsz, type} then "VMCOREINFO\0" padded to 4, then the text
-  const namesz = buf.readUInt32LE(0);
-  const descsz = buf.readUInt32LE(4);
+  // Elf64_Nhdr {namesz, descsz, type} in the guest's byte order (namesz is 11), then
+  // "VMCOREINFO\0" padded to 4, then the text
+  const le = buf.readUInt32LE(0) === 11;
+  const namesz = le ? buf.readUInt32LE(0) : buf.readUInt32BE(0);
+  const descsz = le ? buf.readUInt32LE(4) : buf.readUInt32BE(4);
   const nameEnd = 12 + ((namesz + 3) & ~3);
   if (buf.toString('latin1', 12, 12 + 10) !== 'VMCOREINFO' || nameEnd + descsz > size) {
     throw new Error(`no VMCOREINFO note at 0x${paddr.toString(16)} in ${ramFile} (namesz ${namesz}, descsz ${descsz})`);
@@ -101,9 +113,20 @@ export function readVmcoreinfoFromRam(ramFile: string, blocks: Array<{ start: nu
 }
 
 function vmcoreinfoValue(text: string, key: string): string {
-  const m = new RegExp(`^${key.replace(/[()]/g, '\\$&')}=(.*)$`, 'm').exec(text);
-  if (!m) throw new Error(`VMCOREINFO has no ${key}= line`);
-  return m[1]!;
+  const v = optionalVmcoreinfoValue(text, key);
+  if (v === undefined) throw new Error(`VMCOREINFO has no ${key}= line`);
+  return v;
+}
+
+function optionalVmcoreinfoValue(text: string, key: string): string | undefined {
+  return new RegExp(`^${key.replace(/[()]/g, '\\$&')}=(.*)$`, 'm').exec(text)?.[1];
+}
+
+/** The physical base of the kernel's linear map as each architecture's VMCOREINFO states it. */
+function physBaseFact(arch: GuestArch, text: string): number {
+  if (arch === 'x86_64') return Number(vmcoreinfoValue(text, 'NUMBER(phys_base)'));
+  if (arch === 'aarch64') return Number(vmcoreinfoValue(text, 'NUMBER(PHYS_OFFSET)'));
+  return 0;
 }
 
 /** Bump when the cached layout or content changes: old caches are rebuilt. */
@@ -120,13 +143,21 @@ export function filteredRanges(): Array<{ begin: number; length: number; tag: st
 }
 
 export function variantName(o: Required<ReferenceGuestOptions>): string {
-  return `${o.firmware}-${o.memMiB}m${o.vmcoreinfo ? '' : '-novmcoreinfo'}${o.panic ? '-panic' : ''}`;
+  const prefix = o.arch === 'x86_64' ? o.firmware : o.arch;
+  const defaultVmcoreinfo = GUEST_ARCH_SPECS[o.arch].fwCfg;
+  return `${prefix}-${o.memMiB}m${o.vmcoreinfo === defaultVmcoreinfo ? '' : o.vmcoreinfo ? '-vmcoreinfo' : '-novmcoreinfo'}${o.panic ? '-panic' : ''}`;
 }
 
 function resolveOptions(options: ReferenceGuestOptions): Required<ReferenceGuestOptions> {
+  const arch = options.arch ?? 'x86_64';
+  if (!GUEST_ARCH_SPECS[arch]) throw new Error(`referenceGuest: unknown arch ${String(arch)}`);
   const firmware = options.firmware ?? 'seabios';
   if (firmware !== 'seabios' && firmware !== 'ovmf') throw new Error(`referenceGuest: firmware must be 'seabios' or 'ovmf', got ${String(firmware)}`);
-  return { firmware, vmcoreinfo: options.vmcoreinfo ?? true, memMiB: options.memMiB ?? 512, panic: options.panic ?? false };
+  if (firmware !== 'seabios' && arch !== 'x86_64') throw new Error(`referenceGuest: firmware ${firmware} is for x86_64 guests`);
+  const memMiB = options.memMiB ?? (arch === 'x86_64' ? 512 : 256);
+  const panic = options.panic ?? false;
+  if (panic && arch !== 'x86_64') throw new Error('referenceGuest: the panic variant is x86_64 only');
+  return { arch, firmware, vmcoreinfo: options.vmcoreinfo ?? GUEST_ARCH_SPECS[arch].fwCfg, memMiB, panic };
 }
 
 type Stored = Omit<ReferenceGuest, 'dir'> & { cacheFormat: number };
@@ -146,7 +177,7 @@ function load(dir: string): ReferenceGuest | undefined {
     return undefined;
   }
   if (stored.cacheFormat !== CACHE_FORMAT) return undefined;
-  const g = { ...stored, dir } as ReferenceGuest & { cacheFormat?: number };
+  const g = { ...stored, arch: stored.arch ?? 'x86_64', dir } as ReferenceGuest & { cacheFormat?: number };
   delete g.cacheFormat;
   for (const k of RELATIVE_KEYS) g[k] = path.join(dir, stored[k]);
   g.qemuElfFiltered = stored.qemuElfFiltered.map((f) => ({ ...f, file: path.join(dir, f.file) }));
@@ -250,8 +281,10 @@ async function sparsify(file: string): Promise<void> {
 async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: string, finalDir: string): Promise<void> {
   const tBuild = Date.now();
   const timings: Record<string, number> = {};
+  const x86_64 = o.arch === 'x86_64';
   const guest = await bootGuest({
-    firmware: o.firmware, vmcoreinfo: o.vmcoreinfo, memMiB: o.memMiB, fillMiB: 32, lifetimeSec: 1200,
+    arch: o.arch, firmware: o.firmware, vmcoreinfo: o.vmcoreinfo, memMiB: o.memMiB, fillMiB: x86_64 ? 32 : 16,
+    lifetimeSec: x86_64 ? 1200 : 2400,
     ...(o.panic ? { extraAppend: ['vmcore_panic=1', 'panic=0'] } : {}),
   });
   timings.bootMs = guest.bootMs;
@@ -280,7 +313,7 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
     writeFileSync(abs(names.registersFile), await qmp.hmp('info registers -a'));
     timings.elfMs = await dump(qmp, { paging: false, protocol: `file:${abs(names.qemuElf)}` }, 'elf');
     timings.elfPagingMs = await dump(qmp, { paging: true, protocol: `file:${abs(names.qemuElfPaging)}` }, 'elf paging');
-    for (const r of filteredRanges()) {
+    for (const r of x86_64 ? filteredRanges() : []) {
       const file = `qemu-filtered-${r.tag}.elf`;
       await dump(qmp, { paging: false, protocol: `file:${abs(file)}`, begin: r.begin, length: r.length }, `elf ${r.tag}`);
       filtered.push({ begin: r.begin, length: r.length, file });
@@ -314,14 +347,15 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
   const facts: ReferenceFacts = {
     ...guest.facts,
     vmcoreinfoText,
-    physBase: Number(vmcoreinfoValue(vmcoreinfoText, 'NUMBER(phys_base)')),
-    kernelOffset: parseInt(vmcoreinfoValue(vmcoreinfoText, 'KERNELOFFSET'), 16),
+    physBase: physBaseFact(o.arch, vmcoreinfoText),
+    kernelOffset: parseInt(optionalVmcoreinfoValue(vmcoreinfoText, 'KERNELOFFSET') ?? '0', 16),
   };
   timings.buildMs = Date.now() - tBuild;
 
   const stored: Stored = {
     cacheFormat: CACHE_FORMAT,
     variant,
+    arch: o.arch,
     firmware: o.firmware,
     vmcoreinfo: o.vmcoreinfo,
     memMiB: o.memMiB,

@@ -1,7 +1,7 @@
 import { mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pythonPath, verifyScript } from './paths.js';
+import { pythonPath, verifyScript, kernelLogMarkerScript } from './paths.js';
 import { run } from './process.js';
 
 export interface PageVerification {
@@ -75,5 +75,28 @@ export async function makedumpfileDmesg(dumpPath: string, options: { timeoutMs?:
     return readFileSync(out, 'utf8');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export interface KernelLogSearch {
+  found?: boolean;
+  ringBytes?: number;
+  arch?: string;
+  attributes?: Record<string, string>;
+  /** What libkdumpfile raised, when it could not follow the ring buffer. */
+  error?: string;
+}
+
+/**
+ * Looks for `text` in the kernel's printk text ring of a dump, read by libkdumpfile alone through
+ * kernel virtual addresses (its own page-table translation): `py/kernel_log_marker.py`.
+ */
+export async function findInKernelLogWithLibkdumpfile(dumpPath: string, text: string, options: { timeoutMs?: number } = {}): Promise<KernelLogSearch> {
+  const r = await run(pythonPath, [kernelLogMarkerScript, dumpPath, text], { timeoutMs: options.timeoutMs ?? 300_000 });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as KernelLogSearch;
+  } catch {
+    throw new Error(`kernel_log_marker.py ${dumpPath}: exit ${r.code ?? r.signal}: ${r.stderr.trim().slice(0, 2000)}`);
   }
 }

@@ -89,6 +89,17 @@ start:
     bswap eax
     out dx, eax
 
+%ifdef MODE32
+    ; 32-bit paging with 4 MiB pages (CR4.PSE), then PE and PG together, then 32-bit code
+    lgdt [cs:gdt_desc]
+    mov eax, 0x10
+    mov cr4, eax
+    mov eax, CR3
+    mov cr3, eax
+    mov eax, 0x80000011
+    mov cr0, eax
+    jmp dword 0x18:(0xf0000 + protected_mode)
+%endif
     ; long mode: PAE, CR3, EFER.LME, then PE and PG together, then a far jump to 64-bit code
     lgdt [cs:gdt_desc]
     mov eax, 0x20
@@ -130,11 +141,23 @@ align 8
 gdt:
     dq 0
     dq 0x00209a0000000000       ; 0x08: 64-bit code
-    dq 0x0000920000000000       ; 0x10: data
+    dq 0x00cf92000000ffff       ; 0x10: data (flat 4 GiB)
+    dq 0x00cf9a000000ffff       ; 0x18: 32-bit code (flat 4 GiB)
 gdt_end:
 gdt_desc:
     dw gdt_end - gdt - 1
     dd 0xf0000 + gdt
+
+bits 32
+protected_mode:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov dword [DONE_ADDR], DONE_MAGIC
+.halt:
+    hlt
+    jmp .halt
 
 bits 64
 long_mode:

@@ -2,6 +2,7 @@ import { latin1Bytes } from '@vmcore/bytes';
 import { encodeKdbg, type KdbgKeys } from './kdbg-encoding.js';
 import { PageTableBuilder } from './page-tables.js';
 import { GuestRam } from './ram.js';
+import { buildWinGuest32 } from './layout32.js';
 import { COMMENT_OFFSET64, DUMP_HEADER64, DUMP_HEADER64_SIZE, DUMP_TYPE_OFFSET64, KDBG, KDBG_SIZE, RUNS_OFFSET64 } from './windows-structs.js';
 
 export interface WinGuestOptions {
@@ -17,6 +18,8 @@ export interface WinGuestOptions {
   readonly memMiB?: number;
   /** What fills the pages nothing else uses: a per-page pattern (default) or zeros (the small sample). */
   readonly fill?: 'pattern' | 'zero';
+  /** 32: a 'PAGEDUMP' guest on 32-bit paging (plain KDBG, RAM below 4 GiB only). Default 64. */
+  readonly bits?: 64 | 32;
 }
 
 /** Where everything is, for tests and for the mutations of the error cases. */
@@ -77,6 +80,7 @@ export const ELF_NOTE_NAME = 'VMCOREINFO';
  * in the wrong place shows.
  */
 export function buildWinGuest(options: WinGuestOptions): WinGuestImage {
+  if (options.bits === 32) return buildWinGuest32(options);
   const lowMem = (options.memMiB ?? 32) * MIB;
   if (lowMem < 8 * MIB) throw new Error(`win-guest: memMiB must be at least 8, got ${options.memMiB}`);
   const highMem = options.highMemory ? lowMem : 0;
@@ -264,7 +268,7 @@ export function buildWinGuest(options: WinGuestOptions): WinGuestImage {
 }
 
 /** Each RAM page starts with its page number and the text "page", the rest a byte pattern. */
-function fillPattern(ram: GuestRam): void {
+export function fillPattern(ram: GuestRam): void {
   for (const block of ram.blocks()) {
     for (let at = 0; at < block.size; at += PAGE) {
       const off = block.offset + at;
@@ -277,7 +281,7 @@ function fillPattern(ram: GuestRam): void {
   }
 }
 
-function pieces(mapped: { virt: bigint; phys: number }[], virt: bigint, length: number): { phys: number; length: number }[] {
+export function pieces(mapped: { virt: bigint; phys: number }[], virt: bigint, length: number): { phys: number; length: number }[] {
   const out: { phys: number; length: number }[] = [];
   let done = 0;
   while (done < length) {

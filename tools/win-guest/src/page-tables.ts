@@ -49,3 +49,30 @@ export class PageTableBuilder {
 function index(virt: bigint, level: number): number {
   return Number((virt >> BigInt(12 + 9 * (level - 1))) & 0x1ffn);
 }
+
+/** 32-bit (non-PAE) 2-level page tables: 4 KiB pages, and 4 MiB pages (CR4.PSE). */
+export class PageTableBuilder32 {
+  readonly root: number;
+
+  constructor(
+    private readonly ram: GuestRam,
+    private readonly allocTable: () => number,
+  ) {
+    this.root = allocTable();
+  }
+
+  map4k(virt: number, phys: number): void {
+    const pde = this.root + (virt >>> 22) * 4;
+    let entry = this.ram.getU32(pde);
+    if ((entry & 1) === 0) {
+      entry = (this.allocTable() | 0x3) >>> 0;
+      this.ram.u32(pde, entry);
+    }
+    const pt = entry & 0xfffff000;
+    this.ram.u32(pt + ((virt >>> 12) & 0x3ff) * 4, ((phys & 0xfffff000) | 0x3) >>> 0);
+  }
+
+  map4m(virt: number, phys: number): void {
+    this.ram.u32(this.root + (virt >>> 22) * 4, ((phys & 0xffc00000) | 0x83) >>> 0);
+  }
+}

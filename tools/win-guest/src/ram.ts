@@ -45,6 +45,10 @@ export class GuestRam {
     this.view.setBigUint64(this.offset(phys, 8), BigInt.asUintN(64, value), true);
   }
 
+  getU32(phys: number): number {
+    return this.view.getUint32(this.offset(phys, 4), true);
+  }
+
   getU64(phys: number): bigint {
     return this.view.getBigUint64(this.offset(phys, 8), true);
   }

@@ -51,6 +51,7 @@ export function variantName(o: WinGuestOptions): string {
     o.bugcheckCode ? `bc${o.bugcheckCode.toString(16)}` : '',
     o.memMiB !== undefined && o.memMiB !== 32 ? `${o.memMiB}m` : '',
     o.fill === 'zero' ? 'zero' : '',
+    o.bits === 32 ? '32bit' : '',
   ].filter(Boolean).join('-');
 }
 
@@ -125,6 +126,7 @@ export async function assembleBios(facts: WinGuestFacts, out: string): Promise<v
     `-DNOTE_SIZE=0x${facts.noteSize.toString(16)}`,
     `-DCR3=0x${facts.directoryTableBase.toString(16)}`,
     `-DDONE_ADDR=0x${facts.doneAddr.toString(16)}`,
+    ...(facts.options.bits === 32 ? ['-DMODE32'] : []),
     '-o', out, BIOS_SOURCE,
   ]);
   if (r.code !== 0) throw new Error(`nasm ${BIOS_SOURCE}: exit ${r.code}: ${r.stderr.trim()} (install nasm: tools/qemu-guest/install-deps.sh)`);
@@ -205,7 +207,7 @@ async function build(options: WinGuestOptions, variant: string, dir: string): Pr
     if (dmpError) throw new Error(`win-guest: QEMU's win-dmp failed: ${dmpError}`);
 
     const cases: CaseReply[] = [];
-    if (options.kdbg === 'plain') {
+    if (options.kdbg === 'plain' && options.bits !== 32) {
       // The RAM as the firmware left it (the CPU set accessed bits in the page tables, the DMA
       // descriptor and the stack changed), not the image it started from.
       const pristine = new Uint8Array(readFileSync(path.join(dir, 'ram.bin')));

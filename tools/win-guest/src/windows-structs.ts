@@ -50,3 +50,31 @@ export const KDBG = {
 } as const;
 /** sizeof(KDDEBUGGER_DATA64) on Windows 10 (a multiple of 8, as the encoding needs). */
 export const KDBG_SIZE = 0x368;
+
+/** DUMP_HEADER32 (4096 bytes), the fields the guest sets; runs of {BasePage, PageCount} u32 at 0x6c. */
+export const DUMP_HEADER32 = defineStruct('DUMP_HEADER32', [
+  ['Signature', { chars: 4 }],
+  ['ValidDump', { chars: 4 }],
+  ['MajorVersion', 'u32'],
+  ['MinorVersion', 'u32'],
+  ['DirectoryTableBase', 'u32'],
+  ['PfnDataBase', 'u32'],
+  ['PsLoadedModuleList', 'u32'],
+  ['PsActiveProcessHead', 'u32'],
+  ['MachineImageType', 'u32'],
+  ['NumberProcessors', 'u32'],
+  ['BugCheckCode', 'u32'],
+  ['BugCheckParameter1', 'u32'],
+  ['BugCheckParameter2', 'u32'],
+  ['BugCheckParameter3', 'u32'],
+  ['BugCheckParameter4', 'u32'],
+  ['VersionUser', { chars: 32 }],
+  ['PaeEnabled', 'u8'],
+  ['KdSecondaryVersion', 'u8'],
+  ['Spare3', { bytes: 2 }],
+  ['KdDebuggerDataBlock', 'u32'],
+  ['NumberOfRuns', 'u32'],
+  ['NumberOfPages', 'u32'],
+] as const);
+export const DUMP_HEADER32_SIZE = 0x1000;
+export const RUNS_OFFSET32 = 0x6c;

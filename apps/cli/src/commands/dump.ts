@@ -8,6 +8,7 @@ export async function dump(args: string[], io: Io): Promise<void> {
     map: { type: 'string' },
     ram: { type: 'string', multiple: true },
     'notes-from': { type: 'string' },
+    arch: { type: 'string' },
     'vmcoreinfo-entry': { type: 'string' },
     'vmcoreinfo-paddr': { type: 'string' },
     'vmcoreinfo-size': { type: 'string' },
@@ -36,7 +37,9 @@ export async function dump(args: string[], io: Io): Promise<void> {
 
   const ram = (values['ram'] as string[] | undefined) ?? [];
   const notesFrom = str(values, 'notes-from');
-  const source = { map, ram, ...(notesFrom ? { notesFrom } : {}) };
+  const arch = str(values, 'arch');
+  if (arch !== undefined && notesFrom !== undefined) throw new UsageError('--arch and --notes-from exclude each other (the notes say the architecture)', 'dump');
+  const source = { map, ram, ...(notesFrom ? { notesFrom } : {}), ...(arch ? { arch } : {}) };
   const inputs = await ramDumpInputs(source);
   const guest = await openRamDump(source);
   try {

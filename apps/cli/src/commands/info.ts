@@ -26,14 +26,28 @@ export function renderText(d: DumpDescription): string {
   row('class', `ELF${d.elfClass}`);
   row('endianness', d.endian === 'le' ? 'little' : 'big');
   row('machine', `${d.arch} (e_machine ${d.machine})`);
-  row('page size', String(d.pageSize));
+  row('page size', d.vmcoreinfo?.pageSize !== undefined && d.vmcoreinfo.pageSize !== d.pageSize
+    ? `${d.pageSize} (the dump's; the kernel's PAGESIZE is ${d.vmcoreinfo.pageSize})`
+    : String(d.pageSize));
   row('memory', `${d.blocks.length} block(s), ${d.ramBytes} bytes (${mib(d.ramBytes)})`);
   for (const b of d.blocks) lines.push(`  ${hex(b.start).padStart(14)} - ${hex(b.start + b.size).padEnd(14)} ${mib(b.size).padStart(10)}${b.name ? `  ${b.name}` : ''}`);
   row('CPUs', String(d.nrCpus));
+  for (const c of d.cpus) {
+    const parts = [`CPU ${c.cpu}${c.pid !== undefined ? ` (pid ${c.pid})` : ''}:`];
+    if (c.pc !== undefined) parts.push(`pc ${hex(c.pc)}`);
+    if (c.sp !== undefined) parts.push(`sp ${hex(c.sp)}`);
+    if (c.pageTableBase) parts.push(`page tables ${hex(c.pageTableBase.value)} (${c.pageTableBase.register})`);
+    parts.push(`[${c.notes.join(', ')}]`);
+    lines.push(`  ${parts.join(' ')}`);
+  }
+  if (d.kernelPageTable) {
+    const k = d.kernelPageTable;
+    row('page tables', `${k.symbol} ${hex(k.virt)}${k.phys !== undefined ? ` = physical ${hex(k.phys)}` : ''} (VMCOREINFO; the CPU notes hold no page-table base)`);
+  }
   row('notes', String(d.notes.length));
   for (const n of d.notes) lines.push(`  ${n.name.padEnd(12)} type ${String(n.type).padEnd(4)} ${n.size} bytes`);
   if (d.vmcoreinfo) {
-    row('VMCOREINFO', `${d.vmcoreinfo.entries} entries`);
+    row('VMCOREINFO', `${d.vmcoreinfo.entries} entries${d.vmcoreinfo.foundAt !== undefined ? `, not in the file: found in guest memory at ${hex(d.vmcoreinfo.foundAt)}` : ''}`);
     row('  OSRELEASE', d.vmcoreinfo.osrelease ?? '(absent)');
   } else {
     row('VMCOREINFO', 'absent');
@@ -46,7 +60,7 @@ export function renderText(d: DumpDescription): string {
     row('  bugcheck', `${hex(w.bugcheckCode)} (${w.bugcheckParameters.map(hex).join(', ')})`);
     row('  KDBG', `KdDebuggerDataBlock ${hex(w.kdDebuggerDataBlock)}`);
     row('  DTB', `DirectoryTableBase ${hex(w.directoryTableBase)}`);
-    row('  PFN database', hex(w.pfnDatabase));
+    row('  PFN db', `PfnDatabase ${hex(w.pfnDatabase)}`);
     row('  lists', `PsLoadedModuleList ${hex(w.psLoadedModuleList)}, PsActiveProcessHead ${hex(w.psActiveProcessHead)}`);
     row('  size', `RequiredDumpSpace ${hex(w.requiredDumpSpace)}${w.dumpType !== undefined ? `, DumpType ${w.dumpType}` : ''}`);
     row('  runs', `${w.runs.length} run(s), ${w.numberOfPages} page(s)`);

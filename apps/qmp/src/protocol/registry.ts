@@ -1,10 +1,18 @@
 import type { WireValue } from '../wire/qobject.js';
 import type { ArgSpec, ArgValues } from './args.js';
 import type { GeneratedSchema } from './schema-types.js';
-import type { QmpSession } from './session.js';
+
+/** What a handler may see of the connection it serves (QmpSession implements it). */
+export interface CommandSession {
+  negotiated: boolean;
+  oobEnabled: boolean;
+  /** Descriptors named with getfd. */
+  readonly fds: Map<string, number>;
+  readonly transport: { takeReceivedFd?(): number | undefined };
+}
 
 export interface CommandContext {
-  readonly session: QmpSession;
+  readonly session: CommandSession;
 }
 
 export type CommandHandler = (context: CommandContext, args: ArgValues) => Promise<WireValue> | WireValue;

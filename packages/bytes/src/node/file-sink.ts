@@ -20,6 +20,8 @@ const partialFiles = new Set<string>();
 
 /** Positioned and sequential writes to a file, with an atomic commit. */
 export class FileSink implements PositionedSink, SequentialSink {
+  /** write() resolves once the kernel has every byte (positioned writes, awaited). */
+  readonly doneWithBytesOnResolve = true;
   private position = 0;
   private finished = false;
 
