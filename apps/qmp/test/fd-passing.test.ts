@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticGuest } from '@vmcore/dump';
+import { syntheticGuest } from '@vmcore/test-support';
 import { guestBackend, QmpServer, scmRights } from '../src/index.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -1,11 +1,11 @@
 // Worker entry of PageCompressorPool. Runs as built JavaScript (dist/pool-worker.js): Node 20
 // cannot load .ts files in a worker.
-import { parentPort } from 'node:worker_threads';
 import { isVmcoreError } from '@vmcore/bytes';
 import { compressBatch } from './batch.js';
 import type { PoolRequest, PoolResponse } from './pool-protocol.js';
+import { workerThreads } from './worker-threads.js';
 
-const port = parentPort;
+const port = workerThreads()?.parentPort;
 if (!port) throw new Error('pool-worker.js must run in a worker thread');
 
 port.on('message', (request: PoolRequest) => {

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRefusalMessage, run, type Io } from '@vmcore/cli';
-import { DumpRefusal, dumpGuest, memoryGuest, openGuest, syntheticGuest, type DumpRefusalDetail } from '@vmcore/dump';
+import { DumpRefusal, type DumpRefusalDetail } from '@vmcore/dump';
+import { dumpGuest, openGuest } from '@vmcore/dump/node';
+import { memoryGuest, syntheticGuest } from '@vmcore/test-support';
 import { guestBackend, QmpMonitor, QmpSession, qmpRefusal, type QmpTransport } from '@vmcore/qmp';
 
 interface Case {

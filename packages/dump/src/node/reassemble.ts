@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { isVmcoreError } from '@vmcore/bytes';
 import { FileSink, ioError } from '@vmcore/bytes/node';
-import { reassemble } from './backends.js';
+import { reassemble } from '../backends.js';
 
 /**
  * `makedumpfile -R`: turns a flattened stream (a path or a Readable such as stdin) into a raw

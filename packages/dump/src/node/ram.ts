@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
-import { openRamGuest } from './backends.js';
+import { openRamGuest } from '../backends.js';
 import { openGuest } from './open.js';
 
 export interface RamDumpSource {

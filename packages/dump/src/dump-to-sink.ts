@@ -1,13 +1,33 @@
-import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, type PositionedSink, type SequentialSink } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
 import { createFlattenedSink, pagingMappings, resolveGuestPhysBase, writeElfCore, writeKdump, type ResolvedPhysBase } from './backends.js';
 import type { DumpFormat } from './formats.js';
 import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
-import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { planDump } from './plan/plan.js';
 import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
+
+/**
+ * An opened output, as the platform provides it (`@vmcore/dump/node`: files, descriptors,
+ * streams; a browser: memory). Nothing appears to a reader before commit(); abort() removes it.
+ */
+export interface DumpSink {
+  readonly name: string;
+  readonly sequential: SequentialSink;
+  /** Positioned writes; present only when the output can seek (raw kdump needs them). */
+  readonly positioned?: PositionedSink;
+  /** Bytes appended or the highest offset written. */
+  size(): number;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** Where a dump goes, before it is opened: planDump checks `seekable` first, then `open()` runs. */
+export interface DumpSinkOpener {
+  readonly seekable: boolean;
+  open(): Promise<DumpSink>;
+}
 
 export interface DumpOptions {
   /**
@@ -42,10 +62,6 @@ export interface DumpOptions {
    * (default true). One extra pass over guest memory, only for such guests.
    */
   readonly scanVmcoreinfo?: boolean;
-  /** Mode of a created output file. Default 0o644 (QMP uses 0o400). */
-  readonly mode?: number;
-  /** End a Writable output when done. Default true. */
-  readonly endStream?: boolean;
   /** completed grows to total; total counts every guest byte to dump (QMP query-dump). */
   readonly onProgress?: (completed: number, total: number) => void;
   /** Non-fatal problems (QEMU's warn_report): missing guest note, phys_base defaulted. */
@@ -105,10 +121,10 @@ async function choosePhysBase(
 }
 
 /**
- * Writes `guest` as `format` to `output`, with QEMU's argument rules. File outputs appear only
- * when complete (temporary name + rename); on any failure nothing is left behind.
+ * QEMU's dump_process() for any platform: planDump's checks, then the guest written as `format`
+ * to the destination, opened only once every check passed; aborted on any failure.
  */
-export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string, output: DumpOutput, options: DumpOptions = {}): Promise<DumpResult> {
+export async function dumpToSink(guest: GuestMemory, format: DumpFormat | string, destination: DumpSinkOpener, options: DumpOptions = {}): Promise<DumpResult> {
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -128,7 +144,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     ...(begin !== undefined ? { begin } : {}),
     ...(length !== undefined ? { length } : {}),
     guest: { arch: guest.info.arch, blocks: guest.blocks, guestNote },
-    output: { seekable: await isSeekableOutput(output) },
+    output: { seekable: destination.seekable },
   });
   const { spec, total } = plan;
   const filter = writerFilter(planned ?? plan.filter, guest);
@@ -177,10 +193,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
   }
 
-  const out = await openOutput(output, {
-    ...(options.mode !== undefined ? { mode: options.mode } : {}),
-    ...(options.endStream !== undefined ? { endStream: options.endStream } : {}),
-  });
+  const out = await destination.open();
   try {
     if (spec.kind === 'elf') {
       await writeElfCore(view, out.sequential, filter ? { filter } : {});
@@ -197,7 +210,8 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
         await writeKdump(view, flat, kdumpOptions);
         await flat.finish();
       } else {
-        await writeKdump(view, out.positioned!, kdumpOptions);
+        if (!out.positioned) throw new VmcoreError(VmcoreErrorCode.NotSeekable, `${out.name}: raw kdump needs positioned writes`);
+        await writeKdump(view, out.positioned, kdumpOptions);
       }
     }
     if (options.signal?.aborted) throw abortError(options.signal);

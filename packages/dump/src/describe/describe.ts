@@ -1,8 +1,9 @@
 import type { Endian } from '@vmcore/bytes';
 import type { Arch, GuestMemory, PhysBlock } from '@vmcore/guest-mem';
-import { parseVmcoreinfo, resolveGuestPhysBase, vmcoreinfoText } from './backends.js';
-import { detectFormat, type DetectedFormat } from './detect.js';
-import { guestFromSource, openSource } from './open.js';
+import { parseVmcoreinfo, resolveGuestPhysBase, vmcoreinfoText } from '../backends.js';
+import type { RandomAccessSource } from '@vmcore/bytes';
+import { detectFormat, type DetectedFormat } from '../detect.js';
+import { guestFromSource } from '../open.js';
 import { kdumpDetails, elfDetails, type KdumpDetails, type ElfDetails } from './details.js';
 
 export interface NoteSummary {
@@ -91,52 +92,46 @@ async function physBaseOf(guest: GuestMemory, warnings: string[]): Promise<PhysB
   return { value: resolved.value, source: resolved.source };
 }
 
-/** Everything `vmcore info` prints about a dump file. */
-export async function describeDump(path: string): Promise<DumpDescription> {
-  const opened = await openSource(path);
+/** Everything `vmcore info` prints about a dump. Closes the source when done (the guest owns it). */
+export async function describeSource(source: RandomAccessSource): Promise<DumpDescription> {
+  const format = await detectFormat(source);
+  const guest = await guestFromSource(source, format);
+  const warnings: string[] = [];
   try {
-    const source = opened.source;
-    const format = await detectFormat(source);
-    const guest = await guestFromSource(source, format);
-    const warnings: string[] = [];
-    try {
-      const notes: NoteSummary[] = guest.cpuNotes.map((n) => ({ name: n.name, type: n.type, size: n.desc.length }));
-      let vmcoreinfo: VmcoreinfoSummary | undefined;
-      if (guest.guestNote) {
-        const note = splitNote(guest.guestNote, guest.info.endian);
-        if (note) {
-          notes.push({ name: note.name, type: note.type, size: note.desc.length });
-          if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings);
-        } else {
-          warnings.push('the guest note header is malformed');
-        }
+    const notes: NoteSummary[] = guest.cpuNotes.map((n) => ({ name: n.name, type: n.type, size: n.desc.length }));
+    let vmcoreinfo: VmcoreinfoSummary | undefined;
+    if (guest.guestNote) {
+      const note = splitNote(guest.guestNote, guest.info.endian);
+      if (note) {
+        notes.push({ name: note.name, type: note.type, size: note.desc.length });
+        if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings);
+      } else {
+        warnings.push('the guest note header is malformed');
       }
-      const physBase = await physBaseOf(guest, warnings);
-      const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format) : undefined;
-      const elf = format === 'elf' ? await elfDetails(source) : undefined;
-      return {
-        file: path,
-        fileSize: source.size,
-        format,
-        elfClass: guest.info.elfClass,
-        endian: guest.info.endian,
-        machine: guest.info.machine,
-        arch: guest.info.arch,
-        pageSize: guest.info.pageSize,
-        blocks: guest.blocks.map((b) => ({ ...b })),
-        ramBytes: guest.blocks.reduce((sum, b) => sum + b.size, 0),
-        nrCpus: guest.nrCpus,
-        notes,
-        ...(vmcoreinfo ? { vmcoreinfo } : {}),
-        ...(physBase ? { physBase } : {}),
-        ...(kdump ? { kdump } : {}),
-        ...(elf ? { elf } : {}),
-        warnings,
-      };
-    } finally {
-      await guest.close();
     }
+    const physBase = await physBaseOf(guest, warnings);
+    const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format) : undefined;
+    const elf = format === 'elf' ? await elfDetails(source) : undefined;
+    return {
+      file: source.name,
+      fileSize: source.size,
+      format,
+      elfClass: guest.info.elfClass,
+      endian: guest.info.endian,
+      machine: guest.info.machine,
+      arch: guest.info.arch,
+      pageSize: guest.info.pageSize,
+      blocks: guest.blocks.map((b) => ({ ...b })),
+      ramBytes: guest.blocks.reduce((sum, b) => sum + b.size, 0),
+      nrCpus: guest.nrCpus,
+      notes,
+      ...(vmcoreinfo ? { vmcoreinfo } : {}),
+      ...(physBase ? { physBase } : {}),
+      ...(kdump ? { kdump } : {}),
+      ...(elf ? { elf } : {}),
+      warnings,
+    };
   } finally {
-    await opened.close();
+    await guest.close();
   }
 }
