@@ -124,7 +124,12 @@ async function choosePhysBase(
  * QEMU's dump_process() for any platform: planDump's checks, then the guest written as `format`
  * to the destination, opened only once every check passed; aborted on any failure.
  */
-export async function dumpToSink(guest: GuestMemory, format: DumpFormat | string, destination: DumpSinkOpener, options: DumpOptions = {}): Promise<DumpResult> {
+export async function dumpToSink(
+  guest: GuestMemory,
+  format: DumpFormat | string,
+  destination: DumpSinkOpener,
+  options: DumpOptions = {},
+): Promise<DumpResult> {
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -227,6 +232,8 @@ export async function dumpToSink(guest: GuestMemory, format: DumpFormat | string
     size: out.size(),
     ...(physBase ? { physBase: physBase.physBase, physBaseSource: physBase.source } : {}),
     warnings,
-    ...(exclusion ? { excluded: { dumpLevel: exclusion.dumpLevel, counts: exclusion.counts, excludedPages: exclusion.excludedPages } } : {}),
+    ...(exclusion
+      ? { excluded: { dumpLevel: exclusion.dumpLevel, counts: exclusion.counts, excludedPages: exclusion.excludedPages } }
+      : {}),
   };
 }

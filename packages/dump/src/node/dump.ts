@@ -10,7 +10,12 @@ export interface DumpFileOptions extends DumpOptions, OutputOptions {}
  * Writes `guest` as `format` to a path, a Writable or a descriptor, with QEMU's rules (planDump).
  * File outputs appear only when complete (temporary name + rename); on failure nothing is left.
  */
-export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string, output: DumpOutput, options: DumpFileOptions = {}): Promise<DumpResult> {
+export async function dumpGuest(
+  guest: GuestMemory,
+  format: DumpFormat | string,
+  output: DumpOutput,
+  options: DumpFileOptions = {},
+): Promise<DumpResult> {
   const { mode, endStream, ...dumpOptions } = options;
   return dumpToSink(
     guest,
