@@ -2,6 +2,7 @@
 // plain closing line CI reads: "tests: N passed, M failed".
 import { readFileSync } from 'node:fs';
 
+// eslint-disable-next-line no-control-regex -- strips the ANSI colour codes (ESC [ ... m) of the test output
 const log = readFileSync(process.argv[2], 'utf8').replace(/\u001b\[[0-9;]*m/g, '');
 let passed = 0;
 let failed = 0;

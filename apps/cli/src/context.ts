@@ -1,4 +1,4 @@
-import type { DumpOptions } from '@vmcore/dump';
+import type { DumpFileOptions as DumpOptions } from '@vmcore/dump/node';
 import { ProgressBar } from './progress.js';
 import { UsageError, parseBigInt, parseNumber, parseSigned } from './usage.js';
 

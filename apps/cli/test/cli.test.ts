@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dumpGuest, openGuest, syntheticGuest, verifyGuest } from '@vmcore/dump';
+import { verifyGuest } from '@vmcore/dump';
+import { dumpGuest, openGuest } from '@vmcore/dump/node';
+import { syntheticGuest } from '@vmcore/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, pipeline, vmcore } from './run.js';
 

@@ -4,7 +4,8 @@ import { mkdtemp, open, readFile, readdir, rm, stat, truncate, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dumpGuest, syntheticGuest } from '@vmcore/dump';
+import { dumpGuest } from '@vmcore/dump/node';
+import { syntheticGuest } from '@vmcore/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, vmcore } from './run.js';
 

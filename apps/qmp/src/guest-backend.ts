@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { DUMP_FORMATS, dumpGuest, openGuest, winDumpAvailable } from '@vmcore/dump';
+import { DUMP_FORMATS, winDumpAvailable } from '@vmcore/dump';
+import { dumpGuest, openGuest } from '@vmcore/dump/node';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { DumpFailure, QMP_DUMP_FORMATS, type DumpBackend, type DumpJobRequest, type QmpDumpFormat } from './dump-backend.js';
 import { errnoCode, strerror } from './errno-text.js';

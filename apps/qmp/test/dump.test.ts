@@ -213,7 +213,8 @@ describe('getfd / closefd', () => {
 
 describe('real backend (@vmcore/dump) behind the seam', () => {
   it('writes an ELF of a synthetic guest over QMP that @vmcore/dump reads back', async () => {
-    const { syntheticGuest, openGuest } = await import('@vmcore/dump');
+    const { syntheticGuest } = await import('@vmcore/test-support');
+    const { openGuest } = await import('@vmcore/dump/node');
     const { guestBackend } = await import('../src/index.js');
     const guest = syntheticGuest({ ramMiB: 3 });
     const backend = guestBackend(guest);

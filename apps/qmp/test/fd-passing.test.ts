@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticGuest } from '@vmcore/dump';
+import { syntheticGuest } from '@vmcore/test-support';
 import { guestBackend, QmpServer, scmRights } from '../src/index.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpGuest, syntheticGuest } from '@vmcore/dump';
+import { dumpGuest } from '@vmcore/dump/node';
+import { syntheticGuest } from '@vmcore/test-support';
 import { LineClient } from './client.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');

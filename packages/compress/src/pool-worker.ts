@@ -2,14 +2,14 @@
 // cannot load .ts files in a worker. With the native addon it loads only the addon and
 // native-batch.js (a worker starts in a fraction of the time); the TypeScript codecs
 // (batch.js: pako, snappyjs, LZO) are imported the first time a batch needs them.
-import { parentPort } from 'node:worker_threads';
 import { isVmcoreError } from '@vmcore/bytes';
 import type { compressBatch } from './batch.js';
 import { nativeCodecs } from './native.js';
 import { isZlibLevel, nativeBatch } from './native-batch.js';
 import type { PoolRequest, PoolResponse } from './pool-protocol.js';
+import { workerThreads } from './worker-threads.js';
 
-const port = parentPort;
+const port = workerThreads()?.parentPort;
 if (!port) throw new Error('pool-worker.js must run in a worker thread');
 
 let ownCodecs: typeof compressBatch | undefined;

@@ -1,9 +1,9 @@
-import type { Worker } from 'node:worker_threads';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkBatch, type CompressedBatch } from './batch.js';
 import { checkCodec, type PageCodec } from './codec.js';
 import type { PoolRequest, PoolResponse } from './pool-protocol.js';
 import { checkZlibLevel } from './zlib.js';
+import { nodeOs, workerThreads, type PoolWorker } from './worker-threads.js';
 
 export interface PageCompressorPoolOptions {
   codec: PageCodec;
@@ -34,11 +34,9 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: PoolWorker;
   job: Job | undefined;
 }
-
-type WorkerThreads = typeof import('node:worker_threads');
 
 /**
  * Compresses batches of whole pages in worker threads (zero-page detection included), with
@@ -64,12 +62,8 @@ export class PageCompressorPool {
     this.codec = checkCodec(options.codec);
     this.zlibLevel = options.zlibLevel === undefined ? undefined : checkZlibLevel(options.zlibLevel);
     this.native = options.native !== false;
-    const threads = (
-      globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-    ).process?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
-    const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
-      'node:os',
-    ) as typeof import('node:os') | undefined;
+    const threads = workerThreads();
+    const os = nodeOs();
     if (!threads || !os) {
       throw new VmcoreError(
         VmcoreErrorCode.Unsupported,

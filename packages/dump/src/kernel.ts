@@ -1,9 +1,8 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
-import { linuxKernel, readKernelLog, type KernelLog, type LinuxKernel } from '@vmcore/linux';
+import { linuxKernel, type LinuxKernel } from '@vmcore/linux';
 import type { Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import { resolveGuestPhysBase, type ResolvedPhysBase } from './backends.js';
-import { openGuest } from './open.js';
 
 /** A guest's Linux kernel, with where its VMCOREINFO and phys_base came from. */
 export interface GuestKernel {
@@ -34,14 +33,4 @@ export async function guestKernel(guest: GuestMemory, known?: ResolvedPhysBase):
     physBase: resolved.value,
     source: guest.guestNote ? 'vmcoreinfo' : 'vmcoreinfo-scan',
   };
-}
-
-/** The kernel log of a vmcore file (or an opened guest, which stays open). */
-export async function kernelLogOf(input: string | GuestMemory): Promise<KernelLog> {
-  const guest = typeof input === 'string' ? await openGuest(input) : input;
-  try {
-    return await readKernelLog((await guestKernel(guest)).kernel);
-  } finally {
-    if (typeof input === 'string') await guest.close();
-  }
 }

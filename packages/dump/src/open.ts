@@ -1,39 +1,7 @@
 import { VmcoreError, VmcoreErrorCode, type RandomAccessSource } from '@vmcore/bytes';
-import { stat } from 'node:fs/promises';
-import { FileSource } from '@vmcore/bytes/node';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { elfCoreGuest, flattenedView, openKdumpGuest, openWinDumpGuest, readElfCore, type ElfCore } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
-import { guestView } from './guest-view.js';
-
-export interface OpenedSource {
-  readonly source: RandomAccessSource;
-  /** Closes the source if openSource opened it. */
-  close(): Promise<void>;
-}
-
-/** A path becomes a FileSource we own; a given source stays the caller's. */
-export async function openSource(input: string | RandomAccessSource): Promise<OpenedSource> {
-  if (typeof input !== 'string') return { source: input, close: async () => undefined };
-  // Checked before open(): opening a FIFO nobody writes to would block for ever.
-  const info = await stat(input).catch(() => undefined);
-  if (info && !info.isFile() && !info.isBlockDevice()) {
-    throw new VmcoreError(
-      VmcoreErrorCode.NotSeekable,
-      `${input} is not a regular file: reading a dump needs random access (save a stream to a file first, or use 'vmcore reassemble' for a flattened one)`,
-    );
-  }
-  const source = await FileSource.open(input);
-  let closed = false;
-  return {
-    source,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await source.close();
-    },
-  };
-}
 
 export interface OpenGuestOptions {
   /**
@@ -90,17 +58,10 @@ export async function guestFromSource(source: RandomAccessSource, format: Detect
 }
 
 /**
- * Opens any supported vmcore as a GuestMemory, detected by content: ELF (including QEMU 7.2's
- * layout), kdump-compressed raw, makedumpfile flattened, or a Windows full dump (its runs). Closing the guest closes the file.
+ * Opens any supported vmcore held by a RandomAccessSource (a file, a Blob, bytes in memory) as a
+ * GuestMemory, detected by content: ELF (including QEMU 7.2's layout), kdump-compressed raw,
+ * makedumpfile flattened, or a Windows full dump (its runs).
  */
-export async function openGuest(input: string | RandomAccessSource, options: OpenGuestOptions = {}): Promise<GuestMemory> {
-  const opened = await openSource(input);
-  try {
-    const format = await detectFormat(opened.source);
-    const guest = await guestFromSource(opened.source, format, options);
-    return guestView(guest, { onClose: () => opened.close() });
-  } catch (error) {
-    await opened.close().catch(() => undefined);
-    throw error;
-  }
+export async function openGuestSource(source: RandomAccessSource, options: OpenGuestOptions = {}): Promise<GuestMemory> {
+  return guestFromSource(source, await detectFormat(source), options);
 }

@@ -4,7 +4,8 @@ import { MemorySink, MemorySource } from '@vmcore/bytes';
 import { FileSource } from '@vmcore/bytes/node';
 import { FlattenedSink } from '@vmcore/flat';
 import { describe, expect, it } from 'vitest';
-import { detectFormat, detectFormatFromBytes, openGuest } from '../src/index.js';
+import { detectFormat, detectFormatFromBytes } from '../src/index.js';
+import { openGuest } from '../src/node/index.js';
 import { tempDir, writeTemp } from './helpers.js';
 
 const bytes = (text: string, size = 64) => {

@@ -4,8 +4,10 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MemorySink, MemorySource } from '@vmcore/bytes';
 import { readElfCore } from '@vmcore/elf';
-import { dumpGuest, memoryGuest, readGuestNote, syntheticGuest } from '../src/index.js';
-import { encodeNoteLe } from '../src/synthetic.js';
+import { readGuestNote } from '../src/index.js';
+import { dumpGuest } from '../src/node/index.js';
+import { memoryGuest, syntheticGuest } from '@vmcore/test-support';
+import { encodeNoteLe } from '@vmcore/test-support';
 import { failingGuest, listDir, smallGuest, tempDir } from './helpers.js';
 
 function windowsNote(signature = 'PAGEDU64'): Uint8Array {

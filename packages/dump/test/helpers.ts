@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GuestMemory, MemoryChunk } from '@vmcore/guest-mem';
 import { afterAll } from 'vitest';
-import { memoryGuest } from '../src/index.js';
+import { memoryGuest } from '@vmcore/test-support';
 
 const made: string[] = [];
 

@@ -2,7 +2,9 @@ import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { detectFormat, dumpGuest, openGuest, syntheticGuest, verifyGuest } from '../src/index.js';
+import { detectFormat, verifyGuest } from '../src/index.js';
+import { dumpGuest, openGuest } from '../src/node/index.js';
+import { syntheticGuest } from '@vmcore/test-support';
 import { FileSource } from '@vmcore/bytes/node';
 import { listDir, tempDir } from './helpers.js';
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { DumpRefusal, planDump, type DumpRequest } from '../src/index.js';
 
 // QEMU 7.2's pc layout below 4 GiB: RAM, the VGA hole at 640 KiB, RAM from 1 MiB (17 MiB guest).
-const guest = { arch: 'x86_64', blocks: [{ start: 0, size: 0xa0000 }, { start: 0x100000, size: 16 << 20 }] };
+const guest = {
+  arch: 'x86_64',
+  blocks: [
+    { start: 0, size: 0xa0000 },
+    { start: 0x100000, size: 16 << 20 },
+  ],
+};
 const END = 0x100000 + (16 << 20);
 const INT64_MAX = (1n << 63n) - 1n;
 
@@ -26,7 +32,11 @@ describe('planDump: verdicts in QEMU 7.2 order', () => {
     ['begin alone', { begin: 0 }, 'arguments:missing-length'],
     ['length alone', { length: 0 }, 'arguments:missing-begin'],
     ['a format this writer lacks', { format: 'kdump-lzo', available: ['elf', 'kdump-zlib'] }, 'arguments:format-unavailable'],
-    ['an unavailable format before an unseekable output', { format: 'kdump-raw-lzo', available: ['elf'], output: { seekable: false } }, 'arguments:format-unavailable'],
+    [
+      'an unavailable format before an unseekable output',
+      { format: 'kdump-raw-lzo', available: ['elf'], output: { seekable: false } },
+      'arguments:format-unavailable',
+    ],
     ['raw kdump to a pipe', { format: 'kdump-raw-zlib', output: { seekable: false } }, 'output:not-seekable'],
     ['flattened kdump to a pipe', { format: 'kdump-zlib', output: { seekable: false } }, 'accept'],
     ['raw kdump before the output is known', { format: 'kdump-raw-zlib' }, 'accept'],
@@ -43,7 +53,9 @@ describe('planDump: verdicts in QEMU 7.2 order', () => {
   });
 
   it('refuses win-dmp for a guest that is not x86_64 before any memory check', () => {
-    expect(() => planDump({ format: 'win-dmp', guest: { ...guest, arch: 'aarch64' } })).toThrow('Windows dump is only available for x86-64');
+    expect(() => planDump({ format: 'win-dmp', guest: { ...guest, arch: 'aarch64' } })).toThrow(
+      'Windows dump is only available for x86-64',
+    );
   });
 });
 
@@ -90,7 +102,11 @@ describe("planDump: QEMU's clamping of begin/length and its total", () => {
       planDump({ guest, format: 'kdump-lzo', available: ['elf'] });
       expect.unreachable();
     } catch (error) {
-      expect(error).toMatchObject({ code: 'VMCORE_UNSUPPORTED', stage: 'arguments', detail: { reason: 'format-unavailable', format: 'kdump-lzo' } });
+      expect(error).toMatchObject({
+        code: 'VMCORE_UNSUPPORTED',
+        stage: 'arguments',
+        detail: { reason: 'format-unavailable', format: 'kdump-lzo' },
+      });
     }
   });
 });

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openRamDump } from '../src/index.js';
-import { resolveMapFiles } from '../src/ram.js';
+import { openRamDump } from '../src/node/index.js';
+import { resolveMapFiles } from '../src/node/index.js';
 import { tempDir } from './helpers.js';
 
 describe('block map files', () => {

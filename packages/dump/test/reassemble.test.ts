@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { MemorySink } from '@vmcore/bytes';
 import { FlattenedSink } from '@vmcore/flat';
 import { describe, expect, it } from 'vitest';
-import { reassembleFlattened } from '../src/index.js';
+import { reassembleFlattened } from '../src/node/index.js';
 import { listDir, tempDir } from './helpers.js';
 
 async function flattened(): Promise<Uint8Array> {

@@ -4,7 +4,8 @@ import { isVmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { ChunkOptions, GuestMemory, MemoryChunk } from '@vmcore/guest-mem';
 import { DUMP_DH_COMPRESSED_INCOMPLETE } from '@vmcore/kdump';
 import { describe, expect, it } from 'vitest';
-import { describeDump, dumpGuest, openGuest, reassembleFlattened, syntheticGuest } from '../src/index.js';
+import { describeDump, dumpGuest, openGuest, reassembleFlattened } from '../src/node/index.js';
+import { syntheticGuest } from '@vmcore/test-support';
 import { listDir, tempDir } from './helpers.js';
 
 /** The guest, except that reading memory fails after `chunks` chunks, as a full disk fails a write. */

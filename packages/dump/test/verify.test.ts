@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryGuest, syntheticGuest, verifyGuest } from '../src/index.js';
+import { verifyGuest } from '../src/index.js';
+import { memoryGuest, syntheticGuest } from '@vmcore/test-support';
 
 describe('verifyGuest', () => {
   it('finds every page equal when comparing a guest with itself', async () => {

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { winReferenceGuest } from '@vmcore/win-guest';
-import { availableFormats, describeDump, dumpGuest, openGuest, openRamDump, verifyGuest } from '../src/index.js';
+import { availableFormats, verifyGuest } from '../src/index.js';
+import { describeDump, dumpGuest, openGuest, openRamDump } from '../src/node/index.js';
 import { tempDir } from './helpers.js';
 
 describe('win-dmp through @vmcore/dump (synthetic Windows guest under QEMU 7.2)', () => {

@@ -18,7 +18,12 @@ const text = new Uint8Array(MiB);
 for (let i = 0; i < MiB; i++) text[i] = 'kdump sparse guest '.charCodeAt(i % 19);
 const random = new Uint8Array(MiB);
 let x = 12345;
-for (let i = 0; i < MiB; i++) ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (random[i] = x & 0xff));
+for (let i = 0; i < MiB; i++) {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  random[i] = x & 0xff;
+}
 const textSource = new MemorySource(text, 'text');
 const randomSource = new MemorySource(random, 'random');
 

@@ -12,7 +12,10 @@ class Collect implements SequentialSink {
   bytes() {
     const out = new Uint8Array(this.parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
-    for (const p of this.parts) (out.set(p, at), (at += p.length));
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
     return out;
   }
 }

@@ -2,7 +2,7 @@
 // '<json job>'`. Prints `{ seconds, size, total }` (seconds: from opening the source to the
 // committed output, without Node's start-up) as one JSON line.
 import { stat } from 'node:fs/promises';
-import { dumpGuest, openGuest, openRamDump, reassembleFlattened } from '@vmcore/dump';
+import { dumpGuest, openGuest, openRamDump, reassembleFlattened } from '@vmcore/dump/node';
 import type { GuestMemory } from '@vmcore/guest-mem';
 
 /** Where the guest comes from: the RAM file + block map (CPU and guest notes borrowed from a dump), or a dump. */

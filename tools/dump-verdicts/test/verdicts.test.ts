@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRefusalMessage, run, type Io } from '@vmcore/cli';
-import { DumpRefusal, dumpGuest, memoryGuest, openGuest, syntheticGuest, type DumpRefusalDetail } from '@vmcore/dump';
+import { DumpRefusal, type DumpRefusalDetail } from '@vmcore/dump';
+import { dumpGuest, openGuest } from '@vmcore/dump/node';
+import { memoryGuest, syntheticGuest } from '@vmcore/test-support';
 import { guestBackend, QmpMonitor, QmpSession, qmpRefusal, type QmpTransport } from '@vmcore/qmp';
 
 interface Case {
@@ -39,13 +41,29 @@ const CASES: Case[] = [
   { name: 'a negative length whose sum is negative (to the end)', begin: 0, length: -1, expect: 'accept' },
   { name: 'length 0', begin: 0, length: 0, expect: { reason: 'length-zero' } },
   { name: 'a negative begin', begin: -4096, length: 8192, expect: { reason: 'begin-outside', begin: -4096n, length: 8192n } },
-  { name: 'a negative length below every block', begin: 1 << 20, length: -5, expect: { reason: 'no-memory', begin: 1n << 20n, length: -5n } },
+  {
+    name: 'a negative length below every block',
+    begin: 1 << 20,
+    length: -5,
+    expect: { reason: 'no-memory', begin: 1n << 20n, length: -5n },
+  },
   { name: 'begin in the hole', begin: 0xa0000, length: 4096, expect: { reason: 'no-memory', begin: 0xa0000n, length: 4096n } },
   { name: 'begin past the end', begin: END, length: 4096, expect: { reason: 'no-memory', begin: BigInt(END), length: 4096n } },
   { name: 'begin without length', begin: 0, expect: { reason: 'missing-length' } },
   { name: 'length without begin', length: 4096, expect: { reason: 'missing-begin' } },
-  { name: 'paging with kdump', format: 'kdump-zlib', paging: true, expect: { reason: 'filter-not-supported', format: 'kdump-zlib', paging: true } },
-  { name: 'a filter with kdump', format: 'kdump-raw-lzo', begin: 0, length: 4096, expect: { reason: 'filter-not-supported', format: 'kdump-raw-lzo', paging: false } },
+  {
+    name: 'paging with kdump',
+    format: 'kdump-zlib',
+    paging: true,
+    expect: { reason: 'filter-not-supported', format: 'kdump-zlib', paging: true },
+  },
+  {
+    name: 'a filter with kdump',
+    format: 'kdump-raw-lzo',
+    begin: 0,
+    length: 4096,
+    expect: { reason: 'filter-not-supported', format: 'kdump-raw-lzo', paging: false },
+  },
   { name: 'raw kdump to a pipe', format: 'kdump-raw-zlib', pipe: true, expect: { reason: 'not-seekable', format: 'kdump-raw-zlib' } },
   { name: 'an unknown format', format: 'kdump-zstd', expect: { reason: 'unknown-format', format: 'kdump-zstd' } },
   { name: 'win-dmp without a Windows header', format: 'win-dmp', expect: { reason: 'win-dmp-header', problem: 'size', message: 'win-dump: invalid vmcoreinfo note size' } },
@@ -90,7 +108,11 @@ async function viaCli(c: Case, out: string): Promise<{ code: number; stderr: str
   let stderr = '';
   const err = new PassThrough();
   err.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const io = { stdout: new PassThrough(), stderr: Object.assign(err, { isTTY: false }), signal: new AbortController().signal } as unknown as Io;
+  const io = {
+    stdout: new PassThrough(),
+    stderr: Object.assign(err, { isTTY: false }),
+    signal: new AbortController().signal,
+  } as unknown as Io;
   const args = ['convert', guestFiles[c.guest ?? 'x86_64']!, out, '--format', c.format ?? 'elf', '--quiet'];
   if (c.paging) args.push('--paging');
   if (c.begin !== undefined) args.push(`--begin=${c.begin}`);

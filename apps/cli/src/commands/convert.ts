@@ -1,4 +1,4 @@
-import { dumpGuest, openGuest } from '@vmcore/dump';
+import { dumpGuest, openGuest } from '@vmcore/dump/node';
 import { DUMP_OPTION_SPEC, dumpOptions, outputOf, requireFormat, type Io } from '../context.js';
 import { UsageError, parse } from '../usage.js';
 

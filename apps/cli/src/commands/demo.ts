@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isVmcoreError } from '@vmcore/bytes';
-import { DUMP_FORMATS, dumpGuest, openGuest, syntheticGuest, verifyGuest, type DumpFormat } from '@vmcore/dump';
+import { DUMP_FORMATS, verifyGuest, type DumpFormat } from '@vmcore/dump';
+import { dumpGuest, openGuest } from '@vmcore/dump/node';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { str, type Io } from '../context.js';
 import { ProgressBar } from '../progress.js';
@@ -98,7 +99,11 @@ export async function demo(args: string[], io: Io): Promise<number> {
     guest = await openGuest(path);
     label = path;
   } else {
-    guest = syntheticGuest();
+    // The made-up guest lives in the private @vmcore/test-support: there in a source checkout (as
+    // the sample guest is), absent from an installed CLI, which then needs --guest.
+    const support = await import('@vmcore/test-support').catch(() => undefined);
+    if (!support) throw new UsageError(`no sample guest at ${SAMPLE_GUESTS[0]}: give one with --guest FILE`, 'demo');
+    guest = support.syntheticGuest();
     label = `synthetic 16 MiB x86_64 guest (no sample guest at ${SAMPLE_GUESTS[0]} yet)`;
   }
   const dir = keep ?? (await mkdtemp(join(tmpdir(), 'vmcore-demo-')));

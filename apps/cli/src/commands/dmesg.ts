@@ -1,4 +1,4 @@
-import { kernelLogOf } from '@vmcore/dump';
+import { kernelLogOf } from '@vmcore/dump/node';
 import { dmesgJsonRecord, formatDmesgRecord } from '@vmcore/linux';
 import type { Io } from '../context.js';
 import { UsageError, parse } from '../usage.js';

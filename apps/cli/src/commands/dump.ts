@@ -1,4 +1,5 @@
-import { dumpGuest, openRamDump, ramDumpInputs, type DumpOptions } from '@vmcore/dump';
+import type { DumpOptions } from '@vmcore/dump';
+import { dumpGuest, openRamDump, ramDumpInputs } from '@vmcore/dump/node';
 import { DUMP_OPTION_SPEC, dumpOptions, outputOf, requireFormat, str, type Io } from '../context.js';
 import { UsageError, parse, parseNumber } from '../usage.js';
 

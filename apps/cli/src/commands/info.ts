@@ -1,4 +1,5 @@
-import { describeDump, type DumpDescription } from '@vmcore/dump';
+import type { DumpDescription } from '@vmcore/dump/describe';
+import { describeDump } from '@vmcore/dump/node';
 import { describeDumpLevel } from '@vmcore/linux';
 import type { Io } from '../context.js';
 import { UsageError, parse } from '../usage.js';

@@ -1,4 +1,4 @@
-import { reassembleFlattened } from '@vmcore/dump';
+import { reassembleFlattened } from '@vmcore/dump/node';
 import type { Io } from '../context.js';
 import { UsageError, parse } from '../usage.js';
 

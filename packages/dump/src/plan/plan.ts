@@ -102,6 +102,10 @@ export function planDump(request: DumpRequest): DumpPlan {
 }
 
 /** planDump's view of a guest (structurally any GuestMemory). */
-export function dumpTarget(guest: { readonly info: { readonly arch: string }; readonly blocks: readonly BlockRange[]; readonly guestNote?: Uint8Array | undefined }): DumpTarget {
+export function dumpTarget(guest: {
+  readonly info: { readonly arch: string };
+  readonly blocks: readonly BlockRange[];
+  readonly guestNote?: Uint8Array | undefined;
+}): DumpTarget {
   return { arch: guest.info.arch, blocks: guest.blocks, guestNote: guest.guestNote };
 }

@@ -1,12 +1,13 @@
 import type { Endian } from '@vmcore/bytes';
 import { summarizeCpus, type Arch, type CpuSummary, type GuestMemory, type PhysBlock } from '@vmcore/guest-mem';
 import { kernelImageVirtToPhys, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
-import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type ResolvedPhysBase, type WinDumpInfo } from './backends.js';
-import { detectFormat, type DetectedFormat } from './detect.js';
-import { guestFromSource, openSource } from './open.js';
+import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type ResolvedPhysBase, type WinDumpInfo } from '../backends.js';
+import type { RandomAccessSource } from '@vmcore/bytes';
+import { detectFormat, type DetectedFormat } from '../detect.js';
+import { guestFromSource } from '../open.js';
 import { kdumpDetails, elfDetails, type KdumpDetails, type ElfDetails } from './details.js';
 import { classifyPages, panicSummary, readKernelLog, type ExcludedPageCounts, type KernelLogSource, type PanicSummary } from '@vmcore/linux';
-import { guestKernel } from './kernel.js';
+import { guestKernel } from '../kernel.js';
 
 export interface NoteSummary {
   readonly name: string;
@@ -150,94 +151,90 @@ async function physBaseOf(guest: GuestMemory, warnings: string[], keep: (r: Reso
   return { value: resolved.value, source: resolved.source, ...(scanned ? { scanned } : {}) };
 }
 
-/** Everything `vmcore info` prints about a dump file. */
-export async function describeDump(path: string, options: { signal?: AbortSignal } = {}): Promise<DumpDescription> {
-  const opened = await openSource(path);
+/**
+ * Everything `vmcore info` prints about a dump. Closes the source when done (the guest owns it).
+ * Described, not refused: info is how a user finds out a file is incomplete or sparse.
+ */
+export async function describeSource(source: RandomAccessSource, options: { signal?: AbortSignal } = {}): Promise<DumpDescription> {
+  const format = await detectFormat(source);
+  const { signal } = options;
+  const guest = await guestFromSource(source, format, { allowIncomplete: true, allowSparse: true, ...(signal ? { signal } : {}) });
+  const warnings: string[] = [];
   try {
-    const source = opened.source;
-    const format = await detectFormat(source);
-    const { signal } = options;
-    // Described, not refused: info is how a user finds out a file is incomplete or sparse.
-    const guest = await guestFromSource(source, format, { allowIncomplete: true, allowSparse: true, ...(signal ? { signal } : {}) });
-    const warnings: string[] = [];
+    const notes: NoteSummary[] = guest.cpuNotes.map((n) => ({ name: n.name, type: n.type, size: n.desc.length }));
+    let vmcoreinfo: VmcoreinfoSummary | undefined;
+    const parsed: { info?: Vmcoreinfo } = {};
+    let cpus: CpuSummary[] = [];
     try {
-      const notes: NoteSummary[] = guest.cpuNotes.map((n) => ({ name: n.name, type: n.type, size: n.desc.length }));
-      let vmcoreinfo: VmcoreinfoSummary | undefined;
-      const parsed: { info?: Vmcoreinfo } = {};
-      let cpus: CpuSummary[] = [];
-      try {
-        cpus = summarizeCpus(guest.cpuNotes, guest.info);
-      } catch (error) {
-        warnings.push(`CPU notes do not decode: ${(error as Error).message}`);
-      }
-      if (guest.guestNote) {
-        const note = splitNote(guest.guestNote, guest.info.endian);
-        if (note) {
-          notes.push({ name: note.name, type: note.type, size: note.desc.length });
-          // A Windows guest's driver puts its dump header (PAGEDU64/PAGEDUMP) in the VMCOREINFO note.
-          const windowsHeader = /^PAGEDU(64|MP)/.test(String.fromCharCode(...note.desc.subarray(0, 8)));
-          if (note.name === 'VMCOREINFO' && windowsHeader) warnings.push('the VMCOREINFO note holds a Windows dump header (the guest can be dumped as win-dmp)');
-          else if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings, parsed);
-        } else {
-          warnings.push('the guest note header is malformed');
-        }
-      }
-      const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
-      // phys_base is a Linux notion: a Windows dump has none.
-      let resolved: ResolvedPhysBase | undefined;
-      const found = winDmp ? undefined : await physBaseOf(guest, warnings, (r) => (resolved = r)).catch((error: unknown) => {
-        warnings.push(`phys_base: ${(error as Error).message}`);
-        return undefined;
-      });
-      const scanned = found?.scanned;
-      const physBase: PhysBaseInfo | undefined = found ? { value: found.value, source: found.source } : undefined;
-      if (scanned && !vmcoreinfo) {
-        const note = splitNote(scanned.note, guest.info.endian);
-        if (note) vmcoreinfo = { ...summarizeVmcoreinfo(note.desc, warnings, parsed), foundAt: scanned.physAddr };
-      }
-      const swapper = cpus.some((c) => c.pageTableBase) ? undefined : parsed.info?.symbols.get('swapper_pg_dir');
-      const kernelPageTable = swapper === undefined || !parsed.info || !physBase ? undefined : {
-        symbol: 'swapper_pg_dir',
-        virt: swapper,
-        ...(() => {
-          const phys = kernelImageVirtToPhys(guest.info.arch, parsed.info, swapper, physBase?.value ?? 0n);
-          return phys === undefined ? {} : { phys };
-        })(),
-      };
-      const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format, signal) : undefined;
-      if (kdump?.incomplete) {
-        warnings.push('INCOMPLETE dump: the kdump header has status DUMP_DH_COMPRESSED_INCOMPLETE (0x8); its writer failed or was stopped, so pages may be missing or unreadable');
-      }
-      const elf = format === 'elf' ? await elfDetails(source) : undefined;
-      // The kernel is read with the VMCOREINFO phys_base resolution found (no second memory scan).
-      const facts = resolved ? await kernelFacts(guest, resolved, kdump, warnings) : {};
-      return {
-        file: path,
-        fileSize: source.size,
-        format,
-        elfClass: guest.info.elfClass,
-        endian: guest.info.endian,
-        machine: guest.info.machine,
-        arch: guest.info.arch,
-        pageSize: guest.info.pageSize,
-        blocks: guest.blocks.map((b) => ({ ...b })),
-        ramBytes: guest.blocks.reduce((sum, b) => sum + b.size, 0),
-        nrCpus: guest.nrCpus,
-        cpus,
-        ...(kernelPageTable ? { kernelPageTable } : {}),
-        notes,
-        ...(vmcoreinfo ? { vmcoreinfo } : {}),
-        ...(physBase ? { physBase } : {}),
-        ...(kdump ? { kdump } : {}),
-        ...(elf ? { elf } : {}),
-        ...(winDmp ? { winDmp } : {}),
-        ...facts,
-        warnings,
-      };
-    } finally {
-      await guest.close();
+      cpus = summarizeCpus(guest.cpuNotes, guest.info);
+    } catch (error) {
+      warnings.push(`CPU notes do not decode: ${(error as Error).message}`);
     }
+    if (guest.guestNote) {
+      const note = splitNote(guest.guestNote, guest.info.endian);
+      if (note) {
+        notes.push({ name: note.name, type: note.type, size: note.desc.length });
+        // A Windows guest's driver puts its dump header (PAGEDU64/PAGEDUMP) in the VMCOREINFO note.
+        const windowsHeader = /^PAGEDU(64|MP)/.test(String.fromCharCode(...note.desc.subarray(0, 8)));
+        if (note.name === 'VMCOREINFO' && windowsHeader) warnings.push('the VMCOREINFO note holds a Windows dump header (the guest can be dumped as win-dmp)');
+        else if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings, parsed);
+      } else {
+        warnings.push('the guest note header is malformed');
+      }
+    }
+    const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
+    // phys_base is a Linux notion: a Windows dump has none.
+    let resolved: ResolvedPhysBase | undefined;
+    const found = winDmp ? undefined : await physBaseOf(guest, warnings, (r) => (resolved = r)).catch((error: unknown) => {
+      warnings.push(`phys_base: ${(error as Error).message}`);
+      return undefined;
+    });
+    const scanned = found?.scanned;
+    const physBase: PhysBaseInfo | undefined = found ? { value: found.value, source: found.source } : undefined;
+    if (scanned && !vmcoreinfo) {
+      const note = splitNote(scanned.note, guest.info.endian);
+      if (note) vmcoreinfo = { ...summarizeVmcoreinfo(note.desc, warnings, parsed), foundAt: scanned.physAddr };
+    }
+    const swapper = cpus.some((c) => c.pageTableBase) ? undefined : parsed.info?.symbols.get('swapper_pg_dir');
+    const kernelPageTable = swapper === undefined || !parsed.info || !physBase ? undefined : {
+      symbol: 'swapper_pg_dir',
+      virt: swapper,
+      ...(() => {
+        const phys = kernelImageVirtToPhys(guest.info.arch, parsed.info, swapper, physBase?.value ?? 0n);
+        return phys === undefined ? {} : { phys };
+      })(),
+    };
+    const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format, signal) : undefined;
+    if (kdump?.incomplete) {
+      warnings.push('INCOMPLETE dump: the kdump header has status DUMP_DH_COMPRESSED_INCOMPLETE (0x8); its writer failed or was stopped, so pages may be missing or unreadable');
+    }
+    const elf = format === 'elf' ? await elfDetails(source) : undefined;
+    // The kernel is read with the VMCOREINFO phys_base resolution found (no second memory scan).
+    const facts = resolved ? await kernelFacts(guest, resolved, kdump, warnings) : {};
+    return {
+      file: source.name,
+      fileSize: source.size,
+      format,
+      elfClass: guest.info.elfClass,
+      endian: guest.info.endian,
+      machine: guest.info.machine,
+      arch: guest.info.arch,
+      pageSize: guest.info.pageSize,
+      blocks: guest.blocks.map((b) => ({ ...b })),
+      ramBytes: guest.blocks.reduce((sum, b) => sum + b.size, 0),
+      nrCpus: guest.nrCpus,
+      cpus,
+      ...(kernelPageTable ? { kernelPageTable } : {}),
+      notes,
+      ...(vmcoreinfo ? { vmcoreinfo } : {}),
+      ...(physBase ? { physBase } : {}),
+      ...(kdump ? { kdump } : {}),
+      ...(elf ? { elf } : {}),
+      ...(winDmp ? { winDmp } : {}),
+      ...facts,
+      warnings,
+    };
   } finally {
-    await opened.close();
+    await guest.close();
   }
 }

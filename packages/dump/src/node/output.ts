@@ -5,21 +5,14 @@ import { promisify } from 'node:util';
 import type { Writable } from 'node:stream';
 import { VmcoreError, VmcoreErrorCode, type PositionedSink, type SequentialSink } from '@vmcore/bytes';
 import { FileSink, StreamSink, errnoText, ioError } from '@vmcore/bytes/node';
+import type { DumpSink } from '../dump-to-sink.js';
 
 /** Where a dump goes: a file path (atomic), a Node Writable, or an open file descriptor. */
 export type DumpOutput = string | Writable | { readonly fd: number };
 
-export interface OpenedOutput {
-  readonly name: string;
+export interface OpenedOutput extends DumpSink {
   /** Positioned writes are possible (regular file or block device). */
   readonly seekable: boolean;
-  readonly sequential: SequentialSink;
-  /** Present only when seekable. */
-  readonly positioned?: PositionedSink;
-  /** Bytes appended or the highest offset written. */
-  size(): number;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
 }
 
 export interface OutputOptions {

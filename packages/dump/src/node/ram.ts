@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { dumpInfoForArch, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
 import { archFromVmcoreinfo, chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcore/vmcoreinfo';
-import { openRamGuest } from './backends.js';
+import { openRamGuest } from '../backends.js';
 import { openGuest } from './open.js';
 
 export interface RamDumpSource {

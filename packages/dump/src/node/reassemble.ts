@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { VmcoreError, VmcoreErrorCode, abortedError, isVmcoreError } from '@vmcore/bytes';
 import { FileSink, ioError } from '@vmcore/bytes/node';
-import { reassemble } from './backends.js';
+import { reassemble } from '../backends.js';
 import { refuseOverwritingInput } from './same-file.js';
 
 export interface ReassembleFlattenedOptions {

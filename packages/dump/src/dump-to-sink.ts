@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, type PositionedSink, type SequentialSink } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
 import {
   createFlattenedSink, pagingMappings, planKdumpForGuest, resolveGuestPhysBase, writeElfCore, writeKdump, writeWinDump, type ResolvedPhysBase,
@@ -6,13 +6,32 @@ import {
 import type { DumpFormat } from './formats.js';
 import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
-import { isSeekableOutput, openOutput, type DumpOutput } from './output.js';
 import { planDump } from './plan/plan.js';
-import { refuseOverwritingInput } from './same-file.js';
 import { SPARSE_LIMIT } from './open.js';
 import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
 import { elfExcludedPages, elfExcludedView, elfSegments } from './elf-exclude.js';
+
+/**
+ * An opened output, as the platform provides it (`@vmcore/dump/node`: files, descriptors,
+ * streams; a browser: memory). Nothing appears to a reader before commit(); abort() removes it.
+ */
+export interface DumpSink {
+  readonly name: string;
+  readonly sequential: SequentialSink;
+  /** Positioned writes; present only when the output can seek (raw kdump needs them). */
+  readonly positioned?: PositionedSink;
+  /** Bytes appended or the highest offset written. */
+  size(): number;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** Where a dump goes, before it is opened: planDump checks `seekable` first, then `open()` runs. */
+export interface DumpSinkOpener {
+  readonly seekable: boolean;
+  open(): Promise<DumpSink>;
+}
 
 export interface DumpOptions {
   /**
@@ -47,21 +66,11 @@ export interface DumpOptions {
    * (default true). One extra pass over guest memory, only for such guests.
    */
   readonly scanVmcoreinfo?: boolean;
-  /** Mode of a created output file. Default 0o644 (QMP uses 0o400). */
-  readonly mode?: number;
-  /** End a Writable output when done. Default true. */
-  readonly endStream?: boolean;
   /** completed grows to total; total counts every guest byte to dump (QMP query-dump). */
   readonly onProgress?: (completed: number, total: number) => void;
   /** Non-fatal problems (QEMU's warn_report): missing guest note, phys_base defaulted. */
   readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
-  /**
-   * Paths the dump reads from (the input dump, RAM files, notes file): an output that is one of
-   * them (same device and inode: hard links and symlinks too) is VMCORE_SAME_FILE, refused
-   * before anything is created or truncated.
-   */
-  readonly inputs?: readonly string[];
   /**
    * Write a kdump whose two bitmaps (one bit per page frame up to the highest guest address)
    * would exceed SPARSE_LIMIT (1 GiB) and the guest's own memory: a small block at a huge
@@ -122,10 +131,15 @@ async function choosePhysBase(
 }
 
 /**
- * Writes `guest` as `format` to `output`, with QEMU's argument rules. File outputs appear only
- * when complete (temporary name + rename); on any failure nothing is left behind.
+ * QEMU's dump_process() for any platform: planDump's checks, then the guest written as `format`
+ * to the destination, opened only once every check passed; aborted on any failure.
  */
-export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string, output: DumpOutput, options: DumpOptions = {}): Promise<DumpResult> {
+export async function dumpToSink(
+  guest: GuestMemory,
+  format: DumpFormat | string,
+  destination: DumpSinkOpener,
+  options: DumpOptions = {},
+): Promise<DumpResult> {
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -145,10 +159,9 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     ...(begin !== undefined ? { begin } : {}),
     ...(length !== undefined ? { length } : {}),
     guest: { arch: guest.info.arch, blocks: guest.blocks, guestNote },
-    output: { seekable: await isSeekableOutput(output) },
+    output: { seekable: destination.seekable },
   });
   const { spec, total } = plan;
-  if (options.inputs?.length) await refuseOverwritingInput(output, options.inputs);
   const filter = writerFilter(planned ?? plan.filter, guest);
   const fmt = plan.format;
 
@@ -216,10 +229,7 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     }
   }
   if (options.signal?.aborted) throw abortError(options.signal);
-  const out = await openOutput(output, {
-    ...(options.mode !== undefined ? { mode: options.mode } : {}),
-    ...(options.endStream !== undefined ? { endStream: options.endStream } : {}),
-  });
+  const out = await destination.open();
   try {
     if (spec.kind === 'elf') {
       await writeElfCore(elfGuest, out.sequential, filter ? { filter } : {});
@@ -247,7 +257,8 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
         await writeKdump(view, flat, kdumpOptions);
         await flat.finish();
       } else {
-        await writeKdump(view, out.positioned!, kdumpOptions);
+        if (!out.positioned) throw new VmcoreError(VmcoreErrorCode.NotSeekable, `${out.name}: raw kdump needs positioned writes`);
+        await writeKdump(view, out.positioned, kdumpOptions);
       }
     }
     if (options.signal?.aborted) throw abortError(options.signal);
@@ -263,6 +274,8 @@ export async function dumpGuest(guest: GuestMemory, format: DumpFormat | string,
     size: out.size(),
     ...(physBase ? { physBase: physBase.physBase, physBaseSource: physBase.source } : {}),
     warnings,
-    ...(exclusion ? { excluded: { dumpLevel: exclusion.dumpLevel, counts: exclusion.counts, excludedPages: exclusion.excludedPages } } : {}),
+    ...(exclusion
+      ? { excluded: { dumpLevel: exclusion.dumpLevel, counts: exclusion.counts, excludedPages: exclusion.excludedPages } }
+      : {}),
   };
 }

@@ -6,8 +6,8 @@ import {
   DUMP_DH_COMPRESSED_ZLIB,
   DUMP_DH_COMPRESSED_ZSTD,
 } from '@vmcore/kdump';
-import { flattenedView, readElfCore, readKdump } from './backends.js';
-import type { DetectedFormat } from './detect.js';
+import { flattenedView, readElfCore, readKdump } from '../backends.js';
+import type { DetectedFormat } from '../detect.js';
 
 /** kdump-specific facts for `vmcore info`. */
 export interface KdumpDetails {

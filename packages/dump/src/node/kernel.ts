@@ -1,0 +1,14 @@
+import type { GuestMemory } from '@vmcore/guest-mem';
+import { readKernelLog, type KernelLog } from '@vmcore/linux';
+import { guestKernel } from '../kernel.js';
+import { openGuest } from './open.js';
+
+/** The kernel log of a vmcore file (or an opened guest, which stays open). */
+export async function kernelLogOf(input: string | GuestMemory): Promise<KernelLog> {
+  const guest = typeof input === 'string' ? await openGuest(input) : input;
+  try {
+    return await readKernelLog((await guestKernel(guest)).kernel);
+  } finally {
+    if (typeof input === 'string') await guest.close();
+  }
+}
