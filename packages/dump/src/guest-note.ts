@@ -1,5 +1,4 @@
 import type { GuestMemory } from '@vmcore/guest-mem';
-import { DumpRefusal, type DumpRefusalDetail } from './plan/refusal.js';
 import { decodeFwCfgVmcoreinfo, readGuestNoteFromEntry, type FwCfgVmcoreinfo } from './backends.js';
 
 /** Where the guest put its VMCOREINFO note: QEMU's fw_cfg etc/vmcoreinfo entry, decoded. */

@@ -210,7 +210,7 @@ export async function readElfCore(source: RandomAccessSource): Promise<ElfCore> 
 }
 
 async function readSections(source: RandomAccessSource, header: ElfHeader, shoff: number): Promise<ElfSection[]> {
-  const { elfClass, endian } = header;
+  const { elfClass } = header;
   const size = shdrSize(elfClass);
   const bytes = await readExact(source, shoff, header.shdrCount * size, 'section header table');
   const raw: Array<Shdr & { headerEndian?: Endian }> = [];

@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode, YieldBudget } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { countPages, fillBitmapChunk, pfnRuns, type PfnRun } from './bitmap.js';
 import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, isZeroPage, type BatchCompressor, type CompressedBatch, type PageCodec } from './codec.js';

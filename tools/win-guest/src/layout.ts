@@ -3,73 +3,17 @@ import { encodeKdbg, type KdbgKeys } from './kdbg-encoding.js';
 import { PageTableBuilder } from './page-tables.js';
 import { GuestRam } from './ram.js';
 import { buildWinGuest32 } from './layout32.js';
+import { ELF_NOTE_NAME, fillPattern, pieces, type WinGuestFacts, type WinGuestImage, type WinGuestOptions } from './layout-common.js';
+
+export { ELF_NOTE_NAME, fillPattern, pieces };
+export type { WinGuestFacts, WinGuestImage, WinGuestOptions };
 import { COMMENT_OFFSET64, DUMP_HEADER64, DUMP_HEADER64_SIZE, DUMP_TYPE_OFFSET64, KDBG, KDBG_SIZE, RUNS_OFFSET64 } from './windows-structs.js';
 
-export interface WinGuestOptions {
-  /** Virtual CPUs (QEMU -smp) and the header's NumberProcessors. */
-  readonly cpus: number;
-  /** 'encoded': KdDebuggerDataBlock is encoded as Windows keeps it; BugcheckParameter1 points at the decoded copy. */
-  readonly kdbg: 'plain' | 'encoded';
-  /** Put half of the RAM above 4 GiB and the kernel structures there. */
-  readonly highMemory: boolean;
-  /** A bugcheck code in KiBugcheckData (0: a live system, QEMU writes 0x161). */
-  readonly bugcheckCode?: number;
-  /** RAM below 4 GiB in MiB (default 32; at least 8). With highMemory, as much again above 4 GiB. */
-  readonly memMiB?: number;
-  /** What fills the pages nothing else uses: a per-page pattern (default) or zeros (the small sample). */
-  readonly fill?: 'pattern' | 'zero';
-  /** 32: a 'PAGEDUMP' guest on 32-bit paging (plain KDBG, RAM below 4 GiB only). Default 64. */
-  readonly bits?: 64 | 32;
-}
-
-/** Where everything is, for tests and for the mutations of the error cases. */
-export interface WinGuestFacts {
-  readonly options: WinGuestOptions;
-  readonly memMiB: number;
-  readonly lowMem: number;
-  readonly highMem: number;
-  readonly blocks: { start: number; size: number; offset: number }[];
-  readonly notePaddr: number;
-  readonly noteSize: number;
-  readonly directoryTableBase: number;
-  readonly doneAddr: number;
-  readonly kernelBase: string;
-  /** The header's KdDebuggerDataBlock (encoded or plain). */
-  readonly kdbgVirt: string;
-  readonly kdbgPhys: number;
-  /** The decoded copy the driver reports in BugcheckParameter1 (encoded guests). */
-  readonly kdbgDecodedVirt?: string;
-  readonly keys?: { kiWaitNever: string; kiWaitAlways: string; kdpDataBlockEncoded: string };
-  readonly kiWaitNeverVirt: string;
-  readonly kiWaitAlwaysVirt: string;
-  readonly kdpDataBlockEncodedVirt: string;
-  readonly kiBugcheckDataVirt: string;
-  readonly kiProcessorBlockVirt: string;
-  readonly mmPfnDatabase: string;
-  readonly offsetPrcbContext: number;
-  readonly prcbVirt: string[];
-  readonly contextVirt: string[];
-  /** Physical pieces of each CPU's CONTEXT (a context may straddle two discontiguous pages). */
-  readonly contextPhys: { phys: number; length: number }[][];
-  readonly runs: { basePage: number; pageCount: number }[];
-  readonly numberOfPages: number;
-  /** A zeroed kernel page whose next virtual page is unmapped (the error cases use it). */
-  readonly spareVirt: string;
-  readonly sparePhys: number;
-  /** An address no table maps. */
-  readonly unmappedVirt: string;
-}
-
-export interface WinGuestImage {
-  readonly ram: GuestRam;
-  readonly facts: WinGuestFacts;
-}
 
 const MIB = 1 << 20;
 const PAGE = 4096;
 const KERNEL_BASE = 0xfffff806_12000000n;
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
-export const ELF_NOTE_NAME = 'VMCOREINFO';
 
 /**
  * Lays out guest-physical memory that holds what QEMU's win_dump.c reads, and nothing that
@@ -267,29 +211,4 @@ export function buildWinGuest(options: WinGuestOptions): WinGuestImage {
   };
 }
 
-/** Each RAM page starts with its page number and the text "page", the rest a byte pattern. */
-export function fillPattern(ram: GuestRam): void {
-  for (const block of ram.blocks()) {
-    for (let at = 0; at < block.size; at += PAGE) {
-      const off = block.offset + at;
-      const pfn = (block.start + at) / PAGE;
-      const view = new DataView(ram.bytes.buffer, off, PAGE);
-      view.setUint32(0, pfn, true);
-      ram.bytes.set(latin1Bytes('page'), off + 4);
-      for (let k = 8; k < PAGE; k += 4) view.setUint32(k, (pfn * 2654435761 + k) >>> 0, true);
-    }
-  }
-}
 
-export function pieces(mapped: { virt: bigint; phys: number }[], virt: bigint, length: number): { phys: number; length: number }[] {
-  const out: { phys: number; length: number }[] = [];
-  let done = 0;
-  while (done < length) {
-    const v = virt + BigInt(done);
-    const p = mapped.find((m) => v >= m.virt && v < m.virt + BigInt(PAGE))!;
-    const n = Math.min(length - done, PAGE - Number(v - p.virt));
-    out.push({ phys: p.phys + Number(v - p.virt), length: n });
-    done += n;
-  }
-  return out;
-}

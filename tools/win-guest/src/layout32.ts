@@ -1,5 +1,5 @@
 import { latin1Bytes } from '@vmcore/bytes';
-import { ELF_NOTE_NAME, fillPattern, pieces, type WinGuestFacts, type WinGuestImage, type WinGuestOptions } from './layout.js';
+import { ELF_NOTE_NAME, fillPattern, pieces, type WinGuestFacts, type WinGuestImage, type WinGuestOptions } from './layout-common.js';
 import { PageTableBuilder32 } from './page-tables.js';
 import { GuestRam } from './ram.js';
 import { DUMP_HEADER32, DUMP_HEADER32_SIZE, KDBG, KDBG_SIZE, RUNS_OFFSET32 } from './windows-structs.js';

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import type { Writable } from 'node:stream';
-import { VmcoreError, VmcoreErrorCode, type PositionedSink, type SequentialSink } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { FileSink, StreamSink, errnoText, ioError } from '@vmcore/bytes/node';
 import type { DumpSink } from '../dump-to-sink.js';
 
