@@ -1,4 +1,4 @@
-import type { Endian } from '@vmcore/bytes';
+import { isVmcoreError, parseNotes, type Endian } from '@vmcore/bytes';
 import type { Arch, GuestMemory, PhysBlock } from '@vmcore/guest-mem';
 import { parseVmcoreinfo, resolveGuestPhysBase, vmcoreinfoText } from './backends.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
@@ -51,20 +51,14 @@ export interface DumpDescription {
   readonly warnings: readonly string[];
 }
 
-/** Splits an in-memory ELF note (header, padded name, padded descriptor). */
+/** The first note of an in-memory note (header, padded name, padded descriptor), by @vmcore/bytes' note codec. */
 export function splitNote(note: Uint8Array, endian: Endian): { name: string; type: number; desc: Uint8Array } | undefined {
-  if (note.length < 12) return undefined;
-  const view = new DataView(note.buffer, note.byteOffset, note.byteLength);
-  const le = endian === 'le';
-  const nameSize = view.getUint32(0, le);
-  const descSize = view.getUint32(4, le);
-  const type = view.getUint32(8, le);
-  const descAt = 12 + Math.ceil(nameSize / 4) * 4;
-  if (descAt + descSize > note.length) return undefined;
-  const nameBytes = note.subarray(12, 12 + nameSize);
-  const end = nameBytes.indexOf(0);
-  const name = String.fromCharCode(...(end === -1 ? nameBytes : nameBytes.subarray(0, end)));
-  return { name, type, desc: note.subarray(descAt, descAt + descSize) };
+  try {
+    return parseNotes(note, endian, { what: 'guest note' })[0];
+  } catch (error) {
+    if (isVmcoreError(error)) return undefined;
+    throw error;
+  }
 }
 
 function summarizeVmcoreinfo(desc: Uint8Array, warnings: string[]): VmcoreinfoSummary {

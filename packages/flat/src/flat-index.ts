@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode, readExact, type RandomAccessSource } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, partitionPoint, readExact, type RandomAccessSource } from '@vmcore/bytes';
 import { FLAT_HEADER_SIZE, RECORD_HEADER_SIZE } from './format.js';
 import { checkFlatHeader, decodeRecordHeader, type FlatLimits } from './limits.js';
 
@@ -114,14 +114,7 @@ export class FlattenedIndex implements RandomAccessSource {
 
   /** Index of the first segment that ends after `offset`. */
   private segmentAtOrAfter(offset: number): number {
-    let lo = 0;
-    let hi = this.segStart.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.segStart[mid]! + this.segLength[mid]! <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.segStart.length, (i) => this.segStart[i]! + this.segLength[i]! <= offset);
   }
 }
 

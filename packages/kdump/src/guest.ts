@@ -1,21 +1,20 @@
-import { VmcoreError, VmcoreErrorCode, hex, type RandomAccessSource } from '@vmcore/bytes';
-import { findBlock, simpleMappings, type DumpInfo, type ElfNote, type Filter, type GuestMemory, type MemoryChunk, type MemoryMapping, type PhysBlock } from '@vmcore/guest-mem';
-import { VMCOREINFO_NOTE_NAME } from './notes.js';
+import { VmcoreError, VmcoreErrorCode, hex, NT_PRSTATUS, type RandomAccessSource } from '@vmcore/bytes';
+import { archByUtsMachine, EM_386, I386_PRSTATUS, EM_X86_64, findBlock, simpleMappings, type DumpInfo, type ElfNote, type Filter, type GuestMemory, type MemoryChunk, type MemoryMapping, type PhysBlock } from '@vmcore/guest-mem';
+import { VMCOREINFO_NOTE_NAME } from '@vmcore/vmcoreinfo';
 import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';
-import { archForMachine } from './utsname.js';
 
 const DEFAULT_CHUNK = 4 << 20;
-const NT_PRSTATUS = 1;
 
 /** x86 kdump headers say "x86_64" even for 32-bit guests (QEMU's ELF_MACHINE_UNAME); prstatus size tells. */
 function dumpInfo(file: KdumpFile): DumpInfo {
-  const byMachine = archForMachine(file.header.utsname.machine);
-  let { arch, machine } = byMachine;
+  const byMachine = archByUtsMachine(file.header.utsname.machine);
+  let arch = byMachine?.name ?? 'unknown';
+  let machine = byMachine?.machine ?? 0;
   if (arch === 'x86_64' || arch === 'i386') {
     const prstatus = file.noteEntries.find((n) => n.name === 'CORE' && n.type === NT_PRSTATUS);
-    const is32 = prstatus ? prstatus.desc.length === 144 : file.layout === 32;
+    const is32 = prstatus ? prstatus.desc.length === I386_PRSTATUS.size : file.layout === 32;
     arch = is32 ? 'i386' : 'x86_64';
-    machine = is32 ? 3 : 62;
+    machine = is32 ? EM_386 : EM_X86_64;
   }
   return { elfClass: file.layout, endian: file.endian, machine, arch, pageSize: file.pageSize };
 }

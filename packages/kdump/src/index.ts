@@ -22,5 +22,5 @@ export {
 } from './header.js';
 export type { DiskDumpHeader, KdumpSubHeader, Utsname, HeaderLayout } from './header.js';
 export type { PfnRun, PresentPages } from './bitmap.js';
-export type { ParsedNote } from './notes.js';
+export type { ParsedNote } from '@vmcore/bytes';
 export type { PageCodec } from './codec.js';

@@ -1,4 +1,5 @@
-import { VmcoreError, VmcoreErrorCode, hex, readExact, type Endian, type RandomAccessSource } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, hex, parseNotes, readExact, type Endian, type ParsedNote, type RandomAccessSource } from '@vmcore/bytes';
+import { utsMachineBits } from '@vmcore/guest-mem';
 import { PresentPages, RunCollector } from './bitmap.js';
 import { codecForFlags, decompressStoredPage } from './codec.js';
 import {
@@ -12,8 +13,6 @@ import {
   type HeaderLayout,
   type KdumpSubHeader,
 } from './header.js';
-import { parseNotes, type ParsedNote } from './notes.js';
-import { archForMachine } from './utsname.js';
 
 export interface KdumpReadOptions {
   /** Most runs of present pages accepted (each costs ~24 bytes). Default 1 Mi. */
@@ -210,7 +209,7 @@ function chooseHeader(bytes: Uint8Array, source: RandomAccessSource): Candidate 
     }
   }
   const sane = candidates.filter((c) => c.problem === undefined);
-  const bits = archForMachine(candidates[0]!.header.utsname.machine).bits;
+  const bits = utsMachineBits(candidates[0]!.header.utsname.machine);
   const preferred = sane.find((c) => c.header.layout === (bits ?? 64)) ?? sane[0];
   if (preferred) return preferred;
   const report = candidates.find((c) => c.header.layout === (bits ?? 64) && c.endian === 'le')!;
@@ -268,7 +267,7 @@ export async function readKdump(source: RandomAccessSource, options: KdumpReadOp
       );
     }
     notes = await readExact(source, Number(sub.offsetNote), Number(sub.noteSize), 'notes');
-    noteEntries = parseNotes(notes, endian, `${name}: notes at offset ${sub.offsetNote}`);
+    noteEntries = parseNotes(notes, endian, { what: `${name}: notes at offset ${sub.offsetNote}` });
   }
   let vmcoreinfo: Uint8Array | undefined;
   if (header.headerVersion >= 3 && sub.sizeVmcoreinfo > 0n) {

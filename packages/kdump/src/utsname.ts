@@ -1,36 +1,18 @@
-import type { Endian } from '@vmcore/bytes';
-import type { Arch, DumpInfo, GuestMemory } from '@vmcore/guest-mem';
+import { parseNotes, type Endian } from '@vmcore/bytes';
+import { archByName, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
+import { findVmcoreinfoNote, parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import { NewUtsname, type Utsname } from './header.js';
-import { findVmcoreinfoNote, kernelVirtToPhys, parseNotes, parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 
-/** `uname -m` of a guest of this architecture (QEMU writes its own ELF_MACHINE_UNAME instead). */
+/** `uname -m` of a guest of this architecture, from the architecture layer (QEMU writes its own ELF_MACHINE_UNAME instead). */
 export function machineForArch(info: Pick<DumpInfo, 'arch' | 'endian'>): string {
-  switch (info.arch) {
-    case 'x86_64': return 'x86_64';
-    case 'i386': return 'i686';
-    case 'aarch64': return 'aarch64';
-    case 'ppc64': return info.endian === 'le' ? 'ppc64le' : 'ppc64';
-    case 's390x': return 's390x';
-    default: return 'Unknown';
-  }
-}
-
-/** What a reader can tell from utsname.machine: the architecture and whether its headers are 32-bit. */
-export function archForMachine(machine: string): { arch: Arch; machine: number; bits?: 32 | 64 } {
-  if (machine === 'x86_64') return { arch: 'x86_64', machine: 62, bits: 64 };
-  if (/^i[3-6]86$/.test(machine)) return { arch: 'i386', machine: 3, bits: 32 };
-  if (machine === 'aarch64' || machine === 'arm64') return { arch: 'aarch64', machine: 183, bits: 64 };
-  if (machine === 'ppc64' || machine === 'ppc64le') return { arch: 'ppc64', machine: 21, bits: 64 };
-  if (machine === 's390x') return { arch: 's390x', machine: 22, bits: 64 };
-  if (/^(arm|ppc|s390|mips)/.test(machine)) return { arch: 'unknown', machine: 0, bits: 32 };
-  return { arch: 'unknown', machine: 0 };
+  return archByName(info.arch)?.names.uts(info.endian) ?? 'Unknown';
 }
 
 /** The guest note's VMCOREINFO, parsed; undefined when the note is absent or unreadable. */
 export function vmcoreinfoFromGuestNote(note: Uint8Array | undefined, endian: Endian): Vmcoreinfo | undefined {
   if (!note) return undefined;
   try {
-    const vmcoreinfo = findVmcoreinfoNote(parseNotes(note, endian, 'guest note'));
+    const vmcoreinfo = findVmcoreinfoNote(parseNotes(note, endian, { what: 'guest note' }));
     return vmcoreinfo ? parseVmcoreinfo(vmcoreinfoText(vmcoreinfo.desc)) : undefined;
   } catch {
     // A malformed guest note only costs the utsname fields; QEMU ignores it entirely.
@@ -45,18 +27,20 @@ export function osreleaseFromGuestNote(note: Uint8Array | undefined, endian: End
 
 /**
  * The kernel's own utsname (init_uts_ns.name), read from guest memory as makedumpfile reads
- * system_utsname: x86_64 only, through SYMBOL(init_uts_ns) and phys_base. Used only when what
- * it reads says sysname "Linux" and the release VMCOREINFO names; otherwise undefined.
+ * system_utsname: through SYMBOL(init_uts_ns) and phys_base, where the architecture has a
+ * kernel-image rule (x86_64). Used only when what it reads says sysname "Linux" and the release
+ * VMCOREINFO names; otherwise undefined.
  */
 export async function utsnameFromGuestMemory(
   guest: Pick<GuestMemory, 'info' | 'guestNote' | 'read'>,
   physBase: bigint,
 ): Promise<Utsname | undefined> {
-  if (guest.info.arch !== 'x86_64') return undefined;
+  const imageVirtToPhys = archByName(guest.info.arch)?.kernel.imageVirtToPhys;
+  if (!imageVirtToPhys) return undefined;
   const info = vmcoreinfoFromGuestNote(guest.guestNote, guest.info.endian);
   const symbol = info?.symbols.get('init_uts_ns');
   if (!info || symbol === undefined || info.osrelease === undefined) return undefined;
-  const paddr = kernelVirtToPhys(symbol, physBase) + BigInt(info.offsets.get('uts_namespace.name') ?? 0);
+  const paddr = imageVirtToPhys(symbol, physBase) + BigInt(info.offsets.get('uts_namespace.name') ?? 0);
   if (paddr > BigInt(Number.MAX_SAFE_INTEGER - NewUtsname.size)) return undefined;
   let bytes: Uint8Array;
   try {
