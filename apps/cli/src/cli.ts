@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { isVmcoreError } from '@vmcore/bytes';
-import { convert } from './commands/convert.js';
-import { demo } from './commands/demo.js';
-import { dump } from './commands/dump.js';
-import { info } from './commands/info.js';
-import { reassemble } from './commands/reassemble.js';
 import type { Io } from './context.js';
-import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import { UsageError } from './usage.js';
 
 type Command = (args: string[], io: Io) => Promise<number | void>;
 
-const COMMANDS: Record<string, Command> = { convert, dump, info, reassemble, demo };
+// Each command's module (and with it @vmcore/dump, the codecs, zod...) is loaded only when that
+// command runs: `vmcore --version` and `--help` start as fast as Node itself.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  convert: async () => (await import('./commands/convert.js')).convert,
+  dump: async () => (await import('./commands/dump.js')).dump,
+  info: async () => (await import('./commands/info.js')).info,
+  dmesg: async () => (await import('./commands/dmesg.js')).dmesg,
+  reassemble: async () => (await import('./commands/reassemble.js')).reassemble,
+  demo: async () => (await import('./commands/demo.js')).demo,
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,6 +26,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
   try {
     if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+      const { COMMAND_HELP, MAIN_HELP } = await import('./help.js');
       const topic = name === 'help' ? args[0] : undefined;
       io.stdout.write(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : MAIN_HELP);
       return name === undefined ? 2 : 0;
@@ -31,12 +35,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.stdout.write(`vmcore ${version()}\n`);
       return 0;
     }
-    const command = COMMANDS[name];
-    if (!command) throw new UsageError(`unknown command '${name}'`);
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!load) throw new UsageError(`unknown command '${name}'`);
     if (args.includes('--help') || args.includes('-h')) {
+      const { COMMAND_HELP } = await import('./help.js');
       io.stdout.write(COMMAND_HELP[name]!);
       return 0;
     }
+    const command = await load();
     return (await command(args, io)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -32,6 +32,8 @@ export function dumpOptions(values: Values, command: string, io: Io): { options:
   const workers = str(values, 'workers');
   const zlibLevel = str(values, 'zlib-level');
   const mode = str(values, 'mode');
+  const dumpLevel = str(values, 'dump-level');
+  if (dumpLevel !== undefined && !/^(\d|[12]\d|3[01])$/.test(dumpLevel)) throw new UsageError(`--dump-level '${dumpLevel}' is not a number from 0 to 31`, command);
   if (mode !== undefined && !/^[0-7]{3,4}$/.test(mode)) throw new UsageError(`--mode '${mode}' is not an octal file mode`, command);
   const options: DumpOptions = {
     ...(begin !== undefined ? { begin: parseNumber(begin, '--begin', command) } : {}),
@@ -40,6 +42,7 @@ export function dumpOptions(values: Values, command: string, io: Io): { options:
     ...(workers !== undefined ? { workers: parseNumber(workers, '--workers', command) } : {}),
     ...(zlibLevel !== undefined ? { zlibLevel: parseNumber(zlibLevel, '--zlib-level', command) } : {}),
     ...(mode !== undefined ? { mode: parseInt(mode, 8) } : {}),
+    ...(dumpLevel !== undefined ? { dumpLevel: Number(dumpLevel) } : {}),
     ...(values['paging'] === true ? { paging: true } : {}),
     onProgress: progress.update,
     onWarning: (message: string) => {
@@ -66,6 +69,7 @@ export const DUMP_OPTION_SPEC = {
   workers: { type: 'string' },
   'zlib-level': { type: 'string' },
   mode: { type: 'string' },
+  'dump-level': { type: 'string', short: 'd' },
   paging: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;

@@ -10,6 +10,7 @@ Commands:
   convert     convert a vmcore (ELF, kdump, flattened kdump) to another format
   dump        dump raw guest RAM files described by a block map
   info        describe a vmcore: format, machine, memory, CPUs, notes, VMCOREINFO
+  dmesg       print the guest kernel's log (makedumpfile --dump-dmesg format)
   reassemble  turn a flattened kdump stream into a raw kdump file (makedumpfile -R)
   demo        dump the sample guest into every format, read each back and verify it
 
@@ -37,6 +38,9 @@ Options:
       --phys-base ADDR kdump phys_base (default: from VMCOREINFO, a memory scan or page tables)
       --workers N      compression worker threads for kdump formats
       --zlib-level N   zlib level 1-9 for kdump-zlib formats (default 1, as QEMU; 9: smaller files)
+  -d, --dump-level N   kdump formats: leave pages out as makedumpfile -d N does (0-31, a sum of
+                       1 zero pages, 2 cache pages, 4 cache pages with private data, 8 user
+                       data, 16 free pages), from the guest kernel's page structs (VMCOREINFO)
       --mode OCTAL     mode of the created file (default 644)
   -q, --quiet          no progress bar and no warnings
   -h, --help           show this help
@@ -64,6 +68,7 @@ Options:
       --phys-base ADDR          kdump phys_base (default: resolved from the guest)
       --workers N               compression worker threads for kdump formats
       --zlib-level N            zlib level 1-9 for kdump-zlib formats (default 1, as QEMU)
+  -d, --dump-level N            kdump formats: leave pages out as makedumpfile -d N (0-31)
       --mode OCTAL              mode of the created file (default 644)
   -q, --quiet                   no progress bar and no warnings
   -h, --help                    show this help
@@ -76,6 +81,18 @@ the page statistics (zero, compressed and raw pages, compression ratio).
 
 Options:
       --json   print one JSON object (64-bit values as 0x-hex strings)
+  -h, --help   show this help
+`,
+  dmesg: `Usage: vmcore dmesg FILE [--json]
+
+Prints the kernel log of a Linux guest from any vmcore (ELF, kdump raw or flattened), read from
+the kernel's printk buffer (the lockless ring buffer of Linux 5.10+, or the older log_buf) with
+VMCOREINFO only (no debug symbols). Without VMCOREINFO in the file, the kernel's note is looked
+for in guest memory. The text is exactly what 'makedumpfile --dump-dmesg' writes.
+
+Options:
+      --json   one JSON object per record: sequence, timestamp (s), timestampNsec, level,
+               facility, text, caller (T<pid> or C<cpu>, when the kernel records it)
   -h, --help   show this help
 `,
   reassemble: `Usage: vmcore reassemble IN|- OUT

@@ -50,6 +50,8 @@ export interface DumpBackend {
   readonly blocks: readonly GuestRange[];
   /** The guest's Windows dump header is present (QEMU lists win-dmp only then). */
   readonly hasWinDumpHeader: boolean;
+  /** The guest's file (device and inode), which dumps must never write over. */
+  readonly guestFile?: { readonly dev: number; readonly ino: number };
   /** Formats this backend can write, for query-dump-guest-memory-capability. */
   readonly formats: readonly QmpDumpFormat[];
   /** Writes one dump; rejects with DumpFailure (or any Error, whose message is reported). */

@@ -1,10 +1,6 @@
-import { constants as fsConstants } from 'node:fs';
-import { createWriteStream, fstat, open } from 'node:fs';
-import type { Writable } from 'node:stream';
-import { Socket } from 'node:net';
-import { promisify } from 'node:util';
-import { bytesInRange, DumpFailure, type DumpBackend, type DumpDestination, type QmpDumpFormat } from './dump-backend.js';
-import { errnoCode, strerror } from './errno-text.js';
+import { bytesInRange, DumpFailure, type DumpBackend, type QmpDumpFormat } from './dump-backend.js';
+import { openDestination, type OpenedDestination } from './dump-destination.js';
+import type { FdSets } from './fdsets.js';
 import { QErr, QmpError } from './protocol/errors.js';
 import type { VmState } from './vm-state.js';
 
@@ -23,6 +19,9 @@ export interface DumpArgs {
 export interface DumpEnvironment {
   readonly vm: VmState;
   readonly backend: DumpBackend;
+  /** Formats accepted (the backend's, or fewer under --compat qemu-7.2). */
+  readonly formats: readonly string[];
+  readonly fdsets: FdSets;
   closeFd(fd: number): void;
   emitDumpCompleted(data: { result: DumpResultWire; error?: string }): void;
 }
@@ -32,9 +31,6 @@ export interface DumpResultWire {
   status: DumpStatus;
   completed: number;
 }
-
-const openAsync = promisify(open);
-const fstatAsync = promisify(fstat);
 
 /** Negative lengths wrap in QEMU 7.2 (begin + length overflows), i.e. "to the end". */
 function clampFilter(begin: number | bigint, length: number | bigint, ramEnd: number): { begin: number; length: number } {
@@ -54,11 +50,14 @@ export class DumpJob {
   total = 0;
   private running?: Promise<void>;
   private readonly abort = new AbortController();
+  private cancelReason?: string;
+  /** Set the moment a dump-guest-memory is accepted, before any await: dumps are exclusive. */
+  private busy = false;
 
   constructor(private readonly env: DumpEnvironment) {}
 
   get active(): boolean {
-    return this.status === 'active';
+    return this.busy || this.status === 'active';
   }
 
   query(): DumpResultWire {
@@ -70,14 +69,28 @@ export class DumpJob {
     return this.running ?? Promise.resolve();
   }
 
-  /** Stops a running dump (server shutdown). */
-  cancel(): void {
+  /** Stops a running dump (quit, server shutdown); its DUMP_COMPLETED reports `reason`. */
+  cancel(reason: string): void {
+    this.cancelReason ??= reason;
     this.abort.abort();
   }
 
   /** `takeFd` removes and returns the requesting session's descriptor (QEMU's monitor_get_fd). */
   async start(args: DumpArgs, takeFd: (name: string) => number | undefined): Promise<void> {
     if (this.active) throw QErr.dumpInProgress();
+    this.busy = true;
+    let accepted: { run: Promise<void> };
+    try {
+      accepted = await this.accept(args, takeFd);
+    } finally {
+      this.busy = false;
+    }
+    if (args.detach) return;
+    await accepted.run;
+  }
+
+  /** The checks and the opening, with the job reserved; resolves to the running dump. */
+  private async accept(args: DumpArgs, takeFd: (name: string) => number | undefined): Promise<{ run: Promise<void> }> {
     const backend = this.env.backend;
     const format = args.format ?? 'elf';
     const hasBegin = args.begin !== undefined;
@@ -90,9 +103,14 @@ export class DumpJob {
     }
     if (hasBegin && !hasLength) throw QErr.missingParameter('length');
     if (!hasBegin && hasLength) throw QErr.missingParameter('begin');
-    if (!backend.formats.includes(format)) throw QmpError.generic(`${format} is not available now`);
+    if (!this.env.formats.includes(format)) throw QmpError.generic(`${format} is not available now`);
 
-    const destination = await this.openProtocol(args.protocol, format, takeFd);
+    const destination = await openDestination(args.protocol, format, {
+      takeFd,
+      fdsets: this.env.fdsets,
+      closeFd: (fd) => this.env.closeFd(fd),
+      ...(backend.guestFile ? { guestFile: backend.guestFile } : {}),
+    });
 
     // dump_init(): the VM stops first; the remaining checks fail with STOP/RESUME around them.
     const resume = this.env.vm.running;
@@ -121,8 +139,7 @@ export class DumpJob {
     this.completed = 0;
     const run = this.run(format, args.paging, filter, destination, resume);
     this.running = run.then(() => undefined, () => undefined);
-    if (args.detach) return;
-    await run;
+    return { run };
   }
 
   private release(release: () => void): void {
@@ -137,7 +154,7 @@ export class DumpJob {
     format: QmpDumpFormat,
     paging: boolean,
     filter: { begin: number; length: number } | undefined,
-    opened: OpenedProtocol,
+    opened: OpenedDestination,
     resume: boolean,
   ): Promise<void> {
     let failure: string | undefined;
@@ -153,7 +170,7 @@ export class DumpJob {
         signal: this.abort.signal,
       });
     } catch (error) {
-      failure = error instanceof DumpFailure || error instanceof Error ? error.message : String(error);
+      failure = this.abort.signal.aborted && this.cancelReason !== undefined ? this.cancelReason : error instanceof Error ? error.message : String(error);
     }
     this.release(opened.release);
     if (failure === undefined) {
@@ -167,56 +184,6 @@ export class DumpJob {
     if (resume) this.env.vm.start();
     if (failure !== undefined) throw QmpError.generic(failure);
   }
-
-  /** `file:PATH` (created 0400, truncated) or `fd:NAME`; anything else is QEMU's invalid protocol. */
-  private async openProtocol(protocol: string, format: QmpDumpFormat, takeFd: (name: string) => number | undefined): Promise<OpenedProtocol> {
-    let fd: number;
-    if (protocol.startsWith('fd:')) {
-      const name = protocol.slice(3);
-      const found = takeFd(name);
-      if (found === undefined) throw QmpError.generic(`File descriptor named '${name}' has not been found`);
-      fd = found;
-    } else if (protocol.startsWith('file:')) {
-      const path = protocol.slice(5);
-      try {
-        fd = await openAsync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o400);
-      } catch (error) {
-        const code = errnoCode(error);
-        throw QmpError.generic(`Could not open '${path}': ${strerror(code) ?? (error as Error).message}`);
-      }
-    } else {
-      throw QErr.invalidParameter('protocol');
-    }
-    let seekable = false;
-    let socketLike = false;
-    try {
-      const info = await fstatAsync(fd);
-      seekable = info.isFile() || info.isBlockDevice();
-      socketLike = info.isFIFO() || info.isSocket();
-    } catch {
-      seekable = false;
-    }
-    if (format.startsWith('kdump-raw-') && !seekable) {
-      this.env.closeFd(fd);
-      throw QmpError.generic('kdump-raw formats require a seekable file');
-    }
-    if (seekable) {
-      return { destination: { kind: 'seekable', fd }, release: () => this.env.closeFd(fd) };
-    }
-    // A pipe or socket: libuv's stream copes with non-blocking descriptors and EAGAIN. Other
-    // descriptors (character devices such as /dev/full) get plain sequential writes. Either
-    // stream owns (and closes) the descriptor from here on.
-    const stream: Writable = socketLike
-      ? new Socket({ fd, readable: false, writable: true })
-      : createWriteStream('', { fd, autoClose: true });
-    stream.on('error', () => undefined);
-    return { destination: { kind: 'stream', stream }, release: () => stream.destroy() };
-  }
-}
-
-interface OpenedProtocol {
-  readonly destination: DumpDestination;
-  readonly release: () => void;
 }
 
 export { DumpFailure };

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { checkWinDumpNote, DUMP_FORMATS, dumpGuest, openGuest } from '@vmcore/dump';
 import type { GuestMemory } from '@vmcore/guest-mem';
@@ -59,12 +60,13 @@ export function stageMessage(format: QmpDumpFormat, completed: number, error: un
 }
 
 /** The real backend: any guest @vmcore/dump can open, written by @vmcore/dump's writers. */
-export function guestBackend(guest: GuestMemory, options: { workers?: number } = {}): DumpBackend {
+export function guestBackend(guest: GuestMemory, options: { workers?: number; guestFile?: { dev: number; ino: number } } = {}): DumpBackend {
   const formats = QMP_DUMP_FORMATS.filter((format) => (DUMP_FORMATS as readonly string[]).includes(format));
   return {
     arch: guest.info.arch,
     blocks: guest.blocks.map((block) => ({ start: block.start, size: block.size })),
     hasWinDumpHeader: hasWinHeader(guest),
+    ...(options.guestFile ? { guestFile: options.guestFile } : {}),
     formats,
     async dump(request: DumpJobRequest): Promise<void> {
       let completed = 0;
@@ -95,5 +97,6 @@ export function guestBackend(guest: GuestMemory, options: { workers?: number } =
 
 /** Opens a dump file (ELF, kdump, flattened kdump) as the served guest. */
 export async function openGuestBackend(path: string, options: { workers?: number } = {}): Promise<DumpBackend> {
-  return guestBackend(await openGuest(path), options);
+  const { dev, ino } = await stat(path);
+  return guestBackend(await openGuest(path), { ...options, guestFile: { dev, ino } });
 }

@@ -1,9 +1,12 @@
 export { QmpServer } from './server.js';
 export type { ServerOptions } from './server.js';
 export { QmpMonitor } from './monitor.js';
-export type { MonitorOptions, VersionInfo } from './monitor.js';
+export type { CompatMode, MonitorOptions, VersionInfo } from './monitor.js';
 export { QmpSession } from './protocol/session.js';
-export type { QmpTransport, CommandDefinition, CommandContext } from './protocol/session.js';
+export type { QmpTransport } from './protocol/session.js';
+export { CommandRegistry } from './protocol/registry.js';
+export type { CommandContext, CommandHandler, CommandHost, RegisteredCommand } from './protocol/registry.js';
+export { QAPI_SCHEMAS } from './generated/qapi-schema.js';
 export { QmpError, QmpErrorClass } from './protocol/errors.js';
 export { QMP_DUMP_FORMATS, DumpFailure, bytesInRange } from './dump-backend.js';
 export type { DumpBackend, DumpJobRequest, DumpDestination, GuestRange, QmpDumpFormat } from './dump-backend.js';

@@ -11,8 +11,9 @@ const USAGE = `usage: vmcore-qmp [--guest FILE] [--socket PATH] [--tcp 127.0.0.1
   --guest FILE            guest to serve (default: the sample guest of tools/qemu-guest)
   --socket PATH           listen on a UNIX socket (getfd works here)
   --tcp HOST:PORT         listen on TCP; HOST must be a loopback address
-  --paused                start in the paused state (like qemu -S)
-  --max-message-bytes N   largest accepted QMP message (default 1048576)`;
+  --paused                start in the prelaunch state (like qemu -S)
+  --compat qemu-7.2       capability list, formats and schema exactly QEMU 7.2's
+  --max-message-bytes N   largest QMP token and message (default 67108864, QEMU's limit)`;
 
 function defaultGuest(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
       socket: { type: 'string' },
       tcp: { type: 'string' },
       paused: { type: 'boolean', default: false },
+      compat: { type: 'string' },
       'max-message-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -49,18 +51,27 @@ async function main(): Promise<void> {
   if (maxMessageBytes !== undefined && !(Number.isSafeInteger(maxMessageBytes) && maxMessageBytes >= 1024)) {
     throw new Error(`--max-message-bytes expects an integer of at least 1024, got '${values['max-message-bytes']}'`);
   }
+  if (values.compat !== undefined && values.compat !== 'qemu-7.2') throw new Error(`--compat expects qemu-7.2, got '${values.compat}'`);
   const guestPath = values.guest ?? defaultGuest();
   if (!existsSync(guestPath)) throw new Error(`guest file ${guestPath} does not exist (give --guest FILE)`);
 
-  const backend = await openGuestBackend(guestPath);
   let server: QmpServer | undefined;
+  let exiting = false;
   const shutdown = async (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    // A dump that does not stop, or a peer that never reads, must not keep the process alive.
+    setTimeout(() => process.exit(code), 3000);
     await server?.close().catch(() => undefined);
     process.exit(code);
   };
+  process.on('SIGINT', () => void shutdown(130));
+  process.on('SIGTERM', () => void shutdown(143));
+  const backend = await openGuestBackend(guestPath);
   server = await QmpServer.listen({
     backend,
     paused: values.paused,
+    ...(values.compat === 'qemu-7.2' ? { compat: 'qemu-7.2' as const } : {}),
     ...(values.socket !== undefined ? { socket: values.socket } : {}),
     ...(tcp ? { tcpPort: tcp.port, tcpHost: tcp.host } : {}),
     ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
@@ -70,8 +81,6 @@ async function main(): Promise<void> {
     .filter(Boolean)
     .join(' ');
   process.stderr.write(`vmcore-qmp: serving ${guestPath} on ${where}\n`);
-  process.on('SIGINT', () => void shutdown(130));
-  process.on('SIGTERM', () => void shutdown(143));
 }
 
 main().catch((error: unknown) => {

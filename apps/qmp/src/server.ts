@@ -1,5 +1,6 @@
-import { unlinkSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { chmodSync, lstatSync, mkdtempSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { basename, dirname, join } from 'node:path';
 import { FdReader, scmRights } from './fd-passing.js';
 import { QmpMonitor, type MonitorOptions } from './monitor.js';
 import { QmpSession, type QmpTransport } from './protocol/session.js';
@@ -78,10 +79,27 @@ export class QmpServer {
     return server;
   }
 
+  /**
+   * Binds in a private directory, sets mode 0600 there and renames the socket into place, so it
+   * is never reachable with the umask's mode. A stale socket (nobody listening) is replaced; a
+   * live one is an error.
+   */
   private async listenUnix(path: string): Promise<void> {
+    await checkSocketPath(path);
     const native = scmRights();
     const server = createServer({ pauseOnConnect: native !== null }, (socket) => this.accept(socket, native !== null));
-    await listen(server, () => server.listen(path));
+    const staging = mkdtempSync(join(dirname(path), `.${basename(path)}.`));
+    const staged = join(staging, 's');
+    try {
+      await listen(server, () => server.listen(staged));
+      chmodSync(staged, 0o600);
+      renameSync(staged, path);
+    } catch (error) {
+      server.close();
+      throw error;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
     this.unixPath = path;
     this.servers.push(server);
   }
@@ -131,6 +149,27 @@ export class QmpServer {
       }
     }
   }
+}
+
+/** Refuses a path another server listens on; removes a stale socket nobody listens on. */
+async function checkSocketPath(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return;
+  }
+  if (!isSocket) throw new Error(`${path} exists and is not a socket; not replacing it`);
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (live) throw new Error(`${path} is in use: another server is listening on it`);
+  unlinkSync(path);
 }
 
 function listen(server: Server, start: () => void): Promise<void> {

@@ -1,5 +1,5 @@
 /** QEMU's RunState values this server can be in. */
-export type RunState = 'running' | 'paused' | 'save-vm' | 'shutdown';
+export type RunState = 'prelaunch' | 'running' | 'paused' | 'save-vm' | 'shutdown';
 
 /**
  * The emulated machine's run state. A dump file has no CPUs to stop, but clients expect QEMU's

@@ -34,7 +34,7 @@ describe('JSON streamer (QEMU json-streamer framing)', () => {
   it.each([
     ['{"a":1,"a":2}', 'JSON parse error, duplicate key'],
     ['{"a":tru}', "JSON parse error, invalid keyword 'tru'"],
-    ['{"a" 1}', 'JSON parse error, missing : in object'],
+    ['{"a" 1}', 'JSON parse error, missing : in object pair'],
     ['{"a":1 "b":2}', 'JSON parse error, expected separator in dict'],
     ['[1 2]', 'JSON parse error, expected separator in list'],
     ['}', 'JSON parse error, expecting value'],
@@ -50,22 +50,71 @@ describe('JSON streamer (QEMU json-streamer framing)', () => {
     expect(items[2]!.kind).toBe('value');
   });
 
-  it('gives up on a message larger than the cap with one overflow item', () => {
-    const items = stream(['{"execute":"x","arguments":{"a":"', 'a'.repeat(5000), '"}}', '{"execute":"after"}'], 4096);
-    expect(items).toEqual([{ kind: 'overflow', message: 'JSON token size limit exceeded' }]);
+  it('answers a message larger than the cap with QEMU\'s size error and keeps lexing what follows', () => {
+    const items = stream(['{"execute":"x","arguments":{"a":"', 'a'.repeat(5000), '"}}', '\n{"execute":"after"}'], 4096);
+    expect(items[0]).toEqual({ kind: 'error', message: 'JSON token size limit exceeded' });
+    // The rest of the string is lexed from the start state, as QEMU does: a keyword of the
+    // remaining letters, then the request after the newline is still served.
+    expect(items[1]).toEqual({ kind: 'error', message: `JSON parse error, invalid keyword '${'a'.repeat(5000 - 4096)}'` });
+    expect(items.at(-1)!.kind).toBe('value');
+    expect((items.at(-1)!.value as Map<string, QObject>).get('execute')).toBe('after');
   });
 
-  it('bounds nesting depth', () => {
-    const items = stream(['['.repeat(2000)]);
-    expect(items).toEqual([{ kind: 'overflow', message: 'JSON nesting depth limit exceeded' }]);
+  it('bounds nesting depth at 1024, then goes on parsing', () => {
+    const items = stream(['['.repeat(1100), ']'.repeat(76), ' {"execute":"after"}']);
+    expect(items[0]).toEqual({ kind: 'error', message: 'JSON nesting depth limit exceeded' });
+    expect(items.at(-1)!.kind).toBe('value');
+  });
+
+  it('decodes a 200 kB string token without spreading it into a call (issue 10 item 1)', () => {
+    const big = 'x'.repeat(200_000);
+    const [item] = stream([`{"a":"${big}","n":${'9'.repeat(200_000)}}`]);
+    expect(item!.kind).toBe('value');
+    expect((item!.value as Map<string, QObject>).get('a')).toBe(big);
+    expect((item!.value as Map<string, QObject>).get('n')).toBeInstanceOf(QmpFloat);
+  });
+
+  it.each([
+    ['"a\\u0000b"', 'a\u0000b'],
+    ['"\\ud83d\\ude00"', '\u{1f600}'],
+    ["'\\''", "'"],
+    ['"\xc0\x80"', '\u0000'],
+  ])('accepts %s as QEMU does', (input, value) => {
+    expect(stream([Uint8Array.from(input, (c) => c.charCodeAt(0))])).toEqual([{ kind: 'value', value }]);
+  });
+
+  it.each([
+    ['"\\ud800"', 'JSON parse error, \\ud800 is not a valid Unicode character'],
+    ['"\\udc00x"', 'JSON parse error, \\udc00 is not a valid Unicode character'],
+    ['"\\ud800\\u0041"', 'JSON parse error, \\ud800 is not a valid Unicode character'],
+    ['"\\uffff"', 'JSON parse error, \\uffff is not a valid Unicode character'],
+    ['"\\u12"', 'JSON parse error, \\u12" is not a valid Unicode character'],
+    ['"\\x"', 'JSON parse error, invalid escape sequence in string'],
+    ['"\xe9"', 'JSON parse error, invalid UTF-8 sequence in string'],
+    ['"\xed\xa0\x80"', 'JSON parse error, invalid UTF-8 sequence in string'],
+  ])('rejects %s as QEMU does', (input, message) => {
+    expect(stream([Uint8Array.from(input, (c) => c.charCodeAt(0))])).toEqual([{ kind: 'error', message }]);
+  });
+
+  it('reports raw \\xff\\xfe in a string as QEMU\'s three errors', () => {
+    const bytes = Uint8Array.from('{"execute":"\xff\xfe"}', (c) => c.charCodeAt(0));
+    expect(stream([bytes]).map((item) => item.message)).toEqual([
+      'JSON parse error, stray \'"\ufffd\'',
+      'JSON parse error, stray \'\ufffd\'',
+      'JSON parse error, expecting value',
+    ]);
   });
 });
 
 describe('formatJson (QEMU monitor output)', () => {
-  it('separates with ", " and ": " and keeps key order', () => {
-    expect(formatJson({ return: { status: 'running', singlestep: false, running: true }, id: [1, null] })).toBe(
+  it('separates with ", " and ": " and prints members in QDict hash order', () => {
+    // Inserted in QAPI order (running, singlestep, status), printed as QEMU 7.2 prints them.
+    expect(formatJson({ return: { running: true, singlestep: false, status: 'running' }, id: [1, null] })).toBe(
       '{"return": {"status": "running", "singlestep": false, "running": true}, "id": [1, null]}',
     );
+    // An echoed id, as QEMU 7.2 echoed {"b":1,"a":2,"zz":[1,{"y":1,"x":2}],"id":3,"return":4}.
+    const id: QObject = new Map<string, QObject>([['b', 1], ['a', 2], ['zz', [1, new Map<string, QObject>([['y', 1], ['x', 2]])]], ['id', 3], ['return', 4]]);
+    expect(formatJson(id)).toBe('{"a": 2, "zz": [1, {"x": 2, "y": 1}], "b": 1, "return": 4, "id": 3}');
   });
 
   it('escapes control and non-ASCII characters as upper-case \\u escapes, surrogate pairs included', () => {

@@ -1,6 +1,7 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkCodec, checkPageSize, type PageCodec } from './codec.js';
 import { compressPage, type CodecOptions } from './page.js';
+import { NATIVE_CODEC_IDS, nativeCodecs } from './native.js';
 import { isZeroPage } from './zero.js';
 import { nodeZlib } from './zlib.js';
 import { pageDeflater } from './zlib-engine.js';
@@ -50,10 +51,16 @@ export function compressBatch(
   const sizes = new Uint32Array(count);
   // Every stored page is at most pageSize bytes, so the input size bounds the output.
   const out = new Uint8Array(pages.length);
+  const level = options?.zlibLevel ?? 1;
+  // The native addon (libdeflate / liblzo2 / libsnappy), zero checks and all, in one call,
+  // unless a zlib backend was asked for by name. (An invalid level keeps the per-page path.)
+  const native = options?.native !== false && options?.zlib === undefined && isZlibLevel(level) ? nativeCodecs() : undefined;
+  if (native) {
+    const used = native.compressBatch(NATIVE_CODEC_IDS[codec], level, pages, pageSize, kinds, sizes, out);
+    return { kinds, sizes, data: out.subarray(0, used) };
+  }
   let at = 0;
   // node:zlib with one reused stream where the default backend would be node:zlib anyway.
-  // (An invalid level keeps the per-page path and its behaviour.)
-  const level = options?.zlibLevel ?? 1;
   const deflater = codec === 'zlib' && (options?.zlib === undefined || options.zlib === nodeZlib()) && isZlibLevel(level)
     ? pageDeflater(level)
     : undefined;

@@ -1,6 +1,7 @@
 import { checkCodec, checkPageSize, codecError, type PageCodec } from './codec.js';
 import { lzo1xCompress } from './lzo1x-compress.js';
 import { lzo1xDecompress } from './lzo1x-decompress.js';
+import { NATIVE_CODEC_IDS, nativeCodecs } from './native.js';
 import { snappyCompress, snappyDecompress } from './snappy.js';
 import { defaultZlib, type ZlibBackend } from './zlib.js';
 
@@ -9,6 +10,13 @@ export interface CodecOptions {
   zlib?: ZlibBackend;
   /** zlib level 1-9; default 1 (QEMU's Z_BEST_SPEED). Higher levels make smaller files every reader decodes. */
   zlibLevel?: number;
+  /**
+   * Use @vmcore/compress-native (libdeflate, liblzo2, libsnappy) where it is installed and built
+   * (default true; VMCORE_NO_NATIVE=1 in the environment disables it everywhere). Only when no
+   * `zlib` backend is given. Its zlib streams are libdeflate's: other bytes than zlib's, the
+   * same pages for every reader.
+   */
+  native?: boolean;
 }
 
 /** A page as the kdump writer stores it: compressed, or the page itself when compression does not pay. */
@@ -57,8 +65,16 @@ export function decompressPage(
   options?: CodecOptions,
 ): Uint8Array {
   checkPageSize(pageSize);
+  checkCodec(codec);
+  const native = options?.native !== false && options?.zlib === undefined ? nativeCodecs() : undefined;
+  if (native) {
+    // Only a stream that decodes to exactly one page is taken from the addon; anything else is
+    // decoded again below, so errors (and any leniency) are the TypeScript decoders' own.
+    const page = new Uint8Array(pageSize);
+    if (native.decompress(NATIVE_CODEC_IDS[codec], data, page) === pageSize) return page;
+  }
   let page: Uint8Array;
-  switch (checkCodec(codec)) {
+  switch (codec) {
     case 'zlib':
       page = (options?.zlib ?? defaultZlib()).decompress(data, pageSize);
       break;

@@ -6,6 +6,7 @@ export interface PoolRequest {
   codec: PageCodec;
   pageSize: number;
   zlibLevel: number | undefined;
+  native: boolean;
   pages: ArrayBuffer;
 }
 

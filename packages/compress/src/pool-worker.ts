@@ -14,6 +14,7 @@ port.on('message', (request: PoolRequest) => {
   try {
     const batch = compressBatch(request.codec, new Uint8Array(request.pages), request.pageSize, {
       zlibLevel: request.zlibLevel,
+      native: request.native,
     });
     response = { id: request.id, ...batch };
     transfer = [batch.kinds.buffer, batch.sizes.buffer, batch.data.buffer] as ArrayBuffer[];

@@ -9,6 +9,8 @@ export interface PageCompressorPoolOptions {
   codec: PageCodec;
   /** zlib level 1-9 (default 1, QEMU's Z_BEST_SPEED). */
   zlibLevel?: number;
+  /** Use @vmcore/compress-native in the workers where it is present (default true). */
+  native?: boolean;
   /** Worker threads; default: available cores - 1, at least 1, at most 4. */
   workers?: number;
   /** ready() waits while more than this many submitted bytes are not yet returned (default 32 MiB). */
@@ -46,6 +48,7 @@ type WorkerThreads = typeof import('node:worker_threads');
 export class PageCompressorPool {
   readonly codec: PageCodec;
   private readonly zlibLevel: number | undefined;
+  private readonly native: boolean;
   readonly workers: number;
   readonly maxQueuedBytes: number;
   readonly #slots: Slot[] = [];
@@ -60,6 +63,7 @@ export class PageCompressorPool {
   constructor(options: PageCompressorPoolOptions) {
     this.codec = checkCodec(options.codec);
     this.zlibLevel = options.zlibLevel === undefined ? undefined : checkZlibLevel(options.zlibLevel);
+    this.native = options.native !== false;
     const threads = (
       globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
     ).process?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
@@ -120,7 +124,7 @@ export class PageCompressorPool {
       const id = this.#nextId++;
       const job: Job = {
         id,
-        request: { id, codec: this.codec, pageSize, zlibLevel: this.zlibLevel, pages: buffer },
+        request: { id, codec: this.codec, pageSize, zlibLevel: this.zlibLevel, native: this.native, pages: buffer },
         bytes: pages.byteLength,
         resolve,
         reject,

@@ -22,9 +22,9 @@ describe('compressBatch (in-thread)', () => {
     expect(isZeroPage(aligned)).toBe(false);
   });
 
-  it.each(PAGE_CODECS)('%s: kinds, sizes and data follow the per-page rule, in order', (codec) => {
+  it.each(PAGE_CODECS)('%s: kinds, sizes and data follow the per-page rule, in order (TypeScript codecs)', (codec) => {
     const pages = samplePages();
-    const batch = compressBatch(codec, pages, PAGE);
+    const batch = compressBatch(codec, pages, PAGE, { native: false });
     const n = pages.length / PAGE;
     expect(batch.kinds.length).toBe(n);
     expect(batch.sizes.length).toBe(n);

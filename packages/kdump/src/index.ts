@@ -1,5 +1,5 @@
 export { writeKdump, planKdumpForGuest } from './writer.js';
-export type { KdumpWriteOptions } from './writer.js';
+export type { KdumpWriteOptions, KdumpPageFilter } from './writer.js';
 export type { KdumpSink } from './sink.js';
 export { readKdump, KdumpFile } from './reader.js';
 export type { KdumpReadOptions, KdumpPageDescriptor } from './reader.js';

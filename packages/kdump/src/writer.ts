@@ -1,6 +1,6 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
-import { countPages, fillBitmapChunk, pfnRuns } from './bitmap.js';
+import { countPages, fillBitmapChunk, pfnRuns, type PfnRun } from './bitmap.js';
 import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, isZeroPage, type BatchCompressor, type CompressedBatch, type PageCodec } from './codec.js';
 import { DataCache } from './data-cache.js';
 import {
@@ -37,6 +37,20 @@ export interface KdumpWriteOptions {
   batchPages?: number;
   /** Called after each batch with guest bytes done and total. */
   onProgress?(done: number, total: number): void;
+  /**
+   * Pages to leave out (makedumpfile's dump levels): an excluded page keeps its bit in the first
+   * bitmap (it exists) and loses it in the second (not dumped), and gets no descriptor or data.
+   * The level is recorded as the sub header's dump_level. Default: nothing excluded, level 1.
+   */
+  pageFilter?: KdumpPageFilter;
+}
+
+/** Which page frames to leave out; kdump knows nothing of why (see @vmcore/linux classifyPages). */
+export interface KdumpPageFilter {
+  /** Recorded as kdump_sub_header.dump_level. */
+  readonly dumpLevel: number;
+  /** True when page frame `pfn` is left out of the dump. */
+  excludes(pfn: number): boolean;
 }
 
 const READ_CHUNK = 4 << 20;
@@ -52,7 +66,24 @@ function defaultWorkers(): number {
   return os ? Math.min(2, Math.max(1, os.availableParallelism())) : 0;
 }
 
-function plan(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>) {
+function countExcluded(runs: readonly PfnRun[], filter: KdumpPageFilter | undefined): number {
+  if (!filter) return 0;
+  let n = 0;
+  for (const run of runs) for (let pfn = run.start; pfn < run.end; pfn++) if (filter.excludes(pfn)) n++;
+  return n;
+}
+
+/** Clears, in a chunk of the second bitmap, the bits of the pages the filter leaves out. */
+function clearExcluded(chunk: Uint8Array, firstPfn: number, filter: KdumpPageFilter): void {
+  for (let i = 0; i < chunk.length; i++) {
+    let byte = chunk[i]!;
+    if (byte === 0) continue;
+    for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit) && filter.excludes(firstPfn + i * 8 + bit)) byte &= ~(1 << bit);
+    chunk[i] = byte;
+  }
+}
+
+function plan(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>, filter?: KdumpPageFilter) {
   const { info } = guest;
   const runs = pfnRuns(guest.blocks, info.pageSize);
   if (runs.length === 0) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'dump: no guest memory to dump');
@@ -63,14 +94,14 @@ function plan(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNo
     layout: info.elfClass === 32 ? 32 : 64,
     noteSize: notes.bytes.length,
     maxMapnr: runs[runs.length - 1]!.end,
-    pageCount: countPages(runs),
+    pageCount: countPages(runs) - countExcluded(runs, filter),
   });
   return { runs, notes, layout };
 }
 
 /** The layout writeKdump() would use for this guest (pure: no guest memory is read). */
-export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>): KdumpLayout {
-  return plan(guest).layout;
+export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>, filter?: KdumpPageFilter): KdumpLayout {
+  return plan(guest, filter).layout;
 }
 
 /**
@@ -84,7 +115,11 @@ export async function writeKdump(guest: GuestMemory, sink: KdumpSink, options: K
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: unknown codec ${JSON.stringify(options.codec)}: expected zlib, lzo or snappy`);
   }
   const codecFlag = CODEC_FLAGS[options.codec];
-  const { runs, notes, layout } = plan(guest);
+  const filter = options.pageFilter;
+  if (filter && (!Number.isInteger(filter.dumpLevel) || filter.dumpLevel < 0 || filter.dumpLevel > 31)) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: dump level ${filter.dumpLevel} is not an integer from 0 to 31`);
+  }
+  const { runs, notes, layout } = plan(guest, filter);
   const layoutKind = layout.layout;
   const physBase = options.physBase ?? 0n;
   // Accepts a u64 that is a sign-extended 32-bit value (physBaseFromVmcoreinfo returns u64).
@@ -145,7 +180,7 @@ async function writeHeaders(
     encodeSubHeader(
       {
         physBase,
-        dumpLevel: KDUMP_DUMP_LEVEL,
+        dumpLevel: options.pageFilter?.dumpLevel ?? KDUMP_DUMP_LEVEL,
         split: 0,
         startPfn: 0n,
         endPfn: 0n,
@@ -165,11 +200,12 @@ async function writeHeaders(
   );
   if (notes.bytes.length > 0) await sink.write(layout.offsetNote, notes.bytes);
 
-  // Both bitmaps, chunk by chunk (dump level 1: the second equals the first).
+  // Both bitmaps, chunk by chunk: the second is the first without the pages the filter leaves out.
   for (let at = 0; at < layout.bitmapLength; at += BITMAP_CHUNK) {
     const chunk = new Uint8Array(Math.min(BITMAP_CHUNK, layout.bitmapLength - at));
     fillBitmapChunk(runs, at * 8, chunk);
     await sink.write(layout.offsetBitmap1 + at, chunk);
+    if (options.pageFilter) clearExcluded(chunk, at * 8, options.pageFilter);
     await sink.write(layout.offsetBitmap2 + at, chunk);
   }
 }
@@ -239,9 +275,16 @@ async function writePages(
   };
 
   const batchBytes = batchPages * pageSize;
+  const filter = options.pageFilter;
+  const noneExcluded = (pfn: number, n: number) => {
+    if (!filter) return true;
+    for (let p = pfn; p < pfn + n; p++) if (filter.excludes(p)) return false;
+    return true;
+  };
   let batch: Uint8Array | undefined;
   let count = 0;
   let lastPfn = -1;
+  let lastExcluded = false;
   // Chunk bytes are copied into batches or handed to the compressor (which copies or
   // compresses them at once) before the next chunk is asked for: buffers may be reused.
   for await (const chunk of guest.chunks({ chunkSize: READ_CHUNK, reuseBuffers: true })) {
@@ -251,6 +294,16 @@ async function writePages(
     while (at < bytes.length) {
       const pfn = Math.floor(addr / pageSize);
       const inPage = addr - pfn * pageSize;
+      if (filter && (pfn === lastPfn ? lastExcluded : pfn > lastPfn && filter.excludes(pfn))) {
+        // A page the filter leaves out: no descriptor, no data.
+        const skip = Math.min(bytes.length - at, pageSize - inPage);
+        lastPfn = pfn;
+        lastExcluded = true;
+        at += skip;
+        addr += skip;
+        continue;
+      }
+      lastExcluded = false;
       let slot: number;
       if (pfn === lastPfn) {
         // The rest of a page an earlier block began (blocks not page-aligned).
@@ -264,7 +317,7 @@ async function writePages(
           batch = undefined;
           count = 0;
         }
-        if (count === 0 && inPage === 0 && bytes.length - at >= batchBytes) {
+        if (count === 0 && inPage === 0 && bytes.length - at >= batchBytes && noneExcluded(pfn, batchPages)) {
           // A whole batch of whole pages: hand over a view of the chunk, no copy (the pool
           // copies what it sends to a worker; an all-zero batch is not sent at all).
           await submit(bytes.subarray(at, at + batchBytes), batchPages, false);
@@ -276,7 +329,8 @@ async function writePages(
         slot = count;
       }
       batch ??= new Uint8Array(batchBytes);
-      const n = Math.min(bytes.length - at, (batchPages - slot) * pageSize - inPage);
+      // With a filter, one page at a time so that each page is asked about.
+      const n = Math.min(bytes.length - at, (filter ? 1 : batchPages - slot) * pageSize - inPage);
       batch.set(bytes.subarray(at, at + n), slot * pageSize + inPage);
       const endPfn = Math.floor((addr + n - 1) / pageSize);
       count = slot + 1 + (endPfn - pfn);

@@ -19,3 +19,4 @@ export { verifyPagesWithLibkdumpfile, makedumpfileDmesg, type PageVerification }
 export { buildInitramfs, INIT_SCRIPT } from './initramfs.js';
 export { cacheRoot, findHostKernel, repoRoot, type HostKernel } from './paths.js';
 export { qmpSessionWithFds, type FdSessionStep, type FdSessionResult } from './fd-session.js';
+export { withLock } from './lock.js';

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,9 +7,15 @@ export const packageDir = fileURLToPath(new URL('..', import.meta.url));
 /** The repository root: tools/qemu-guest/../.. */
 export const repoRoot = path.resolve(packageDir, '..', '..');
 
-/** `<repo>/.cache/qemu-guest`, or `$VMCORE_QEMU_GUEST_CACHE` when set. */
+/**
+ * `<repo>/.cache/qemu-guest`, or `$VMCORE_QEMU_GUEST_CACHE` when set, with symlinks resolved: the
+ * cache's map files hold absolute paths, so checkouts that share one cache through a symlinked
+ * `.cache` must all name it the same way.
+ */
 export function cacheRoot(): string {
-  return process.env.VMCORE_QEMU_GUEST_CACHE ?? path.join(repoRoot, '.cache', 'qemu-guest');
+  const root = process.env.VMCORE_QEMU_GUEST_CACHE ?? path.join(repoRoot, '.cache', 'qemu-guest');
+  mkdirSync(root, { recursive: true });
+  return realpathSync(root);
 }
 
 export const pythonPath = '/usr/bin/python3';

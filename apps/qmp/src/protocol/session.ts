@@ -2,6 +2,7 @@ import { formatJson } from '../wire/format.js';
 import { JsonStream, type StreamItem } from '../wire/json-stream.js';
 import { isQDict, type QObject, type WireValue } from '../wire/qobject.js';
 import { visitArguments } from './args.js';
+import type { RegisteredCommand } from './registry.js';
 import { QmpError, QmpErrorClass } from './errors.js';
 import { checkRequest, type QmpRequest } from './request.js';
 
@@ -22,27 +23,16 @@ export interface QmpTransport {
 /** QEMU's QMP_REQ_QUEUE_LEN_MAX: a monitor stops reading while this many requests wait. */
 export const MAX_QUEUED_REQUESTS = 8;
 
-export interface CommandContext {
-  readonly session: QmpSession;
-}
-
-export interface CommandDefinition {
-  readonly name: string;
-  readonly args: readonly import('./args.js').ArgSpec[];
-  /** Allowed before negotiation (only qmp_capabilities). */
-  readonly preNegotiation?: boolean;
-  run(context: CommandContext, args: import('./args.js').ArgValues): Promise<WireValue> | WireValue;
-}
-
-/** The shared side a session talks to: command table, greeting, events, descriptor cleanup. */
+/** The shared side a session talks to: command lookup, greeting, descriptor cleanup. */
 export interface QmpHost {
   readonly greeting: WireValue;
-  findCommand(name: string): CommandDefinition | undefined;
+  findCommand(name: string): RegisteredCommand | undefined;
   closeFd(fd: number): void;
   sessionClosed(session: QmpSession): void;
 }
 
 export interface SessionOptions {
+  /** QEMU's MAX_TOKEN_SIZE: largest token, and largest message (default 64 MiB). */
   readonly maxMessageBytes?: number;
 }
 
@@ -72,9 +62,14 @@ export class QmpSession {
     this.send(host.greeting);
   }
 
-  /** Bytes from the client. */
+  /** Bytes from the client. A failure here ends this connection only, never the process. */
   receive(bytes: Uint8Array): void {
-    if (!this.closed) this.stream.feed(bytes);
+    if (this.closed) return;
+    try {
+      this.stream.feed(bytes);
+    } catch {
+      this.close();
+    }
   }
 
   send(message: WireValue): void {
@@ -97,13 +92,6 @@ export class QmpSession {
   }
 
   private onItem(item: StreamItem): void {
-    if (item.kind === 'overflow') {
-      // QEMU would reset and keep lexing the rest of a huge message; we answer once and hang up,
-      // which bounds memory and avoids a cascade of "stray" errors.
-      this.send({ error: QmpError.generic(item.message).toWire() });
-      this.queue = this.queue.then(() => this.close());
-      return;
-    }
     this.queued++;
     if (this.queued >= MAX_QUEUED_REQUESTS && !this.paused) {
       this.paused = true;
@@ -111,7 +99,7 @@ export class QmpSession {
     }
     this.queue = this.queue
       .then(() => this.handle(item))
-      .catch(() => undefined)
+      .catch(() => this.close())
       .finally(() => {
         this.queued--;
         if (this.paused && this.queued < MAX_QUEUED_REQUESTS && !this.closed) {
@@ -135,7 +123,7 @@ export class QmpSession {
       this.send(id.present ? { return: result, id: id.id as WireValue } : { return: result });
     } catch (error) {
       const qmpError = error instanceof QmpError ? error : QmpError.generic(error instanceof Error ? error.message : String(error));
-      this.send(id.present ? { id: id.id as WireValue, error: qmpError.toWire() } : { error: qmpError.toWire() });
+      this.send(id.present ? { error: qmpError.toWire(), id: id.id as WireValue } : { error: qmpError.toWire() });
     }
   }
 
@@ -150,9 +138,9 @@ export class QmpSession {
       }
       throw new QmpError(QmpErrorClass.CommandNotFound, `The command ${request.command} has not been found`);
     }
-    if (request.oob) throw QmpError.generic(`The command ${request.command} does not support OOB`);
+    if (request.oob && !command.allowOob) throw QmpError.generic(`The command ${request.command} does not support OOB`);
     const args = visitArguments(command.args, request.arguments);
-    return await command.run({ session: this }, args);
+    return await command.handler({ session: this }, args);
   }
 }
 

@@ -1,3 +1,4 @@
+import { qdictOrder } from './qdict-order.js';
 import { QmpFloat, type WireValue } from './qobject.js';
 
 /** "%.17g", as QEMU's qjson prints doubles (1.5e3 → 1500, -0.0 → -0). */
@@ -35,7 +36,10 @@ export function formatString(text: string): string {
   return `${out}"`;
 }
 
-/** Serialises like QEMU's monitor: `{"a": 1, "b": [2, 3]}` on one line. */
+/**
+ * Serialises like QEMU's monitor: `{"a": 1, "b": [2, 3]}` on one line, members of every
+ * dictionary in QDict order (insertion order is what a QAPI visitor would have inserted).
+ */
 export function formatJson(value: WireValue): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -44,9 +48,9 @@ export function formatJson(value: WireValue): string {
   if (typeof value === 'number') return Number.isInteger(value) ? (Object.is(value, -0) ? '0' : String(value)) : formatDouble(value);
   if (value instanceof QmpFloat) return formatDouble(value.value);
   if (Array.isArray(value)) return `[${value.map((item) => formatJson(item as WireValue)).join(', ')}]`;
-  const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-  const members = entries
-    .filter(([, member]) => member !== undefined)
-    .map(([key, member]) => `${formatString(key)}: ${formatJson(member as WireValue)}`);
+  const entries = new Map<string, WireValue | undefined>(value instanceof Map ? value : Object.entries(value));
+  const members = qdictOrder([...entries.keys()].filter((key) => entries.get(key) !== undefined)).map(
+    (key) => `${formatString(key)}: ${formatJson(entries.get(key)!)}`,
+  );
   return `{${members.join(', ')}}`;
 }

@@ -1,44 +1,83 @@
-import { JsonLexer, type Token } from './json-lexer.js';
+/**
+ * QEMU's qobject/json-streamer.c: counts braces and brackets over tokens and parses a message
+ * whenever both are back to zero (or one went negative), so framing never depends on newlines.
+ * Every error (a stray byte, a parse error, a limit) resets the message and lexing goes on: the
+ * connection survives all of them, as QEMU's does.
+ */
+import { JsonLexer, MAX_TOKEN_SIZE, TokenType, type LexerOutput, type Token } from './json-lexer.js';
+import { bytesForDisplay } from './mod-utf8.js';
 import { JsonParseError, parseTokens } from './json-parser.js';
 import type { QObject } from './qobject.js';
 
 export type StreamItem =
   | { readonly kind: 'value'; readonly value: QObject }
   /** QEMU's text, e.g. "JSON parse error, expecting value". */
-  | { readonly kind: 'error'; readonly message: string }
-  /** The message grew past the cap: the connection is not worth keeping. */
-  | { readonly kind: 'overflow'; readonly message: string };
+  | { readonly kind: 'error'; readonly message: string };
+
+/** QEMU's MAX_TOKEN_COUNT and MAX_NESTING. */
+export const MAX_TOKEN_COUNT = 2 * 1024 * 1024;
+export const MAX_NESTING = 1024;
 
 export interface JsonStreamOptions {
-  /** Most bytes one message may take (default 1 MiB). */
+  /** Most bytes one token, and all of one message's tokens together, may take (QEMU: 64 MiB). */
   readonly maxMessageBytes?: number;
-  /** Deepest nesting of objects/arrays (QEMU: 1024). */
+  /** Most tokens in one message (QEMU: 2^21). */
+  readonly maxTokens?: number;
+  /** Deepest nesting of objects and arrays (QEMU: 1024). */
   readonly maxNesting?: number;
 }
 
-/**
- * QEMU's json-streamer: counts braces and brackets over tokens and hands a message to the parser
- * whenever the depth returns to zero (or goes negative), so framing does not depend on newlines.
- */
 export class JsonStream {
   private readonly lexer: JsonLexer;
   private tokens: Token[] = [];
   private braces = 0;
   private brackets = 0;
   private size = 0;
-  private readonly maxBytes: number;
+  private readonly maxTokenBytes: number;
+  private readonly maxTokens: number;
   private readonly maxNesting: number;
-  private overflowed = false;
 
-  constructor(private readonly emit: (item: StreamItem) => void, options: JsonStreamOptions = {}) {
-    this.maxBytes = options.maxMessageBytes ?? 1 << 20;
-    this.maxNesting = options.maxNesting ?? 1024;
-    this.lexer = new JsonLexer((token) => this.onToken(token), this.maxBytes);
+  constructor(
+    private readonly emit: (item: StreamItem) => void,
+    options: JsonStreamOptions = {},
+  ) {
+    this.maxTokenBytes = options.maxMessageBytes ?? MAX_TOKEN_SIZE;
+    this.maxTokens = options.maxTokens ?? MAX_TOKEN_COUNT;
+    this.maxNesting = options.maxNesting ?? MAX_NESTING;
+    this.lexer = new JsonLexer((token) => this.onToken(token), this.maxTokenBytes);
   }
 
   feed(bytes: Uint8Array): void {
-    if (this.overflowed) return;
     this.lexer.feed(bytes);
+  }
+
+  /** json_message_process_token(). */
+  private onToken(token: LexerOutput): void {
+    if (token.type === 'oversized') return this.fail('JSON token size limit exceeded');
+    switch (token.type) {
+      case TokenType.LCURLY: this.braces++; break;
+      case TokenType.RCURLY: this.braces--; break;
+      case TokenType.LSQUARE: this.brackets++; break;
+      case TokenType.RSQUARE: this.brackets--; break;
+      case TokenType.ERROR: return this.fail(`JSON parse error, stray '${bytesForDisplay(token.text)}'`);
+    }
+    if (this.size + token.text.length + 1 > this.maxTokenBytes) return this.fail('JSON token size limit exceeded');
+    if (this.tokens.length + 1 > this.maxTokens) return this.fail('JSON token count limit exceeded');
+    if (this.brackets + this.braces > this.maxNesting) return this.fail('JSON nesting depth limit exceeded');
+    this.tokens.push(token);
+    this.size += token.text.length;
+    if ((this.braces > 0 || this.brackets > 0) && this.braces >= 0 && this.brackets >= 0) return;
+    const tokens = this.tokens;
+    this.reset();
+    let value: QObject;
+    try {
+      value = parseTokens(tokens);
+    } catch (error) {
+      if (!(error instanceof JsonParseError)) throw error;
+      this.emit({ kind: 'error', message: error.message });
+      return;
+    }
+    this.emit({ kind: 'value', value });
   }
 
   private reset(): void {
@@ -48,46 +87,8 @@ export class JsonStream {
     this.size = 0;
   }
 
-  private overflow(message: string): void {
-    this.overflowed = true;
+  private fail(message: string): void {
     this.reset();
-    this.emit({ kind: 'overflow', message });
-  }
-
-  private onToken(token: Token): void {
-    if (this.overflowed) return;
-    if (token.type === 'error') {
-      if (token.overflow) {
-        this.overflow('JSON token size limit exceeded');
-        return;
-      }
-      this.reset();
-      this.emit({ kind: 'error', message: `JSON parse error, stray '${token.text}'` });
-      return;
-    }
-    switch (token.type) {
-      case '{': this.braces++; break;
-      case '}': this.braces--; break;
-      case '[': this.brackets++; break;
-      case ']': this.brackets--; break;
-    }
-    this.tokens.push(token);
-    this.size += token.text.length;
-    if (this.braces < 0 || this.brackets < 0 || (this.braces === 0 && this.brackets === 0)) {
-      const tokens = this.tokens;
-      this.reset();
-      try {
-        this.emit({ kind: 'value', value: parseTokens(tokens) });
-      } catch (error) {
-        if (!(error instanceof JsonParseError)) throw error;
-        this.emit({ kind: 'error', message: `JSON parse error, ${error.message}` });
-      }
-      return;
-    }
-    if (this.braces + this.brackets > this.maxNesting) {
-      this.overflow('JSON nesting depth limit exceeded');
-    } else if (this.size + this.lexer.pending > this.maxBytes) {
-      this.overflow('JSON token size limit exceeded');
-    }
+    this.emit({ kind: 'error', message });
   }
 }

@@ -1,0 +1,27 @@
+/** Codec numbers of the addon's functions. */
+export type NativeCodecId = 0 | 1 | 2; // zlib (libdeflate), LZO1X-1 (liblzo2), snappy (libsnappy)
+
+/** Compresses `src` into `dst`; returns the bytes written, 0 when the result does not fit in `dst`, -1 on a codec failure. */
+export function compress(codec: NativeCodecId, level: number, src: Uint8Array, dst: Uint8Array): number;
+/** Decodes the whole stream `src` into `dst`; returns the bytes written, -1 for a bad or too long stream, -2 for bytes after the stream. */
+export function decompress(codec: NativeCodecId, src: Uint8Array, dst: Uint8Array): number;
+/**
+ * QEMU's per-page rules over a batch of whole pages: kinds[i] 0 zero page, 1 compressed (strictly
+ * smaller than the page), 2 raw; sizes[i] the bytes page i has in `out`. Returns the bytes used in `out`
+ * (which must hold pages.length bytes).
+ */
+export function compressBatch(
+  codec: NativeCodecId,
+  level: number,
+  pages: Uint8Array,
+  pageSize: number,
+  kinds: Uint8Array,
+  sizes: Uint32Array,
+  out: Uint8Array,
+): number;
+/** True when every byte is zero. */
+export function isZero(bytes: Uint8Array): boolean;
+/** copy_file_range(2) of up to `length` bytes; returns bytes copied (0 at end of input) or -errno. */
+export function copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number): number;
+/** The libdeflate version the addon was compiled against. */
+export const libdeflateVersion: string;

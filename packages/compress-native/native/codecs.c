@@ -1,0 +1,310 @@
+// @vmcore/compress-native: kdump page codecs through the system libraries (libdeflate for the
+// zlib format, liblzo2's LZO1X-1, libsnappy), and a whole-batch compressor with QEMU's
+// per-page rules (zero page, compressed only when strictly smaller, else raw). Plain N-API (C),
+// one state per Node environment (main thread and each worker thread get their own).
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <libdeflate.h>
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
+
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+enum { CODEC_ZLIB = 0, CODEC_LZO = 1, CODEC_SNAPPY = 2 };
+enum { PAGE_ZERO = 0, PAGE_COMPRESSED = 1, PAGE_RAW = 2 };
+#define MAX_LEVEL 12
+
+typedef struct {
+  struct libdeflate_compressor *deflaters[MAX_LEVEL + 1];
+  struct libdeflate_decompressor *inflater;
+  void *lzo_work;
+  uint8_t *scratch;
+  size_t scratch_size;
+} State;
+
+static void free_state(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  State *s = data;
+  for (int i = 0; i <= MAX_LEVEL; i++)
+    if (s->deflaters[i]) libdeflate_free_compressor(s->deflaters[i]);
+  if (s->inflater) libdeflate_free_decompressor(s->inflater);
+  free(s->lzo_work);
+  free(s->scratch);
+  free(s);
+}
+
+static State *state_of(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  return data;
+}
+
+static napi_value throw_error(napi_env env, const char *message) {
+  napi_throw_error(env, "VMCORE_CODEC", message);
+  return NULL;
+}
+
+static int get_bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+  napi_typedarray_type type;
+  size_t count;
+  void *base;
+  napi_value buffer;
+  size_t offset;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  if (napi_get_typedarray_info(env, value, &type, &count, &base, &buffer, &offset) != napi_ok) return 0;
+  if (type != napi_uint8_array && type != napi_uint8_clamped_array) return 0;
+  *data = base;
+  *length = count;
+  return 1;
+}
+
+static int get_u32array(napi_env env, napi_value value, uint32_t **data, size_t *length) {
+  napi_typedarray_type type;
+  size_t count;
+  void *base;
+  napi_value buffer;
+  size_t offset;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  if (napi_get_typedarray_info(env, value, &type, &count, &base, &buffer, &offset) != napi_ok) return 0;
+  if (type != napi_uint32_array) return 0;
+  *data = base;
+  *length = count;
+  return 1;
+}
+
+static napi_value number(napi_env env, double value) {
+  napi_value out;
+  napi_create_double(env, value, &out);
+  return out;
+}
+
+static struct libdeflate_compressor *deflater(State *s, int level) {
+  if (level < 1 || level > MAX_LEVEL) return NULL;
+  if (!s->deflaters[level]) s->deflaters[level] = libdeflate_alloc_compressor(level);
+  return s->deflaters[level];
+}
+
+static uint8_t *scratch(State *s, size_t size) {
+  if (s->scratch_size < size) {
+    uint8_t *grown = realloc(s->scratch, size);
+    if (!grown) return NULL;
+    s->scratch = grown;
+    s->scratch_size = size;
+  }
+  return s->scratch;
+}
+
+// Compresses src into dst (at most `limit` bytes). Returns the compressed length, 0 when it
+// does not fit in `limit` bytes, -1 on a codec failure (QEMU stores such pages raw too).
+static long compress_one(State *s, int codec, int level, const uint8_t *src, size_t n, uint8_t *dst, size_t limit) {
+  switch (codec) {
+    case CODEC_ZLIB: {
+      struct libdeflate_compressor *c = deflater(s, level);
+      if (!c) return -1;
+      return (long)libdeflate_zlib_compress(c, src, n, dst, limit);
+    }
+    case CODEC_LZO: {
+      size_t bound = n + n / 16 + 64 + 3;
+      uint8_t *tmp = scratch(s, bound);
+      lzo_uint out_len = bound;
+      if (!tmp || !s->lzo_work) return -1;
+      if (lzo1x_1_compress(src, n, tmp, &out_len, s->lzo_work) != LZO_E_OK) return -1;
+      if (out_len > limit) return 0;
+      memcpy(dst, tmp, out_len);
+      return (long)out_len;
+    }
+    case CODEC_SNAPPY: {
+      size_t bound = snappy_max_compressed_length(n);
+      uint8_t *tmp = scratch(s, bound);
+      size_t out_len = bound;
+      if (!tmp) return -1;
+      if (snappy_compress((const char *)src, n, (char *)tmp, &out_len) != SNAPPY_OK) return -1;
+      if (out_len > limit) return 0;
+      memcpy(dst, tmp, out_len);
+      return (long)out_len;
+    }
+  }
+  return -1;
+}
+
+static int is_zero(const uint8_t *p, size_t n) {
+  size_t i = 0;
+  uint64_t acc = 0;
+  for (; i + 64 <= n; i += 64) {
+    uint64_t w[8];
+    memcpy(w, p + i, 64);
+    if ((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) != 0) return 0;
+  }
+  for (; i < n; i++) acc |= p[i];
+  return acc == 0;
+}
+
+// compress(codec, level, src, dst) -> bytes written to dst, 0 if it does not fit, -1 on failure.
+static napi_value js_compress(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t codec, level;
+  uint8_t *src, *dst;
+  size_t n, limit;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &codec) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &level) != napi_ok || !get_bytes(env, argv[2], &src, &n) ||
+      !get_bytes(env, argv[3], &dst, &limit))
+    return throw_error(env, "compress(codec, level, src: Uint8Array, dst: Uint8Array)");
+  return number(env, (double)compress_one(state_of(env), codec, level, src, n, dst, limit));
+}
+
+// decompress(codec, src, dst) -> bytes written (the whole stream decoded into dst), or -1 for a
+// bad stream or one that expands beyond dst.
+static napi_value js_decompress(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t codec;
+  uint8_t *src, *dst;
+  size_t n, limit;
+  State *s = state_of(env);
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &codec) != napi_ok || !get_bytes(env, argv[1], &src, &n) ||
+      !get_bytes(env, argv[2], &dst, &limit))
+    return throw_error(env, "decompress(codec, src: Uint8Array, dst: Uint8Array)");
+  switch (codec) {
+    case CODEC_ZLIB: {
+      size_t in_used = 0, out_len = 0;
+      if (!s->inflater) s->inflater = libdeflate_alloc_decompressor();
+      if (!s->inflater) return number(env, -1);
+      if (libdeflate_zlib_decompress_ex(s->inflater, src, n, dst, limit, &in_used, &out_len) != LIBDEFLATE_SUCCESS)
+        return number(env, -1);
+      // Bytes after the stream: reported to the caller as a distinct result.
+      if (in_used != n) return number(env, -2);
+      return number(env, (double)out_len);
+    }
+    case CODEC_LZO: {
+      lzo_uint out_len = limit;
+      int r = lzo1x_decompress_safe(src, n, dst, &out_len, NULL);
+      if (r != LZO_E_OK) return number(env, r == LZO_E_INPUT_NOT_CONSUMED ? -2 : -1);
+      return number(env, (double)out_len);
+    }
+    case CODEC_SNAPPY: {
+      size_t out_len = 0;
+      if (snappy_uncompressed_length((const char *)src, n, &out_len) != SNAPPY_OK || out_len > limit)
+        return number(env, -1);
+      if (snappy_uncompress((const char *)src, n, (char *)dst, &out_len) != SNAPPY_OK) return number(env, -1);
+      return number(env, (double)out_len);
+    }
+  }
+  return number(env, -1);
+}
+
+// compressBatch(codec, level, pages, pageSize, kinds, sizes, out) -> bytes used in out.
+// QEMU's write_dump_pages rules per page: all-zero pages are PAGE_ZERO (size 0), a page is
+// PAGE_COMPRESSED when the codec's output is strictly smaller than the page, else PAGE_RAW.
+// `out` must hold pages.length bytes (stored pages are never larger than the page).
+static napi_value js_compress_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  int32_t codec, level;
+  uint32_t page_size;
+  uint8_t *pages, *kinds, *out;
+  uint32_t *sizes;
+  size_t n, kinds_len, sizes_len, out_len;
+  State *s = state_of(env);
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 7 || napi_get_value_int32(env, argv[0], &codec) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &level) != napi_ok || !get_bytes(env, argv[2], &pages, &n) ||
+      napi_get_value_uint32(env, argv[3], &page_size) != napi_ok || !get_bytes(env, argv[4], &kinds, &kinds_len) ||
+      !get_u32array(env, argv[5], &sizes, &sizes_len) || !get_bytes(env, argv[6], &out, &out_len))
+    return throw_error(env, "compressBatch(codec, level, pages, pageSize, kinds, sizes, out)");
+  if (page_size == 0 || n % page_size != 0) return throw_error(env, "compressBatch: pages is not a whole number of pages");
+  size_t count = n / page_size;
+  if (kinds_len < count || sizes_len < count || out_len < n)
+    return throw_error(env, "compressBatch: kinds, sizes or out is too small for the batch");
+  size_t at = 0;
+  for (size_t i = 0; i < count; i++) {
+    const uint8_t *page = pages + i * page_size;
+    if (is_zero(page, page_size)) {
+      kinds[i] = PAGE_ZERO;
+      sizes[i] = 0;
+      continue;
+    }
+    long got = compress_one(s, codec, level, page, page_size, out + at, page_size - 1);
+    if (got > 0 && (size_t)got < page_size) {
+      kinds[i] = PAGE_COMPRESSED;
+      sizes[i] = (uint32_t)got;
+      at += (size_t)got;
+    } else {
+      kinds[i] = PAGE_RAW;
+      sizes[i] = page_size;
+      memcpy(out + at, page, page_size);
+      at += page_size;
+    }
+  }
+  return number(env, (double)at);
+}
+
+// isZero(bytes) -> true when every byte is zero.
+static napi_value js_is_zero(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint8_t *p;
+  size_t n;
+  napi_value out;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !get_bytes(env, argv[0], &p, &n)) return throw_error(env, "isZero(bytes: Uint8Array)");
+  napi_get_boolean(env, is_zero(p, n), &out);
+  return out;
+}
+
+// copyFileRange(fdIn, offIn, fdOut, offOut, length) -> bytes copied by the kernel (may be
+// fewer than asked; 0 at the end of the input), or -errno (ENOSYS, EXDEV, EINVAL...: the
+// caller falls back to read/write).
+static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int32_t fd_in, fd_out;
+  int64_t off_in, off_out, length;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5 || napi_get_value_int32(env, argv[0], &fd_in) != napi_ok ||
+      napi_get_value_int64(env, argv[1], &off_in) != napi_ok || napi_get_value_int32(env, argv[2], &fd_out) != napi_ok ||
+      napi_get_value_int64(env, argv[3], &off_out) != napi_ok || napi_get_value_int64(env, argv[4], &length) != napi_ok ||
+      off_in < 0 || off_out < 0 || length < 0)
+    return throw_error(env, "copyFileRange(fdIn, offIn, fdOut, offOut, length)");
+#ifdef SYS_copy_file_range
+  loff_t in = off_in, outp = off_out;
+  long r = syscall(SYS_copy_file_range, fd_in, &in, fd_out, &outp, (size_t)length, 0u);
+  return number(env, r < 0 ? -(double)errno : (double)r);
+#else
+  return number(env, -(double)ENOSYS);
+#endif
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  State *s = calloc(1, sizeof(State));
+  if (!s || lzo_init() != LZO_E_OK) return throw_error(env, "compress-native: cannot initialise");
+  s->lzo_work = malloc(LZO1X_1_MEM_COMPRESS);
+  napi_set_instance_data(env, s, free_state, NULL);
+  napi_property_descriptor props[] = {
+    {"compress", NULL, js_compress, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"decompress", NULL, js_decompress, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"compressBatch", NULL, js_compress_batch, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"isZero", NULL, js_is_zero, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  napi_value version;
+  napi_create_string_utf8(env, LIBDEFLATE_VERSION_STRING, NAPI_AUTO_LENGTH, &version);
+  napi_set_named_property(env, exports, "libdeflateVersion", version);
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }

@@ -1,0 +1,11 @@
+export { buildWinGuest, ELF_NOTE_NAME } from './layout.js';
+export type { WinGuestOptions, WinGuestFacts, WinGuestImage } from './layout.js';
+export { GuestRam } from './ram.js';
+export { PageTableBuilder } from './page-tables.js';
+export { encodeKdbg, encodeKdbgBlock, decodeKdbgBlock } from './kdbg-encoding.js';
+export type { KdbgKeys } from './kdbg-encoding.js';
+export { winGuestMutations, applyWrites, ramOffset } from './mutations.js';
+export type { WinGuestMutation, PhysWrite } from './mutations.js';
+export { winReferenceGuest, winGuestCacheRoot, variantName, assembleBios, qemuArgs, nonX86WinDmpReply, BIOS_SOURCE } from './reference.js';
+export type { WinReferenceGuest, CaseReply } from './reference.js';
+export { KDBG, KDBG_SIZE, DUMP_HEADER64 } from './windows-structs.js';
