@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode, hex } from '@vmcore/bytes';
-import { X86_64PageWalker, X86_64_KERNEL_IMAGE_SIZE, X86_64_START_KERNEL_MAP, kernelVirtToPhys } from '@vmcore/vmcoreinfo';
+import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, X86_64, X86_64_KERNEL_IMAGE, X86Translator, type PhysBlock } from '@vmcore/guest-mem';
 import type { KernelInfo } from './kernel-info.js';
 
 /** Where a kernel virtual address lives: the physical address and the size of the page mapping it. */
@@ -18,15 +18,16 @@ export interface KernelTranslateOptions {
   /** phys_base (x86_64), as the u64 the kdump sub-header carries. */
   readonly physBase: bigint;
   readonly read: (physAddr: number, length: number) => Promise<Uint8Array>;
-  readonly isRam?: (physAddr: number, length: number) => boolean;
+  /** Guest RAM: what a page-table entry may point at. */
+  readonly blocks: readonly PhysBlock[];
 }
 
 /**
  * The kernel's own virtual-to-physical rule, as makedumpfile applies it (arch/x86_64.c
  * vaddr_to_paddr_x86_64): the kernel image mapping is linear (vaddr − __START_KERNEL_map +
  * phys_base); everything else (direct map, vmemmap, vmalloc) goes through the kernel's page
- * tables rooted at init_top_pgt, itself in the image. Only x86_64 for now: the architecture
- * layer (packages/guest-mem/src/arch/) will own these rules.
+ * tables rooted at init_top_pgt, itself in the image, walked by guest-mem's one x86 walker.
+ * Only x86_64 for now (the image rule is guest-mem's X86_64.kernel).
  */
 export function kernelTranslator(options: KernelTranslateOptions): KernelTranslate {
   if (options.arch !== 'x86_64') {
@@ -34,19 +35,17 @@ export function kernelTranslator(options: KernelTranslateOptions): KernelTransla
   }
   const { info, physBase } = options;
   const pgd = info.optionalSymbol('init_top_pgt') ?? info.symbol('swapper_pg_dir');
-  const root = kernelVirtToPhys(pgd, physBase);
+  const imageVirtToPhys = X86_64.kernel.imageVirtToPhys!;
+  const root = imageVirtToPhys(pgd, physBase);
   const la57 = (info.optionalNumber('pgtable_l5_enabled') ?? 0n) !== 0n;
-  const walker = new X86_64PageWalker({
-    read: options.read,
-    root,
-    la57,
-    maxTablePages: 1 << 16,
-    ...(options.isRam ? { isRam: options.isRam } : {}),
-  });
-  const imageEnd = X86_64_START_KERNEL_MAP + X86_64_KERNEL_IMAGE_SIZE;
+  // The kernel's own tables, walked as a long-mode CPU with CR3 = __pa(init_top_pgt) would.
+  const cpu = { cr0: CR0_PG, cr3: root, cr4: CR4_PAE | (la57 ? CR4_LA57 : 0n), efer: EFER_LMA };
+  const walker = new X86Translator(options.read, options.blocks, cpu, { maxTablePages: 1 << 16 });
+  const imageStart = X86_64_KERNEL_IMAGE.start;
+  const imageEnd = imageStart + X86_64_KERNEL_IMAGE.size;
   return async (virt) => {
-    if (virt >= X86_64_START_KERNEL_MAP && virt < imageEnd) {
-      const phys = kernelVirtToPhys(virt, physBase);
+    if (virt >= imageStart && virt < imageEnd) {
+      const phys = imageVirtToPhys(virt, physBase);
       if (phys > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
       return { physAddr: Number(phys), pageSize: 4096 };
     }
