@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import type { Writable } from 'node:stream';
-import { VmcoreError, VmcoreErrorCode, type PositionedSink, type SequentialSink } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, errnoText, type PositionedSink, type SequentialSink } from '@vmcore/bytes';
 import { FileSink, StreamSink, ioError } from '@vmcore/bytes/node';
 
 /** Where a dump goes: a file path (atomic), a Node Writable, or an open file descriptor. */
@@ -31,16 +31,6 @@ export interface OutputOptions {
 
 const fstatAsync = promisify(fstat);
 
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  EROFS: 'Read-only file system',
-  ENOSPC: 'No space left on device',
-  EDQUOT: 'Disk quota exceeded',
-};
 const writeAsync = promisify(fsWrite);
 
 function isWritable(value: unknown): value is Writable {
@@ -163,7 +153,7 @@ export async function openOutput(output: DumpOutput, options: OutputOptions = {}
     } catch (error) {
       // Name the target, not the temporary file, with the C library's text (as QEMU reports it).
       const code = ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
-      const text = code ? STRERROR[code] : undefined;
+      const text = errnoText(code);
       if (text) throw new VmcoreError(VmcoreErrorCode.Io, `Could not open '${output}': ${text}`, { cause: error });
       throw error;
     }

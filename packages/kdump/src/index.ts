@@ -15,11 +15,23 @@ export {
   NewUtsname,
   KDUMP_SIGNATURE,
   KDUMP_HEADER_VERSION,
+} from './header.js';
+export {
   DUMP_DH_COMPRESSED_ZLIB,
   DUMP_DH_COMPRESSED_LZO,
   DUMP_DH_COMPRESSED_SNAPPY,
+  DUMP_DH_COMPRESSED_INCOMPLETE,
+  DUMP_DH_EXCLUDED_VMEMMAP,
   DUMP_DH_COMPRESSED_ZSTD,
-} from './header.js';
+  DUMP_DH_FLAGS,
+  CODEC_FLAGS,
+  COMPRESSION_MASK,
+  statusCodecs,
+  codecForFlags,
+} from './flags.js';
+export type { KdumpCodec, DumpFlag } from './flags.js';
+export { DEFAULT_DECOMPRESS_HANDLERS, defaultCompressor } from './codec.js';
+export type { PageDecompressor, DecompressHandlers, BatchCompressor, CreateCompressor, CompressorOptions } from './codec.js';
 export type { DiskDumpHeader, KdumpSubHeader, Utsname, HeaderLayout } from './header.js';
 export type { PfnRun, PresentPages } from './bitmap.js';
 export type { ParsedNote } from '@vmcore/bytes';

@@ -1,7 +1,8 @@
 import { VmcoreError, VmcoreErrorCode, hex, parseNotes, readExact, type Endian, type ParsedNote, type RandomAccessSource } from '@vmcore/bytes';
 import { utsMachineBits } from '@vmcore/guest-mem';
 import { PresentPages, RunCollector } from './bitmap.js';
-import { codecForFlags, decompressStoredPage } from './codec.js';
+import { DEFAULT_DECOMPRESS_HANDLERS, decompressorFor, decompressStoredPage, type DecompressHandlers } from './codec.js';
+import { codecForFlags } from './flags.js';
 import {
   DiskDumpHeader64,
   KDUMP_SIGNATURE,
@@ -19,6 +20,11 @@ export interface KdumpReadOptions {
   maxRuns?: number;
   /** Largest notes area read into memory. Default 64 MiB. */
   maxNoteSize?: number;
+  /**
+   * Page decompressors by codec (mcap's `decompressHandlers`). Default: @vmcore/compress's zlib,
+   * lzo and snappy; a page whose codec has no handler (zstd by default) is VMCORE_UNSUPPORTED.
+   */
+  decompressHandlers?: DecompressHandlers;
 }
 
 /** A page descriptor as stored: where the page's bytes are and how they are encoded. */
@@ -57,6 +63,7 @@ export class KdumpFile {
     readonly offsetBitmap2: number,
     readonly bitmapLength: number,
     readonly offsetPageDescriptors: number,
+    private readonly decompressHandlers: DecompressHandlers = DEFAULT_DECOMPRESS_HANDLERS,
   ) {
     this.offsetPageData = offsetPageDescriptors + present.pageCount * PageDescriptor.size;
   }
@@ -148,6 +155,7 @@ export class KdumpFile {
   private checkDescriptor(d: KdumpPageDescriptor, index: number): void {
     const what = `${this.name}: page descriptor ${index}`;
     const codec = codecForFlags(d.flags, what);
+    if (codec !== undefined) decompressorFor(this.decompressHandlers, codec, what);
     if (codec === undefined ? d.size !== this.pageSize : d.size === 0 || d.size > this.pageSize) {
       throw new VmcoreError(
         VmcoreErrorCode.Corrupt,
@@ -163,8 +171,10 @@ export class KdumpFile {
   }
 
   private decode(d: KdumpPageDescriptor, stored: Uint8Array, index: number): Uint8Array {
-    const codec = codecForFlags(d.flags, `${this.name}: page descriptor ${index}`);
-    return codec === undefined ? stored : decompressStoredPage(codec, stored, this.pageSize, `${this.name}: page ${index} at offset ${d.offset}`);
+    const what = `${this.name}: page descriptor ${index}`;
+    const codec = codecForFlags(d.flags, what);
+    if (codec === undefined) return stored;
+    return decompressStoredPage(decompressorFor(this.decompressHandlers, codec, what), stored, this.pageSize, `${this.name}: page ${index} at offset ${d.offset}`);
   }
 
   private async sharedZeroPage(): Promise<Uint8Array> {
@@ -312,5 +322,6 @@ export async function readKdump(source: RandomAccessSource, options: KdumpReadOp
     offsetBitmap2,
     bitmapLength,
     offsetPageDescriptors,
+    { ...DEFAULT_DECOMPRESS_HANDLERS, ...options.decompressHandlers },
   );
 }

@@ -40,7 +40,9 @@ export async function utsnameFromGuestMemory(
   const info = vmcoreinfoFromGuestNote(guest.guestNote, guest.info.endian);
   const symbol = info?.symbols.get('init_uts_ns');
   if (!info || symbol === undefined || info.osrelease === undefined) return undefined;
-  const paddr = imageVirtToPhys(symbol, physBase) + BigInt(info.offsets.get('uts_namespace.name') ?? 0);
+  const base = imageVirtToPhys(symbol, physBase, info);
+  if (base === undefined) return undefined;
+  const paddr = base + BigInt(info.offsets.get('uts_namespace.name') ?? 0);
   if (paddr > BigInt(Number.MAX_SAFE_INTEGER - NewUtsname.size)) return undefined;
   let bytes: Uint8Array;
   try {

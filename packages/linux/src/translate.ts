@@ -1,5 +1,6 @@
 import { VmcoreError, VmcoreErrorCode, hex } from '@vmcore/bytes';
-import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, X86_64, X86_64_KERNEL_IMAGE, X86Translator, type PhysBlock } from '@vmcore/guest-mem';
+import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, X86_64_KERNEL_IMAGE, X86Translator, type PhysBlock } from '@vmcore/guest-mem';
+import { kernelVirtToPhys } from '@vmcore/vmcoreinfo';
 import type { KernelInfo } from './kernel-info.js';
 
 /** Where a kernel virtual address lives: the physical address and the size of the page mapping it. */
@@ -27,7 +28,7 @@ export interface KernelTranslateOptions {
  * vaddr_to_paddr_x86_64): the kernel image mapping is linear (vaddr − __START_KERNEL_map +
  * phys_base); everything else (direct map, vmemmap, vmalloc) goes through the kernel's page
  * tables rooted at init_top_pgt, itself in the image, walked by guest-mem's one x86 walker.
- * Only x86_64 for now (the image rule is guest-mem's X86_64.kernel).
+ * Only x86_64 for now (the image layout is guest-mem's X86_64_KERNEL_IMAGE).
  */
 export function kernelTranslator(options: KernelTranslateOptions): KernelTranslate {
   if (options.arch !== 'x86_64') {
@@ -35,8 +36,8 @@ export function kernelTranslator(options: KernelTranslateOptions): KernelTransla
   }
   const { info, physBase } = options;
   const pgd = info.optionalSymbol('init_top_pgt') ?? info.symbol('swapper_pg_dir');
-  const imageVirtToPhys = X86_64.kernel.imageVirtToPhys!;
-  const root = imageVirtToPhys(pgd, physBase);
+  const imageVirtToPhys = (virt: bigint) => kernelVirtToPhys(virt, physBase, X86_64_KERNEL_IMAGE);
+  const root = imageVirtToPhys(pgd);
   const la57 = (info.optionalNumber('pgtable_l5_enabled') ?? 0n) !== 0n;
   // The kernel's own tables, walked as a long-mode CPU with CR3 = __pa(init_top_pgt) would.
   const cpu = { cr0: CR0_PG, cr3: root, cr4: CR4_PAE | (la57 ? CR4_LA57 : 0n), efer: EFER_LMA };
@@ -45,7 +46,7 @@ export function kernelTranslator(options: KernelTranslateOptions): KernelTransla
   const imageEnd = imageStart + X86_64_KERNEL_IMAGE.size;
   return async (virt) => {
     if (virt >= imageStart && virt < imageEnd) {
-      const phys = imageVirtToPhys(virt, physBase);
+      const phys = imageVirtToPhys(virt);
       if (phys > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
       return { physAddr: Number(phys), pageSize: 4096 };
     }

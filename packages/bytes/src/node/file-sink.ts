@@ -1,5 +1,6 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errnoText } from '../errno.js';
 import { VmcoreError, VmcoreErrorCode } from '../errors.js';
 import type { PositionedSink, SequentialSink } from '../io.js';
 
@@ -78,9 +79,7 @@ export class FileSink implements PositionedSink, SequentialSink {
 
 export function ioError(context: string, error: unknown): VmcoreError {
   const err = error as NodeJS.ErrnoException;
-  const reason =
-    err?.code === 'ENOSPC' ? 'No space left on device'
-    : err?.code === 'EPIPE' ? 'Broken pipe'
-    : (err?.message ?? String(error));
+  // QEMU's words for the errors a dump meets (strerror), else Node's message.
+  const reason = (err?.code === 'ENOSPC' || err?.code === 'EPIPE' ? errnoText(err.code) : undefined) ?? err?.message ?? String(error);
   return new VmcoreError(VmcoreErrorCode.Io, `${context}: ${reason}`, { cause: error });
 }

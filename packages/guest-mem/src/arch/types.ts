@@ -1,5 +1,5 @@
 import type { ElfNote, Endian } from '@vmcore/bytes';
-import type { PhysBaseArch, Translate } from '@vmcore/vmcoreinfo';
+import type { PhysBaseArch, Translate, Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import type { Arch, DumpInfo, GuestMemory, MemoryMapping, PhysBlock } from '../model.js';
 
 /**
@@ -100,14 +100,19 @@ export interface CpuNoteCodec {
  */
 export interface KernelRules extends PhysBaseArch {
   /**
-   * __pa_symbol(): a kernel-image virtual address to physical, given phys_base (u64 arithmetic);
-   * undefined where the architecture has no such fixed rule here.
+   * __pa_symbol(): a kernel-image virtual address to physical, given phys_base (u64 arithmetic)
+   * and, for architectures whose rule needs more (arm64's kimage_voffset), the guest's parsed
+   * VMCOREINFO. Undefined where the architecture has no such rule (or returns undefined when the
+   * VMCOREINFO lacks what it needs).
    */
-  readonly imageVirtToPhys?: (virt: bigint, physBase: bigint) => bigint;
+  readonly imageVirtToPhys?: (virt: bigint, physBase: bigint, vmcoreinfo?: Vmcoreinfo) => bigint | undefined;
 }
 
-/** The part of a guest the page-table code reads. */
-export type PagingGuest = Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'read'>;
+/**
+ * The part of a guest the page-table code reads (the guest note too where a walker needs
+ * VMCOREINFO facts, e.g. arm64's VA_BITS).
+ */
+export type PagingGuest = Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'read'> & Partial<Pick<GuestMemory, 'guestNote'>>;
 
 export interface PagingOptions {
   /**

@@ -1,4 +1,4 @@
-import type { KernelImage } from '@vmcore/vmcoreinfo';
+import { kernelVirtToPhys, type KernelImage } from '@vmcore/vmcoreinfo';
 import type { DumpInfo } from '../model.js';
 import type { ArchDefinition } from './types.js';
 import { x86CpuNoteCodec } from './x86-codec.js';
@@ -40,7 +40,7 @@ export const X86_64: ArchDefinition = Object.freeze<ArchDefinition>({
     // vmcoreinfo_append_str("NUMBER(phys_base)=%ld") in arch/x86/kernel/crash_core_64.c
     physBaseKey: 'phys_base',
     image: X86_64_KERNEL_IMAGE,
-    imageVirtToPhys: (virt: bigint, physBase: bigint) => BigInt.asUintN(64, virt - X86_64_KERNEL_IMAGE.start + physBase),
+    imageVirtToPhys: (virt: bigint, physBase: bigint) => kernelVirtToPhys(virt, physBase, X86_64_KERNEL_IMAGE),
   }),
   pageTables: X86_PAGE_TABLES,
   dumpInfo: () => X86_64_DUMP_INFO,
