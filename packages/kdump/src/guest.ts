@@ -1,6 +1,6 @@
 import { VmcoreError, VmcoreErrorCode, hex, NoteType, NT_PRSTATUS, type RandomAccessSource } from '@vmcore/bytes';
 import {
-  archByName, EM_386, I386_PRSTATUS, EM_X86_64, findBlock, simpleMappings, type Arch, type DumpInfo, type ElfNote, type Filter, type GuestMemory,
+  AARCH64_PRSTATUS, archByName, EM_386, I386_PRSTATUS, X86_64_PRSTATUS, EM_X86_64, findBlock, simpleMappings, type Arch, type DumpInfo, type ElfNote, type Filter, type GuestMemory,
   type MemoryChunk, type MemoryMapping, type PhysBlock,
 } from '@vmcore/guest-mem';
 import { archFromVmcoreinfo, parseVmcoreinfo, VMCOREINFO_NOTE_NAME, vmcoreinfoText } from '@vmcore/vmcoreinfo';
@@ -40,9 +40,9 @@ function archFromNotes(notes: KdumpFile['noteEntries']): { arch: Arch; machine: 
   let arch: Arch | undefined;
   if (has('LINUX', NT_S390_CTRS)) arch = 's390x';
   else if (has('CORE', NT_PPC_VMX)) arch = 'ppc64';
-  else if (prstatus?.desc.length === 392 || has('LINUX', NT_ARM_SVE)) arch = 'aarch64';
-  else if (prstatus?.desc.length === 336 && notes.some((n) => n.name === 'QEMU')) arch = 'x86_64';
-  else if (prstatus?.desc.length === 144) arch = 'i386';
+  else if (prstatus?.desc.length === AARCH64_PRSTATUS.struct.size || has('LINUX', NT_ARM_SVE)) arch = 'aarch64';
+  else if (prstatus?.desc.length === X86_64_PRSTATUS.size && notes.some((n) => n.name === 'QEMU')) arch = 'x86_64';
+  else if (prstatus?.desc.length === I386_PRSTATUS.size) arch = 'i386';
   const machine = arch === undefined ? undefined : archByName(arch)?.machine;
   return arch && machine !== undefined ? { arch, machine } : undefined;
 }

@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode, hex } from '@vmcore/bytes';
-import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, X86_64_KERNEL_IMAGE, X86Translator, findBlock, type PhysBlock } from '@vmcore/guest-mem';
+import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, X86_64_KERNEL_IMAGE, X86Translator, archByName, findBlock, type PhysBlock } from '@vmcore/guest-mem';
 import { kernelLinearVirtToPhys, kernelVirtToPhys } from '@vmcore/vmcoreinfo';
 import type { KernelInfo } from './kernel-info.js';
 
@@ -58,15 +58,13 @@ export function kernelTranslator(options: KernelTranslateOptions): KernelTransla
 }
 
 /**
- * Other architectures: the linear rules only (kernelLinearVirtToPhys: the image and the linear map
+ * Other architectures of guest-mem's layer: the linear rules only (kernelLinearVirtToPhys: the image and the linear map
  * of RAM, where the printk buffers and VMCOREINFO's symbols live); no page-table walk yet, so a
  * vmalloc or module address reads as unmapped.
  */
-const LINEAR_ARCHES = new Set(['aarch64', 'i386', 's390x', 'ppc64', 'riscv64', 'loongarch64', 'arm']);
-
 function linearTranslator(options: KernelTranslateOptions): KernelTranslate {
   const vmcoreinfo = options.info.vmcoreinfo;
-  if (!LINEAR_ARCHES.has(options.arch)) {
+  if (archByName(options.arch) === undefined) {
     throw new VmcoreError(VmcoreErrorCode.Unsupported, `kernel virtual addresses of ${options.arch} guests are not translated yet`);
   }
   return async (virt) => {
