@@ -90,3 +90,14 @@ export async function readExact(source: RandomAccessSource, offset: number, leng
   if (bytes.length !== length) checkRange(offset + bytes.length, offset, length, `${source.name}: ${what}`);
   return bytes;
 }
+
+/** The parts one after another in a new buffer. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

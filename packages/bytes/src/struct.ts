@@ -135,3 +135,10 @@ export function latin1Bytes(text: string): Uint8Array {
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
   return out;
 }
+
+/** Bytes as a string of the same length, one character per byte (the inverse of latin1Bytes). */
+export function latin1String(bytes: Uint8Array): string {
+  let out = '';
+  for (let at = 0; at < bytes.length; at += 0x2000) out += String.fromCharCode(...bytes.subarray(at, at + 0x2000));
+  return out;
+}

@@ -1,11 +1,4 @@
-export {
-  DUMP_DH_COMPRESSED_ZLIB,
-  DUMP_DH_COMPRESSED_LZO,
-  DUMP_DH_COMPRESSED_SNAPPY,
-  PAGE_CODECS,
-  codecFlag,
-  codecFromFlags,
-} from './codec.js';
+export { PAGE_CODECS } from './codec.js';
 export type { PageCodec } from './codec.js';
 export { compressPage, decompressPage, compressWith } from './page.js';
 export type { StoredPage, CodecOptions } from './page.js';

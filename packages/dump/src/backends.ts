@@ -2,18 +2,16 @@
 import { type PositionedSink, type RandomAccessSource, type SequentialSink } from '@vmcore/bytes';
 import { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/elf';
 import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
-import { decodeQemuCpuState, guestPagingMappings, openRamGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
+import { guestPagingMappings, openRamGuest, resolveGuestPhysBase as resolvePhysBaseOfGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
 import { openKdumpGuest, planKdumpForGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
 import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
   decodeFwCfgVmcoreinfo,
   parseVmcoreinfo,
   readGuestNoteFromEntry,
-  resolvePhysBase,
   vmcoreinfoText,
   type FwCfgVmcoreinfo,
   type ResolvedPhysBase,
-  type X86ControlRegisters,
 } from '@vmcore/vmcoreinfo';
 
 // ---- @vmcore/elf, @vmcore/kdump
@@ -48,27 +46,11 @@ export { isFlattened };
 // ---- @vmcore/vmcoreinfo
 /**
  * phys_base for the kdump sub-header, as the vmcoreinfo package resolves it: the guest's
- * VMCOREINFO note, else a scan of guest memory, else a page-table walk from the CPUs' CR3, else 0.
+ * VMCOREINFO note, else a scan of guest memory, else the guest's page tables (guest-mem's
+ * architecture layer), else 0.
  */
 export async function resolveGuestPhysBase(guest: GuestMemory): Promise<ResolvedPhysBase> {
-  const cpuState: X86ControlRegisters[] = [];
-  for (const note of guest.cpuNotes) {
-    if (note.name !== 'QEMU') continue;
-    try {
-      const state = decodeQemuCpuState(note.desc, guest.info.endian);
-      cpuState.push({ cr0: state.cr[0], cr3: state.cr[3], cr4: state.cr[4] });
-    } catch {
-      // Not an x86 QEMUCPUState: no page-table walk from this CPU.
-    }
-  }
-  return resolvePhysBase({
-    arch: guest.info.arch,
-    endian: guest.info.endian,
-    ...(guest.guestNote ? { guestNote: guest.guestNote } : {}),
-    read: (physAddr, length) => guest.read(physAddr, length),
-    blocks: guest.blocks,
-    ...(cpuState.length ? { cpuState } : {}),
-  });
+  return resolvePhysBaseOfGuest(guest);
 }
 
 export { parseVmcoreinfo, vmcoreinfoText, decodeFwCfgVmcoreinfo, readGuestNoteFromEntry };

@@ -15,4 +15,3 @@ export const SHT_STRTAB = 3;
 export const SHT_NOBITS = 8;
 export const SHN_LORESERVE = 0xff00;
 export const SHN_XINDEX = 0xffff;
-export const NT_PRSTATUS = 1;

@@ -1,8 +1,9 @@
 import type { RandomAccessSource } from '@vmcore/bytes';
 import { guestFromParts, type DumpInfo, type GuestMemory, type GuestPart, type PhysBlock } from '@vmcore/guest-mem';
+import { VMCOREINFO_NOTE_NAME } from '@vmcore/vmcoreinfo';
 import { readElfCore, type ElfCore } from './reader.js';
 
-export const VMCOREINFO_NOTE_NAME = 'VMCOREINFO';
+export { VMCOREINFO_NOTE_NAME };
 
 export interface OpenElfGuestOptions {
   /** Override the page size derived from e_machine. */

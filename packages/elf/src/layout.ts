@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode, latin1Bytes, type Endian } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, findRange, latin1Bytes, type Endian } from '@vmcore/bytes';
 import { filterBlocks, filterMappings, type DumpInfo, type Filter, type MemoryMapping, type PhysBlock } from '@vmcore/guest-mem';
 import { PN_XNUM, SHN_LORESERVE, SHT_PROGBITS } from './constants.js';
 import { ehdrSize, phdrSize, shdrSize, type ElfClass } from './structs.js';
@@ -161,14 +161,5 @@ export function planElfLayout(input: ElfLayoutInput): ElfLayout {
 }
 
 function findContaining(blocks: readonly PhysBlock[], addr: number): number {
-  let lo = 0;
-  let hi = blocks.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const b = blocks[mid]!;
-    if (addr < b.start) hi = mid - 1;
-    else if (addr >= b.start + b.size) lo = mid + 1;
-    else return mid;
-  }
-  return -1;
+  return findRange(blocks.length, addr, (i) => blocks[i]!.start, (i) => blocks[i]!.start + blocks[i]!.size);
 }

@@ -1,9 +1,9 @@
 import {
-  VmcoreError, VmcoreErrorCode, cString, hex, readExact, toSafeNumber, type Endian, type RandomAccessSource,
+  VmcoreError, VmcoreErrorCode, cString, findRange, hex, readExact, toSafeNumber, type Endian, type RandomAccessSource,
 } from '@vmcore/bytes';
 import { archFromMachine, defaultPageSize, DEFAULT_CHUNK_SIZE, type DumpInfo } from '@vmcore/guest-mem';
 import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_CORE, PN_XNUM, PT_LOAD, PT_NOTE, SHN_XINDEX, SHT_NOBITS, SHT_NULL, SHT_STRTAB } from './constants.js';
-import { parseNoteArea, type ElfNoteRecord } from './note.js';
+import { noteRecords, type ElfNoteRecord } from './note.js';
 import { decodeEhdr, decodePhdr, decodeShdr, ehdrSize, phdrSize, shdrSize, type Ehdr, type ElfClass, type Phdr, type Shdr } from './structs.js';
 
 /** Most note bytes read into memory, all PT_NOTEs together (QEMU caps the guest note at 1 MiB). */
@@ -160,7 +160,7 @@ export async function readElfCore(source: RandomAccessSource): Promise<ElfCore> 
       const size = fileNumber(source, ph.filesz, `PT_NOTE ${ph.index} p_filesz`);
       checkInFile(source, offset, size, `note segment ${ph.index}`);
       const bytes = await readExact(source, offset, size, `note segment ${ph.index}`);
-      for (const note of parseNoteArea(bytes, endian, offset, `${source.name}: note segment ${ph.index}`)) {
+      for (const note of noteRecords(bytes, endian, offset, `${source.name}: note segment ${ph.index}`)) {
         if (notes.length >= MAX_NOTES) throw new VmcoreError(VmcoreErrorCode.TooLarge, `${source.name}: more than ${MAX_NOTES} notes`);
         notes.push(note);
       }
@@ -292,16 +292,7 @@ function buildPieces(source: RandomAccessSource, loads: readonly ElfLoadSegment[
 }
 
 function findPiece(pieces: readonly ElfPiece[], addr: number): number {
-  let lo = 0;
-  let hi = pieces.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const p = pieces[mid]!;
-    if (addr < p.start) hi = mid - 1;
-    else if (addr >= p.start + p.size) lo = mid + 1;
-    else return mid;
-  }
-  return -1;
+  return findRange(pieces.length, addr, (i) => pieces[i]!.start, (i) => pieces[i]!.start + pieces[i]!.size);
 }
 
 async function readPieces(source: RandomAccessSource, pieces: readonly ElfPiece[], physAddr: number, length: number): Promise<Uint8Array> {

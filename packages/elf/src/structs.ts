@@ -28,8 +28,6 @@ const SHDR32 = defineStruct('Elf32_Shdr', [
   ['name', 'u32'], ['type', 'u32'], ['flags', 'u32'], ['addr', 'u32'], ['offset', 'u32'], ['size', 'u32'],
   ['link', 'u32'], ['info', 'u32'], ['addralign', 'u32'], ['entsize', 'u32'],
 ] as const);
-/** Elf32_Nhdr and Elf64_Nhdr are the same three 32-bit words. */
-export const NHDR = defineStruct('Elf_Nhdr', [['namesz', 'u32'], ['descsz', 'u32'], ['type', 'u32']] as const);
 
 export type ElfClass = 32 | 64;
 
@@ -145,4 +143,4 @@ export function decodeShdr(cls: ElfClass, endian: Endian, bytes: Uint8Array, at 
     : widen<Shdr>(SHDR32.decode(bytes, endian, at) as unknown as Record<string, unknown>, SHDR_WIDE);
 }
 
-export const STRUCTS = { EHDR64, EHDR32, PHDR64, PHDR32, SHDR64, SHDR32, NHDR };
+export const STRUCTS = { EHDR64, EHDR32, PHDR64, PHDR32, SHDR64, SHDR32 };

@@ -1,8 +1,8 @@
-import { VmcoreError, VmcoreErrorCode, hex, type SequentialSink } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, encodeNoteArea, hex, type SequentialSink } from '@vmcore/bytes';
 import { DEFAULT_CHUNK_SIZE, type Filter, type GuestMemory } from '@vmcore/guest-mem';
 import { encodeElfHeader, encodeProgramHeaders, encodeSectionHeaders } from './headers.js';
 import { planElfLayout, type ElfLayout, type ElfSectionInput } from './layout.js';
-import { encodeNotes } from './note.js';
+
 
 export interface WriteElfCoreOptions {
   readonly filter?: Filter;
@@ -28,7 +28,8 @@ const PHDR_BATCH = 1 << 16;
  */
 export async function writeElfCore(guest: GuestMemory, sink: SequentialSink, options: WriteElfCoreOptions = {}): Promise<WriteElfCoreResult> {
   const { info } = guest;
-  const notes = encodeNotes(guest.cpuNotes, guest.guestNote, info.endian);
+  // QEMU's note area: the CPU notes in order, then the guest's own note verbatim.
+  const notes = encodeNoteArea(guest.cpuNotes, info.endian, guest.guestNote);
   const sections = options.sections ?? [];
   const layout = planElfLayout({
     info,

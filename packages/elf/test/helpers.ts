@@ -1,9 +1,9 @@
-import { MemorySink, MemorySource } from '@vmcore/bytes';
+import { encodeNote, MemorySink, MemorySource } from '@vmcore/bytes';
 import {
   X86_64_DUMP_INFO, encodeQemuCpuState, encodeX86_64Prstatus, guestFromParts, x86CpuNotes, QEMU_SEGMENTS,
   type DumpInfo, type ElfNote, type GuestMemory, type GuestPart, type MemoryMapping, type PhysBlock,
 } from '@vmcore/guest-mem';
-import { encodeNote, writeElfCore, type WriteElfCoreOptions } from '../src/index.js';
+import { writeElfCore, type WriteElfCoreOptions } from '../src/index.js';
 
 export function pattern(size: number, seed = 1): Uint8Array {
   const out = new Uint8Array(size);

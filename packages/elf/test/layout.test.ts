@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { encodeNoteArea, NOTE_HEADER_SIZE } from '@vmcore/bytes';
 import { X86_64_DUMP_INFO, simpleMappings, type DumpInfo } from '@vmcore/guest-mem';
-import { ELF_STRUCTS, PN_XNUM, encodeNotes, planElfLayout } from '../src/index.js';
+import { ELF_STRUCTS, PN_XNUM, planElfLayout } from '../src/index.js';
 import { vmcoreinfoNote, x86_64CpuNotes } from './helpers.js';
 
 /** The blocks QEMU 7.2 reported for `-M pc -m 64 -nodefaults` stopped before the BIOS ran. */
@@ -16,13 +17,13 @@ const i386In64: DumpInfo = { elfClass: 64, endian: 'le', machine: 3, arch: 'i386
 describe('ELF struct sizes', () => {
   it('match the C layouts (Ehdr 64/52, Phdr 56/32, Shdr 64/40, Nhdr 12)', () => {
     expect([ELF_STRUCTS.EHDR64.size, ELF_STRUCTS.EHDR32.size, ELF_STRUCTS.PHDR64.size, ELF_STRUCTS.PHDR32.size,
-      ELF_STRUCTS.SHDR64.size, ELF_STRUCTS.SHDR32.size, ELF_STRUCTS.NHDR.size]).toEqual([64, 52, 56, 32, 64, 40, 12]);
+      ELF_STRUCTS.SHDR64.size, ELF_STRUCTS.SHDR32.size, NOTE_HEADER_SIZE]).toEqual([64, 52, 56, 32, 64, 40, 12]);
   });
 });
 
 describe('planElfLayout', () => {
   it('sizes the notes of a 2-CPU x86_64 guest with VMCOREINFO at 4936 bytes (2×356 + 2×460 + 3304)', () => {
-    const notes = encodeNotes(x86_64CpuNotes(2), vmcoreinfoNote(), 'le');
+    const notes = encodeNoteArea(x86_64CpuNotes(2), 'le', vmcoreinfoNote());
     expect(vmcoreinfoNote().length).toBe(3304);
     expect(notes.length).toBe(4936);
   });

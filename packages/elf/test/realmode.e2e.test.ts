@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSink, FileSource } from '@vmcore/bytes/node';
-import { decodeCpuNote, x86DumpInfo, type Filter } from '@vmcore/guest-mem';
+import { decodeX86CpuNote, x86DumpInfo, type Filter } from '@vmcore/guest-mem';
 import { openElfGuest, readElfCore, writeElfCore, type ElfCore } from '../src/index.js';
 
 /**
@@ -150,7 +150,7 @@ describe('QEMU 7.2 dump of a guest in real mode with a VGA hole', () => {
 
   it('has i386 prstatus notes (pid = cpu_index + 1) and QEMUCPUState notes at the reset vector', async () => {
     const c = await core(file('full.elf'));
-    const decoded = c.notes.map((n) => decodeCpuNote(n, c.info));
+    const decoded = c.notes.map((n) => decodeX86CpuNote(n, c.info.endian));
     expect(decoded.map((d) => d.kind)).toEqual(['i386-prstatus', 'i386-prstatus', 'qemu-cpu-state', 'qemu-cpu-state']);
     expect(decoded.map((d) => (d.kind === 'i386-prstatus' ? d.value.pid : undefined)).slice(0, 2)).toEqual([1, 2]);
     const state = decoded[2]!;

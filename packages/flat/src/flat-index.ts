@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode, YieldBudget, readExact, type RandomAccessSource } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, YieldBudget, partitionPoint, readExact, type RandomAccessSource } from '@vmcore/bytes';
 import { FLAT_HEADER_SIZE, RECORD_HEADER_SIZE } from './format.js';
 import { DEFAULT_MAX_EMPTY_RECORDS, checkFlatHeader, decodeRecordHeader, tooManyEmptyRecords, type FlatLimits } from './limits.js';
 
@@ -138,14 +138,7 @@ export class FlattenedIndex implements RandomAccessSource {
 
   /** Index of the first segment that ends after `offset`. */
   private segmentAtOrAfter(offset: number): number {
-    let lo = 0;
-    let hi = this.segStart.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.segStart[mid]! + this.segLength[mid]! <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.segStart.length, (i) => this.segStart[i]! + this.segLength[i]! <= offset);
   }
 }
 

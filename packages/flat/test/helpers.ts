@@ -1,4 +1,4 @@
-import type { SequentialSink } from '@vmcore/bytes';
+import { concatBytes, type SequentialSink } from '@vmcore/bytes';
 
 /** Collects sequential writes. */
 export class CollectSink implements SequentialSink {
@@ -29,13 +29,7 @@ export function be64(value: bigint): Uint8Array {
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A flattened stream built by hand from (offset, bytes) records. */

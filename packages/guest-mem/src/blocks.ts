@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode, hex } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, findRange, hex } from '@vmcore/bytes';
 import type { Filter, MemoryMapping, PhysBlock } from './model.js';
 
 const MAX_ADDRESS = Number.MAX_SAFE_INTEGER;
@@ -106,14 +106,5 @@ export function simpleMappings(blocks: readonly PhysBlock[]): MemoryMapping[] {
 
 /** Index of the block containing addr, or -1 (blocks sorted and disjoint). */
 export function findBlock(blocks: readonly PhysBlock[], addr: number): number {
-  let lo = 0;
-  let hi = blocks.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const block = blocks[mid]!;
-    if (addr < block.start) hi = mid - 1;
-    else if (addr >= block.start + block.size) lo = mid + 1;
-    else return mid;
-  }
-  return -1;
+  return findRange(blocks.length, addr, (i) => blocks[i]!.start, (i) => blocks[i]!.start + blocks[i]!.size);
 }

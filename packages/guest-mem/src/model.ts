@@ -1,7 +1,10 @@
 import type { Endian } from '@vmcore/bytes';
 
-/** Architectures the dump code knows by name; everything else dumps as `unknown` with opaque notes. */
-export type Arch = 'x86_64' | 'i386' | 'aarch64' | 'ppc64' | 's390x' | 'unknown';
+/**
+ * Architectures the dump code knows by name (one module each in src/arch/); everything else dumps
+ * as `unknown` with opaque notes. A new architecture adds its name here and its module there.
+ */
+export type Arch = 'x86_64' | 'i386' | 'aarch64' | 'arm' | 'ppc64' | 's390x' | 'riscv64' | 'loongarch64' | 'unknown';
 
 /** What QEMU's cpu_get_dump_info() decides: ELF class, byte order, e_machine and page size. */
 export interface DumpInfo {
@@ -28,17 +31,9 @@ export interface MemoryMapping {
   readonly length: number;
 }
 
-/** An ELF note, name without the trailing NUL. */
-export interface ElfNote {
-  readonly name: string;
-  readonly type: number;
-  readonly desc: Uint8Array;
-  /**
-   * n_namesz, only when it is not `name.length + 1` (some architectures pad the name size);
-   * kept so that a note read from a file is written back byte for byte.
-   */
-  readonly nameSize?: number;
-}
+/** An ELF note, name without the trailing NUL: the note codec's type, from @vmcore/bytes. */
+export type { ElfNote } from '@vmcore/bytes';
+import type { ElfNote } from '@vmcore/bytes';
 
 /** QEMU's begin/length filter. */
 export interface Filter {

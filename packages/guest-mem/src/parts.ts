@@ -1,9 +1,8 @@
-import { VmcoreError, VmcoreErrorCode, hex, type RandomAccessSource } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, hex, NT_PRSTATUS, type RandomAccessSource } from '@vmcore/bytes';
 import { checkBlock, checkFilter, clipBlock, findBlock, simpleMappings } from './blocks.js';
 import type { DumpInfo, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping, PhysBlock } from './model.js';
 
 export const DEFAULT_CHUNK_SIZE = 4 << 20;
-export const NT_PRSTATUS = 1;
 
 /** A run of guest-physical memory backed by bytes of a source, or zero-filled when `source` is absent. */
 export interface GuestPart {

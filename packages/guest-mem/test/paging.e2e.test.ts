@@ -1,55 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readExact } from '@vmcore/bytes';
 import { FileSource } from '@vmcore/bytes/node';
-import { parseNotes } from '@vmcore/vmcoreinfo';
 import { referenceGuest } from '@vmcore/qemu-guest';
-import { pagingMappings, x86PagingCpusFromNotes, x86PagingMode } from '../src/paging/index.js';
-import type { MemoryMapping, PhysBlock } from '../src/model.js';
+import { pagingMappings, x86PagingCpusFromNotes, x86PagingMode, type MemoryMapping, type PhysBlock } from '../src/index.js';
+import { readCore } from './qemu-core.js';
 
-const PT_LOAD = 1;
-const PT_NOTE = 4;
-const PN_XNUM = 0xffff;
 const EM_X86_64 = 62;
-
-interface Phdr {
-  type: number;
-  offset: number;
-  vaddr: bigint;
-  paddr: number;
-  filesz: number;
-  memsz: number;
-}
-
-/** Just enough of an ELF64 LE core reader: e_machine, program headers (PN_XNUM aware), notes. */
-async function readCore(source: FileSource) {
-  const eh = new DataView((await readExact(source, 0, 64, 'ELF header')).slice().buffer);
-  expect(eh.getUint32(0)).toBe(0x7f454c46);
-  const machine = eh.getUint16(0x12, true);
-  const phoff = Number(eh.getBigUint64(0x20, true));
-  const shoff = Number(eh.getBigUint64(0x28, true));
-  let phnum = eh.getUint16(0x38, true);
-  if (phnum === PN_XNUM) {
-    const sh0 = new DataView((await readExact(source, shoff, 64, 'section header 0')).slice().buffer);
-    phnum = sh0.getUint32(0x2c, true);
-  }
-  const table = await readExact(source, phoff, phnum * 56, 'program headers');
-  const view = new DataView(table.buffer, table.byteOffset, table.length);
-  const phdrs: Phdr[] = [];
-  for (let i = 0; i < phnum; i++) {
-    const at = i * 56;
-    phdrs.push({
-      type: view.getUint32(at, true),
-      offset: Number(view.getBigUint64(at + 8, true)),
-      vaddr: view.getBigUint64(at + 16, true),
-      paddr: Number(view.getBigUint64(at + 24, true)),
-      filesz: Number(view.getBigUint64(at + 32, true)),
-      memsz: Number(view.getBigUint64(at + 40, true)),
-    });
-  }
-  const note = phdrs.find((p) => p.type === PT_NOTE)!;
-  const notes = parseNotes(await readExact(source, note.offset, note.filesz, 'PT_NOTE'), 'le');
-  return { machine, loads: phdrs.filter((p) => p.type === PT_LOAD), notes };
-}
 
 describe('pagingMappings against QEMU 7.2 paging=true dumps of a real guest', () => {
   for (const firmware of ['seabios', 'ovmf'] as const) {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isVmcoreError } from '@vmcore/bytes';
-import { pagingMappings, guestPagingMappings, x86PagingCpuFromQemuNote, x86LongMode, x86PagingMode } from '../src/paging/index.js';
-import type { X86PagingCpu } from '../src/paging/index.js';
-import { encodeQemuCpuState, QEMU_SEGMENTS } from '../src/cpu/x86.js';
-import type { GuestMemory, PhysBlock } from '../src/model.js';
+import {
+  CR0_PG, CR4_LA57, CR4_PAE, CR4_PSE, EFER_LMA, encodeQemuCpuState, guestPagingMappings, pagingMappings, QEMU_SEGMENTS,
+  x86LongMode, x86PagingCpuFromQemuNote, x86PagingMode, type GuestMemory, type PhysBlock, type X86PagingCpu,
+} from '../src/index.js';
 
 const KiB4 = 0x1000;
 const MiB2 = 0x200000;
@@ -13,12 +13,7 @@ const PRESENT = 1n;
 const RW = 2n;
 const PS = 0x80n;
 const NX = 1n << 63n;
-const CR0_PG = 1n << 31n;
 const CR0_PE = 1n;
-const CR4_PSE = 1n << 4n;
-const CR4_PAE = 1n << 5n;
-const CR4_LA57 = 1n << 12n;
-const EFER_LMA = 1n << 10n;
 const CS_L = 1 << 21;
 
 /** A QEMU note descriptor with the given paging state, everything else zero. */

@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, findRange, partitionPoint } from '@vmcore/bytes';
 
 /** A run of present pages [start, end) in page frame numbers. */
 export interface PfnRun {
@@ -55,14 +55,8 @@ export function setBits(bitmap: Uint8Array, from: number, to: number): void {
 /** Fills `chunk`, the part of the bitmap for pfns [firstPfn, firstPfn + 8 * chunk.length), from `runs`. */
 export function fillBitmapChunk(runs: readonly PfnRun[], firstPfn: number, chunk: Uint8Array): void {
   const lastPfn = firstPfn + chunk.length * 8;
-  let lo = 0;
-  let hi = runs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (runs[mid]!.end <= firstPfn) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = lo; i < runs.length && runs[i]!.start < lastPfn; i++) {
+  const first = partitionPoint(runs.length, (i) => runs[i]!.end <= firstPfn);
+  for (let i = first; i < runs.length && runs[i]!.start < lastPfn; i++) {
     const run = runs[i]!;
     setBits(chunk, Math.max(run.start, firstPfn) - firstPfn, Math.min(run.end, lastPfn) - firstPfn);
   }
@@ -178,13 +172,6 @@ export class PresentPages {
 
   /** Index of the run holding `pfn`, or -1. */
   runAt(pfn: number): number {
-    let lo = 0;
-    let hi = this.starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ends[mid]! <= pfn) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < this.starts.length && this.starts[lo]! <= pfn ? lo : -1;
+    return findRange(this.starts.length, pfn, (i) => this.starts[i]!, (i) => this.ends[i]!);
   }
 }

@@ -1,31 +1,50 @@
 /**
- * The one module that touches page codecs: @vmcore/compress behind the few shapes the writer
- * and reader need, so a different compressor (or a browser build without workers) changes here only.
+ * Page codecs come in from outside, the way mcap's readers take `decompressHandlers`: the writer
+ * takes a `compressor` factory and the reader `decompressHandlers`, both defaulting to
+ * @vmcore/compress, so a browser build (or one with a zstd decoder) brings its own.
  */
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { PageCompressorPool, compressBatch, decompressPage, type CompressedBatch, type PageCodec } from '@vmcore/compress';
-import { DUMP_DH_COMPRESSED_LZO, DUMP_DH_COMPRESSED_SNAPPY, DUMP_DH_COMPRESSED_ZLIB, DUMP_DH_COMPRESSED_ZSTD } from './header.js';
+import type { KdumpCodec } from './flags.js';
 
 export type { CompressedBatch, PageCodec };
 export { PAGE_ZERO, PAGE_COMPRESSED, PAGE_RAW, isZeroPage } from '@vmcore/compress';
 
-export const CODEC_FLAGS: Readonly<Record<PageCodec, number>> = {
-  zlib: DUMP_DH_COMPRESSED_ZLIB,
-  lzo: DUMP_DH_COMPRESSED_LZO,
-  snappy: DUMP_DH_COMPRESSED_SNAPPY,
-};
+/** Decompresses one stored page to exactly `pageSize` bytes, or throws. */
+export type PageDecompressor = (data: Uint8Array, pageSize: number) => Uint8Array;
+
+/** A decompressor per codec; a codec without one is refused (VMCORE_UNSUPPORTED) when a page needs it. */
+export type DecompressHandlers = Readonly<Partial<Record<KdumpCodec, PageDecompressor>>>;
 
 export interface BatchCompressor {
   /**
    * Compresses whole pages. With `owned`, `pages` is the caller's own buffer, unused afterwards,
    * and may be transferred to a worker; otherwise (a view of someone else's bytes) it is copied.
+   * Returns @vmcore/compress's CompressedBatch shape (kinds, sizes, data); a page is stored
+   * compressed only when that is strictly smaller than the page (QEMU's rule).
    */
   compressBatch(pages: Uint8Array, pageSize: number, owned: boolean): Promise<CompressedBatch>;
   close(): Promise<void>;
 }
 
-/** A batch compressor: `workers` worker threads (PageCompressorPool), or the calling thread when 0. */
-export function createBatchCompressor(codec: PageCodec, workers: number, zlibLevel?: number): BatchCompressor {
+export interface CompressorOptions {
+  /** Worker threads the default uses; 0 compresses on the calling thread. */
+  readonly workers: number;
+  readonly zlibLevel?: number;
+}
+
+/** Makes the writer's batch compressor for a codec. */
+export type CreateCompressor = (codec: PageCodec, options: CompressorOptions) => BatchCompressor;
+
+/** @vmcore/compress's decoders. */
+export const DEFAULT_DECOMPRESS_HANDLERS: DecompressHandlers = Object.freeze({
+  zlib: (data: Uint8Array, pageSize: number) => decompressPage('zlib', data, pageSize),
+  lzo: (data: Uint8Array, pageSize: number) => decompressPage('lzo', data, pageSize),
+  snappy: (data: Uint8Array, pageSize: number) => decompressPage('snappy', data, pageSize),
+});
+
+/** @vmcore/compress: `workers` worker threads (PageCompressorPool), or the calling thread when 0. */
+export const defaultCompressor: CreateCompressor = (codec, { workers, zlibLevel }) => {
   if (workers === 0) {
     return {
       async compressBatch(pages, pageSize) {
@@ -39,29 +58,26 @@ export function createBatchCompressor(codec: PageCodec, workers: number, zlibLev
     compressBatch: (pages, pageSize, owned) => pool.compressBatch(pages, pageSize, { transfer: owned }),
     close: () => pool.close(),
   };
+};
+
+/** The handler for a codec, or VMCORE_UNSUPPORTED naming `what`. */
+export function decompressorFor(handlers: DecompressHandlers, codec: KdumpCodec, what: string): PageDecompressor {
+  const handler = Object.hasOwn(handlers, codec) ? handlers[codec] : undefined;
+  if (!handler) throw new VmcoreError(VmcoreErrorCode.Unsupported, `${what}: ${codec}-compressed pages are not supported`);
+  return handler;
 }
 
-/** The codec a page descriptor's flags name, or undefined for a raw page. */
-export function codecForFlags(flags: number, what: string): PageCodec | undefined {
-  const codecBits = flags & (DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO | DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD);
-  switch (codecBits) {
-    case 0: return undefined;
-    case DUMP_DH_COMPRESSED_ZLIB: return 'zlib';
-    case DUMP_DH_COMPRESSED_LZO: return 'lzo';
-    case DUMP_DH_COMPRESSED_SNAPPY: return 'snappy';
-    case DUMP_DH_COMPRESSED_ZSTD:
-      throw new VmcoreError(VmcoreErrorCode.Unsupported, `${what}: zstd-compressed pages are not supported`);
-    default:
-      throw new VmcoreError(VmcoreErrorCode.Corrupt, `${what}: flags 0x${flags.toString(16)} name more than one codec`);
-  }
-}
-
-/** Decompresses one stored page to exactly `pageSize` bytes or throws VMCORE_CODEC naming `what`. */
-export function decompressStoredPage(codec: PageCodec, data: Uint8Array, pageSize: number, what: string): Uint8Array {
+/** Decompresses one stored page to exactly `pageSize` bytes or throws (VMCORE_CODEC unless the handler says otherwise) naming `what`. */
+export function decompressStoredPage(handler: PageDecompressor, data: Uint8Array, pageSize: number, what: string): Uint8Array {
+  let page: Uint8Array;
   try {
-    return decompressPage(codec, data, pageSize);
+    page = handler(data, pageSize);
   } catch (error) {
     if (error instanceof VmcoreError) throw new VmcoreError(error.code, `${what}: ${error.message}`, { cause: error });
     throw new VmcoreError(VmcoreErrorCode.Codec, `${what}: ${(error as Error).message}`, { cause: error });
   }
+  if (page.length !== pageSize) {
+    throw new VmcoreError(VmcoreErrorCode.Codec, `${what}: decompressed to ${page.length} bytes, expected ${pageSize}`);
+  }
+  return page;
 }

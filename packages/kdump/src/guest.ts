@@ -1,12 +1,13 @@
-import { VmcoreError, VmcoreErrorCode, hex, type RandomAccessSource } from '@vmcore/bytes';
-import { archFromVmcoreinfo, parseVmcoreinfo, vmcoreinfoText } from '@vmcore/vmcoreinfo';
-import { findBlock, simpleMappings, type Arch, type DumpInfo, type ElfNote, type Filter, type GuestMemory, type MemoryChunk, type MemoryMapping, type PhysBlock } from '@vmcore/guest-mem';
-import { VMCOREINFO_NOTE_NAME } from './notes.js';
-import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';
+import { VmcoreError, VmcoreErrorCode, hex, NoteType, NT_PRSTATUS, type RandomAccessSource } from '@vmcore/bytes';
+import {
+  AARCH64_PRSTATUS, archByName, EM_386, I386_PRSTATUS, X86_64_PRSTATUS, EM_X86_64, findBlock, simpleMappings, type Arch, type DumpInfo, type ElfNote, type Filter, type GuestMemory,
+  type MemoryChunk, type MemoryMapping, type PhysBlock,
+} from '@vmcore/guest-mem';
+import { archFromVmcoreinfo, parseVmcoreinfo, VMCOREINFO_NOTE_NAME, vmcoreinfoText } from '@vmcore/vmcoreinfo';
 import { archForMachine } from './utsname.js';
+import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';
 
 const DEFAULT_CHUNK = 4 << 20;
-const NT_PRSTATUS = 1;
 
 /**
  * The architecture of a kdump file: utsname.machine, else the CPU notes, else the VMCOREINFO
@@ -21,17 +22,16 @@ function dumpInfo(file: KdumpFile): DumpInfo {
   }
   if (arch === 'x86_64' || arch === 'i386') {
     const prstatus = file.noteEntries.find((n) => n.name === 'CORE' && n.type === NT_PRSTATUS);
-    const is32 = prstatus ? prstatus.desc.length === 144 : file.layout === 32;
+    const is32 = prstatus ? prstatus.desc.length === I386_PRSTATUS.size : file.layout === 32;
     arch = is32 ? 'i386' : 'x86_64';
-    machine = is32 ? 3 : 62;
+    machine = is32 ? EM_386 : EM_X86_64;
   }
   return { elfClass: file.layout, endian: file.endian, machine, arch, pageSize: file.pageSize };
 }
 
-const EM: Partial<Record<string, number>> = { x86_64: 62, i386: 3, aarch64: 183, ppc64: 21, s390x: 22 };
-const NT_S390_CTRS = 0x304;
-const NT_ARM_SVE = 0x405;
-const NT_PPC_VMX = 0x100;
+const NT_S390_CTRS = NoteType.S390_CTRS;
+const NT_ARM_SVE = NoteType.ARM_SVE;
+const NT_PPC_VMX = NoteType.PPC_VMX;
 
 /** The architecture QEMU's CPU notes belong to, from the prstatus size and the other note types. */
 function archFromNotes(notes: KdumpFile['noteEntries']): { arch: Arch; machine: number } | undefined {
@@ -40,10 +40,11 @@ function archFromNotes(notes: KdumpFile['noteEntries']): { arch: Arch; machine: 
   let arch: Arch | undefined;
   if (has('LINUX', NT_S390_CTRS)) arch = 's390x';
   else if (has('CORE', NT_PPC_VMX)) arch = 'ppc64';
-  else if (prstatus?.desc.length === 392 || has('LINUX', NT_ARM_SVE)) arch = 'aarch64';
-  else if (prstatus?.desc.length === 336 && notes.some((n) => n.name === 'QEMU')) arch = 'x86_64';
-  else if (prstatus?.desc.length === 144) arch = 'i386';
-  return arch ? { arch, machine: EM[arch]! } : undefined;
+  else if (prstatus?.desc.length === AARCH64_PRSTATUS.struct.size || has('LINUX', NT_ARM_SVE)) arch = 'aarch64';
+  else if (prstatus?.desc.length === X86_64_PRSTATUS.size && notes.some((n) => n.name === 'QEMU')) arch = 'x86_64';
+  else if (prstatus?.desc.length === I386_PRSTATUS.size) arch = 'i386';
+  const machine = arch === undefined ? undefined : archByName(arch)?.machine;
+  return arch && machine !== undefined ? { arch, machine } : undefined;
 }
 
 function archFromGuestNote(file: KdumpFile): { arch: Arch; machine: number } | undefined {
@@ -56,7 +57,7 @@ function archFromGuestNote(file: KdumpFile): { arch: Arch; machine: number } | u
   } catch {
     return undefined;
   }
-  const machine = arch === undefined ? undefined : EM[arch];
+  const machine = arch === undefined ? undefined : archByName(arch)?.machine;
   return machine === undefined ? undefined : { arch: arch as Arch, machine };
 }
 

@@ -9,13 +9,6 @@ export const KDUMP_DUMP_LEVEL = 1;
 /** `DISKDUMP_HEADER_BLOCKS`: the main header occupies block 0. */
 export const DISKDUMP_HEADER_BLOCKS = 1;
 
-/** Header status / page descriptor flags (diskdump_mod.h). */
-export const DUMP_DH_COMPRESSED_ZLIB = 0x1;
-export const DUMP_DH_COMPRESSED_LZO = 0x2;
-export const DUMP_DH_COMPRESSED_SNAPPY = 0x4;
-export const DUMP_DH_COMPRESSED_INCOMPLETE = 0x8;
-export const DUMP_DH_EXCLUDED_VMEMMAP = 0x10;
-export const DUMP_DH_COMPRESSED_ZSTD = 0x20;
 
 const utsnameFields = [
   ['sysname', { chars: 65 }],

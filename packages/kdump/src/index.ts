@@ -15,13 +15,24 @@ export {
   NewUtsname,
   KDUMP_SIGNATURE,
   KDUMP_HEADER_VERSION,
+} from './header.js';
+export {
   DUMP_DH_COMPRESSED_ZLIB,
   DUMP_DH_COMPRESSED_LZO,
   DUMP_DH_COMPRESSED_SNAPPY,
-  DUMP_DH_COMPRESSED_ZSTD,
   DUMP_DH_COMPRESSED_INCOMPLETE,
-} from './header.js';
+  DUMP_DH_EXCLUDED_VMEMMAP,
+  DUMP_DH_COMPRESSED_ZSTD,
+  DUMP_DH_FLAGS,
+  CODEC_FLAGS,
+  COMPRESSION_MASK,
+  statusCodecs,
+  codecForFlags,
+} from './flags.js';
+export type { KdumpCodec, DumpFlag } from './flags.js';
+export { DEFAULT_DECOMPRESS_HANDLERS, defaultCompressor } from './codec.js';
+export type { PageDecompressor, DecompressHandlers, BatchCompressor, CreateCompressor, CompressorOptions } from './codec.js';
 export type { DiskDumpHeader, KdumpSubHeader, Utsname, HeaderLayout } from './header.js';
 export type { PfnRun, PresentPages } from './bitmap.js';
-export type { ParsedNote } from './notes.js';
+export type { ParsedNote } from '@vmcore/bytes';
 export type { PageCodec } from './codec.js';

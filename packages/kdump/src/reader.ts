@@ -1,8 +1,9 @@
-import { VmcoreError, VmcoreErrorCode, YieldBudget, checkAborted, hex, readExact, type Endian, type RandomAccessSource } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, YieldBudget, checkAborted, hex, parseNotes, readExact, type Endian, type ParsedNote, type RandomAccessSource } from '@vmcore/bytes';
+import { utsMachineBits } from '@vmcore/guest-mem';
 import { PresentPages, RunCollector } from './bitmap.js';
-import { codecForFlags, decompressStoredPage } from './codec.js';
+import { DEFAULT_DECOMPRESS_HANDLERS, decompressorFor, decompressStoredPage, type DecompressHandlers } from './codec.js';
+import { DUMP_DH_COMPRESSED_INCOMPLETE, codecForFlags } from './flags.js';
 import {
-  DUMP_DH_COMPRESSED_INCOMPLETE,
   DiskDumpHeader64,
   KDUMP_SIGNATURE,
   PageDescriptor,
@@ -13,8 +14,6 @@ import {
   type HeaderLayout,
   type KdumpSubHeader,
 } from './header.js';
-import { parseNotes, type ParsedNote } from './notes.js';
-import { archForMachine } from './utsname.js';
 
 export interface KdumpReadOptions {
   /** Most runs of present pages accepted (each costs ~24 bytes). Default 1 Mi. */
@@ -33,6 +32,11 @@ export interface KdumpReadOptions {
    * true. Default false: such a file is VMCORE_INCOMPLETE, as pages it claims may be missing.
    */
   allowIncomplete?: boolean;
+  /**
+   * Page decompressors by codec (mcap's `decompressHandlers`). Default: @vmcore/compress's zlib,
+   * lzo and snappy; a page whose codec has no handler (zstd by default) is VMCORE_UNSUPPORTED.
+   */
+  decompressHandlers?: DecompressHandlers;
 }
 
 export const DEFAULT_MAX_PAGES = 2 ** 34;
@@ -73,6 +77,7 @@ export class KdumpFile {
     readonly offsetBitmap2: number,
     readonly bitmapLength: number,
     readonly offsetPageDescriptors: number,
+    private readonly decompressHandlers: DecompressHandlers = DEFAULT_DECOMPRESS_HANDLERS,
   ) {
     this.offsetPageData = offsetPageDescriptors + present.pageCount * PageDescriptor.size;
   }
@@ -172,6 +177,7 @@ export class KdumpFile {
   private checkDescriptor(d: KdumpPageDescriptor, index: number): void {
     const what = `${this.name}: page descriptor ${index}`;
     const codec = codecForFlags(d.flags, what);
+    if (codec !== undefined) decompressorFor(this.decompressHandlers, codec, what);
     if (codec === undefined ? d.size !== this.pageSize : d.size === 0 || d.size > this.pageSize) {
       throw new VmcoreError(
         VmcoreErrorCode.Corrupt,
@@ -187,8 +193,10 @@ export class KdumpFile {
   }
 
   private decode(d: KdumpPageDescriptor, stored: Uint8Array, index: number): Uint8Array {
-    const codec = codecForFlags(d.flags, `${this.name}: page descriptor ${index}`);
-    return codec === undefined ? stored : decompressStoredPage(codec, stored, this.pageSize, `${this.name}: page ${index} at offset ${d.offset}`);
+    const what = `${this.name}: page descriptor ${index}`;
+    const codec = codecForFlags(d.flags, what);
+    if (codec === undefined) return stored;
+    return decompressStoredPage(decompressorFor(this.decompressHandlers, codec, what), stored, this.pageSize, `${this.name}: page ${index} at offset ${d.offset}`);
   }
 
   private async sharedZeroPage(): Promise<Uint8Array> {
@@ -233,7 +241,7 @@ function chooseHeader(bytes: Uint8Array, source: RandomAccessSource): Candidate 
     }
   }
   const sane = candidates.filter((c) => c.problem === undefined);
-  const bits = archForMachine(candidates[0]!.header.utsname.machine).bits;
+  const bits = utsMachineBits(candidates[0]!.header.utsname.machine);
   const preferred = sane.find((c) => c.header.layout === (bits ?? 64)) ?? sane[0];
   if (preferred) return preferred;
   const report = candidates.find((c) => c.header.layout === (bits ?? 64) && c.endian === 'le')!;
@@ -313,7 +321,7 @@ async function readKdumpBody(source: RandomAccessSource, header: DiskDumpHeader,
       );
     }
     notes = await readExact(source, Number(sub.offsetNote), Number(sub.noteSize), 'notes');
-    noteEntries = parseNotes(notes, endian, `${name}: notes at offset ${sub.offsetNote}`);
+    noteEntries = parseNotes(notes, endian, { what: `${name}: notes at offset ${sub.offsetNote}` });
   }
   let vmcoreinfo: Uint8Array | undefined;
   if (header.headerVersion >= 3 && sub.sizeVmcoreinfo > 0n) {
@@ -377,5 +385,6 @@ async function readKdumpBody(source: RandomAccessSource, header: DiskDumpHeader,
     offsetBitmap2,
     bitmapLength,
     offsetPageDescriptors,
+    { ...DEFAULT_DECOMPRESS_HANDLERS, ...options.decompressHandlers },
   );
 }

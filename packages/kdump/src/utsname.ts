@@ -1,38 +1,27 @@
-import type { Endian } from '@vmcore/bytes';
-import type { Arch, DumpInfo, GuestMemory } from '@vmcore/guest-mem';
+import { parseNotes, type Endian } from '@vmcore/bytes';
+import { archByName, archByUtsMachine, utsMachineBits, type Arch, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
+import { archFromVmcoreinfo, findVmcoreinfoNote, kernelImageVirtToPhys, parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import { NewUtsname, type Utsname } from './header.js';
-import { archFromVmcoreinfo, findVmcoreinfoNote, kernelImageVirtToPhys, parseNotes, parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 
-/** `uname -m` of a guest of this architecture (QEMU writes its own ELF_MACHINE_UNAME instead). */
+/** `uname -m` of a guest of this architecture, from the architecture layer (QEMU writes its own ELF_MACHINE_UNAME instead). */
 export function machineForArch(info: Pick<DumpInfo, 'arch' | 'endian'>): string {
-  switch (info.arch) {
-    case 'x86_64': return 'x86_64';
-    case 'i386': return 'i686';
-    case 'aarch64': return 'aarch64';
-    case 'ppc64': return info.endian === 'le' ? 'ppc64le' : 'ppc64';
-    case 's390x': return 's390x';
-    default: return 'Unknown';
-  }
+  return archByName(info.arch)?.names.uts(info.endian) ?? 'Unknown';
 }
 
 /** What a reader can tell from utsname.machine: the architecture and whether its headers are 32-bit. */
 export function archForMachine(name: string): { arch: Arch; machine: number; bits?: 32 | 64 } {
   // QEMU 7.2 writes its ELF_MACHINE_UNAME: "S390X" on s390x, "Unknown" on aarch64 and ppc64
   const machine = name.toLowerCase();
-  if (machine === 'x86_64') return { arch: 'x86_64', machine: 62, bits: 64 };
-  if (/^i[3-6]86$/.test(machine)) return { arch: 'i386', machine: 3, bits: 32 };
-  if (machine === 'aarch64' || machine === 'arm64') return { arch: 'aarch64', machine: 183, bits: 64 };
-  if (machine === 'ppc64' || machine === 'ppc64le') return { arch: 'ppc64', machine: 21, bits: 64 };
-  if (machine === 's390x') return { arch: 's390x', machine: 22, bits: 64 };
-  if (/^(arm|ppc|s390|mips)/.test(machine)) return { arch: 'unknown', machine: 0, bits: 32 };
-  return { arch: 'unknown', machine: 0 };
+  const arch = archByUtsMachine(machine);
+  const bits = utsMachineBits(machine);
+  return { arch: arch?.name ?? 'unknown', machine: arch?.machine ?? 0, ...(bits !== undefined ? { bits } : {}) };
 }
 
 /** The guest note's VMCOREINFO, parsed; undefined when the note is absent or unreadable. */
 export function vmcoreinfoFromGuestNote(note: Uint8Array | undefined, endian: Endian): Vmcoreinfo | undefined {
   if (!note) return undefined;
   try {
-    const vmcoreinfo = findVmcoreinfoNote(parseNotes(note, endian, 'guest note'));
+    const vmcoreinfo = findVmcoreinfoNote(parseNotes(note, endian, { what: 'guest note' }));
     return vmcoreinfo ? parseVmcoreinfo(vmcoreinfoText(vmcoreinfo.desc)) : undefined;
   } catch {
     // A malformed guest note only costs the utsname fields; QEMU ignores it entirely.

@@ -1,10 +1,10 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { countPages, fillBitmapChunk, pfnRuns, type PfnRun } from './bitmap.js';
-import { CODEC_FLAGS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, createBatchCompressor, isZeroPage, type BatchCompressor, type CompressedBatch, type PageCodec } from './codec.js';
+import { PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, defaultCompressor, isZeroPage, type BatchCompressor, type CompressedBatch, type CreateCompressor, type PageCodec } from './codec.js';
+import { CODEC_FLAGS, DUMP_DH_COMPRESSED_INCOMPLETE } from './flags.js';
 import { DataCache } from './data-cache.js';
 import {
-  DUMP_DH_COMPRESSED_INCOMPLETE,
   KDUMP_DUMP_LEVEL,
   KDUMP_HEADER_VERSION,
   PageDescriptor,
@@ -31,6 +31,11 @@ export interface KdumpWriteOptions {
   utsname?: Partial<Utsname>;
   /** Compression worker threads; 0 compresses on the calling thread. Default min(2, CPUs). */
   workers?: number;
+  /**
+   * Makes the page compressor (given the codec, `workers` and `zlibLevel`). Default:
+   * @vmcore/compress (worker pool, or the calling thread). A browser build brings its own.
+   */
+  compressor?: CreateCompressor;
   /**
    * zlib level 1-9 for the zlib codec. Default 1, as QEMU (compress2 Z_BEST_SPEED); higher levels
    * make smaller files that every reader decodes the same way (used for the committed sample guest).
@@ -66,6 +71,8 @@ export interface KdumpPageFilter {
   excludes(pfn: number): boolean;
 }
 
+/** What QEMU writes (kdump-zlib, kdump-lzo, kdump-snappy). */
+const WRITER_CODECS: readonly PageCodec[] = ['zlib', 'lzo', 'snappy'];
 const READ_CHUNK = 4 << 20;
 const DESCRIPTOR_CACHE = 1 << 20;
 const DATA_CACHE = 4 << 20;
@@ -183,7 +190,7 @@ export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | '
  * Returns the size of the file. Memory stays bounded whatever the guest size.
  */
 export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: KdumpWriteOptions): Promise<number> {
-  if (!Object.hasOwn(CODEC_FLAGS, options.codec)) {
+  if (!WRITER_CODECS.includes(options.codec)) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: unknown codec ${JSON.stringify(options.codec)}: expected zlib, lzo or snappy`);
   }
   const codecFlag = CODEC_FLAGS[options.codec];
@@ -205,7 +212,10 @@ export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: 
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: workers must be a non-negative integer, got ${workers}`);
   }
   // Started before the headers and bitmaps are written: worker threads take ~0.1 s to boot.
-  const compressor = createBatchCompressor(options.codec, workers, options.zlibLevel);
+  const compressor = (options.compressor ?? defaultCompressor)(options.codec, {
+    workers,
+    ...(options.zlibLevel !== undefined ? { zlibLevel: options.zlibLevel } : {}),
+  });
   try {
     const markIncomplete = options.markIncomplete ?? !sink.appendOnly;
     const header = await writeHeaders(guest, sink, layout, runs, notes, options, codecFlag | (markIncomplete ? DUMP_DH_COMPRESSED_INCOMPLETE : 0), physBase);

@@ -24,17 +24,13 @@ export interface LinuxKernel {
   readonly arch: string;
 }
 
-function inBlocks(blocks: readonly PhysBlock[]) {
-  return (physAddr: number, length: number) => blocks.some((b) => physAddr >= b.start && physAddr + length <= b.start + b.size);
-}
-
 /** The kernel of `guest`, read through its VMCOREINFO; nothing is read until asked. */
 export function linuxKernel(guest: Pick<GuestMemory, 'info' | 'blocks' | 'read'>, options: LinuxKernelOptions): LinuxKernel {
   const info = new KernelInfo(options.vmcoreinfo, 'reading the kernel');
   const read = (physAddr: number, length: number) => guest.read(physAddr, length);
   const translate =
     options.translate ??
-    kernelTranslator({ arch: guest.info.arch, info, physBase: options.physBase, read, isRam: inBlocks(guest.blocks) });
+    kernelTranslator({ arch: guest.info.arch, info, physBase: options.physBase, read, blocks: guest.blocks });
   return {
     info,
     memory: new KernelMemory({ read, translate, endian: guest.info.endian }),

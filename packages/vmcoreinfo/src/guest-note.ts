@@ -1,6 +1,5 @@
-import { hex, isVmcoreError, type Endian } from '@vmcore/bytes';
+import { elfNoteSize, hex, isVmcoreError, NOTE_HEADER_SIZE, readNoteHeader, type Endian } from '@vmcore/bytes';
 import { VMCOREINFO_FORMAT_ELF, type FwCfgVmcoreinfoState } from './fw-cfg.js';
-import { elfNoteSize, NOTE_HEADER_SIZE, readNoteHeader } from './note.js';
 
 /** dump.c's MAX_GUEST_NOTE_SIZE: QEMU reads at most 1 MiB of guest note. */
 export const MAX_GUEST_NOTE_SIZE = 1 << 20;

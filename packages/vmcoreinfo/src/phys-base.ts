@@ -1,41 +1,19 @@
-import { cString, hex, isVmcoreError, latin1Bytes, type Endian } from '@vmcore/bytes';
+import { cString, hex, isVmcoreError, latin1Bytes, parseNotes, type Endian } from '@vmcore/bytes';
 import type { ReadPhys } from './guest-note.js';
-import { findVmcoreinfoNote, parseNotes } from './note.js';
+import { findVmcoreinfoNote } from './note.js';
 import {
+  kernelText,
   kernelVirtToPhys,
   physBaseFromPageTables,
-  translateWithCpus,
-  X86_64_DEFAULT_PHYSICAL_START,
-  X86_64_START_KERNEL_MAP,
   type PageTablePhysBase,
-  type X86ControlRegisters,
-} from './page-tables.js';
+  type PhysBaseArch,
+  type Translate,
+} from './kernel-image.js';
 import { chunksFromBlocks, scanForVmcoreinfoNote, type PhysChunk, type PhysRange } from './scan.js';
 import { parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from './vmcoreinfo.js';
 
-/** guest-mem's Arch names; anything else is treated like 'unknown'. */
-export type PhysBaseArch = 'x86_64' | 'i386' | 'aarch64' | 'ppc64' | 's390x' | 'unknown';
-
 /** 'architecture': the architecture has no phys_base (its kernels are not relocated that way), so 0 is right. */
 export type PhysBaseSource = 'vmcoreinfo' | 'vmcoreinfo-scan' | 'page-tables' | 'architecture' | 'default';
-
-/**
- * Architectures whose kdump phys_base is 0 by definition: QEMU's cpu_get_dump_info() leaves it 0
- * and their VMCOREINFO has no phys_base key (i386, s390x, ppc64, riscv64, arm, loongarch64).
- */
-const NO_PHYS_BASE = new Set(['i386', 's390x', 'ppc64', 'riscv64', 'arm', 'loongarch64']);
-
-/** The VMCOREINFO key QEMU reads phys_base from (dump.c vmcoreinfo_update_phys_base()). */
-/** _text of a KASLR x86_64 kernel with the default CONFIG_PHYSICAL_START. */
-function kernelText(kernelOffset: bigint): bigint {
-  return X86_64_START_KERNEL_MAP + X86_64_DEFAULT_PHYSICAL_START + kernelOffset;
-}
-
-function physBaseKey(arch: string): string | undefined {
-  if (arch === 'x86_64') return 'phys_base';
-  if (arch === 'aarch64') return 'PHYS_OFFSET';
-  return undefined;
-}
 
 /**
  * The guest's phys_base as the u64 the kdump sub-header carries (makedumpfile and crash read it
@@ -43,8 +21,8 @@ function physBaseKey(arch: string): string | undefined {
  * link address shows a negative number: -71303168 is 0xfffffffffbc00000. arm64 prints
  * NUMBER(PHYS_OFFSET) as 0x%llx.
  */
-export function physBaseFromVmcoreinfo(info: Vmcoreinfo, arch: string): bigint | undefined {
-  const key = physBaseKey(arch);
+export function physBaseFromVmcoreinfo(info: Vmcoreinfo, arch: PhysBaseArch): bigint | undefined {
+  const key = arch.physBaseKey;
   const value = key === undefined ? undefined : info.numbers.get(key);
   return value === undefined ? undefined : BigInt.asUintN(64, value);
 }
@@ -55,8 +33,8 @@ export function physBaseFromVmcoreinfo(info: Vmcoreinfo, arch: string): bigint |
  * (-71303168 becomes 0xffffffff8ecfce98). Undefined when QEMU would keep its default of 0
  * (no key, or a value qemu_strtou64 rejects). For comparing with QEMU's files, never for writing.
  */
-export function qemuPhysBaseFromVmcoreinfo(text: string, arch: string): bigint | undefined {
-  const key = physBaseKey(arch);
+export function qemuPhysBaseFromVmcoreinfo(text: string, arch: PhysBaseArch): bigint | undefined {
+  const key = arch.physBaseKey;
   if (key === undefined) return undefined;
   const prefix = `NUMBER(${key})=`;
   for (const line of cString(latin1Bytes(text)).split('\n')) {
@@ -71,19 +49,20 @@ export function qemuPhysBaseFromVmcoreinfo(text: string, arch: string): bigint |
 }
 
 export interface ResolvePhysBaseOptions {
-  readonly arch: PhysBaseArch | (string & {});
+  /** The architecture's rules (guest-mem's ArchDefinition.kernel). */
+  readonly arch: PhysBaseArch;
   readonly endian?: Endian;
   /** The guest note QEMU copied (GuestMemory.guestNote): header, padded name, padded descriptor. */
   readonly guestNote?: Uint8Array;
-  /** Guest-physical reads, for scanning and page-table walks. */
+  /** Guest-physical reads, for scanning. */
   readonly read?: ReadPhys;
-  /** RAM blocks: what to scan, and what a page-table entry may point at. */
+  /** RAM blocks: what to scan. */
   readonly blocks?: readonly PhysRange[];
   /** Memory to scan instead of reading `blocks` through `read`. */
   readonly chunks?: AsyncIterable<PhysChunk>;
-  /** x86_64 control registers from the QEMU notes, one entry per CPU. */
-  readonly cpuState?: X86ControlRegisters | readonly X86ControlRegisters[];
-  /** KASLR offset if known from elsewhere; _text = 0xffffffff81000000 + offset is tried first. */
+  /** The guest's page tables (guest-mem's ArchPageTables.translator()). */
+  readonly translate?: Translate;
+  /** KASLR offset if known from elsewhere; _text = image start + textOffset + offset is tried first. */
   readonly kernelOffset?: bigint;
   /** Sources to try, in this order (default: all). 'default' always ends the list. */
   readonly sources?: readonly PhysBaseSource[];
@@ -107,25 +86,25 @@ const ALL_SOURCES: readonly PhysBaseSource[] = ['vmcoreinfo', 'vmcoreinfo-scan',
 
 /**
  * phys_base from the best source available: (a) the guest's VMCOREINFO note, read correctly;
- * (b) a VMCOREINFO note found by scanning guest memory; (c) the guest's x86_64 page tables;
+ * (b) a VMCOREINFO note found by scanning guest memory; (c) the guest's page tables, through
+ * `translate`, where the architecture says where its kernel image is mapped;
  * (d) 0, with a warning.
  */
 export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<ResolvedPhysBase> {
   const endian = options.endian ?? 'le';
   const sources = options.sources ?? ALL_SOURCES;
   const warnings: string[] = [];
-  const key = physBaseKey(options.arch);
+  const key = options.arch.physBaseKey;
+  const image = options.arch.image;
+  const archName = options.arch.name;
   let info: Vmcoreinfo | undefined;
   let scanned: { note: Uint8Array; physAddr: number } | undefined;
-  const blocks = options.blocks;
-  const isRam = blocks ? (addr: number, length: number) => blocks.some((b) => addr >= b.start && addr + length <= b.start + b.size) : undefined;
   let tables: PageTablePhysBase | undefined;
   const pageTables = async (kernelTextVirt?: bigint): Promise<PageTablePhysBase | undefined> => {
-    if (options.arch !== 'x86_64' || !options.read || !options.cpuState) return undefined;
+    if (!image || !options.translate) return undefined;
     tables ??= await physBaseFromPageTables({
-      read: options.read,
-      cpuState: options.cpuState,
-      ...(isRam ? { isRam } : {}),
+      translate: options.translate,
+      image,
       ...(kernelTextVirt !== undefined ? { kernelTextVirt } : {}),
     });
     return tables;
@@ -156,7 +135,7 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
       }
       let notes;
       try {
-        notes = parseNotes(options.guestNote, endian, 'guest note');
+        notes = parseNotes(options.guestNote, endian, { what: 'guest note' });
       } catch (error) {
         if (!isVmcoreError(error)) throw error;
         warnings.push(error.message);
@@ -173,16 +152,16 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
       const value = physBaseFromVmcoreinfo(parsed, options.arch);
       if (value !== undefined) return done(value, 'vmcoreinfo');
       if (key) warnings.push(`guest VMCOREINFO has no NUMBER(${key})`);
-      else if (NO_PHYS_BASE.has(options.arch)) return done(0n, 'architecture');
-      else warnings.push(`no VMCOREINFO phys_base key for ${options.arch}`);
+      else if (options.arch.noPhysBase) return done(0n, 'architecture');
+      else warnings.push(`no VMCOREINFO phys_base key for ${archName}`);
     } else if (source === 'vmcoreinfo-scan') {
       const chunks = options.chunks ?? (options.read && options.blocks ? chunksFromBlocks(options.read, options.blocks) : undefined);
       if (!chunks) {
         warnings.push('no guest memory to scan for VMCOREINFO');
         continue;
       }
-      const checked = await pageTables(options.kernelOffset !== undefined ? kernelText(options.kernelOffset) : undefined);
-      const found = await scanForVmcoreinfoNote(chunks, { endian, accept: (candidate) => currentKernel(candidate, options, checked, isRam, warnings) });
+      const checked = await pageTables(image && options.kernelOffset !== undefined ? kernelText(image, options.kernelOffset) : undefined);
+      const found = await scanForVmcoreinfoNote(chunks, { endian, accept: (candidate) => currentKernel(candidate, options, checked, warnings) });
       if (!found) {
         warnings.push('no VMCOREINFO note found in guest memory');
         continue;
@@ -194,22 +173,22 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
       const value = physBaseFromVmcoreinfo(parsed, options.arch);
       if (value !== undefined) return done(value, 'vmcoreinfo-scan');
       if (key) warnings.push(`VMCOREINFO at ${hex(found.physAddr)} has no NUMBER(${key})`);
-      else if (NO_PHYS_BASE.has(options.arch)) return done(0n, 'architecture');
-      else warnings.push(`no VMCOREINFO phys_base key for ${options.arch}`);
+      else if (options.arch.noPhysBase) return done(0n, 'architecture');
+      else warnings.push(`no VMCOREINFO phys_base key for ${archName}`);
     } else if (source === 'page-tables') {
-      if (NO_PHYS_BASE.has(options.arch)) continue;
-      if (options.arch !== 'x86_64') {
-        warnings.push(`page-table walk is implemented for x86_64 only, not ${options.arch}`);
+      if (options.arch.noPhysBase) continue;
+      if (!image) {
+        warnings.push(`no kernel-image layout to read phys_base from ${archName} page tables`);
         continue;
       }
-      if (!options.read || !options.cpuState) {
+      if (!options.translate) {
         warnings.push('no CPU state and memory for a page-table walk');
         continue;
       }
       const kernelOffset = options.kernelOffset ?? info?.kernelOffset;
       const kernelTextVirt =
         info?.symbols.get('_stext') ??
-        (kernelOffset !== undefined ? kernelText(kernelOffset) : undefined);
+        (kernelOffset !== undefined ? kernelText(image, kernelOffset) : undefined);
       const result = (await pageTables(kernelTextVirt))!;
       if (result.ok) {
         if (result.warning) warnings.push(result.warning);
@@ -220,7 +199,7 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
       break;
     }
   }
-  if (NO_PHYS_BASE.has(options.arch)) return done(0n, 'architecture');
+  if (options.arch.noPhysBase) return done(0n, 'architecture');
   warnings.push('phys_base defaults to 0');
   return done(0n, 'default');
 }
@@ -236,17 +215,17 @@ async function currentKernel(
   found: { physAddr: number; text: string },
   options: ResolvePhysBaseOptions,
   tables: PageTablePhysBase | undefined,
-  isRam: ((addr: number, length: number) => boolean) | undefined,
   warnings: string[],
 ): Promise<boolean> {
-  if (!tables?.ok || !options.read || !options.cpuState) return true;
+  const image = options.arch.image;
+  if (!tables?.ok || !options.translate || !image) return true;
   let info: Vmcoreinfo;
   try {
     info = parseVmcoreinfo(vmcoreinfoText(latin1Bytes(found.text)));
   } catch {
     return true; // reported by the caller
   }
-  const physBase = physBaseFromVmcoreinfo(info, 'x86_64');
+  const physBase = physBaseFromVmcoreinfo(info, options.arch);
   if (physBase === undefined) return true;
   const stale = (why: string): false => {
     warnings.push(`VMCOREINFO at ${hex(found.physAddr)} is not the running kernel's: ${why}`);
@@ -255,12 +234,11 @@ async function currentKernel(
   if (physBase !== tables.value) return stale(`phys_base ${hex(physBase)}, page tables say ${hex(tables.value)}`);
   const text =
     info.symbols.get('_stext') ??
-    (info.kernelOffset !== undefined ? kernelText(info.kernelOffset) : undefined);
+    (info.kernelOffset !== undefined ? kernelText(image, info.kernelOffset) : undefined);
   if (text === undefined) return true;
-  const mapped = await translateWithCpus({ read: options.read, cpuState: options.cpuState, ...(isRam ? { isRam } : {}) }, text);
-  if (!mapped) return stale(`its _text ${hex(text)} is not mapped`);
-  if (BigInt(mapped.physAddr) !== kernelVirtToPhys(text, physBase)) {
-    return stale(`its _text ${hex(text)} maps to ${hex(mapped.physAddr)}, not ${hex(kernelVirtToPhys(text, physBase))}`);
-  }
+  const mapped = await options.translate(text);
+  const expected = kernelVirtToPhys(text, physBase, image);
+  if (mapped === undefined) return stale(`its _text ${hex(text)} is not mapped`);
+  if (BigInt(mapped) !== expected) return stale(`its _text ${hex(text)} maps to ${hex(mapped)}, not ${hex(expected)}`);
   return true;
 }

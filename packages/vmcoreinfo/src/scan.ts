@@ -1,6 +1,5 @@
-import { latin1Bytes, type Endian } from '@vmcore/bytes';
+import { elfNoteSize, latin1Bytes, NOTE_HEADER_SIZE, type Endian } from '@vmcore/bytes';
 import type { ReadPhys } from './guest-note.js';
-import { elfNoteSize, NOTE_HEADER_SIZE } from './note.js';
 
 /** A piece of guest-physical memory (guest-mem's MemoryChunk has this shape). */
 export interface PhysChunk {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isVmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { encodeNote, isVmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import {
   acceptFwCfgWrite,
   decodeFwCfgVmcoreinfo,
   encodeFwCfgVmcoreinfo,
-  encodeNote,
   encodeVmcoreinfoNote,
   FW_CFG_VMCOREINFO_SIZE,
   MAX_GUEST_NOTE_SIZE,

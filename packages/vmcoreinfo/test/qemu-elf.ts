@@ -1,6 +1,5 @@
 import { open } from 'node:fs/promises';
-import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import { parseNotes, type ParsedNote } from '../src/index.js';
+import { parseNotes, VmcoreError, VmcoreErrorCode, type ParsedNote } from '@vmcore/bytes';
 
 /**
  * Just the parts of a QEMU x86_64 ELF core the e2e tests need (ELF64 little-endian): PT_LOAD
@@ -44,7 +43,7 @@ export async function openQemuElf(path: string): Promise<QemuElf> {
   return {
     loads,
     noteBytes,
-    notes: parseNotes(noteBytes, 'le', `${path} notes`),
+    notes: parseNotes(noteBytes, 'le', { what: `${path} notes` }),
     async read(physAddr, length) {
       const load = loads.find((l) => physAddr >= l.paddr && physAddr + length <= l.paddr + l.filesz);
       if (!load) throw new VmcoreError(VmcoreErrorCode.OutOfRange, `${path}: ${physAddr}+${length} is in no PT_LOAD`);
@@ -52,11 +51,4 @@ export async function openQemuElf(path: string): Promise<QemuElf> {
     },
     close: () => file.close(),
   };
-}
-
-/** QEMUCPUState (QEMU note, 440 bytes): cr[5] at byte 392 after version, size, 18 registers and 10 segments. */
-export function controlRegisters(desc: Uint8Array): { cr0: bigint; cr3: bigint; cr4: bigint } {
-  const view = new DataView(desc.buffer, desc.byteOffset, desc.length);
-  const cr = (i: number) => view.getBigUint64(392 + i * 8, true);
-  return { cr0: cr(0), cr3: cr(3), cr4: cr(4) };
 }

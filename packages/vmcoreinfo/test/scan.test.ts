@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeNote, encodeVmcoreinfoNote, scanForVmcoreinfoNote } from '../src/index.js';
+import { encodeNote } from '@vmcore/bytes';
+import { encodeVmcoreinfoNote, scanForVmcoreinfoNote } from '../src/index.js';
 import { FakeRam, fromArray } from './helpers.js';
 
 const text = 'OSRELEASE=6.1.0-27-amd64\nPAGESIZE=4096\nNUMBER(phys_base)=-71303168\nKERNELOFFSET=9a00000\n';

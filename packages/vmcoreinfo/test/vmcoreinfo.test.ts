@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isVmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import { encodeVmcoreinfoNote, parseNotes, parseVmcoreinfo, vmcoreinfoText } from '../src/index.js';
+import { isVmcoreError, parseNotes, VmcoreErrorCode } from '@vmcore/bytes';
+import { encodeVmcoreinfoNote, parseVmcoreinfo, vmcoreinfoText } from '../src/index.js';
 
 const linux61 = readFileSync(new URL('./fixtures/linux-6.1-x86_64.vmcoreinfo.txt', import.meta.url), 'latin1');
 

@@ -1,5 +1,6 @@
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseNotes } from '@vmcore/bytes';
 import { bootGuest, type Firmware } from './boot.js';
 import { readElfLoads } from './elf-phdrs.js';
 import type { GuestFacts } from './facts.js';
@@ -100,16 +101,18 @@ export function readVmcoreinfoFromRam(ramFile: string, blocks: Array<{ start: nu
   } finally {
     closeSync(fd);
   }
-  // Elf64_Nhdr {namesz, descsz, type} in the guest's byte order (namesz is 11), then
-  // "VMCOREINFO\0" padded to 4, then the text
-  const le = buf.readUInt32LE(0) === 11;
-  const namesz = le ? buf.readUInt32LE(0) : buf.readUInt32BE(0);
-  const descsz = le ? buf.readUInt32LE(4) : buf.readUInt32BE(4);
-  const nameEnd = 12 + ((namesz + 3) & ~3);
-  if (buf.toString('latin1', 12, 12 + 10) !== 'VMCOREINFO' || nameEnd + descsz > size) {
-    throw new Error(`no VMCOREINFO note at 0x${paddr.toString(16)} in ${ramFile} (namesz ${namesz}, descsz ${descsz})`);
+  // Elf64_Nhdr {namesz, descsz, type} in the guest's byte order: namesz is 11 ("VMCOREINFO\0")
+  const endian = buf.readUInt32LE(0) === 11 ? 'le' : 'be';
+  let note;
+  try {
+    [note] = parseNotes(new Uint8Array(buf.buffer, buf.byteOffset, size), endian, { what: `${ramFile} at 0x${paddr.toString(16)}` });
+  } catch (error) {
+    throw new Error(`no VMCOREINFO note at 0x${paddr.toString(16)} in ${ramFile}: ${(error as Error).message}`);
   }
-  return buf.toString('latin1', nameEnd, nameEnd + descsz).replace(/\0+$/, '');
+  if (note?.name !== 'VMCOREINFO') {
+    throw new Error(`no VMCOREINFO note at 0x${paddr.toString(16)} in ${ramFile} (found ${JSON.stringify(note?.name)})`);
+  }
+  return Buffer.from(note.desc).toString('latin1').replace(/\0+$/, '');
 }
 
 function vmcoreinfoValue(text: string, key: string): string {

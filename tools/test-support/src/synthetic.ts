@@ -1,4 +1,5 @@
-import type { ElfNote, GuestMemory } from '@vmcore/guest-mem';
+import { encodeNote, type ElfNote } from '@vmcore/bytes';
+import type { GuestMemory } from '@vmcore/guest-mem';
 import { memoryGuest } from './memory-guest.js';
 
 const PAGE = 4096;
@@ -28,18 +29,9 @@ function fillPage(page: Uint8Array, pfn: number): void {
   }
 }
 
-/** An ELF note as it sits in memory: header, name padded to 4, descriptor padded to 4 (little-endian). */
+/** An ELF note as it sits in memory (little-endian), by @vmcore/bytes' note codec. */
 export function encodeNoteLe(name: string, type: number, desc: Uint8Array): Uint8Array {
-  const nameSize = name.length + 1;
-  const pad = (n: number) => Math.ceil(n / 4) * 4;
-  const out = new Uint8Array(12 + pad(nameSize) + pad(desc.length));
-  const view = new DataView(out.buffer);
-  view.setUint32(0, nameSize, true);
-  view.setUint32(4, desc.length, true);
-  view.setUint32(8, type, true);
-  for (let i = 0; i < name.length; i++) out[12 + i] = name.charCodeAt(i);
-  out.set(desc, 12 + pad(nameSize));
-  return out;
+  return encodeNote({ name, type, desc }, 'le');
 }
 
 export interface SyntheticGuestOptions {

@@ -1,9 +1,9 @@
 import { unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errnoText } from '../errno.js';
 import { VmcoreError, VmcoreErrorCode } from '../errors.js';
 import type { PositionedSink, SequentialSink } from '../io.js';
-import { errnoText } from './errno.js';
 
 export interface FileSinkOptions {
   /** File mode for the new file (QEMU creates dumps 0400). Default 0o644. */

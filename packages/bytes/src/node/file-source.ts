@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { VmcoreError, VmcoreErrorCode } from '../errors.js';
 import type { RandomAccessSource } from '../io.js';
-import { errnoText } from './errno.js';
+import { errnoText } from '../errno.js';
 
 /** A file read with positioned reads; the one place the packages touch `fs` for input. */
 export class FileSource implements RandomAccessSource {

@@ -1,4 +1,4 @@
-import type { Endian } from '@vmcore/bytes';
+import { isVmcoreError, parseNotes, type Endian } from '@vmcore/bytes';
 import { summarizeCpus, type Arch, type CpuSummary, type GuestMemory, type PhysBlock } from '@vmcore/guest-mem';
 import { kernelImageVirtToPhys, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type ResolvedPhysBase, type WinDumpInfo } from '../backends.js';
@@ -108,20 +108,14 @@ async function kernelFacts(guest: GuestMemory, resolved: ResolvedPhysBase, kdump
   return { ...(kernel ? { kernel } : {}), ...(excluded ? { excluded } : {}) };
 }
 
-/** Splits an in-memory ELF note (header, padded name, padded descriptor). */
+/** The first note of an in-memory note (header, padded name, padded descriptor), by @vmcore/bytes' note codec. */
 export function splitNote(note: Uint8Array, endian: Endian): { name: string; type: number; desc: Uint8Array } | undefined {
-  if (note.length < 12) return undefined;
-  const view = new DataView(note.buffer, note.byteOffset, note.byteLength);
-  const le = endian === 'le';
-  const nameSize = view.getUint32(0, le);
-  const descSize = view.getUint32(4, le);
-  const type = view.getUint32(8, le);
-  const descAt = 12 + Math.ceil(nameSize / 4) * 4;
-  if (descAt + descSize > note.length) return undefined;
-  const nameBytes = note.subarray(12, 12 + nameSize);
-  const end = nameBytes.indexOf(0);
-  const name = String.fromCharCode(...(end === -1 ? nameBytes : nameBytes.subarray(0, end)));
-  return { name, type, desc: note.subarray(descAt, descAt + descSize) };
+  try {
+    return parseNotes(note, endian, { what: 'guest note' })[0];
+  } catch (error) {
+    if (isVmcoreError(error)) return undefined;
+    throw error;
+  }
 }
 
 function summarizeVmcoreinfo(desc: Uint8Array, warnings: string[], parsed: { info?: Vmcoreinfo }): VmcoreinfoSummary {

@@ -1,11 +1,6 @@
 import { checkAborted, type RandomAccessSource } from '@vmcore/bytes';
 import { PT_LOAD, PT_NOTE } from '@vmcore/elf';
-import {
-  DUMP_DH_COMPRESSED_LZO,
-  DUMP_DH_COMPRESSED_SNAPPY,
-  DUMP_DH_COMPRESSED_ZLIB,
-  DUMP_DH_COMPRESSED_ZSTD,
-} from '@vmcore/kdump';
+import { COMPRESSION_MASK, statusCodecs } from '@vmcore/kdump';
 import { flattenedView, readElfCore, readKdump } from '../backends.js';
 import type { DetectedFormat } from '../detect.js';
 
@@ -84,13 +79,6 @@ export interface ElfDetails {
   readonly ehsize: number;
 }
 
-const CODEC_FLAGS: [number, string][] = [
-  [DUMP_DH_COMPRESSED_ZLIB, 'zlib'],
-  [DUMP_DH_COMPRESSED_LZO, 'lzo'],
-  [DUMP_DH_COMPRESSED_SNAPPY, 'snappy'],
-  [DUMP_DH_COMPRESSED_ZSTD, 'zstd'],
-];
-const COMPRESSED = CODEC_FLAGS.reduce((mask, [flag]) => mask | flag, 0);
 const DESCRIPTOR_BATCH = 64 * 1024;
 
 export async function kdumpDetails(source: RandomAccessSource, format: DetectedFormat, signal?: AbortSignal): Promise<KdumpDetails> {
@@ -110,7 +98,7 @@ export async function kdumpDetails(source: RandomAccessSource, format: DetectedF
         zeroPages++;
         if (!zeroCounted) storedBytes += d.size;
         zeroCounted = true;
-      } else if (d.flags & COMPRESSED) {
+      } else if (d.flags & COMPRESSION_MASK) {
         compressedPages++;
         storedBytes += d.size;
       } else {
@@ -122,7 +110,7 @@ export async function kdumpDetails(source: RandomAccessSource, format: DetectedF
   const existingRuns = await firstBitmapRuns(file);
   const existingPages = existingRuns.reduce((n, r) => n + r.end - r.start, 0);
   const status = file.header.status;
-  const codecs = CODEC_FLAGS.filter(([flag]) => status & flag).map(([, name]) => name);
+  const codecs = statusCodecs(status);
   return {
     flattened,
     ...(flattened ? { rawSize: raw.size } : {}),

@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode, hex } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, hex, partitionPoint } from '@vmcore/bytes';
 import type { MemoryMapping } from '../model.js';
 
 const U64 = (1n << 64n) - 1n;
@@ -183,16 +183,10 @@ export class MappingList {
 
   /** First position whose entry is not before (phys, id) in list order. */
   private lowerBound(ids: readonly number[], phys: number, id: number): number {
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const other = ids[mid]!;
-      const before = this.phys[other]! < phys || (this.phys[other]! === phys && other > id);
-      if (before) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(ids.length, (i) => {
+      const other = ids[i]!;
+      return this.phys[other]! < phys || (this.phys[other]! === phys && other > id);
+    });
   }
 
   private grow(): void {

@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode, hex } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, hex, partitionPoint } from '@vmcore/bytes';
 import type { PhysBlock } from '../model.js';
 
 export type ReadPhys = (physAddr: number, length: number) => Promise<Uint8Array>;
@@ -65,14 +65,7 @@ export class PhysReader {
 
   /** The first block that ends after addr. */
   private blockIndex(addr: number): number {
-    let lo = 0;
-    let hi = this.starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ends[mid]! <= addr) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.starts.length, (i) => this.ends[i]! <= addr);
   }
 
   private async readExact(addr: number, length: number): Promise<Uint8Array> {

@@ -1,23 +1,23 @@
-import { VmcoreError, VmcoreErrorCode, defineStruct, type Endian, type FieldList, type StructLayout } from '@vmcore/bytes';
+import { NoteType, VmcoreError, VmcoreErrorCode, defineStruct, type Endian, type FieldList, type StructLayout } from '@vmcore/bytes';
 import type { ElfNote } from '../model.js';
 
-/** ELF note types QEMU's target/<arch>/arch_dump.c writes (include/elf.h). */
-export const NT_PRSTATUS = 1;
-export const NT_PRFPREG = 2;
-export const NT_PPC_VMX = 0x100;
-export const NT_PPC_SPE = 0x101;
-export const NT_PPC_VSX = 0x102;
-export const NT_S390_TIMER = 0x301;
-export const NT_S390_TODCMP = 0x302;
-export const NT_S390_TODPREG = 0x303;
-export const NT_S390_CTRS = 0x304;
-export const NT_S390_PREFIX = 0x305;
-export const NT_S390_VXRS_LOW = 0x309;
-export const NT_S390_VXRS_HIGH = 0x30a;
-export const NT_S390_GS_CB = 0x30b;
-export const NT_S390_PV_CPU_DATA = 0x30e;
-export const NT_ARM_VFP = 0x400;
-export const NT_ARM_SVE = 0x405;
+/** ELF note types QEMU's target/<arch>/arch_dump.c writes: @vmcore/bytes' NoteType, by their C names. */
+export const NT_PRSTATUS = NoteType.PRSTATUS;
+export const NT_PRFPREG = NoteType.PRFPREG;
+export const NT_PPC_VMX = NoteType.PPC_VMX;
+export const NT_PPC_SPE = NoteType.PPC_SPE;
+export const NT_PPC_VSX = NoteType.PPC_VSX;
+export const NT_S390_TIMER = NoteType.S390_TIMER;
+export const NT_S390_TODCMP = NoteType.S390_TODCMP;
+export const NT_S390_TODPREG = NoteType.S390_TODPREG;
+export const NT_S390_CTRS = NoteType.S390_CTRS;
+export const NT_S390_PREFIX = NoteType.S390_PREFIX;
+export const NT_S390_VXRS_LOW = NoteType.S390_VXRS_LOW;
+export const NT_S390_VXRS_HIGH = NoteType.S390_VXRS_HIGH;
+export const NT_S390_GS_CB = NoteType.S390_GS_CB;
+export const NT_S390_PV_CPU_DATA = NoteType.S390_PV_CPU_DATA;
+export const NT_ARM_VFP = NoteType.ARM_VFP;
+export const NT_ARM_SVE = NoteType.ARM_SVE;
 
 /**
  * One kind of CPU note: its owner name, type, the packed C struct of its descriptor (from

@@ -2,6 +2,9 @@ import type { FieldList } from '@vmcore/bytes';
 import {
   NT_ARM_SVE, NT_ARM_VFP, NT_PRFPREG, NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout,
 } from './register-note.js';
+import { identityOnlyArch } from './identity-only.js';
+import { registerNoteCodec } from './register-arch.js';
+import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
 /**
  * aarch64_elf_prstatus (target/arm/arch_dump.c): pad1[32], pr_pid, pad2[76], user_pt_regs
@@ -66,3 +69,18 @@ export const ARM_VFP = registerNoteLayout('vfp', 'LINUX', NT_ARM_VFP, 'arm_user_
 ] as FieldList);
 
 export const ARM_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [ARM_PRSTATUS, ARM_VFP];
+
+/** ELF e_machine (include/uapi/linux/elf-em.h). */
+export const EM_ARM = 40;
+
+/** 32-bit arm (target/arm/arch_dump.c arm_write_elf32_note): 4 KiB pages, no phys_base. */
+export const ARM = identityOnlyArch({
+  name: 'arm',
+  machine: EM_ARM,
+  elfClass: 32,
+  endians: ['le'],
+  pageSize: 4096,
+  names: { uts: () => 'armv7l', utsAliases: ['armv7l', 'armv7', 'armv6l', 'armv5tel', 'arm'], libkdumpfile: 'arm' },
+  cpu: registerNoteCodec({ arch: 'arm', layouts: () => ARM_NOTE_LAYOUTS, pc: 'r15', sp: 'r13' }),
+  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('arm', info, virt, physBase) : undefined) },
+});

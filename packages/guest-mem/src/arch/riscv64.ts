@@ -1,5 +1,8 @@
 import type { FieldList } from '@vmcore/bytes';
 import { NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout } from './register-note.js';
+import { identityOnlyArch } from './identity-only.js';
+import { registerNoteCodec } from './register-arch.js';
+import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
 /** riscv64_elf_prstatus (target/riscv/arch_dump.c): pad1[32], pr_pid, pad2[76], pc, x1..x31, pad3[8]: 376 bytes. */
 export const RISCV64_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTATUS, 'riscv64_elf_prstatus', [
@@ -23,3 +26,18 @@ export const RISCV32_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTAT
 
 export const RISCV64_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [RISCV64_PRSTATUS];
 export const RISCV32_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [RISCV32_PRSTATUS];
+
+/** ELF e_machine (include/uapi/linux/elf-em.h). */
+export const EM_RISCV = 243;
+
+/** target/riscv/arch_dump.c: riscv64 (RISCV32 layouts for ELFCLASS32 dumps of riscv32). */
+export const RISCV64 = identityOnlyArch({
+  name: 'riscv64',
+  machine: EM_RISCV,
+  elfClass: 64,
+  endians: ['le'],
+  pageSize: 4096,
+  names: { uts: () => 'riscv64', utsAliases: ['riscv64'], libkdumpfile: 'riscv64' },
+  cpu: registerNoteCodec({ arch: 'riscv64', layouts: (elfClass) => (elfClass === 32 ? RISCV32_NOTE_LAYOUTS : RISCV64_NOTE_LAYOUTS), pc: 'pc', sp: 'x2' }),
+  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('riscv64', info, virt, physBase) : undefined) },
+});

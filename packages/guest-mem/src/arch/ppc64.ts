@@ -1,5 +1,8 @@
 import type { FieldList } from '@vmcore/bytes';
 import { NT_PPC_SPE, NT_PPC_VMX, NT_PPC_VSX, NT_PRFPREG, NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout } from './register-note.js';
+import { identityOnlyArch } from './identity-only.js';
+import { registerNoteCodec } from './register-arch.js';
+import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
 const PPC_USER_REGS = ['nip', 'msr', 'orig_gpr3', 'ctr', 'link', 'xer', 'ccr', 'softe', 'trap', 'dar', 'dsisr', 'result'] as const;
 
@@ -36,3 +39,18 @@ export const PPC64_SPE = registerNoteLayout('spe', 'CORE', NT_PPC_SPE, 'PPCElfSp
 
 /** QEMU's per-CPU order; every note is named "CORE" with n_namesz 5. */
 export const PPC64_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [PPC64_PRSTATUS, PPC64_FPREGSET, PPC64_VMX, PPC64_VSX, PPC64_SPE];
+
+/** ELF e_machine (include/uapi/linux/elf-em.h). */
+export const EM_PPC64 = 21;
+
+/** target/ppc/arch_dump.c: pseries uses 64 KiB pages; both byte orders exist (ppc64le first). */
+export const PPC64 = identityOnlyArch({
+  name: 'ppc64',
+  machine: EM_PPC64,
+  elfClass: 64,
+  endians: ['le', 'be'],
+  pageSize: 0x10000,
+  names: { uts: (endian) => (endian === 'le' ? 'ppc64le' : 'ppc64'), utsAliases: ['ppc64', 'ppc64le'], libkdumpfile: 'ppc64' },
+  cpu: registerNoteCodec({ arch: 'ppc64', layouts: () => PPC64_NOTE_LAYOUTS, pc: 'nip', sp: 'r1' }),
+  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('ppc64', info, virt, physBase) : undefined) },
+});

@@ -1,6 +1,5 @@
-import type { Endian } from '@vmcore/bytes';
-import type { ElfNote } from '../model.js';
-import { decodeQemuCpuState } from '../cpu/x86.js';
+import { isVmcoreError, NoteType, type ElfNote, type Endian } from '@vmcore/bytes';
+import { decodeQemuCpuState } from './x86-notes.js';
 
 /** The x86 CPU state QEMU's page-table walk (x86_cpu_get_memory_mapping) looks at. */
 export interface X86PagingCpu {
@@ -66,7 +65,20 @@ export function x86PagingCpuFromQemuNote(desc: Uint8Array, endian: Endian = 'le'
   };
 }
 
-/** Every "QEMU" note (n_type 0), in CPU order, as paging state. */
-export function x86PagingCpusFromNotes(notes: readonly ElfNote[], endian: Endian = 'le'): X86PagingCpu[] {
-  return notes.filter((note) => note.name === 'QEMU' && note.type === 0).map((note) => x86PagingCpuFromQemuNote(note.desc, endian));
+/**
+ * Every "QEMU" note (n_type 0), in CPU order, as paging state: the one place x86 registers are
+ * pulled from QEMU's notes. A note that does not decode throws, unless `skipBad` (then that CPU
+ * is left out, as a reader that only looks for a usable page-table root must).
+ */
+export function x86PagingCpusFromNotes(notes: readonly ElfNote[], endian: Endian = 'le', options: { skipBad?: boolean } = {}): X86PagingCpu[] {
+  const cpus: X86PagingCpu[] = [];
+  for (const note of notes) {
+    if (note.name !== 'QEMU' || note.type !== NoteType.QEMU_CPU_STATE) continue;
+    try {
+      cpus.push(x86PagingCpuFromQemuNote(note.desc, endian));
+    } catch (error) {
+      if (!options.skipBad || !isVmcoreError(error)) throw error;
+    }
+  }
+  return cpus;
 }

@@ -1,5 +1,8 @@
 import type { FieldList } from '@vmcore/bytes';
 import { NT_PRFPREG, NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout } from './register-note.js';
+import { identityOnlyArch } from './identity-only.js';
+import { registerNoteCodec } from './register-arch.js';
+import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
 /**
  * loongarch_elf_prstatus (target/loongarch/arch_dump.c, QEMU 9.2+): pad1[32], pr_pid, pad2[76],
@@ -23,3 +26,18 @@ export const LOONGARCH64_FPU = registerNoteLayout('fpu', 'CORE', NT_PRFPREG, 'lo
 ] as FieldList);
 
 export const LOONGARCH64_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [LOONGARCH64_PRSTATUS, LOONGARCH64_FPU];
+
+/** ELF e_machine (include/uapi/linux/elf-em.h). */
+export const EM_LOONGARCH = 258;
+
+/** target/loongarch/arch_dump.c. */
+export const LOONGARCH64 = identityOnlyArch({
+  name: 'loongarch64',
+  machine: EM_LOONGARCH,
+  elfClass: 64,
+  endians: ['le'],
+  pageSize: 4096,
+  names: { uts: () => 'loongarch64', utsAliases: ['loongarch64'], libkdumpfile: 'loongarch64' },
+  cpu: registerNoteCodec({ arch: 'loongarch64', layouts: () => LOONGARCH64_NOTE_LAYOUTS, pc: 'csr_era', sp: 'r3' }),
+  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('loongarch64', info, virt, physBase) : undefined) },
+});

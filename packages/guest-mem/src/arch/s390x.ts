@@ -3,6 +3,9 @@ import {
   NT_PRFPREG, NT_PRSTATUS, NT_S390_CTRS, NT_S390_GS_CB, NT_S390_PREFIX, NT_S390_TIMER, NT_S390_TODCMP, NT_S390_TODPREG,
   NT_S390_VXRS_HIGH, NT_S390_VXRS_LOW, registerFields, registerNoteLayout, type RegisterNoteLayout,
 } from './register-note.js';
+import { identityOnlyArch } from './identity-only.js';
+import { registerNoteCodec } from './register-arch.js';
+import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
 /**
  * S390xElfPrstatus (target/s390x/arch_dump.c): pad1[32], pid, pad2[76], psw {mask, addr},
@@ -47,3 +50,28 @@ export const S390X_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [
 export function s390xAsceOrigin(asce: bigint): bigint {
   return asce & ~0xfffn;
 }
+
+/** ELF e_machine (include/uapi/linux/elf-em.h). */
+export const EM_S390 = 22;
+
+export const S390X = identityOnlyArch({
+  name: 's390x',
+  machine: EM_S390,
+  elfClass: 64,
+  endians: ['be'],
+  pageSize: 4096,
+  names: { uts: () => 's390x', utsAliases: ['s390x'], libkdumpfile: 's390x' },
+  cpu: registerNoteCodec({
+    arch: 's390x',
+    layouts: () => S390X_NOTE_LAYOUTS,
+    pc: 'psw_addr',
+    sp: 'r15',
+    pageTableBase: (registers) => {
+      const asce = registers['ctrs.c1'];
+      return asce === undefined ? undefined : { value: s390xAsceOrigin(asce), register: 'c1 (primary ASCE)' };
+    },
+    // QEMU 7.2 writes the s390x pid without cpu_to_be32: host (little-endian) order
+    pid: (note) => new DataView(note.desc.buffer, note.desc.byteOffset + 32, 4).getUint32(0, true),
+  }),
+  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('s390x', info, virt, physBase) : undefined) },
+});

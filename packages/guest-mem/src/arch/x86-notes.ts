@@ -1,6 +1,6 @@
-import { VmcoreError, VmcoreErrorCode, defineStruct, type Endian } from '@vmcore/bytes';
-import type { ElfNote } from '../model.js';
-import { NT_PRSTATUS } from '../parts.js';
+import { VmcoreError, VmcoreErrorCode, defineStruct, NoteType, type ElfNote, type Endian } from '@vmcore/bytes';
+
+const NT_PRSTATUS = NoteType.PRSTATUS;
 
 /** user_regs_struct order of x86_64_elf_prstatus (target/i386/arch_dump.c). */
 export const X86_64_REGISTERS = [
@@ -171,7 +171,7 @@ export const ZERO_SEGMENT: QemuCpuSegment = Object.freeze({ selector: 0, limit: 
 export function x86CpuNotes(cpus: readonly { prstatus: Uint8Array; qemuState: Uint8Array }[]): ElfNote[] {
   return [
     ...cpus.map((cpu) => ({ name: 'CORE', type: NT_PRSTATUS, desc: cpu.prstatus })),
-    ...cpus.map((cpu) => ({ name: 'QEMU', type: 0, desc: cpu.qemuState })),
+    ...cpus.map((cpu) => ({ name: 'QEMU', type: NoteType.QEMU_CPU_STATE, desc: cpu.qemuState })),
   ];
 }
 
@@ -181,19 +181,14 @@ export type DecodedCpuNote =
   | { readonly kind: 'qemu-cpu-state'; readonly note: ElfNote; readonly value: QemuCpuState }
   | { readonly kind: 'opaque'; readonly note: ElfNote };
 
-/**
- * Types an x86 CPU note by name, type and size; notes of other architectures (and unknown
- * x86 notes) stay opaque.
- */
-export function decodeCpuNote(note: ElfNote, info: { arch: string; endian: Endian }): DecodedCpuNote {
-  if (info.arch === 'x86_64' || info.arch === 'i386') {
-    if (note.name === 'CORE' && note.type === NT_PRSTATUS) {
-      if (note.desc.length === X86_64_PRSTATUS.size) return { kind: 'x86_64-prstatus', note, value: decodeX86_64Prstatus(note.desc, info.endian) };
-      if (note.desc.length === I386_PRSTATUS.size) return { kind: 'i386-prstatus', note, value: decodeI386Prstatus(note.desc, info.endian) };
-    }
-    if (note.name === 'QEMU' && note.type === 0 && note.desc.length >= QEMU_CPU_STATE_MIN) {
-      return { kind: 'qemu-cpu-state', note, value: decodeQemuCpuState(note.desc, info.endian) };
-    }
+/** Types an x86 CPU note by name, type and size; unknown notes stay opaque. */
+export function decodeX86CpuNote(note: ElfNote, endian: Endian): DecodedCpuNote {
+  if (note.name === 'CORE' && note.type === NT_PRSTATUS) {
+    if (note.desc.length === X86_64_PRSTATUS.size) return { kind: 'x86_64-prstatus', note, value: decodeX86_64Prstatus(note.desc, endian) };
+    if (note.desc.length === I386_PRSTATUS.size) return { kind: 'i386-prstatus', note, value: decodeI386Prstatus(note.desc, endian) };
+  }
+  if (note.name === 'QEMU' && note.type === NoteType.QEMU_CPU_STATE && note.desc.length >= QEMU_CPU_STATE_MIN) {
+    return { kind: 'qemu-cpu-state', note, value: decodeQemuCpuState(note.desc, endian) };
   }
   return { kind: 'opaque', note };
 }
