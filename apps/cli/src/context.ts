@@ -33,7 +33,8 @@ export function dumpOptions(values: Values, command: string, io: Io): { options:
   const zlibLevel = str(values, 'zlib-level');
   const mode = str(values, 'mode');
   const dumpLevel = str(values, 'dump-level');
-  if (dumpLevel !== undefined && !/^(\d|[12]\d|3[01])$/.test(dumpLevel)) throw new UsageError(`--dump-level '${dumpLevel}' is not a number from 0 to 31`, command);
+  if (dumpLevel !== undefined && !/^(\d|[12]\d|3[01])$/.test(dumpLevel))
+    throw new UsageError(`--dump-level '${dumpLevel}' is not a number from 0 to 31`, command);
   if (mode !== undefined && !/^[0-7]{3,4}$/.test(mode)) throw new UsageError(`--mode '${mode}' is not an octal file mode`, command);
   const options: DumpOptions = {
     ...(begin !== undefined ? { begin: parseSigned(begin, '--begin', command) } : {}),

@@ -20,7 +20,8 @@ export class ProgressBar {
     const filled = Math.round(fraction * width);
     const seconds = Math.max(0.001, (now - this.started) / 1000);
     const rate = completed / seconds / 1e6;
-    const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
+    const line =
+      `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
       `${mib(completed)}/${mib(total)} MiB ${rate.toFixed(0)} MB/s`;
     this.stream.write(`\r${line}\x1b[K`);
     this.shown = true;

@@ -3,7 +3,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 /** A command-line mistake: printed as `vmcore: <message>` with a hint, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
   }
 }
@@ -24,7 +27,17 @@ export function parse(command: string, args: string[], options: Options): Parsed
   }
 }
 
-const SIZE_SUFFIX: Record<string, number> = { '': 1, k: 1 << 10, kib: 1 << 10, m: 1 << 20, mib: 1 << 20, g: 1 << 30, gib: 1 << 30, t: 2 ** 40, tib: 2 ** 40 };
+const SIZE_SUFFIX: Record<string, number> = {
+  '': 1,
+  k: 1 << 10,
+  kib: 1 << 10,
+  m: 1 << 20,
+  mib: 1 << 20,
+  g: 1 << 30,
+  gib: 1 << 30,
+  t: 2 ** 40,
+  tib: 2 ** 40,
+};
 
 /** An address or size: decimal, 0x-hex, or with a K/M/G/T (binary) suffix. */
 export function parseNumber(text: string, what: string, command: string): number {

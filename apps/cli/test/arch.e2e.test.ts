@@ -5,7 +5,14 @@ import { FileSource } from '@vmcore/bytes/node';
 import { verifyGuest } from '@vmcore/dump';
 import { openGuest, openRamDump } from '@vmcore/dump/node';
 import { KdumpSubHeader64, readKdump, type KdumpFile } from '@vmcore/kdump';
-import { GUEST_ARCH_SPECS, findInKernelLogWithLibkdumpfile, referenceGuest, verifyPagesWithLibkdumpfile, type GuestArch, type ReferenceGuest } from '@vmcore/qemu-guest';
+import {
+  GUEST_ARCH_SPECS,
+  findInKernelLogWithLibkdumpfile,
+  referenceGuest,
+  verifyPagesWithLibkdumpfile,
+  type GuestArch,
+  type ReferenceGuest,
+} from '@vmcore/qemu-guest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vmcore } from './run.js';
 
@@ -40,16 +47,46 @@ interface ArchExpectation {
 
 const ARCHES: ArchExpectation[] = [
   {
-    arch: 'aarch64', machine: 183, endian: 'le', elfClass: 64, qemuPageSize: 65536, kernelPageSize: 4096,
-    physBase: 0x40000000n, physBaseSource: 'vmcoreinfo', qemuHasVmcoreinfo: true, cpuPageTables: false, utsMachine: 'aarch64', libkdumpfileVirtual: true,
+    arch: 'aarch64',
+    machine: 183,
+    endian: 'le',
+    elfClass: 64,
+    qemuPageSize: 65536,
+    kernelPageSize: 4096,
+    physBase: 0x40000000n,
+    physBaseSource: 'vmcoreinfo',
+    qemuHasVmcoreinfo: true,
+    cpuPageTables: false,
+    utsMachine: 'aarch64',
+    libkdumpfileVirtual: true,
   },
   {
-    arch: 'i386', machine: 3, endian: 'le', elfClass: 64, qemuPageSize: 4096, kernelPageSize: 4096,
-    physBase: 0n, physBaseSource: 'architecture', qemuHasVmcoreinfo: true, cpuPageTables: true, utsMachine: 'i686', libkdumpfileVirtual: false,
+    arch: 'i386',
+    machine: 3,
+    endian: 'le',
+    elfClass: 64,
+    qemuPageSize: 4096,
+    kernelPageSize: 4096,
+    physBase: 0n,
+    physBaseSource: 'architecture',
+    qemuHasVmcoreinfo: true,
+    cpuPageTables: true,
+    utsMachine: 'i686',
+    libkdumpfileVirtual: false,
   },
   {
-    arch: 's390x', machine: 22, endian: 'be', elfClass: 64, qemuPageSize: 4096, kernelPageSize: 4096,
-    physBase: 0n, physBaseSource: 'architecture', qemuHasVmcoreinfo: false, cpuPageTables: true, utsMachine: 's390x', libkdumpfileVirtual: true,
+    arch: 's390x',
+    machine: 22,
+    endian: 'be',
+    elfClass: 64,
+    qemuPageSize: 4096,
+    kernelPageSize: 4096,
+    physBase: 0n,
+    physBaseSource: 'architecture',
+    qemuHasVmcoreinfo: false,
+    cpuPageTables: true,
+    utsMachine: 's390x',
+    libkdumpfileVirtual: true,
   },
 ];
 
@@ -94,14 +131,22 @@ describe.each(ARCHES)('$arch guest dumped by QEMU 7.2', (x) => {
     expect(GUEST_ARCH_SPECS[x.arch].elf.machine).toBe(x.machine);
     for (const file of [ref.qemuElf, ref.qemuKdumpZlib, ref.qemuKdumpZlibRaw]) {
       const d = await info(file);
-      expect(d, file).toMatchObject({ arch: x.arch, machine: x.machine, endian: x.endian, elfClass: x.elfClass, pageSize: x.qemuPageSize, nrCpus: 2 });
+      expect(d, file).toMatchObject({
+        arch: x.arch,
+        machine: x.machine,
+        endian: x.endian,
+        elfClass: x.elfClass,
+        pageSize: x.qemuPageSize,
+        nrCpus: 2,
+      });
       expect(d.cpus).toHaveLength(2);
       for (const cpu of d.cpus) {
         expect(cpu.pc, `${file} CPU ${cpu.cpu} pc`).toMatch(/^0x[0-9a-f]+$/);
         expect(cpu.sp, `${file} CPU ${cpu.cpu} sp`).toMatch(/^0x[0-9a-f]+$/);
         if (x.cpuPageTables) expect(cpu.pageTableBase.value).toMatch(/^0x[0-9a-f]+000$/);
       }
-      if (!x.cpuPageTables) expect(d.kernelPageTable).toMatchObject({ symbol: 'swapper_pg_dir', phys: expect.stringMatching(/^0x[0-9a-f]+000$/) });
+      if (!x.cpuPageTables)
+        expect(d.kernelPageTable).toMatchObject({ symbol: 'swapper_pg_dir', phys: expect.stringMatching(/^0x[0-9a-f]+000$/) });
       expect(d.vmcoreinfo.osrelease).toBe(ref.facts.kernelRelease);
       expect(d.vmcoreinfo.pageSize).toBe(x.kernelPageSize);
       // s390x: not in QEMU's file (no fw_cfg), found in guest memory where the kernel keeps it
@@ -111,66 +156,95 @@ describe.each(ARCHES)('$arch guest dumped by QEMU 7.2', (x) => {
     }
   });
 
-  it.each(['elf', ...KDUMP_FORMATS])("converts QEMU's ELF and QEMU's kdump to %s: same notes, every page equal to the RAM file", async (format) => {
-    for (const [tag, input] of [['elf', ref.qemuElf], ['kdump', ref.qemuKdumpZlib]] as const) {
-      const out = join(dir, `${x.arch}-from-${tag}.${format}`);
-      const ran = await vmcore(['convert', input, out, '--format', format, '-q']);
-      expect(ran.code, ran.stderr).toBe(0);
-      const source = await openGuest(input);
-      const back = await openGuest(out);
-      try {
-        expect(back.info).toMatchObject({ arch: x.arch, machine: x.machine, endian: x.endian });
-        // CPU notes byte for byte; the guest note too, except where QEMU had none and we add the
-        // kernel's note found in memory (s390x)
-        expect(back.cpuNotes).toEqual(source.cpuNotes);
-        if (x.qemuHasVmcoreinfo) expect(Buffer.from(back.guestNote!).equals(Buffer.from(source.guestNote!))).toBe(true);
-        else expect(Buffer.from(back.guestNote!).toString('latin1')).toContain(`OSRELEASE=${ref.facts.kernelRelease}\n`);
-        const pages = await verifyGuest(ram, back);
-        expect(pages).toMatchObject({ mismatchedPages: 0 });
-        expect(pages.pages * ram.info.pageSize).toBe(ref.blocks.reduce((s, b) => s + b.size, 0));
-      } finally {
-        await back.close();
-        await source.close();
+  it.each(['elf', ...KDUMP_FORMATS])(
+    "converts QEMU's ELF and QEMU's kdump to %s: same notes, every page equal to the RAM file",
+    async (format) => {
+      for (const [tag, input] of [
+        ['elf', ref.qemuElf],
+        ['kdump', ref.qemuKdumpZlib],
+      ] as const) {
+        const out = join(dir, `${x.arch}-from-${tag}.${format}`);
+        const ran = await vmcore(['convert', input, out, '--format', format, '-q']);
+        expect(ran.code, ran.stderr).toBe(0);
+        const source = await openGuest(input);
+        const back = await openGuest(out);
+        try {
+          expect(back.info).toMatchObject({ arch: x.arch, machine: x.machine, endian: x.endian });
+          // CPU notes byte for byte; the guest note too, except where QEMU had none and we add the
+          // kernel's note found in memory (s390x)
+          expect(back.cpuNotes).toEqual(source.cpuNotes);
+          if (x.qemuHasVmcoreinfo) expect(Buffer.from(back.guestNote!).equals(Buffer.from(source.guestNote!))).toBe(true);
+          else expect(Buffer.from(back.guestNote!).toString('latin1')).toContain(`OSRELEASE=${ref.facts.kernelRelease}\n`);
+          const pages = await verifyGuest(ram, back);
+          expect(pages).toMatchObject({ mismatchedPages: 0 });
+          expect(pages.pages * ram.info.pageSize).toBe(ref.blocks.reduce((s, b) => s + b.size, 0));
+        } finally {
+          await back.close();
+          await source.close();
+        }
       }
-    }
-  }, 600_000);
+    },
+    600_000,
+  );
 
   it("writes kdump headers equal to QEMU's except the documented fields", async () => {
     const out = join(dir, `${x.arch}-headers.kdump`);
     const ran = await vmcore(['convert', ref.qemuElf, out, '--format', 'kdump-raw-zlib', '-q']);
     expect(ran.code, ran.stderr).toBe(0);
-    await withKdump(ref.qemuKdumpZlibRaw, (qemu) => withKdump(out, async (ours) => {
-      // Documented differences: a full utsname from the kernel's init_uts_ns (QEMU writes only a
-      // machine, "Unknown" on aarch64); block_size = the kernel's PAGESIZE (QEMU: 65536 on
-      // aarch64), which moves max_mapnr, bitmap_blocks and every offset with it; s390x: the
-      // VMCOREINFO note found in memory, which QEMU lacks, changes the note sizes.
-      expect(ours.header.utsname).toMatchObject({ sysname: 'Linux', release: ref.facts.kernelRelease, machine: x.utsMachine });
-      expect(ours.header.utsname.version).toMatch(/^#1 SMP /);
-      expect(qemu.header.blockSize).toBe(x.qemuPageSize);
-      expect(ours.header.blockSize).toBe(x.kernelPageSize);
-      const scale = x.qemuPageSize / x.kernelPageSize;
-      for (const field of ['signature', 'headerVersion', 'status', 'totalRamBlocks', 'deviceBlocks', 'writtenBlocks', 'currentCpu', 'nrCpus', 'layout'] as const) {
-        expect(ours.header[field], field).toEqual(qemu.header[field]);
-      }
-      // sub_hdr_size: the blocks holding the sub header and the notes, on both sides
-      for (const f of [ours, qemu]) expect(f.header.subHdrSize).toBe(Math.ceil((KdumpSubHeader64.size + Number(f.subHeader.noteSize)) / f.header.blockSize));
-      if (scale === 1 && x.qemuHasVmcoreinfo) expect(ours.header.subHdrSize).toBe(qemu.header.subHdrSize);
-      expect(ours.header.maxMapnr).toBe(qemu.header.maxMapnr * scale);
-      expect(ours.subHeader.maxMapnr64).toBe(qemu.subHeader.maxMapnr64 * BigInt(scale));
-      expect(ours.subHeader.physBase).toBe(qemu.subHeader.physBase);
-      expect(ours.subHeader.physBase).toBe(x.physBase);
-      for (const field of ['dumpLevel', 'split', 'startPfn', 'endPfn', 'offsetEraseinfo', 'sizeEraseinfo', 'startPfn64', 'endPfn64'] as const) {
-        expect(ours.subHeader[field], field).toEqual(qemu.subHeader[field]);
-      }
-      if (x.qemuHasVmcoreinfo) {
-        expect(ours.subHeader.noteSize).toBe(qemu.subHeader.noteSize);
-        expect(ours.subHeader.sizeVmcoreinfo).toBe(qemu.subHeader.sizeVmcoreinfo);
-        if (scale === 1) expect(ours.subHeader.offsetVmcoreinfo).toBe(qemu.subHeader.offsetVmcoreinfo);
-      } else {
-        expect(qemu.subHeader.sizeVmcoreinfo).toBe(0n);
-        expect(ours.subHeader.sizeVmcoreinfo).toBeGreaterThan(0n);
-      }
-    }));
+    await withKdump(ref.qemuKdumpZlibRaw, (qemu) =>
+      withKdump(out, async (ours) => {
+        // Documented differences: a full utsname from the kernel's init_uts_ns (QEMU writes only a
+        // machine, "Unknown" on aarch64); block_size = the kernel's PAGESIZE (QEMU: 65536 on
+        // aarch64), which moves max_mapnr, bitmap_blocks and every offset with it; s390x: the
+        // VMCOREINFO note found in memory, which QEMU lacks, changes the note sizes.
+        expect(ours.header.utsname).toMatchObject({ sysname: 'Linux', release: ref.facts.kernelRelease, machine: x.utsMachine });
+        expect(ours.header.utsname.version).toMatch(/^#1 SMP /);
+        expect(qemu.header.blockSize).toBe(x.qemuPageSize);
+        expect(ours.header.blockSize).toBe(x.kernelPageSize);
+        const scale = x.qemuPageSize / x.kernelPageSize;
+        for (const field of [
+          'signature',
+          'headerVersion',
+          'status',
+          'totalRamBlocks',
+          'deviceBlocks',
+          'writtenBlocks',
+          'currentCpu',
+          'nrCpus',
+          'layout',
+        ] as const) {
+          expect(ours.header[field], field).toEqual(qemu.header[field]);
+        }
+        // sub_hdr_size: the blocks holding the sub header and the notes, on both sides
+        for (const f of [ours, qemu])
+          expect(f.header.subHdrSize).toBe(Math.ceil((KdumpSubHeader64.size + Number(f.subHeader.noteSize)) / f.header.blockSize));
+        if (scale === 1 && x.qemuHasVmcoreinfo) expect(ours.header.subHdrSize).toBe(qemu.header.subHdrSize);
+        expect(ours.header.maxMapnr).toBe(qemu.header.maxMapnr * scale);
+        expect(ours.subHeader.maxMapnr64).toBe(qemu.subHeader.maxMapnr64 * BigInt(scale));
+        expect(ours.subHeader.physBase).toBe(qemu.subHeader.physBase);
+        expect(ours.subHeader.physBase).toBe(x.physBase);
+        for (const field of [
+          'dumpLevel',
+          'split',
+          'startPfn',
+          'endPfn',
+          'offsetEraseinfo',
+          'sizeEraseinfo',
+          'startPfn64',
+          'endPfn64',
+        ] as const) {
+          expect(ours.subHeader[field], field).toEqual(qemu.subHeader[field]);
+        }
+        if (x.qemuHasVmcoreinfo) {
+          expect(ours.subHeader.noteSize).toBe(qemu.subHeader.noteSize);
+          expect(ours.subHeader.sizeVmcoreinfo).toBe(qemu.subHeader.sizeVmcoreinfo);
+          if (scale === 1) expect(ours.subHeader.offsetVmcoreinfo).toBe(qemu.subHeader.offsetVmcoreinfo);
+        } else {
+          expect(qemu.subHeader.sizeVmcoreinfo).toBe(0n);
+          expect(ours.subHeader.sizeVmcoreinfo).toBeGreaterThan(0n);
+        }
+      }),
+    );
   }, 300_000);
 
   it('names the architecture of a RAM file without notes from the VMCOREINFO note in it, and refuses when nothing says', async () => {
@@ -205,7 +279,7 @@ describe.each(ARCHES)('$arch guest dumped by QEMU 7.2', (x) => {
     }
   }, 600_000);
 
-  it('reads the kernel log marker the guest wrote: vmcore dmesg on QEMU\'s files and ours, libkdumpfile on ours', async () => {
+  it("reads the kernel log marker the guest wrote: vmcore dmesg on QEMU's files and ours, libkdumpfile on ours", async () => {
     const marker = `VMCORE-MARKER ${ref.marker}`;
     const out = join(dir, `${x.arch}-dmesg.kdump`);
     const ran = await vmcore(['convert', ref.qemuElf, out, '--format', 'kdump-raw-lzo', '-q']);
@@ -213,7 +287,13 @@ describe.each(ARCHES)('$arch guest dumped by QEMU 7.2', (x) => {
     for (const file of [ref.qemuElf, ref.qemuKdumpZlib, out]) {
       const dmesg = await vmcore(['dmesg', file]);
       expect(dmesg.code, `${file}: ${dmesg.stderr}`).toBe(0);
-      expect(dmesg.stdout.toString().split('\n').filter((l) => l.endsWith(marker)), file).toHaveLength(1);
+      expect(
+        dmesg.stdout
+          .toString()
+          .split('\n')
+          .filter((l) => l.endsWith(marker)),
+        file,
+      ).toHaveLength(1);
     }
     const found = await findInKernelLogWithLibkdumpfile(out, marker);
     if (x.libkdumpfileVirtual) {

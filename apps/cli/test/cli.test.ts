@@ -84,16 +84,19 @@ describe('vmcore help and usage errors', () => {
 });
 
 describe('vmcore convert and info round trips', () => {
-  it.each(['kdump-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy', 'elf'])('converts ELF to %s and back with every page intact', async (format) => {
-    const out = join(dir, `rt.${format}`);
-    const ran = await vmcore(['convert', elf, out, '--format', format]);
-    expect(ran.stderr).toBe('');
-    expect(ran.code).toBe(0);
-    expect(await sameAsSynthetic(out)).toMatchObject({ mismatchedPages: 0, notesMatch: true });
-    const back = join(dir, `rt.${format}.elf`);
-    expect((await vmcore(['convert', out, back, '--format', 'elf'])).code).toBe(0);
-    expect(await sameAsSynthetic(back)).toMatchObject({ mismatchedPages: 0, notesMatch: true });
-  });
+  it.each(['kdump-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy', 'elf'])(
+    'converts ELF to %s and back with every page intact',
+    async (format) => {
+      const out = join(dir, `rt.${format}`);
+      const ran = await vmcore(['convert', elf, out, '--format', format]);
+      expect(ran.stderr).toBe('');
+      expect(ran.code).toBe(0);
+      expect(await sameAsSynthetic(out)).toMatchObject({ mismatchedPages: 0, notesMatch: true });
+      const back = join(dir, `rt.${format}.elf`);
+      expect((await vmcore(['convert', out, back, '--format', 'elf'])).code).toBe(0);
+      expect(await sameAsSynthetic(back)).toMatchObject({ mismatchedPages: 0, notesMatch: true });
+    },
+  );
 
   it('describes a kdump file as JSON: format, CPUs, VMCOREINFO, phys_base and page statistics', async () => {
     const out = join(dir, 'info.kdump');
@@ -189,10 +192,15 @@ describe('vmcore dump from raw RAM', () => {
     await writeFile(join(dir, 'low.img'), low);
     await writeFile(join(dir, 'high.img'), high);
     const map = join(dir, 'map.json');
-    await writeFile(map, JSON.stringify({ blocks: [
-      { start: 0, size: 640 << 10, file: 'low.img', offset: 0, name: 'pc.ram' },
-      { start: 1 << 20, size: 15 << 20, file: 'high.img', offset: 0, name: 'pc.ram' },
-    ] }));
+    await writeFile(
+      map,
+      JSON.stringify({
+        blocks: [
+          { start: 0, size: 640 << 10, file: 'low.img', offset: 0, name: 'pc.ram' },
+          { start: 1 << 20, size: 15 << 20, file: 'high.img', offset: 0, name: 'pc.ram' },
+        ],
+      }),
+    );
     const out = join(dir, 'from-ram.kdump');
     const ran = await vmcore(['dump', '--map', map, '--notes-from', elf, '--format', 'kdump-raw-snappy', out]);
     expect(ran.stderr).toBe('');

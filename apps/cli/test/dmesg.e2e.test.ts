@@ -66,7 +66,9 @@ for (const variant of VARIANTS) {
 
     it('prints one JSON record per line with the same texts', async () => {
       const lines = (await dmesgOf(ref.qemuElf, '--json')).trimEnd().split('\n');
-      const records = lines.map((l) => JSON.parse(l) as { sequence: number; timestamp: number; level: number; facility: number; text: string; caller?: string });
+      const records = lines.map(
+        (l) => JSON.parse(l) as { sequence: number; timestamp: number; level: number; facility: number; text: string; caller?: string },
+      );
       expect(records.length).toBe(expected.match(/^\[/gm)!.length);
       const marker = records.find((r) => r.text === `VMCORE-MARKER ${ref.marker}`);
       // written to /dev/kmsg by the guest's /init: facility user (1), default level warning (4), a task caller

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { open } from 'node:fs/promises';
-import { makedumpfileDmesg, readElfLoads, referenceGuest, type ElfLoad, type ReferenceGuest, type ReferenceGuestOptions } from '@vmcore/qemu-guest';
+import {
+  makedumpfileDmesg,
+  readElfLoads,
+  referenceGuest,
+  type ElfLoad,
+  type ReferenceGuest,
+  type ReferenceGuestOptions,
+} from '@vmcore/qemu-guest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vmcore } from './run.js';
 
@@ -31,7 +38,10 @@ afterAll(async () => {
 
 // makedumpfile's ELF has a section header our reader rejects (sh_link out of range), so the
 // program headers are read directly.
-async function ramLoads(file: string, ref: ReferenceGuest): Promise<{ loads: ElfLoad[]; bytes: (l: ElfLoad) => Promise<Buffer>; close: () => Promise<void> }> {
+async function ramLoads(
+  file: string,
+  ref: ReferenceGuest,
+): Promise<{ loads: ElfLoad[]; bytes: (l: ElfLoad) => Promise<Buffer>; close: () => Promise<void> }> {
   const inRam = (a: number) => ref.blocks.some((b) => a >= b.start && a < b.start + b.size);
   const loads = (await readElfLoads(file)).filter((l) => inRam(l.paddr));
   const handle = await open(file, 'r');
@@ -76,7 +86,10 @@ for (const c of CASES) {
             expect(a.loads.map(shape)).toEqual(b.loads.map(shape));
             if (level === 31) expect(a.loads.length).toBeGreaterThan(ref.blocks.length);
             for (let i = 0; i < a.loads.length; i++) {
-              expect((await a.bytes(a.loads[i]!)).equals(await b.bytes(b.loads[i]!)), `segment at 0x${a.loads[i]!.paddr.toString(16)}`).toBe(true);
+              expect(
+                (await a.bytes(a.loads[i]!)).equals(await b.bytes(b.loads[i]!)),
+                `segment at 0x${a.loads[i]!.paddr.toString(16)}`,
+              ).toBe(true);
             }
           } finally {
             await a.close();

@@ -98,7 +98,9 @@ for (const variant of VARIANTS) {
         const theirs = join(dir, `${ref.variant}-theirs-d${level}.kdump`);
         const ours = join(dir, `${ref.variant}-ours-d${level}.kdump`);
         try {
-          const report = await exec('makedumpfile', ['-l', '-d', String(level), '--message-level', '23', elf, theirs], { maxBuffer: 64 << 20 });
+          const report = await exec('makedumpfile', ['-l', '-d', String(level), '--message-level', '23', elf, theirs], {
+            maxBuffer: 64 << 20,
+          });
           const format = FORMATS[i % FORMATS.length]!;
           const ran = await vmcore(['convert', ref.qemuElf, ours, '--format', format, '--dump-level', String(level), '--quiet']);
           expect(ran.code, ran.stderr).toBe(0);
@@ -110,11 +112,21 @@ for (const variant of VARIANTS) {
           // vmcore info classifies the left-out pages again; the counts per class are makedumpfile's report.
           const info = await vmcore(['info', ours, '--json']);
           expect(info.code, info.stderr).toBe(0);
-          const d = JSON.parse(info.stdout.toString()) as { kdump: { dumpLevel: number; excludedPages: number }; excluded?: Record<string, number> };
+          const d = JSON.parse(info.stdout.toString()) as {
+            kdump: { dumpLevel: number; excludedPages: number };
+            excluded?: Record<string, number>;
+          };
           expect(d.kdump.dumpLevel).toBe(level);
           const counts = makedumpfileCounts(report.stdout + report.stderr);
           const e = d.excluded ?? { cache: 0, cachePrivate: 0, user: 0, free: 0, hwpoison: 0, offline: 0 };
-          expect({ cache: e.cache, cachePrivate: e.cachePrivate, user: e.user, free: e.free, hwpoison: e.hwpoison, offline: e.offline }).toEqual(counts);
+          expect({
+            cache: e.cache,
+            cachePrivate: e.cachePrivate,
+            user: e.user,
+            free: e.free,
+            hwpoison: e.hwpoison,
+            offline: e.offline,
+          }).toEqual(counts);
           if (level === 31) {
             // Fewer pages than the guest has: something was left out.
             expect(a.pages).toBeLessThan(ref.blocks.reduce((n, bl) => n + bl.size / 4096, 0) / 2);

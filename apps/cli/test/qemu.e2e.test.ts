@@ -33,7 +33,15 @@ async function withCore<T>(path: string, use: (core: ElfCore) => Promise<T>): Pr
 
 /** Program headers without p_offset, which moves with the header layout. */
 function phdrsWithoutOffsets(core: ElfCore) {
-  return core.programHeaders.map(({ type, flags, vaddr, paddr, filesz, memsz, align }) => ({ type, flags, vaddr, paddr, filesz, memsz, align }));
+  return core.programHeaders.map(({ type, flags, vaddr, paddr, filesz, memsz, align }) => ({
+    type,
+    flags,
+    vaddr,
+    paddr,
+    filesz,
+    memsz,
+    align,
+  }));
 }
 
 function notesOf(core: ElfCore) {
@@ -100,9 +108,21 @@ describe('vmcore against QEMU 7.2 dumps of a real guest', () => {
     );
   });
 
-  it('dumps the RAM file + map with notes from QEMU\'s ELF identically, minus the ROM blocks the RAM file lacks', async () => {
+  it("dumps the RAM file + map with notes from QEMU's ELF identically, minus the ROM blocks the RAM file lacks", async () => {
     const out = join(dir, 'from-ram.elf');
-    const ran = await vmcore(['dump', '--ram', ref.ramFile, '--map', ref.mapFile, '--notes-from', ref.qemuElf, '--format', 'elf', '-q', out]);
+    const ran = await vmcore([
+      'dump',
+      '--ram',
+      ref.ramFile,
+      '--map',
+      ref.mapFile,
+      '--notes-from',
+      ref.qemuElf,
+      '--format',
+      'elf',
+      '-q',
+      out,
+    ]);
     expect(ran.stderr).toBe('');
     expect(ran.code).toBe(0);
     // Decision: blocks outside the RAM file (pc.bios at 0xfffc0000) are not in the map, so they
@@ -122,12 +142,21 @@ describe('vmcore against QEMU 7.2 dumps of a real guest', () => {
     );
   });
 
-  it("streams kdump-zlib to stdout that makedumpfile -R reassembles into a dump libkdumpfile reads", async () => {
+  it('streams kdump-zlib to stdout that makedumpfile -R reassembles into a dump libkdumpfile reads', async () => {
     const out = join(dir, 'makedumpfile-R.kdump');
     const status = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn('bash', ['-o', 'pipefail', '-c', `'${process.execPath}' '${MAIN}' convert '${ref.qemuElf}' - --format kdump-zlib -q | makedumpfile -R '${out}'`], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        'bash',
+        [
+          '-o',
+          'pipefail',
+          '-c',
+          `'${process.execPath}' '${MAIN}' convert '${ref.qemuElf}' - --format kdump-zlib -q | makedumpfile -R '${out}'`,
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));
       child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -171,8 +200,19 @@ describe('vmcore against QEMU 7.2 dumps of a real guest', () => {
   it('finds the VMCOREINFO note in guest RAM from the fw_cfg address, as QEMU does, and writes it into a kdump file', async () => {
     const out = join(dir, 'from-ram-vmcoreinfo.kdump');
     const ran = await vmcore([
-      'dump', '--ram', ref.ramFile, '--map', ref.mapFile, '--vmcoreinfo-paddr', String(ref.facts.vmcoreinfoPaddr),
-      '--vmcoreinfo-size', String(ref.facts.vmcoreinfoSize), '--format', 'kdump-raw-zlib', '-q', out,
+      'dump',
+      '--ram',
+      ref.ramFile,
+      '--map',
+      ref.mapFile,
+      '--vmcoreinfo-paddr',
+      String(ref.facts.vmcoreinfoPaddr),
+      '--vmcoreinfo-size',
+      String(ref.facts.vmcoreinfoSize),
+      '--format',
+      'kdump-raw-zlib',
+      '-q',
+      out,
     ]);
     expect(ran.stderr).toBe('');
     expect(ran.code).toBe(0);
@@ -194,7 +234,16 @@ describe('vmcore against QEMU 7.2 dumps of a real guest', () => {
     for (const filtered of ref.qemuElfFiltered) {
       const out = join(dir, `filtered-${filtered.begin}.elf`);
       const ran = await vmcore([
-        'convert', ref.qemuElf, out, '--format', 'elf', '--begin', `0x${filtered.begin.toString(16)}`, '--length', String(filtered.length), '-q',
+        'convert',
+        ref.qemuElf,
+        out,
+        '--format',
+        'elf',
+        '--begin',
+        `0x${filtered.begin.toString(16)}`,
+        '--length',
+        String(filtered.length),
+        '-q',
       ]);
       expect(ran.stderr).toBe('');
       expect(ran.code).toBe(0);

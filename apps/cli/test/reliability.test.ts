@@ -55,7 +55,7 @@ async function bounded(args: string[], ms = 10_000): Promise<{ code: number | nu
 function records(bytes: Uint8Array): [number, bigint, number][] {
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   const out: [number, bigint, number][] = [];
-  for (let at = FLAT_HEADER; at + 16 <= bytes.length; ) {
+  for (let at = FLAT_HEADER; at + 16 <= bytes.length;) {
     const offset = view.getBigInt64(at);
     const size = Number(view.getBigInt64(at + 8));
     if (offset === -1n) break;
@@ -86,7 +86,10 @@ describe('issue 10 items 2 and 3: sizes taken from a file are bounded before wor
     tv.setBigInt64(40, -1n);
     const hostile = join(dir, 'item2.flat');
     await writeFile(hostile, Buffer.concat([body, tail]));
-    for (const args of [['info', hostile], ['convert', hostile, join(dir, 'item2.elf'), '-f', 'elf']]) {
+    for (const args of [
+      ['info', hostile],
+      ['convert', hostile, join(dir, 'item2.elf'), '-f', 'elf'],
+    ]) {
       const ran = await bounded(args);
       expect(ran.hung).toBe(false);
       expect(ran.code).toBe(1);
@@ -197,7 +200,7 @@ describe('issue 10 item 6 and minors: signals', () => {
 });
 
 describe('issue 10 minor: reassemble error texts', () => {
-  it('names the user\'s paths with the C library text, never errno codes or temporary names', async () => {
+  it("names the user's paths with the C library text, never errno codes or temporary names", async () => {
     const missing = join(dir, 'missing.flat');
     const ran = await vmcore(['reassemble', missing, join(dir, 'out.kdump')]);
     expect(ran.code).toBe(1);

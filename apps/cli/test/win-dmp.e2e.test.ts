@@ -26,7 +26,7 @@ describe('vmcore and win-dmp (synthetic Windows guest under QEMU 7.2)', () => {
     expect(Buffer.compare(await readFile(out), await readFile(ref.qemuDmp))).toBe(0);
   });
 
-  it("convert --format win-dmp to stdout streams the same bytes", async () => {
+  it('convert --format win-dmp to stdout streams the same bytes', async () => {
     const ran = await vmcore(['convert', ref.qemuElf, '-', '--format', 'win-dmp']);
     expect(ran.code).toBe(0);
     expect(Buffer.compare(ran.stdout, await readFile(ref.qemuDmp))).toBe(0);
@@ -44,7 +44,10 @@ describe('vmcore and win-dmp (synthetic Windows guest under QEMU 7.2)', () => {
     expect(text).toContain(`DirectoryTableBase 0x${ref.facts.directoryTableBase.toString(16)}`);
     expect(text).toMatch(new RegExp(`^ {2}runs: +3 run\\(s\\), ${ref.facts.numberOfPages} page\\(s\\)$`, 'm'));
     const json = JSON.parse((await vmcore(['info', ref.qemuDmp, '--json'])).stdout.toString());
-    expect(json.winDmp).toMatchObject({ signature: 'PAGE', validDump: 'DU64', numberProcessors: 4,
+    expect(json.winDmp).toMatchObject({
+      signature: 'PAGE',
+      validDump: 'DU64',
+      numberProcessors: 4,
       requiredDumpSpace: `0x${(8192 + ref.facts.numberOfPages * 4096).toString(16)}`,
     });
   });

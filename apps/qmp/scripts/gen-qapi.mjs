@@ -97,9 +97,21 @@ export function loadQapi(path, seen = new Set()) {
 
 // scripts/qapi/schema.py _def_predefineds(): builtin name → JSON type, in QEMU's order.
 const BUILTINS = new Map([
-  ['str', 'string'], ['number', 'number'], ['int', 'int'], ['int8', 'int'], ['int16', 'int'],
-  ['int32', 'int'], ['int64', 'int'], ['uint8', 'int'], ['uint16', 'int'], ['uint32', 'int'],
-  ['uint64', 'int'], ['size', 'int'], ['bool', 'boolean'], ['any', 'value'], ['null', 'null'],
+  ['str', 'string'],
+  ['number', 'number'],
+  ['int', 'int'],
+  ['int8', 'int'],
+  ['int16', 'int'],
+  ['int32', 'int'],
+  ['int64', 'int'],
+  ['uint8', 'int'],
+  ['uint16', 'int'],
+  ['uint32', 'int'],
+  ['uint64', 'int'],
+  ['size', 'int'],
+  ['bool', 'boolean'],
+  ['any', 'value'],
+  ['null', 'null'],
 ]);
 
 const featureNames = (list) => (list ?? []).map((f) => (typeof f === 'string' ? f : f.get('name')));
@@ -130,7 +142,11 @@ export function buildSchema(exprs) {
   for (const expr of exprs) {
     const features = featureNames(expr.get('features'));
     if (expr.has('enum')) {
-      const values = expr.get('data').map((v) => (typeof v === 'string' ? { name: v, features: [] } : { name: v.get('name'), features: featureNames(v.get('features')) }));
+      const values = expr
+        .get('data')
+        .map((v) =>
+          typeof v === 'string' ? { name: v, features: [] } : { name: v.get('name'), features: featureNames(v.get('features')) },
+        );
       types.set(expr.get('enum'), { kind: 'enum', name: expr.get('enum'), values, features });
     } else if (expr.has('struct')) {
       const name = expr.get('struct');
@@ -154,7 +170,12 @@ export function buildSchema(exprs) {
     } else if (expr.has('event')) {
       const name = expr.get('event');
       const data = expr.get('data');
-      entities.push({ kind: 'event', name, argType: data instanceof Map ? implicit(`q_obj_${name}-arg`, data) : (data ?? 'q_empty'), features });
+      entities.push({
+        kind: 'event',
+        name,
+        argType: data instanceof Map ? implicit(`q_obj_${name}-arg`, data) : (data ?? 'q_empty'),
+        features,
+      });
     } else {
       throw new Error(`unsupported QAPI expression ${JSON.stringify([...expr.keys()])}`);
     }
@@ -170,7 +191,8 @@ function resolve(schema, ref) {
   return type;
 }
 
-const jsonType = (type) => (type.kind === 'builtin' ? type.json : type.kind === 'enum' ? 'string' : type.kind === 'array' ? 'array' : 'object');
+const jsonType = (type) =>
+  type.kind === 'builtin' ? type.json : type.kind === 'enum' ? 'string' : type.kind === 'array' ? 'array' : 'object';
 
 /** All members of an object type: its base's first (flat union and struct alike). */
 function flatMembers(schema, type) {
@@ -190,7 +212,8 @@ export function introspect(schema) {
   const useType = (ref) => {
     let type = typeof ref === 'object' && !Array.isArray(ref) ? ref : resolve(schema, ref);
     if (jsonType(type) === 'int') type = schema.types.get('int');
-    else if (type.kind === 'array' && jsonType(type.element) === 'int') type = { kind: 'array', name: 'intList', element: schema.types.get('int') };
+    else if (type.kind === 'array' && jsonType(type.element) === 'int')
+      type = { kind: 'array', name: 'intList', element: schema.types.get('int') };
     if (!used.some((t) => t.name === type.name)) used.push(type);
     if (type.kind === 'builtin') return type.name;
     if (type.kind === 'array') return `[${useType(type.element)}]`;
@@ -248,7 +271,12 @@ function argType(schema, ref) {
     return { list: { enum: type.element.values.map((v) => v.name) } };
   }
   if (type.kind === 'enum') return { enum: type.values.map((v) => v.name) };
-  if (type.kind === 'builtin' && type.json === 'int') return type.name === 'int' || type.name === 'int64' ? 'int' : (() => { throw new Error(`argument type ${ref} is not supported`); })();
+  if (type.kind === 'builtin' && type.json === 'int')
+    return type.name === 'int' || type.name === 'int64'
+      ? 'int'
+      : (() => {
+          throw new Error(`argument type ${ref} is not supported`);
+        })();
   if (type.kind === 'builtin' && type.name === 'str') return 'str';
   if (type.kind === 'builtin' && type.name === 'bool') return 'bool';
   throw new Error(`argument type ${JSON.stringify(ref)} is not supported`);
@@ -260,7 +288,11 @@ export function commandTable(schema) {
     .map((command) => ({
       name: command.name,
       allowOob: command.allowOob,
-      args: flatMembers(schema, resolve(schema, command.argType)).map((m) => ({ name: m.name, type: argType(schema, m.type), ...(m.optional ? { optional: true } : {}) })),
+      args: flatMembers(schema, resolve(schema, command.argType)).map((m) => ({
+        name: m.name,
+        type: argType(schema, m.type),
+        ...(m.optional ? { optional: true } : {}),
+      })),
     }));
 }
 

@@ -8,8 +8,12 @@ import type { Writable } from 'node:stream';
 /** QAPI DumpGuestMemoryFormat, in the schema's order. */
 export const QMP_DUMP_FORMATS = [
   'elf',
-  'kdump-zlib', 'kdump-lzo', 'kdump-snappy',
-  'kdump-raw-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy',
+  'kdump-zlib',
+  'kdump-lzo',
+  'kdump-snappy',
+  'kdump-raw-zlib',
+  'kdump-raw-lzo',
+  'kdump-raw-snappy',
   'win-dmp',
 ] as const;
 
@@ -21,9 +25,7 @@ export interface GuestRange {
 }
 
 /** Where the bytes go: a seekable descriptor (positioned writes) or a stream (pipe, socket). */
-export type DumpDestination =
-  | { readonly kind: 'seekable'; readonly fd: number }
-  | { readonly kind: 'stream'; readonly stream: Writable };
+export type DumpDestination = { readonly kind: 'seekable'; readonly fd: number } | { readonly kind: 'stream'; readonly stream: Writable };
 
 export interface DumpJobRequest {
   readonly format: QmpDumpFormat;

@@ -99,7 +99,9 @@ export async function openDestination(protocol: string, env: DestinationEnv): Pr
   // A pipe or socket: libuv's stream copes with non-blocking descriptors and EAGAIN. Other
   // descriptors (character devices such as /dev/full) get plain sequential writes. Either
   // stream owns (and closes) the descriptor from here on.
-  const stream: Writable = socketLike ? new Socket({ fd, readable: false, writable: true }) : createWriteStream('', { fd, autoClose: true });
+  const stream: Writable = socketLike
+    ? new Socket({ fd, readable: false, writable: true })
+    : createWriteStream('', { fd, autoClose: true });
   stream.on('error', () => undefined);
   return { destination: { kind: 'stream', stream }, seekable, release: () => stream.destroy() };
 }

@@ -141,7 +141,10 @@ export class DumpJob {
     this.status = 'active';
     this.completed = 0;
     const run = this.run(format, args.paging, filter, destination, resume, refused ? qmpRefusal(refused).desc : undefined);
-    this.running = run.then(() => undefined, () => undefined);
+    this.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return { run };
   }
 
@@ -175,7 +178,12 @@ export class DumpJob {
         signal: this.abort.signal,
       });
     } catch (error) {
-      failure = this.abort.signal.aborted && this.cancelReason !== undefined ? this.cancelReason : error instanceof Error ? error.message : String(error);
+      failure =
+        this.abort.signal.aborted && this.cancelReason !== undefined
+          ? this.cancelReason
+          : error instanceof Error
+            ? error.message
+            : String(error);
     }
     this.release(opened.release);
     if (failure === undefined) {

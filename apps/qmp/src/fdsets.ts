@@ -36,7 +36,8 @@ export class FdsetOpenError extends Error {
   }
 }
 
-const wire = (value: bigint): number | bigint => (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+const wire = (value: bigint): number | bigint =>
+  value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 
 /** The access mode a descriptor was opened with, from /proc/self/fdinfo (fcntl F_GETFL). */
 function accessMode(fd: number): number {

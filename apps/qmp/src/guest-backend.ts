@@ -52,7 +52,10 @@ export function stageMessage(format: QmpDumpFormat, completed: number, error: un
 }
 
 /** The real backend: any guest @vmcore/dump can open, written by @vmcore/dump's writers. */
-export function guestBackend(guest: GuestMemory, options: { workers?: number; guestFile?: { dev: number; ino: number } } = {}): DumpBackend {
+export function guestBackend(
+  guest: GuestMemory,
+  options: { workers?: number; guestFile?: { dev: number; ino: number } } = {},
+): DumpBackend {
   const formats = QMP_DUMP_FORMATS.filter((format) => (DUMP_FORMATS as readonly string[]).includes(format));
   return {
     arch: guest.info.arch,

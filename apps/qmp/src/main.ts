@@ -77,7 +77,10 @@ async function main(): Promise<void> {
     ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
     onQuit: () => void shutdown(0),
   });
-  const where = [values.socket && `unix:${values.socket}`, server.tcpAddress && `tcp:${server.tcpAddress.address}:${server.tcpAddress.port}`]
+  const where = [
+    values.socket && `unix:${values.socket}`,
+    server.tcpAddress && `tcp:${server.tcpAddress.address}:${server.tcpAddress.port}`,
+  ]
     .filter(Boolean)
     .join(' ');
   process.stderr.write(`vmcore-qmp: serving ${guestPath} on ${where}\n`);

@@ -13,8 +13,10 @@ import { bootGuest, type GuestArch, type RunningGuest } from '@vmcore/qemu-guest
 import { openGuestBackend, QmpServer } from '../src/index.js';
 import { LineClient } from './client.js';
 
-const dumpTo = (file: string, args: Record<string, unknown> = {}) => (dir: string) =>
-  JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${join(dir, file)}`, ...args } });
+const dumpTo =
+  (file: string, args: Record<string, unknown> = {}) =>
+  (dir: string) =>
+    JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${join(dir, file)}`, ...args } });
 const raw = (text: string) => () => text;
 
 const TRANSCRIPT: Array<(dir: string) => string> = [
@@ -69,12 +71,18 @@ describe.each<GuestArch>(['aarch64', 's390x'])('vmcore-qmp against QEMU 7.2 with
     // the guest stays stopped: every dump of it is then the same memory
     await qmp.execute('dump-guest-memory', { paging: false, protocol: `file:${join(work, 'guest.elf')}` });
     // --compat qemu-7.2: QEMU 7.2's format list (no lzo/snappy in Debian's build)
-    server = await QmpServer.listen({ backend: await openGuestBackend(join(work, 'guest.elf')), socket: join(work, 'ours.sock'), compat: 'qemu-7.2' });
+    server = await QmpServer.listen({
+      backend: await openGuestBackend(join(work, 'guest.elf')),
+      socket: join(work, 'ours.sock'),
+      compat: 'qemu-7.2',
+    });
     // one dump on our side too, so both start from query-dump "completed"
     const prep = await LineClient.open({ path: join(work, 'ours.sock') });
     await prep.until((m) => m.length >= 1);
     await prep.request('{"execute":"qmp_capabilities"}');
-    expect(await prep.request('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/null"}}')).toEqual({ return: {} });
+    expect(await prep.request('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/null"}}')).toEqual({
+      return: {},
+    });
     prep.close();
   }, 1_200_000);
 
@@ -94,7 +102,8 @@ describe.each<GuestArch>(['aarch64', 's390x'])('vmcore-qmp against QEMU 7.2 with
     expect(qemu).toContain('{"error":{"class":"GenericError","desc":"Windows dump is only available for x86-64"}}');
     expect(qemu).toContain('{"error":{"class":"GenericError","desc":"kdump-lzo is not available now"}}');
     // paging=true is accepted and gives the paging=false file, on both sides
-    for (const d of [qemuDir, oursDir]) expect(readFileSync(join(d, 'paging.elf')).equals(readFileSync(join(d, 'plain.elf'))), d).toBe(true);
+    for (const d of [qemuDir, oursDir])
+      expect(readFileSync(join(d, 'paging.elf')).equals(readFileSync(join(d, 'plain.elf'))), d).toBe(true);
     expect(readFileSync(join(qemuDir, 'plain.elf')).equals(readFileSync(join(work, 'guest.elf')))).toBe(true);
   }, 900_000);
 

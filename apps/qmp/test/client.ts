@@ -63,9 +63,12 @@ export class LineClient {
   }
 
   waitClosed(timeoutMs = 5000): Promise<void> {
-    return this.until(() => this.closed, timeoutMs).then(() => undefined, (error: Error) => {
-      if (!this.closed) throw error;
-    });
+    return this.until(() => this.closed, timeoutMs).then(
+      () => undefined,
+      (error: Error) => {
+        if (!this.closed) throw error;
+      },
+    );
   }
 
   close(): void {

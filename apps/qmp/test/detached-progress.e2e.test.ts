@@ -36,7 +36,9 @@ describe('detached dump of a 4 GiB guest', () => {
     const total = server!.monitor.job.total; // 0 before the first dump
     expect(total).toBe(0);
 
-    expect(await owner.request('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/null","detach":true}}')).toEqual({ return: {} });
+    expect(
+      await owner.request('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/null","detach":true}}'),
+    ).toEqual({ return: {} });
     const progress: number[] = [];
     const latencies: number[] = [];
     let status = 'active';

@@ -22,7 +22,9 @@ function dumpCmd(args: Record<string, unknown>, id?: number): string {
 
 /** Message kinds in order: event names, "return" or "error:<desc>". */
 function kinds(messages: Record<string, unknown>[]): string[] {
-  return messages.map((m) => ('event' in m ? (m.event as string) : 'return' in m ? 'return' : `error:${(m.error as { desc: string }).desc}`));
+  return messages.map((m) =>
+    'event' in m ? (m.event as string) : 'return' in m ? 'return' : `error:${(m.error as { desc: string }).desc}`,
+  );
 }
 
 describe('dump-guest-memory: synchronous', () => {
@@ -37,7 +39,9 @@ describe('dump-guest-memory: synchronous', () => {
     expect(messages[1]!.data).toEqual({ result: { total: GUEST_BYTES, status: 'completed', completed: GUEST_BYTES } });
     expect(statSync(out).mode & 0o777).toBe(0o400);
     expect(statSync(out).size).toBe(64 + GUEST_BYTES);
-    expect(last(await c.send('{"execute":"query-dump"}'))).toEqual({ return: { total: GUEST_BYTES, status: 'completed', completed: GUEST_BYTES } });
+    expect(last(await c.send('{"execute":"query-dump"}'))).toEqual({
+      return: { total: GUEST_BYTES, status: 'completed', completed: GUEST_BYTES },
+    });
   });
 
   it('leaves a paused VM paused: no STOP/RESUME', async () => {
@@ -130,9 +134,13 @@ describe('dump-guest-memory: detached', () => {
         const busy = 'There is a dump in process, please wait.';
         expect(last(await other.send('{"execute":"cont"}'))).toEqual({ error: { class: 'GenericError', desc: busy } });
         expect(last(await other.send('{"execute":"stop"}'))).toEqual({ error: { class: 'GenericError', desc: busy } });
-        expect(last(await other.send(dumpCmd({ protocol: `file:${join(dir, 'second')}` })))).toEqual({ error: { class: 'GenericError', desc: busy } });
+        expect(last(await other.send(dumpCmd({ protocol: `file:${join(dir, 'second')}` })))).toEqual({
+          error: { class: 'GenericError', desc: busy },
+        });
         expect(existsSync(join(dir, 'second'))).toBe(false);
-        expect(last(await other.send('{"execute":"query-status"}'))).toEqual({ return: { status: 'save-vm', singlestep: false, running: false } });
+        expect(last(await other.send('{"execute":"query-status"}'))).toEqual({
+          return: { status: 'save-vm', singlestep: false, running: false },
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -184,7 +192,9 @@ describe('query-dump and capabilities', () => {
     });
     const windows = harness({ backend: new TestBackend({ winHeader: true }) }).connect();
     await windows.send(CAPS);
-    expect((last(await windows.send('{"execute":"query-dump-guest-memory-capability"}')).return as { formats: string[] }).formats).toContain('win-dmp');
+    expect(
+      (last(await windows.send('{"execute":"query-dump-guest-memory-capability"}')).return as { formats: string[] }).formats,
+    ).toContain('win-dmp');
   });
 });
 

@@ -62,7 +62,9 @@ describe('getfd over a UNIX socket with a real SCM_RIGHTS client (/usr/bin/pytho
     await c.until((m) => m.length >= 1);
     await c.request('{"execute":"qmp_capabilities"}');
     const viaFile = join(dir, 'via-file.elf');
-    expect(await c.request(JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${viaFile}` } }))).toEqual({ return: {} });
+    expect(
+      await c.request(JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${viaFile}` } })),
+    ).toEqual({ return: {} });
     c.close();
     expect(readFileSync(viaFd).equals(readFileSync(viaFile))).toBe(true);
   });
@@ -76,7 +78,9 @@ describe('getfd over a UNIX socket with a real SCM_RIGHTS client (/usr/bin/pytho
     const c = await LineClient.open({ path: join(dir, 'qmp.sock') });
     await c.until((m) => m.length >= 1);
     await c.request('{"execute":"qmp_capabilities"}');
-    expect(await c.request(JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${viaFile}`, format } }))).toEqual({ return: {} });
+    expect(
+      await c.request(JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${viaFile}`, format } })),
+    ).toEqual({ return: {} });
     c.close();
     expect(bytes).toBe(readFileSync(viaFile).length);
     expect(readFileSync(piped).equals(readFileSync(viaFile))).toBe(true);

@@ -59,7 +59,9 @@ describe('fd sets (monitor/misc.c rules)', () => {
     writeFileSync(wo, 'y'.repeat(50 << 20));
     c.transport.fds.push(openSync(wo, 'w'));
     expect(last(await c.send('{"execute":"add-fd","arguments":{"fdset-id":2}}'))).toHaveProperty('return.fdset-id', 2);
-    expect(last(await c.send('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/fdset/2"}}'))).toEqual({ return: {} });
+    expect(last(await c.send('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/fdset/2"}}'))).toEqual({
+      return: {},
+    });
     expect(statSync(wo).size).toBe(64 + (640 << 10) + (16 << 20));
     expect(readFileSync(rw, 'utf8')).toBe('x'.repeat(100));
     expect(last(await c.send('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/fdset/-1"}}'))).toEqual({

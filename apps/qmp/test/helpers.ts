@@ -1,7 +1,17 @@
 import { write as fsWrite } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Writable } from 'node:stream';
-import { DumpFailure, QmpMonitor, QmpSession, stageMessage, type DumpBackend, type DumpJobRequest, type MonitorOptions, type QmpDumpFormat, type QmpTransport } from '../src/index.js';
+import {
+  DumpFailure,
+  QmpMonitor,
+  QmpSession,
+  stageMessage,
+  type DumpBackend,
+  type DumpJobRequest,
+  type MonitorOptions,
+  type QmpDumpFormat,
+  type QmpTransport,
+} from '../src/index.js';
 
 const writeAsync = promisify(fsWrite);
 
@@ -42,7 +52,16 @@ export class TestBackend implements DumpBackend {
     this.chunk = options.chunk ?? 1 << 20;
     this.delayMs = options.delayMs ?? 0;
     this.hasWinDumpHeader = options.winHeader ?? false;
-    this.formats = options.formats ?? ['elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'kdump-raw-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy', 'win-dmp'];
+    this.formats = options.formats ?? [
+      'elf',
+      'kdump-zlib',
+      'kdump-lzo',
+      'kdump-snappy',
+      'kdump-raw-zlib',
+      'kdump-raw-lzo',
+      'kdump-raw-snappy',
+      'win-dmp',
+    ];
   }
 
   async dump(request: DumpJobRequest): Promise<void> {
@@ -66,7 +85,9 @@ export class TestBackend implements DumpBackend {
       await out(new TextEncoder().encode('TESTDUMP'.padEnd(64, '\0')));
       for (const block of this.blocks) {
         const start = request.filter ? Math.max(block.start, request.filter.begin) : block.start;
-        const end = request.filter ? Math.min(block.start + block.size, request.filter.begin + request.filter.length) : block.start + block.size;
+        const end = request.filter
+          ? Math.min(block.start + block.size, request.filter.begin + request.filter.length)
+          : block.start + block.size;
         for (let at = start; at < end; at += this.chunk) {
           if (request.signal.aborted) throw new Error('dump cancelled');
           const size = Math.min(this.chunk, end - at);

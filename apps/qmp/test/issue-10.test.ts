@@ -33,7 +33,12 @@ async function client(options: { path: string } | { port: number; host: string }
 }
 
 async function serve(options: Partial<Parameters<typeof QmpServer.listen>[0]> = {}): Promise<QmpServer> {
-  const server = await QmpServer.listen({ backend: new TestBackend({ chunk: 256 << 10, delayMs: 20 }), socket: join(dir, `s${servers.length}.sock`), tcpPort: 0, ...options });
+  const server = await QmpServer.listen({
+    backend: new TestBackend({ chunk: 256 << 10, delayMs: 20 }),
+    socket: join(dir, `s${servers.length}.sock`),
+    tcpPort: 0,
+    ...options,
+  });
   servers.push(server);
   return server;
 }
@@ -65,7 +70,7 @@ describe('issue 10 item 1: a huge token does not kill the server', () => {
     expect(await other.request(CAPS)).toEqual({ return: {} });
   });
 
-  it('parses a 2 MiB request (QEMU\'s limit is 64 MiB per token)', async () => {
+  it("parses a 2 MiB request (QEMU's limit is 64 MiB per token)", async () => {
     const server = await serve();
     const c = await client({ port: server.tcpAddress!.port, host: '127.0.0.1' });
     await c.request(CAPS);
@@ -82,7 +87,8 @@ describe('issue 10 item 7: dumps are exclusive from the moment one is accepted',
     const b = await client({ path: join(dir, 's0.sock') });
     await a.request(CAPS);
     await b.request(CAPS);
-    const dump = (file: string) => `{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${join(dir, file)}","detach":true}}`;
+    const dump = (file: string) =>
+      `{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${join(dir, file)}","detach":true}}`;
     const [ra, rb] = await Promise.all([a.request(dump('a.elf')), b.request(dump('b.elf'))]);
     const replies = [ra, rb].map((r) => JSON.stringify(r)).sort();
     expect(replies).toEqual([
@@ -119,8 +125,13 @@ socket.send_fds(s, [b'{"execute":"getfd","arguments":{"fdname":"guest"}}'], [fd]
 s.sendall(b'{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"fd:guest"}}')
 print(json.dumps(reply()))`;
       // Asynchronously: the server answers from this very process.
-      const run = await promisify(execFile)('/usr/bin/python3', ['-c', script, join(dir, 's0.sock'), guestFile], { encoding: 'utf8', timeout: 30_000 });
-      expect(JSON.parse(run.stdout)).toEqual({ error: { class: 'GenericError', desc: "Refusing to write the dump to descriptor 'guest': it is the guest file being served" } });
+      const run = await promisify(execFile)('/usr/bin/python3', ['-c', script, join(dir, 's0.sock'), guestFile], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(JSON.parse(run.stdout)).toEqual({
+        error: { class: 'GenericError', desc: "Refusing to write the dump to descriptor 'guest': it is the guest file being served" },
+      });
     } else {
       expect(await c.request(`{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${target}"}}`)).toEqual({
         error: { class: 'GenericError', desc: `Refusing to write the dump to '${target}': it is the guest file being served` },
@@ -136,10 +147,13 @@ describe('issue 10 minor items', () => {
     await serve({ backend: new TestBackend({ chunk: 64 << 10, delayMs: 50 }) });
     const c = await client({ path: join(dir, 's0.sock') });
     await c.request(CAPS);
-    expect(await c.request(`{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${join(dir, 'q.elf')}","detach":true}}`)).toEqual({ return: {} });
+    expect(
+      await c.request(`{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${join(dir, 'q.elf')}","detach":true}}`),
+    ).toEqual({ return: {} });
     expect(await c.request('{"execute":"quit"}')).toEqual({ return: {} });
     await c.waitClosed(10_000);
-    const completed = c.messages.find((m) => m.event === 'DUMP_COMPLETED') as { data: { result: { status: string }; error: string } } | undefined;
+    const completed = c.messages.find((m) => m.event === 'DUMP_COMPLETED') as
+      { data: { result: { status: string }; error: string } } | undefined;
     expect(completed?.data.result.status).toBe('failed');
     expect(completed?.data.error).toBe('dump: cancelled, the server is quitting');
   });
@@ -160,7 +174,9 @@ describe('issue 10 minor items', () => {
 
   it('creates the UNIX socket mode 0600 under umask 000', async () => {
     const socket = join(dir, 'umask.sock');
-    const child = spawn('/bin/sh', ['-c', `umask 000; exec "${process.execPath}" "${MAIN}" --guest "${guestFile}" --socket "${socket}"`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', `umask 000; exec "${process.execPath}" "${MAIN}" --guest "${guestFile}" --socket "${socket}"`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stderr.on('data', () => resolve());
       child.on('exit', () => reject(new Error('exited early')));
@@ -180,12 +196,16 @@ describe('issue 10 minor items', () => {
     await serve({ socket: path, tcpPort: undefined });
     const c = await client({ path });
     expect(await c.request(CAPS)).toEqual({ return: {} });
-    await expect(QmpServer.listen({ backend: new TestBackend(), socket: path })).rejects.toThrow(`${path} is in use: another server is listening on it`);
+    await expect(QmpServer.listen({ backend: new TestBackend(), socket: path })).rejects.toThrow(
+      `${path} is in use: another server is listening on it`,
+    );
     expect(await c.request('{"execute":"query-status"}')).toHaveProperty('return.status', 'running');
   });
 
   it('exits 143 on SIGTERM', async () => {
-    const child = spawn(process.execPath, [MAIN, '--guest', guestFile, '--socket', join(dir, 'term.sock')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, '--guest', guestFile, '--socket', join(dir, 'term.sock')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
     child.kill('SIGTERM');

@@ -25,7 +25,9 @@ afterAll(() => {
 describe('vmcore-qmp (dist/main.js)', () => {
   it('serves --guest on --socket and --tcp, and exits 0 after quit', async () => {
     const socket = join(dir, 'qmp.sock');
-    const child = spawn(process.execPath, [MAIN, '--guest', guestFile, '--socket', socket, '--tcp', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, '--guest', guestFile, '--socket', socket, '--tcp', '127.0.0.1:0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let banner = '';
     await new Promise<void>((resolve, reject) => {
@@ -43,7 +45,13 @@ describe('vmcore-qmp (dist/main.js)', () => {
     await client.until((m) => m.length >= 1);
     expect(await client.request('{"execute":"qmp_capabilities"}')).toEqual({ return: {} });
     expect(await client.request('{"execute":"query-dump-guest-memory-capability"}')).toHaveProperty('return.formats', [
-      'elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'kdump-raw-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy',
+      'elf',
+      'kdump-zlib',
+      'kdump-lzo',
+      'kdump-snappy',
+      'kdump-raw-zlib',
+      'kdump-raw-lzo',
+      'kdump-raw-snappy',
     ]);
     expect(await client.request('{"execute":"quit"}')).toEqual({ return: {} });
     expect(await exited).toBe(0);
@@ -52,7 +60,10 @@ describe('vmcore-qmp (dist/main.js)', () => {
   });
 
   it.each([
-    [['--guest', '/nonexistent/guest.elf', '--socket', '/tmp/x.sock'], 'vmcore-qmp: guest file /nonexistent/guest.elf does not exist (give --guest FILE)'],
+    [
+      ['--guest', '/nonexistent/guest.elf', '--socket', '/tmp/x.sock'],
+      'vmcore-qmp: guest file /nonexistent/guest.elf does not exist (give --guest FILE)',
+    ],
     [['--guest', '/dev/null'], 'vmcore-qmp: give --socket PATH and/or --tcp 127.0.0.1:PORT'],
     [['--tcp', '0.0.0.0:4444'], "vmcore-qmp: --tcp expects a loopback HOST:PORT such as 127.0.0.1:4444, got '0.0.0.0:4444'"],
   ])('refuses %j with one line and exit 1', (args, message) => {

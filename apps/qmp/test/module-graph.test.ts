@@ -12,7 +12,9 @@ function importGraph(): Map<string, string[]> {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
       else if (path.endsWith('.ts')) {
-        const targets = [...readFileSync(path, 'utf8').matchAll(/from '(\.[^']+)'/g)].map((m) => join(dirname(path), m[1]!.replace(/\.js$/, '.ts')));
+        const targets = [...readFileSync(path, 'utf8').matchAll(/from '(\.[^']+)'/g)].map((m) =>
+          join(dirname(path), m[1]!.replace(/\.js$/, '.ts')),
+        );
         graph.set(path, targets);
       }
     }
@@ -28,7 +30,8 @@ describe('apps/qmp module graph (issue 16)', () => {
     const done = new Set<string>();
     const stack: string[] = [];
     const visit = (node: string) => {
-      if (stack.includes(node)) return void cycles.push([...stack.slice(stack.indexOf(node)), node].map((p) => p.slice(SRC.length + 1)).join(' -> '));
+      if (stack.includes(node))
+        return void cycles.push([...stack.slice(stack.indexOf(node)), node].map((p) => p.slice(SRC.length + 1)).join(' -> '));
       if (done.has(node)) return;
       done.add(node);
       stack.push(node);

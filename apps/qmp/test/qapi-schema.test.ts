@@ -12,17 +12,19 @@ const generator = (): Promise<Generator> => import('../scripts/gen-qapi.mjs' as 
 const QAPI_DIR = join(import.meta.dirname, '../qapi');
 const plain = (value: unknown): unknown =>
   value instanceof Map ? Object.fromEntries([...value].map(([k, v]) => [k, plain(v)])) : Array.isArray(value) ? value.map(plain) : value;
-const nameOf = (expr: QapiExpr) => ['command', 'event', 'struct', 'union', 'enum', 'alternate'].map((k) => expr.get(k)).find((v) => v !== undefined) as string;
+const nameOf = (expr: QapiExpr) =>
+  ['command', 'event', 'struct', 'union', 'enum', 'alternate'].map((k) => expr.get(k)).find((v) => v !== undefined) as string;
 
 describe('the QAPI schema (apps/qmp/qapi)', () => {
-  it('defines every entity exactly as QEMU 7.2\'s qapi/*.json does (--compat qemu-7.2 schema)', async () => {
+  it("defines every entity exactly as QEMU 7.2's qapi/*.json does (--compat qemu-7.2 schema)", async () => {
     const { loadQapi } = await generator();
     // python/ sits beside qapi/ in the unpacked qemu source package.
     const qemu = new Map(loadQapi(join(qemuPythonPath(), '../qapi/qapi-schema.json')).map((expr) => [nameOf(expr), expr]));
     expect(qemu.size).toBeGreaterThan(500);
     const ours = loadQapi(join(QAPI_DIR, 'schema-qemu-7.2.json'));
     expect(ours.length).toBeGreaterThan(30);
-    for (const expr of ours) expect({ name: nameOf(expr), def: plain(expr) }).toEqual({ name: nameOf(expr), def: plain(qemu.get(nameOf(expr))) });
+    for (const expr of ours)
+      expect({ name: nameOf(expr), def: plain(expr) }).toEqual({ name: nameOf(expr), def: plain(qemu.get(nameOf(expr))) });
   });
 
   it('differs in the default schema only by the dump formats QEMU 8.2 added (kdump-raw-*)', async () => {
@@ -31,7 +33,10 @@ describe('the QAPI schema (apps/qmp/qapi)', () => {
     const ours = loadQapi(join(QAPI_DIR, 'schema.json')).map(plain);
     const differing = ours.filter((expr, i) => JSON.stringify(expr) !== JSON.stringify(compat[i]));
     expect(differing).toEqual([
-      { enum: 'DumpGuestMemoryFormat', data: ['elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'kdump-raw-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy', 'win-dmp'] },
+      {
+        enum: 'DumpGuestMemoryFormat',
+        data: ['elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'kdump-raw-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy', 'win-dmp'],
+      },
     ]);
   });
 

@@ -20,10 +20,15 @@ export function qemuPythonPath(): string {
 /** Runs python3 with QEMU's qemu.qmp importable; resolves with stdout (asynchronously: a server may be in this process). */
 export function runQemuPython(args: string[], options: { input?: string; cwd?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('/usr/bin/python3', args, { env: { ...process.env, PYTHONPATH: qemuPythonPath() }, timeout: 120_000, cwd: options.cwd }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
+    const child = execFile(
+      '/usr/bin/python3',
+      args,
+      { env: { ...process.env, PYTHONPATH: qemuPythonPath() }, timeout: 120_000, cwd: options.cwd },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
     if (options.input !== undefined) child.stdin!.end(options.input);
   });
 }

@@ -19,8 +19,10 @@ import { QEMU_QMP_CLIENT, runQemuPython } from './qemu-python.js';
 type Step = { send: (dir: string) => string; wait?: 'dump-events' };
 
 const dump = (args: Record<string, unknown>) => () => JSON.stringify({ execute: 'dump-guest-memory', arguments: args });
-const dumpTo = (file: string, args: Record<string, unknown> = {}) => (dir: string) =>
-  JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${join(dir, file)}`, ...args } });
+const dumpTo =
+  (file: string, args: Record<string, unknown> = {}) =>
+  (dir: string) =>
+    JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${join(dir, file)}`, ...args } });
 const raw = (text: string) => () => text;
 
 const TRANSCRIPT: Step[] = [
@@ -101,7 +103,10 @@ async function replay(socketPath: string, dir: string): Promise<string[]> {
       // Synchronous dumps of the 512 MiB guest take seconds, more on a loaded machine.
       await client.request(step.send(dir), 180_000);
       if (step.wait === 'dump-events') {
-        await client.until((m) => m.slice(seen).some((x) => x.event === 'RESUME') && m.slice(seen).some((x) => x.event === 'DUMP_COMPLETED'), 120_000);
+        await client.until(
+          (m) => m.slice(seen).some((x) => x.event === 'RESUME') && m.slice(seen).some((x) => x.event === 'DUMP_COMPLETED'),
+          120_000,
+        );
       }
       let messages = client.messages.slice(seen);
       if (step.wait === 'dump-events') {
@@ -153,12 +158,18 @@ beforeAll(async () => {
   const qmp = await guest.qmp();
   // Our server serves QEMU's own paging=false ELF of this very guest: same blocks, same totals.
   await qmp.execute('dump-guest-memory', { paging: false, protocol: `file:${join(work, 'guest.elf')}` });
-  server = await QmpServer.listen({ backend: await openGuestBackend(join(work, 'guest.elf')), socket: join(work, 'ours.sock'), compat: 'qemu-7.2' });
+  server = await QmpServer.listen({
+    backend: await openGuestBackend(join(work, 'guest.elf')),
+    socket: join(work, 'ours.sock'),
+    compat: 'qemu-7.2',
+  });
   // The same preparatory dump on our side, so query-dump starts from the same "completed" state.
   const prep = await LineClient.open({ path: join(work, 'ours.sock') });
   await prep.until((m) => m.length >= 1);
   await prep.request('{"execute":"qmp_capabilities"}');
-  expect(await prep.request('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/null"}}')).toEqual({ return: {} });
+  expect(await prep.request('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/null"}}')).toEqual({
+    return: {},
+  });
   prep.close();
 }, 900_000);
 
@@ -186,18 +197,24 @@ describe('vmcore-qmp against QEMU 7.2 (same guest, same transcript)', () => {
     ['pipe', 'kdump-zlib'],
     ['pipe-closed', 'elf'],
     ['pipe-quit', 'elf'],
-  ])('answers getfd + dump-guest-memory fd: (%s, %s) like QEMU 7.2', async (scenario, format) => {
-    // When the reader quits mid-dump, `completed` is however much memory got into the pipe before
-    // EPIPE: QEMU counts pages, we count 4 MiB chunks, and both depend on timing. Only that number
-    // is masked, and only in that scenario.
-    const mask = (lines: string[]) =>
-      scenario === 'pipe-quit' ? lines.map((line) => line.replace(/"status":"failed","completed":\d+/, '"status":"failed","completed":"<partial>"')) : lines;
-    const qemu = await fdScenario(guest!.rawQmpSocket, scenario, join(work, `qemu-${scenario}-${format}`), format);
-    const ours = await fdScenario(join(work, 'ours.sock'), scenario, join(work, `ours-${scenario}-${format}`), format);
-    expect(mask(ours)).toEqual(mask(qemu));
-  }, 300_000);
+  ])(
+    'answers getfd + dump-guest-memory fd: (%s, %s) like QEMU 7.2',
+    async (scenario, format) => {
+      // When the reader quits mid-dump, `completed` is however much memory got into the pipe before
+      // EPIPE: QEMU counts pages, we count 4 MiB chunks, and both depend on timing. Only that number
+      // is masked, and only in that scenario.
+      const mask = (lines: string[]) =>
+        scenario === 'pipe-quit'
+          ? lines.map((line) => line.replace(/"status":"failed","completed":\d+/, '"status":"failed","completed":"<partial>"'))
+          : lines;
+      const qemu = await fdScenario(guest!.rawQmpSocket, scenario, join(work, `qemu-${scenario}-${format}`), format);
+      const ours = await fdScenario(join(work, 'ours.sock'), scenario, join(work, `ours-${scenario}-${format}`), format);
+      expect(mask(ours)).toEqual(mask(qemu));
+    },
+    300_000,
+  );
 
-  it('gives the same replies and events for the transcript sent through QEMU\'s qemu.qmp client library', async () => {
+  it("gives the same replies and events for the transcript sent through QEMU's qemu.qmp client library", async () => {
     // Every step the library can send (JSON objects with a string id or none), same files per side.
     const run = async (socket: string, side: string) => {
       const dir = mkdtempSync(join(work, `${side}-qemu.qmp-`));
@@ -214,7 +231,7 @@ describe('vmcore-qmp against QEMU 7.2 (same guest, same transcript)', () => {
     expect(ours).toBe(qemu);
   }, 600_000);
 
-  it('gives the same replies and events through QEMU\'s qemu.qmp client library', async () => {
+  it("gives the same replies and events through QEMU's qemu.qmp client library", async () => {
     // The pipe-quit scenario above leaves a failed stream dump behind, whose `completed` is the
     // one documented difference (QEMU counts pages, we count 4 MiB chunks): only it is masked.
     const mask = (text: string) => text.replace(/"status": "failed", "completed": \d+/, '"status": "failed", "completed": "<partial>"');

@@ -10,10 +10,15 @@ describe('QMP session: greeting and negotiation', () => {
     expect(client.transport.messages()[0]).toEqual({
       QMP: { version: { qemu: { micro: 0, minor: 2, major: 7 }, package: 'vmcore-qmp' }, capabilities: ['oob'] },
     });
-    expect(client.transport.lines[0]).toBe('{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "vmcore-qmp"}, "capabilities": ["oob"]}}');
+    expect(client.transport.lines[0]).toBe(
+      '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "vmcore-qmp"}, "capabilities": ["oob"]}}',
+    );
     for (const command of ['query-status', 'foo']) {
       const reply = last(await client.send(`{"execute":"${command}","id":7}`));
-      expect(reply).toEqual({ id: 7, error: { class: 'CommandNotFound', desc: "Expecting capabilities negotiation with 'qmp_capabilities'" } });
+      expect(reply).toEqual({
+        id: 7,
+        error: { class: 'CommandNotFound', desc: "Expecting capabilities negotiation with 'qmp_capabilities'" },
+      });
     }
     expect(last(await client.send(CAPS))).toEqual({ return: {} });
     expect(last(await client.send(CAPS))).toEqual({
@@ -110,8 +115,25 @@ describe('QMP session: requests, ids and errors', () => {
     const client = harness().connect();
     await client.send(CAPS);
     const commands = (last(await client.send('{"execute":"query-commands"}')).return as { name: string }[]).map((c) => c.name);
-    expect(commands).toEqual(expect.arrayContaining(['qmp_capabilities', 'query-status', 'stop', 'cont', 'quit', 'dump-guest-memory', 'query-dump', 'query-dump-guest-memory-capability', 'getfd', 'closefd', 'query-version', 'query-commands']));
-    expect(last(await client.send('{"execute":"query-version"}'))).toEqual({ return: { qemu: { micro: 0, minor: 2, major: 7 }, package: 'vmcore-qmp' } });
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        'qmp_capabilities',
+        'query-status',
+        'stop',
+        'cont',
+        'quit',
+        'dump-guest-memory',
+        'query-dump',
+        'query-dump-guest-memory-capability',
+        'getfd',
+        'closefd',
+        'query-version',
+        'query-commands',
+      ]),
+    );
+    expect(last(await client.send('{"execute":"query-version"}'))).toEqual({
+      return: { qemu: { micro: 0, minor: 2, major: 7 }, package: 'vmcore-qmp' },
+    });
   });
 });
 
@@ -156,15 +178,19 @@ describe('QMP session: run state and events', () => {
     const h = harness({ paused: true });
     const a = h.connect();
     await a.send(CAPS);
-    expect(last(await a.send('{"execute":"query-status"}'))).toEqual({ return: { status: 'prelaunch', singlestep: false, running: false } });
+    expect(last(await a.send('{"execute":"query-status"}'))).toEqual({
+      return: { status: 'prelaunch', singlestep: false, running: false },
+    });
     await a.send('{"execute":"stop"}');
-    expect(last(await a.send('{"execute":"query-status"}'))).toEqual({ return: { status: 'prelaunch', singlestep: false, running: false } });
+    expect(last(await a.send('{"execute":"query-status"}'))).toEqual({
+      return: { status: 'prelaunch', singlestep: false, running: false },
+    });
     await a.send('{"execute":"cont"}');
     expect(last(await a.send('{"execute":"query-status"}'))).toEqual({ return: { status: 'running', singlestep: false, running: true } });
     expect(events(a.transport.messages())).toEqual(['RESUME']);
   });
 
-  it('prints query-status members in QEMU\'s order from QAPI insertion order', async () => {
+  it("prints query-status members in QEMU's order from QAPI insertion order", async () => {
     const h = harness();
     const a = h.connect();
     await a.send(CAPS);

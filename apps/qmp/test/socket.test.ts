@@ -12,7 +12,9 @@ let server: QmpServer;
 const clients: LineClient[] = [];
 
 async function open(kind: 'unix' | 'tcp' = 'unix'): Promise<LineClient> {
-  const client = await LineClient.open(kind === 'unix' ? { path: join(dir, 'qmp.sock') } : { port: server.tcpAddress!.port, host: '127.0.0.1' });
+  const client = await LineClient.open(
+    kind === 'unix' ? { path: join(dir, 'qmp.sock') } : { port: server.tcpAddress!.port, host: '127.0.0.1' },
+  );
   clients.push(client);
   await client.until((m) => m.length >= 1);
   return client;
@@ -55,11 +57,13 @@ describe('vmcore-qmp over real sockets', () => {
 
   it('answers malformed JSON and keeps the connection', async () => {
     const client = await open();
-    expect(await client.request('{"execute": tru}\n')).toEqual({ error: { class: 'GenericError', desc: "JSON parse error, invalid keyword 'tru'" } });
+    expect(await client.request('{"execute": tru}\n')).toEqual({
+      error: { class: 'GenericError', desc: "JSON parse error, invalid keyword 'tru'" },
+    });
     expect(await client.request(CAPS)).toEqual({ return: {} });
   });
 
-  it('answers an oversized message with QEMU\'s size error, keeps lexing, keeps the connection', async () => {
+  it("answers an oversized message with QEMU's size error, keeps lexing, keeps the connection", async () => {
     const big = await open();
     const other = await open();
     big.socket.write(`{"execute":"qmp_capabilities","arguments":{"x":"${'a'.repeat(200_000)}"}}\n${CAPS}`);
@@ -76,24 +80,35 @@ describe('vmcore-qmp over real sockets', () => {
     const watcher = await open();
     await gone.request(CAPS);
     await watcher.request(CAPS);
-    gone.socket.write(JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${join(dir, 'v.elf')}` } }));
+    gone.socket.write(
+      JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${join(dir, 'v.elf')}` } }),
+    );
     await watcher.until((m) => m.some((x) => x.event === 'STOP'));
     gone.close();
     expect(await watcher.request('{"execute":"query-dump"}')).toHaveProperty('return.status', 'active');
     await watcher.until((m) => m.some((x) => x.event === 'RESUME'), 20_000);
     const done = watcher.messages.find((x) => x.event === 'DUMP_COMPLETED')!;
     expect(done.data).toHaveProperty('result.status', 'completed');
-    expect(await watcher.request('{"execute":"query-status"}')).toEqual({ return: { status: 'running', singlestep: false, running: true } });
+    expect(await watcher.request('{"execute":"query-status"}')).toEqual({
+      return: { status: 'running', singlestep: false, running: true },
+    });
   });
 
   it.each(['unix', 'tcp'] as const)('%s: answers 50 requests pipelined behind a slow synchronous dump, in order', async (kind) => {
     const client = await open(kind);
     await client.request(CAPS);
-    const dump = JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${join(dir, 'slow.elf')}` }, id: 'dump' });
+    const dump = JSON.stringify({
+      execute: 'dump-guest-memory',
+      arguments: { paging: false, protocol: `file:${join(dir, 'slow.elf')}` },
+      id: 'dump',
+    });
     const burst = Array.from({ length: 50 }, (_, i) => `{"execute":"query-status","id":${i}}`).join('');
     client.socket.write(dump + burst);
     await client.until((m) => m.filter((x) => 'return' in x || 'error' in x).length >= 52, 30_000);
-    const ids = client.replies().slice(1).map((m) => m.id);
+    const ids = client
+      .replies()
+      .slice(1)
+      .map((m) => m.id);
     expect(ids).toEqual(['dump', ...Array.from({ length: 50 }, (_, i) => i)]);
   });
 

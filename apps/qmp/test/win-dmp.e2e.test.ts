@@ -23,9 +23,14 @@ describe('vmcore-qmp serving a synthetic Windows guest (QEMU 7.2 ELF)', () => {
       return messages[messages.length - 1]!;
     };
     await send('{"execute":"qmp_capabilities"}');
-    expect(await send('{"execute":"query-dump-guest-memory-capability"}')).toHaveProperty('return.formats', expect.arrayContaining(['elf', 'win-dmp']));
+    expect(await send('{"execute":"query-dump-guest-memory-capability"}')).toHaveProperty(
+      'return.formats',
+      expect.arrayContaining(['elf', 'win-dmp']),
+    );
     const out = join(dir, 'guest.dmp');
-    expect(await send(`{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${out}","format":"win-dmp"}}`)).toEqual({ return: {} });
+    expect(await send(`{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${out}","format":"win-dmp"}}`)).toEqual({
+      return: {},
+    });
     expect(Buffer.compare(readFileSync(out), readFileSync(ref.qemuDmp))).toBe(0);
     expect(await send(`{"execute":"dump-guest-memory","arguments":{"paging":true,"protocol":"file:${out}2","format":"win-dmp"}}`)).toEqual({
       error: { class: 'GenericError', desc: "kdump-compressed format doesn't support paging or filter" },

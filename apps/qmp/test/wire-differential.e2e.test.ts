@@ -134,7 +134,10 @@ async function transcript(path: string): Promise<string[]> {
     for (const [i, input] of INPUTS.entries()) {
       client.send(`${input}\xff${request(`"sync-${i}"`)}`);
       const lines = await client.until(`"sync-${i}"`);
-      out.push(`>>> ${input.slice(0, 80)}`, ...lines.map((line) => (line.length > 4000 ? `${line.slice(0, 4000)}…(${line.length})` : line)));
+      out.push(
+        `>>> ${input.slice(0, 80)}`,
+        ...lines.map((line) => (line.length > 4000 ? `${line.slice(0, 4000)}…(${line.length})` : line)),
+      );
     }
     return out;
   } finally {
@@ -162,9 +165,13 @@ let server: QmpServer | undefined;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'vmcore-qmp-wire-'));
-  qemu = spawn('qemu-system-x86_64', ['-S', '-display', 'none', '-nodefaults', '-machine', 'none', '-qmp', `unix:${join(work, 'qemu.sock')},server=on,wait=off`], {
-    stdio: 'ignore',
-  });
+  qemu = spawn(
+    'qemu-system-x86_64',
+    ['-S', '-display', 'none', '-nodefaults', '-machine', 'none', '-qmp', `unix:${join(work, 'qemu.sock')},server=on,wait=off`],
+    {
+      stdio: 'ignore',
+    },
+  );
   for (let i = 0; i < 200 && !existsSync(join(work, 'qemu.sock')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   server = await QmpServer.listen({ backend: new TestBackend(), paused: true, compat: 'qemu-7.2', socket: join(work, 'ours.sock') });
 }, 60_000);
@@ -194,7 +201,7 @@ describe('vmcore-qmp --compat qemu-7.2 against QEMU 7.2 on the wire', () => {
     expect(ours).toEqual(expect.arrayContaining(['add-fd', 'remove-fd', 'query-fdsets', 'query-qmp-schema', 'dump-guest-memory']));
   });
 
-  it('gives query-qmp-schema entries equal to QEMU 7.2\'s for every command and event, after mapping masked type names', async () => {
+  it("gives query-qmp-schema entries equal to QEMU 7.2's for every command and event, after mapping masked type names", async () => {
     type Entry = Record<string, unknown> & { name: string; 'meta-type': string };
     const ours = (await execute(join(work, 'ours.sock'), 'query-qmp-schema')) as Entry[];
     const theirs = (await execute(join(work, 'qemu.sock'), 'query-qmp-schema')) as Entry[];
@@ -213,7 +220,10 @@ describe('vmcore-qmp --compat qemu-7.2 against QEMU 7.2 on the wire', () => {
       const ea = o.get(a);
       const eb = t.get(b);
       if (!ea || !eb) return void problems.push(`${path}: missing ${a} / ${b}`);
-      const keys = (e: Entry) => Object.keys(e).filter((k) => k !== 'name').sort();
+      const keys = (e: Entry) =>
+        Object.keys(e)
+          .filter((k) => k !== 'name')
+          .sort();
       if (JSON.stringify(keys(ea)) !== JSON.stringify(keys(eb))) return void problems.push(`${path}: keys ${keys(ea)} vs ${keys(eb)}`);
       for (const key of keys(ea)) {
         const va = ea[key];
@@ -223,20 +233,24 @@ describe('vmcore-qmp --compat qemu-7.2 against QEMU 7.2 on the wire', () => {
           const ma = va as Record<string, unknown>[];
           const mb = vb as Record<string, unknown>[];
           const shape = (m: Record<string, unknown>) => JSON.stringify({ ...m, type: undefined });
-          if (ma.length !== mb.length || ma.some((m, i) => shape(m) !== shape(mb[i]!))) problems.push(`${path}.${key}: ${JSON.stringify(ma)} vs ${JSON.stringify(mb)}`);
+          if (ma.length !== mb.length || ma.some((m, i) => shape(m) !== shape(mb[i]!)))
+            problems.push(`${path}.${key}: ${JSON.stringify(ma)} vs ${JSON.stringify(mb)}`);
           else ma.forEach((m, i) => same(m.type as string, mb[i]!.type as string, `${path}.${String(m.name ?? m.case)}`));
-        } else if (JSON.stringify(va) !== JSON.stringify(vb)) problems.push(`${path}.${key}: ${JSON.stringify(va)} vs ${JSON.stringify(vb)}`);
+        } else if (JSON.stringify(va) !== JSON.stringify(vb))
+          problems.push(`${path}.${key}: ${JSON.stringify(va)} vs ${JSON.stringify(vb)}`);
       }
     };
     const roots = ours.filter((e) => e['meta-type'] === 'command' || e['meta-type'] === 'event');
     for (const entry of roots) same(entry.name, entry.name, entry.name);
     expect(problems).toEqual([]);
-    expect(roots.map((e) => e.name)).toEqual(expect.arrayContaining(['dump-guest-memory', 'query-dump', 'query-dump-guest-memory-capability', 'DUMP_COMPLETED']));
+    expect(roots.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['dump-guest-memory', 'query-dump', 'query-dump-guest-memory-capability', 'DUMP_COMPLETED']),
+    );
     // Every entry we list is reachable from a command or event and was compared.
     expect(mapping.size).toBe(ours.length);
   });
 
-  it('gives the same replies through QEMU\'s own client library (qemu.qmp QMPClient)', async () => {
+  it("gives the same replies through QEMU's own client library (qemu.qmp QMPClient)", async () => {
     const theirs = await runQemuPython([QEMU_QMP_CLIENT, 'transcript', join(work, 'qemu.sock')]);
     const ours = await runQemuPython([QEMU_QMP_CLIENT, 'transcript', join(work, 'ours.sock')]);
     expect(theirs.split('\n').length).toBeGreaterThan(20);
@@ -244,7 +258,8 @@ describe('vmcore-qmp --compat qemu-7.2 against QEMU 7.2 on the wire', () => {
   }, 120_000);
 
   it('gives the same session through qmp-shell', async () => {
-    const input = 'query-status\ndump-guest-memory paging=false protocol=fd:x\nquery-dump-guest-memory-capability\nremove-fd fdset-id=4\nquery-fdsets\n';
+    const input =
+      'query-status\ndump-guest-memory paging=false protocol=fd:x\nquery-dump-guest-memory-capability\nremove-fd fdset-id=4\nquery-fdsets\n';
     const shell = (sock: string) => runQemuPython(['-m', 'qemu.qmp.qmp_shell', sock], { input, cwd: work });
     const mask = (text: string) => text.replace(/Connected to QEMU [0-9.]+/, 'Connected to QEMU <version>');
     const theirs = mask(await shell(join(work, 'qemu.sock')));

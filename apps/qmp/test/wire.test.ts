@@ -47,12 +47,12 @@ describe('JSON streamer (QEMU json-streamer framing)', () => {
 
   it('reports a lexical error as a stray token and recovers at the next brace', () => {
     const items = stream(['{"id":"x\u0001y"}\n{"execute":"ok"}']);
-    expect(items[0]).toEqual({ kind: 'error', message: 'JSON parse error, stray \'"x\u0001\'' });
+    expect(items[0]).toEqual({ kind: 'error', message: "JSON parse error, stray '\"x\u0001'" });
     expect(items[1]).toEqual({ kind: 'error', message: 'JSON parse error, expecting value' });
     expect(items[2]!.kind).toBe('value');
   });
 
-  it('answers a message larger than the cap with QEMU\'s size error and keeps lexing what follows', () => {
+  it("answers a message larger than the cap with QEMU's size error and keeps lexing what follows", () => {
     const items = stream(['{"execute":"x","arguments":{"a":"', 'a'.repeat(5000), '"}}', '\n{"execute":"after"}'], 4096);
     expect(items[0]).toEqual({ kind: 'error', message: 'JSON token size limit exceeded' });
     // The rest of the string is lexed from the start state, as QEMU does: a keyword of the
@@ -62,11 +62,11 @@ describe('JSON streamer (QEMU json-streamer framing)', () => {
     expect((items.at(-1)!.value as Map<string, QObject>).get('execute')).toBe('after');
   });
 
-  it('has QEMU\'s limits: 64 MiB per token and message, 2^21 tokens, nesting 1024', () => {
+  it("has QEMU's limits: 64 MiB per token and message, 2^21 tokens, nesting 1024", () => {
     expect([MAX_TOKEN_SIZE, MAX_TOKEN_COUNT, MAX_NESTING]).toEqual([64 << 20, 1 << 21, 1024]);
   });
 
-  it('answers a message with too many tokens with QEMU\'s count error, then goes on', () => {
+  it("answers a message with too many tokens with QEMU's count error, then goes on", () => {
     const items: Item[] = [];
     const s = new JsonStream((item) => items.push(item as Item), { maxTokens: 10 });
     s.feed(new TextEncoder().encode('[1,2,3,4,5,6] {"a":1}'));
@@ -110,11 +110,11 @@ describe('JSON streamer (QEMU json-streamer framing)', () => {
     expect(stream([Uint8Array.from(input, (c) => c.charCodeAt(0))])).toEqual([{ kind: 'error', message }]);
   });
 
-  it('reports raw \\xff\\xfe in a string as QEMU\'s three errors', () => {
+  it("reports raw \\xff\\xfe in a string as QEMU's three errors", () => {
     const bytes = Uint8Array.from('{"execute":"\xff\xfe"}', (c) => c.charCodeAt(0));
     expect(stream([bytes]).map((item) => item.message)).toEqual([
-      'JSON parse error, stray \'"\ufffd\'',
-      'JSON parse error, stray \'\ufffd\'',
+      "JSON parse error, stray '\"\ufffd'",
+      "JSON parse error, stray '\ufffd'",
       'JSON parse error, expecting value',
     ]);
   });
@@ -127,7 +127,22 @@ describe('formatJson (QEMU monitor output)', () => {
       '{"return": {"status": "running", "singlestep": false, "running": true}, "id": [1, null]}',
     );
     // An echoed id, as QEMU 7.2 echoed {"b":1,"a":2,"zz":[1,{"y":1,"x":2}],"id":3,"return":4}.
-    const id: QObject = new Map<string, QObject>([['b', 1], ['a', 2], ['zz', [1, new Map<string, QObject>([['y', 1], ['x', 2]])]], ['id', 3], ['return', 4]]);
+    const id: QObject = new Map<string, QObject>([
+      ['b', 1],
+      ['a', 2],
+      [
+        'zz',
+        [
+          1,
+          new Map<string, QObject>([
+            ['y', 1],
+            ['x', 2],
+          ]),
+        ],
+      ],
+      ['id', 3],
+      ['return', 4],
+    ]);
     expect(formatJson(id)).toBe('{"a": 2, "zz": [1, {"x": 2, "y": 1}], "b": 1, "return": 4, "id": 3}');
   });
 

@@ -65,8 +65,7 @@ export class MemorySink implements PositionedSink, SequentialSink {
   private length = 0;
 
   async write(offsetOrBytes: number | Uint8Array, maybeBytes?: Uint8Array): Promise<void> {
-    const [offset, bytes] =
-      typeof offsetOrBytes === 'number' ? [offsetOrBytes, maybeBytes!] : [this.length, offsetOrBytes];
+    const [offset, bytes] = typeof offsetOrBytes === 'number' ? [offsetOrBytes, maybeBytes!] : [this.length, offsetOrBytes];
     const end = offset + bytes.length;
     if (end > this.buffer.length) {
       const grown = new Uint8Array(Math.max(end, this.buffer.length * 2));

@@ -12,10 +12,7 @@ export function toSafeNumber(value: bigint | number, what: string): number {
 /** Throws unless [offset, offset + length) lies inside [0, total). */
 export function checkRange(total: number, offset: number, length: number, what: string): void {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > total) {
-    throw new VmcoreError(
-      VmcoreErrorCode.Truncated,
-      `${what}: needs bytes ${offset}..${offset + length} but only ${total} are available`,
-    );
+    throw new VmcoreError(VmcoreErrorCode.Truncated, `${what}: needs bytes ${offset}..${offset + length} but only ${total} are available`);
   }
 }
 

@@ -6,10 +6,7 @@ export type Endian = 'le' | 'be';
  * A field of a packed C struct. Integers up to 32 bits decode to number, 64-bit ones to bigint;
  * `bytes` is a raw array, `chars` a NUL-padded string (like `char name[65]`).
  */
-export type FieldType =
-  | 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64'
-  | { readonly bytes: number }
-  | { readonly chars: number };
+export type FieldType = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | { readonly bytes: number } | { readonly chars: number };
 
 type FieldValue<T extends FieldType> = T extends 'u64' | 'i64'
   ? bigint
@@ -37,10 +34,16 @@ export interface StructLayout<F extends FieldList> {
 function fieldSize(type: FieldType): number {
   if (typeof type === 'object') return 'bytes' in type ? type.bytes : type.chars;
   switch (type) {
-    case 'u8': return 1;
-    case 'u16': return 2;
-    case 'u32': case 'i32': return 4;
-    case 'u64': case 'i64': return 8;
+    case 'u8':
+      return 1;
+    case 'u16':
+      return 2;
+    case 'u32':
+    case 'i32':
+      return 4;
+    case 'u64':
+    case 'i64':
+      return 8;
   }
 }
 
@@ -83,12 +86,24 @@ export function defineStruct<const F extends FieldList>(name: string, fields: F)
           continue;
         }
         switch (type) {
-          case 'u8': view.setUint8(off, v as number); break;
-          case 'u16': view.setUint16(off, v as number, le); break;
-          case 'u32': view.setUint32(off, v as number, le); break;
-          case 'i32': view.setInt32(off, v as number, le); break;
-          case 'u64': view.setBigUint64(off, BigInt.asUintN(64, v as bigint), le); break;
-          case 'i64': view.setBigInt64(off, BigInt.asIntN(64, v as bigint), le); break;
+          case 'u8':
+            view.setUint8(off, v as number);
+            break;
+          case 'u16':
+            view.setUint16(off, v as number, le);
+            break;
+          case 'u32':
+            view.setUint32(off, v as number, le);
+            break;
+          case 'i32':
+            view.setInt32(off, v as number, le);
+            break;
+          case 'u64':
+            view.setBigUint64(off, BigInt.asUintN(64, v as bigint), le);
+            break;
+          case 'i64':
+            view.setBigInt64(off, BigInt.asIntN(64, v as bigint), le);
+            break;
         }
       }
       return target;
@@ -111,12 +126,24 @@ export function defineStruct<const F extends FieldList>(name: string, fields: F)
           continue;
         }
         switch (type) {
-          case 'u8': out[field] = view.getUint8(off); break;
-          case 'u16': out[field] = view.getUint16(off, le); break;
-          case 'u32': out[field] = view.getUint32(off, le); break;
-          case 'i32': out[field] = view.getInt32(off, le); break;
-          case 'u64': out[field] = view.getBigUint64(off, le); break;
-          case 'i64': out[field] = view.getBigInt64(off, le); break;
+          case 'u8':
+            out[field] = view.getUint8(off);
+            break;
+          case 'u16':
+            out[field] = view.getUint16(off, le);
+            break;
+          case 'u32':
+            out[field] = view.getUint32(off, le);
+            break;
+          case 'i32':
+            out[field] = view.getInt32(off, le);
+            break;
+          case 'u64':
+            out[field] = view.getBigUint64(off, le);
+            break;
+          case 'i64':
+            out[field] = view.getBigInt64(off, le);
+            break;
         }
       }
       return out as StructValue<F>;

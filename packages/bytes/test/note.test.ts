@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  concatBytes, elfNoteSize, encodeNote, encodeNoteArea, isVmcoreError, NOTE_HEADER_SIZE, NoteType, NT_PRSTATUS, parseNotes, readNoteHeader,
+  concatBytes,
+  elfNoteSize,
+  encodeNote,
+  encodeNoteArea,
+  isVmcoreError,
+  NOTE_HEADER_SIZE,
+  NoteType,
+  NT_PRSTATUS,
+  parseNotes,
+  readNoteHeader,
   VmcoreErrorCode,
 } from '../src/index.js';
 
@@ -83,8 +92,10 @@ describe('parseNotes', () => {
     expect(parseNotes(unpadded, 'le')[0]?.size).toBe(39);
   });
 
-  it('accepts an empty name (namesz 0) such as the kernel\'s final empty note', () => {
-    expect(parseNotes(new Uint8Array(12), 'le')).toEqual([{ name: '', type: 0, desc: new Uint8Array(0), offset: 0, size: 12, descOffset: 12 }]);
+  it("accepts an empty name (namesz 0) such as the kernel's final empty note", () => {
+    expect(parseNotes(new Uint8Array(12), 'le')).toEqual([
+      { name: '', type: 0, desc: new Uint8Array(0), offset: 0, size: 12, descOffset: 12 },
+    ]);
   });
 
   it('accepts fewer than 12 trailing zero bytes as padding after the last note (libkdumpfile stops there)', () => {

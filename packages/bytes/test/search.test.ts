@@ -14,9 +14,26 @@ describe('partitionPoint and findRange', () => {
   });
 
   it('finds the range that holds a value among sorted disjoint ranges, or -1', () => {
-    const ranges = [{ start: 0, end: 10 }, { start: 20, end: 30 }, { start: 30, end: 31 }];
-    const find = (v: number) => findRange(ranges.length, v, (i) => ranges[i]!.start, (i) => ranges[i]!.end);
+    const ranges = [
+      { start: 0, end: 10 },
+      { start: 20, end: 30 },
+      { start: 30, end: 31 },
+    ];
+    const find = (v: number) =>
+      findRange(
+        ranges.length,
+        v,
+        (i) => ranges[i]!.start,
+        (i) => ranges[i]!.end,
+      );
     expect([0, 9, 10, 19, 20, 29, 30, 31, -1].map(find)).toEqual([0, 0, -1, -1, 1, 1, 2, -1, -1]);
-    expect(findRange(0, 5, () => 0, () => 10)).toBe(-1);
+    expect(
+      findRange(
+        0,
+        5,
+        () => 0,
+        () => 10,
+      ),
+    ).toBe(-1);
   });
 });

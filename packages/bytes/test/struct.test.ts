@@ -20,7 +20,15 @@ describe('defineStruct', () => {
 
   it('round-trips in both byte orders, with 64-bit fields as bigint', () => {
     for (const endian of ['le', 'be'] as const) {
-      const value = { magic: 'KDUMP', version: 6, flags: 0xbeef, pad: 0, offset: 0x1_0000_0000_1234n, delta: -5n, blob: new Uint8Array([1, 2, 3]) };
+      const value = {
+        magic: 'KDUMP',
+        version: 6,
+        flags: 0xbeef,
+        pad: 0,
+        offset: 0x1_0000_0000_1234n,
+        delta: -5n,
+        blob: new Uint8Array([1, 2, 3]),
+      };
       const bytes = Example.encode(value, endian);
       expect(Example.decode(bytes, endian)).toEqual(value);
     }

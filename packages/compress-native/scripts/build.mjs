@@ -31,6 +31,19 @@ function skip(why) {
 if (!nodeInclude) skip(`no node_api.h in ${nodeIncludes.join(', ')}`);
 if (missing.length > 0) skip(`missing ${missing.join(', ')}: apt-get install libdeflate-dev liblzo2-dev libsnappy-dev`);
 mkdirSync(dirname(out), { recursive: true });
-const args = ['-O2', '-Wall', '-Wextra', '-shared', '-fPIC', `-I${nodeInclude}`, join(root, 'native/codecs.c'), '-o', out, '-ldeflate', '-llzo2', '-lsnappy'];
+const args = [
+  '-O2',
+  '-Wall',
+  '-Wextra',
+  '-shared',
+  '-fPIC',
+  `-I${nodeInclude}`,
+  join(root, 'native/codecs.c'),
+  '-o',
+  out,
+  '-ldeflate',
+  '-llzo2',
+  '-lsnappy',
+];
 const run = spawnSync(cc, args, { stdio: 'inherit' });
 if (run.error || run.status !== 0) skip(`${cc} ${run.error ? run.error.message : `exited with ${run.status}`}`);

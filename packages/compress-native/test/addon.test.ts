@@ -58,7 +58,7 @@ describe('@vmcore/compress-native', () => {
     if (codec !== SNAPPY) expect(addon.decompress(codec, trailing, back)).toBe(-2);
   });
 
-  it('compressBatch applies QEMU\'s page rules: zero, compressed when strictly smaller, else raw', () => {
+  it("compressBatch applies QEMU's page rules: zero, compressed when strictly smaller, else raw", () => {
     const pages = new Uint8Array(4 * PAGE);
     pages.set(binary.subarray(40 * PAGE, 41 * PAGE), PAGE); // compressible
     pages.set(randomBytes(PAGE), 2 * PAGE); // noise: no codec makes it smaller
@@ -83,7 +83,9 @@ describe('@vmcore/compress-native', () => {
   it('rejects batches that are not whole pages or whose outputs are too small', () => {
     const kinds = new Uint8Array(2);
     const sizes = new Uint32Array(2);
-    expect(() => addon.compressBatch(ZLIB, 1, new Uint8Array(PAGE + 1), PAGE, kinds, sizes, new Uint8Array(2 * PAGE))).toThrow(/whole number/);
+    expect(() => addon.compressBatch(ZLIB, 1, new Uint8Array(PAGE + 1), PAGE, kinds, sizes, new Uint8Array(2 * PAGE))).toThrow(
+      /whole number/,
+    );
     expect(() => addon.compressBatch(ZLIB, 1, new Uint8Array(2 * PAGE), PAGE, kinds, sizes, new Uint8Array(PAGE))).toThrow(/too small/);
     expect(() => addon.compress(ZLIB, 1, 'text' as unknown as Uint8Array, new Uint8Array(1))).toThrow(/compress\(/);
   });
@@ -120,7 +122,9 @@ describe('compressBatch in place (out is pages)', () => {
     const buffer = new Uint8Array(3 * PAGE);
     buffer.set(binary.subarray(0, 2 * PAGE));
     const pages = buffer.subarray(0, 2 * PAGE);
-    expect(() => addon.compressBatch(ZLIB, 1, pages, PAGE, new Uint8Array(2), new Uint32Array(2), buffer.subarray(PAGE))).toThrow(/overlaps/);
+    expect(() => addon.compressBatch(ZLIB, 1, pages, PAGE, new Uint8Array(2), new Uint32Array(2), buffer.subarray(PAGE))).toThrow(
+      /overlaps/,
+    );
   });
 });
 

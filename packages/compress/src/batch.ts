@@ -40,12 +40,7 @@ export function checkBatch(pages: Uint8Array, pageSize: number): number {
  * Zero-page detection and compression of `pages` (n whole pages) in this thread, with
  * QEMU's per-page rule; the same result PageCompressorPool computes in workers.
  */
-export function compressBatch(
-  codec: PageCodec,
-  pages: Uint8Array,
-  pageSize: number,
-  options?: CodecOptions,
-): CompressedBatch {
+export function compressBatch(codec: PageCodec, pages: Uint8Array, pageSize: number, options?: CodecOptions): CompressedBatch {
   checkCodec(codec);
   const count = checkBatch(pages, pageSize);
   const level = options?.zlibLevel ?? 1;
@@ -59,9 +54,10 @@ export function compressBatch(
   const out = new Uint8Array(pages.length);
   let at = 0;
   // node:zlib with one reused stream where the default backend would be node:zlib anyway.
-  const deflater = codec === 'zlib' && (options?.zlib === undefined || options.zlib === nodeZlib()) && isZlibLevel(level)
-    ? pageDeflater(level)
-    : undefined;
+  const deflater =
+    codec === 'zlib' && (options?.zlib === undefined || options.zlib === nodeZlib()) && isZlibLevel(level)
+      ? pageDeflater(level)
+      : undefined;
   for (let i = 0; i < count; i++) {
     const page = pages.subarray(i * pageSize, (i + 1) * pageSize);
     if (isZeroPage(page)) {

@@ -18,18 +18,11 @@ export function checkCodec(codec: unknown): PageCodec {
 
 export function checkPageSize(pageSize: number): number {
   if (!Number.isSafeInteger(pageSize) || pageSize <= 0 || pageSize > 0x4000_0000) {
-    throw new VmcoreError(
-      VmcoreErrorCode.InvalidArgument,
-      `page size ${pageSize} is not a positive integer of at most 1 GiB`,
-    );
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `page size ${pageSize} is not a positive integer of at most 1 GiB`);
   }
   return pageSize;
 }
 
 export function codecError(codec: string, what: string, cause?: unknown): VmcoreError {
-  return new VmcoreError(
-    VmcoreErrorCode.Codec,
-    `${codec}: ${what}`,
-    cause === undefined ? undefined : { cause },
-  );
+  return new VmcoreError(VmcoreErrorCode.Codec, `${codec}: ${what}`, cause === undefined ? undefined : { cause });
 }

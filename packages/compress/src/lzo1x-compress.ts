@@ -72,14 +72,7 @@ export function lzo1xCompressInto(src: Uint8Array, dst: Uint8Array, dstOffset: n
 }
 
 /** lzo1x_1_do_compress over src[base, base+length); `ti` literals before `base` are still unwritten. */
-function compressBlock(
-  src: Uint8Array,
-  base: number,
-  length: number,
-  dst: Uint8Array,
-  op: number,
-  ti: number,
-): number {
+function compressBlock(src: Uint8Array, base: number, length: number, dst: Uint8Array, op: number, ti: number): number {
   const inEnd = base + length;
   const ipEnd = inEnd - 20;
   let ii = base;

@@ -43,9 +43,7 @@ export function nativeCodecs(): NativeCodecs | undefined {
 function load(): NativeCodecs | null {
   const proc = (globalThis as { process?: ProcessLike }).process;
   if (!proc?.getBuiltinModule || proc.env?.VMCORE_NO_NATIVE === '1') return null;
-  const module = proc.getBuiltinModule('node:module') as
-    | { createRequire(from: string): (id: string) => unknown }
-    | undefined;
+  const module = proc.getBuiltinModule('node:module') as { createRequire(from: string): (id: string) => unknown } | undefined;
   if (!module) return null;
   let addon: NativeCodecs;
   try {

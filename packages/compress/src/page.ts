@@ -58,12 +58,7 @@ export function compressPage(codec: PageCodec, page: Uint8Array, options?: Codec
  * (as makedumpfile and crash require); anything else throws VMCORE_CODEC. Never allocates
  * more than `pageSize` bytes for the output.
  */
-export function decompressPage(
-  codec: PageCodec,
-  data: Uint8Array,
-  pageSize: number,
-  options?: CodecOptions,
-): Uint8Array {
+export function decompressPage(codec: PageCodec, data: Uint8Array, pageSize: number, options?: CodecOptions): Uint8Array {
   checkPageSize(pageSize);
   checkCodec(codec);
   const native = options?.native !== false && options?.zlib === undefined ? nativeCodecs() : undefined;

@@ -111,8 +111,7 @@ export class PageCompressorPool {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const whole =
-      pages.byteOffset === 0 && pages.byteLength === pages.buffer.byteLength && pages.buffer instanceof ArrayBuffer;
+    const whole = pages.byteOffset === 0 && pages.byteLength === pages.buffer.byteLength && pages.buffer instanceof ArrayBuffer;
     const buffer = options?.transfer && whole ? (pages.buffer as ArrayBuffer) : pages.slice().buffer;
     return new Promise<CompressedBatch>((resolve, reject) => {
       const id = this.#nextId++;
@@ -159,11 +158,16 @@ export class PageCompressorPool {
   /** Waits for submitted batches, then stops the workers. Later submissions are rejected. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.allSettled(this.#inOrder.map((job) => new Promise<void>((done) => {
-        const { resolve, reject } = job;
-        job.resolve = (batch) => (resolve(batch), done());
-        job.reject = (error) => (reject(error), done());
-      })));
+      await Promise.allSettled(
+        this.#inOrder.map(
+          (job) =>
+            new Promise<void>((done) => {
+              const { resolve, reject } = job;
+              job.resolve = (batch) => (resolve(batch), done());
+              job.reject = (error) => (reject(error), done());
+            }),
+        ),
+      );
       this.#wakeReadyWaiters();
       await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
     })();

@@ -70,7 +70,8 @@ function createEngine(level: number): PageDeflater | null {
       return false;
     }
     const h = stream._handle;
-    if (!h || typeof h.writeSync !== 'function' || typeof h.reset !== 'function' || !(stream._writeState instanceof Uint32Array)) return false;
+    if (!h || typeof h.writeSync !== 'function' || typeof h.reset !== 'function' || !(stream._writeState instanceof Uint32Array))
+      return false;
     handle = h;
     state = stream._writeState;
     return true;

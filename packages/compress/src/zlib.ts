@@ -109,10 +109,6 @@ export function zlibCompress(data: Uint8Array, backend: ZlibBackend = defaultZli
 }
 
 /** Inflates a zlib stream into at most `maxOutput` bytes; throws VMCORE_CODEC otherwise. */
-export function zlibDecompress(
-  data: Uint8Array,
-  maxOutput: number,
-  backend: ZlibBackend = defaultZlib(),
-): Uint8Array {
+export function zlibDecompress(data: Uint8Array, maxOutput: number, backend: ZlibBackend = defaultZlib()): Uint8Array {
   return backend.decompress(data, maxOutput);
 }

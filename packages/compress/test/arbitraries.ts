@@ -7,13 +7,11 @@ export const mixedPage = fc
     fc.oneof(
       fc.uint8Array({ minLength: 1, maxLength: 300 }),
       fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 2000 })).map(([b, n]) => new Uint8Array(n).fill(b)),
-      fc
-        .tuple(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 200 }))
-        .map(([pattern, times]) => {
-          const out = new Uint8Array(pattern.length * times);
-          for (let i = 0; i < times; i++) out.set(pattern, i * pattern.length);
-          return out;
-        }),
+      fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 200 })).map(([pattern, times]) => {
+        const out = new Uint8Array(pattern.length * times);
+        for (let i = 0; i < times; i++) out.set(pattern, i * pattern.length);
+        return out;
+      }),
     ),
     { minLength: 1, maxLength: 30 },
   )

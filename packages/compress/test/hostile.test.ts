@@ -1,15 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isVmcoreError } from '@vmcore/bytes';
-import {
-  PAGE_CODECS,
-  compressWith,
-  lzo1xDecompress,
-  nodeZlib,
-  pakoZlib,
-  snappyDecompress,
-  type PageCodec,
-} from '../src/index.js';
+import { PAGE_CODECS, compressWith, lzo1xDecompress, nodeZlib, pakoZlib, snappyDecompress, type PageCodec } from '../src/index.js';
 import { anyPage } from './arbitraries.js';
 import { PAGE } from './helpers.js';
 

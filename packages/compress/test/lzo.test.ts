@@ -70,7 +70,12 @@ describe('LZO1X-1 (ours) against liblzo2', () => {
   });
 
   it('accepts what liblzo2 accepts as an end marker: any M4 instruction with distance 0', () => {
-    for (const end of [[0x11, 0, 0], [0x12, 0, 0], [0x11, 1, 0], [0x10, 0, 5, 0, 0]]) {
+    for (const end of [
+      [0x11, 0, 0],
+      [0x12, 0, 0],
+      [0x11, 1, 0],
+      [0x10, 0, 5, 0, 0],
+    ]) {
       const stream = new Uint8Array([0x01, 0x61, 0x62, 0x63, 0x64, ...end]);
       expect(equalBytes(lzo1xDecompress(stream, PAGE), new Uint8Array([0x61, 0x62, 0x63, 0x64]))).toBe(true);
       expect(equalBytes(native('unlzo', [stream])[0]!, new Uint8Array([0x61, 0x62, 0x63, 0x64]))).toBe(true);
@@ -79,7 +84,13 @@ describe('LZO1X-1 (ours) against liblzo2', () => {
 
   it('agrees with liblzo2 on mutated and truncated streams: same page, or both reject', () => {
     const rng = fc.sample(
-      fc.record({ page: fc.nat(samples.length - 1), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }), cut: fc.nat(8), level: fc.boolean() }),
+      fc.record({
+        page: fc.nat(samples.length - 1),
+        at: fc.nat(),
+        value: fc.integer({ min: 0, max: 255 }),
+        cut: fc.nat(8),
+        level: fc.boolean(),
+      }),
       { numRuns: 3000, seed: 7 },
     );
     const bases = samples.map((p) => lzo1xCompress(p));

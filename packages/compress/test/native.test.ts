@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { PAGE_CODECS, PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, PageCompressorPool, compressBatch, decompressPage, nativeCodecs } from '../dist/index.js';
+import {
+  PAGE_CODECS,
+  PAGE_COMPRESSED,
+  PAGE_RAW,
+  PAGE_ZERO,
+  PageCompressorPool,
+  compressBatch,
+  decompressPage,
+  nativeCodecs,
+} from '../dist/index.js';
 import { PAGE, equalBytes, native, realPages, samplePages } from './helpers.js';
 
 const disabled = process.env.VMCORE_NO_NATIVE === '1';
@@ -25,7 +34,7 @@ describe.skipIf(disabled)('with @vmcore/compress-native', () => {
     expect(nativeCodecs()?.libdeflateVersion).toMatch(/^1\./);
   });
 
-  it.each(PAGE_CODECS)('%s: the addon\'s batches follow the page rule and decode with the TypeScript decoders', (codec) => {
+  it.each(PAGE_CODECS)("%s: the addon's batches follow the page rule and decode with the TypeScript decoders", (codec) => {
     const pages = samplePages();
     const batch = compressBatch(codec, pages, PAGE);
     const ours = compressBatch(codec, pages, PAGE, { native: false });
@@ -66,7 +75,7 @@ describe.skipIf(disabled)('with @vmcore/compress-native', () => {
     }
   });
 
-  it('zlib: libdeflate\'s pages inflate with the system zlib, and are no larger than zlib\'s level 1 (+1%)', () => {
+  it("zlib: libdeflate's pages inflate with the system zlib, and are no larger than zlib's level 1 (+1%)", () => {
     const pages = realPages(256);
     const batch = compressBatch('zlib', concat(pages), PAGE);
     const streams: Uint8Array[] = [];
@@ -87,7 +96,7 @@ describe.skipIf(disabled)('with @vmcore/compress-native', () => {
     expect(batch.data.length).toBeLessThanOrEqual(zlibTotal * 1.01);
   });
 
-  it('a stream the addon rejects gets the TypeScript decoder\'s error', () => {
+  it("a stream the addon rejects gets the TypeScript decoder's error", () => {
     expect(() => decompressPage('lzo', new Uint8Array([0x11, 0, 0, 7]), PAGE)).toThrow(/after the end marker/);
     expect(() => decompressPage('zlib', new Uint8Array([0x78, 0x01, 0xff]), PAGE)).toThrow(/VMCORE_CODEC|zlib/);
   });

@@ -51,7 +51,9 @@ describe('npm pack of @vmcore/compress', () => {
   it('installs from tarballs into an empty directory and works there', () => {
     run('pnpm', ['pack', '--pack-destination', work], bytesDir);
     run('pnpm', ['pack', '--pack-destination', work], compressDir);
-    const tarballs = readdirSync(work).filter((f) => f.endsWith('.tgz')).sort();
+    const tarballs = readdirSync(work)
+      .filter((f) => f.endsWith('.tgz'))
+      .sort();
     expect(tarballs).toEqual([expect.stringMatching(/^vmcore-bytes-.*\.tgz$/), expect.stringMatching(/^vmcore-compress-.*\.tgz$/)]);
 
     const listing = run('tar', ['tzf', join(work, tarballs[1]!)], work);

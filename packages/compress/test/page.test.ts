@@ -1,13 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isVmcoreError } from '@vmcore/bytes';
-import {
-  PAGE_CODECS,
-  compressPage,
-  compressWith,
-  decompressPage,
-  type ZlibBackend,
-} from '../src/index.js';
+import { PAGE_CODECS, compressPage, compressWith, decompressPage, type ZlibBackend } from '../src/index.js';
 import { anyPage } from './arbitraries.js';
 import { PAGE, equalBytes, randomPage, realPages } from './helpers.js';
 

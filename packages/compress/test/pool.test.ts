@@ -17,7 +17,9 @@ afterEach(async () => {
 });
 
 function sameBatch(a: CompressedBatch, b: CompressedBatch): boolean {
-  return equalBytes(a.kinds, b.kinds) && equalBytes(new Uint8Array(a.sizes.buffer), new Uint8Array(b.sizes.buffer)) && equalBytes(a.data, b.data);
+  return (
+    equalBytes(a.kinds, b.kinds) && equalBytes(new Uint8Array(a.sizes.buffer), new Uint8Array(b.sizes.buffer)) && equalBytes(a.data, b.data)
+  );
 }
 
 describe('PageCompressorPool', () => {

@@ -36,7 +36,10 @@ describe('zlib (compress2 level 1)', () => {
 
   it('writes streams the system zlib inflates, and inflates what system zlib compress2(level 1) writes', () => {
     for (const backend of [node!, pakoZlib]) {
-      const decoded = native('unzlib', samples.map((p) => backend.compress(p)));
+      const decoded = native(
+        'unzlib',
+        samples.map((p) => backend.compress(p)),
+      );
       decoded.forEach((page, i) => expect(equalBytes(page!, samples[i]!), `${backend.name} sample ${i}`).toBe(true));
     }
     const theirs = native('zlib', samples);

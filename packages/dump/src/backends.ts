@@ -2,7 +2,13 @@
 import { type PositionedSink, type RandomAccessSource, type SequentialSink } from '@vmcore/bytes';
 import { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/elf';
 import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
-import { guestPagingMappings, openRamGuest, resolveGuestPhysBase as resolvePhysBaseOfGuest, type GuestMemory, type MemoryMapping } from '@vmcore/guest-mem';
+import {
+  guestPagingMappings,
+  openRamGuest,
+  resolveGuestPhysBase as resolvePhysBaseOfGuest,
+  type GuestMemory,
+  type MemoryMapping,
+} from '@vmcore/guest-mem';
 import { openKdumpGuest, planKdumpForGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
 import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
@@ -37,7 +43,12 @@ export async function flattenedView(source: RandomAccessSource, signal?: AbortSi
   return FlattenedIndex.build(source, signal ? { signal } : {});
 }
 
-export async function reassemble(input: AsyncIterable<Uint8Array>, out: PositionedSink, name?: string, signal?: AbortSignal): Promise<void> {
+export async function reassemble(
+  input: AsyncIterable<Uint8Array>,
+  out: PositionedSink,
+  name?: string,
+  signal?: AbortSignal,
+): Promise<void> {
   await flatReassemble(input, out, { ...(name ? { name } : {}), ...(signal ? { signal } : {}) });
 }
 

@@ -1,7 +1,14 @@
 import { VmcoreError, VmcoreErrorCode, type PositionedSink, type SequentialSink } from '@vmcore/bytes';
 import type { Filter, GuestMemory } from '@vmcore/guest-mem';
 import {
-  createFlattenedSink, pagingMappings, planKdumpForGuest, resolveGuestPhysBase, writeElfCore, writeKdump, writeWinDump, type ResolvedPhysBase,
+  createFlattenedSink,
+  pagingMappings,
+  planKdumpForGuest,
+  resolveGuestPhysBase,
+  writeElfCore,
+  writeKdump,
+  writeWinDump,
+  type ResolvedPhysBase,
 } from './backends.js';
 import type { DumpFormat } from './formats.js';
 import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
@@ -185,7 +192,8 @@ export async function dumpToSink(
   // QEMU 7.2 walks page tables only where a CPU reports paging enabled (x86); on every other
   // target paging=true silently writes the paging=false file, and so do we (with a warning).
   const walk = options.paging === true && (guest.info.arch === 'x86_64' || guest.info.arch === 'i386');
-  if (options.paging && !walk) warn(`paging: QEMU has no page-table walk for ${guest.info.arch} guests; the dump is the same as with paging=false`);
+  if (options.paging && !walk)
+    warn(`paging: QEMU has no page-table walk for ${guest.info.arch} guests; the dump is the same as with paging=false`);
   const mappings = walk ? await pagingMappings(guest) : undefined;
 
   let completed = 0;
@@ -206,7 +214,8 @@ export async function dumpToSink(
   let exclusion: PageExclusion | undefined;
   if (options.dumpLevel !== undefined) {
     if (spec.kind !== 'kdump' && spec.kind !== 'elf') throw unsupported(`--dump-level: ${fmt} cannot leave pages out`);
-    if (spec.kind === 'elf' && (filter || options.paging)) throw unsupported('--dump-level: elf output with a dump level takes neither begin/length nor paging');
+    if (spec.kind === 'elf' && (filter || options.paging))
+      throw unsupported('--dump-level: elf output with a dump level takes neither begin/length nor paging');
     const { kernel } = await guestKernel(view);
     exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
   }

@@ -37,10 +37,7 @@ export function isDumpFormat(name: string): name is DumpFormat {
 /** Parses a format name; the message lists the accepted names. */
 export function parseDumpFormat(name: string): DumpFormat {
   if (isDumpFormat(name)) return name;
-  throw new VmcoreError(
-    VmcoreErrorCode.InvalidArgument,
-    `unknown dump format '${name}' (expected one of: ${DUMP_FORMATS.join(', ')})`,
-  );
+  throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `unknown dump format '${name}' (expected one of: ${DUMP_FORMATS.join(', ')})`);
 }
 
 export function formatSpec(format: DumpFormat): FormatSpec {

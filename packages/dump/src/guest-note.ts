@@ -24,7 +24,12 @@ export async function readGuestNote(
   const decoded: FwCfgVmcoreinfo =
     entry instanceof Uint8Array
       ? decodeFwCfgVmcoreinfo(entry)
-      : { hostFormat: VMCOREINFO_FORMAT_ELF, guestFormat: entry.guestFormat ?? VMCOREINFO_FORMAT_ELF, size: entry.size, paddr: BigInt(entry.paddr) };
+      : {
+          hostFormat: VMCOREINFO_FORMAT_ELF,
+          guestFormat: entry.guestFormat ?? VMCOREINFO_FORMAT_ELF,
+          size: entry.size,
+          paddr: BigInt(entry.paddr),
+        };
   const result = await readGuestNoteFromEntry(
     // A raw entry counts when the guest enabled it (guest_format != 0), as after a full write.
     { entry: decoded, hasVmcoreinfo: decoded.guestFormat !== 0 },

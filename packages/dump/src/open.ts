@@ -39,7 +39,11 @@ async function elfGuest(source: RandomAccessSource, options: OpenGuestOptions): 
 }
 
 /** Opens a detected dump as a guest; the source stays open until the guest is closed. */
-export async function guestFromSource(source: RandomAccessSource, format: DetectedFormat, options: OpenGuestOptions = {}): Promise<GuestMemory> {
+export async function guestFromSource(
+  source: RandomAccessSource,
+  format: DetectedFormat,
+  options: OpenGuestOptions = {},
+): Promise<GuestMemory> {
   const kdumpOptions = {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.allowIncomplete ? { allowIncomplete: true } : {}),

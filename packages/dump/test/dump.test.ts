@@ -62,7 +62,10 @@ describe('dumpGuest argument rules', () => {
     await dumpGuest(syntheticGuest({ ramMiB: 1 }), 'elf', stream, { paging: true });
     await ended;
     const core = await readElfCore(new MemorySource(sink.bytesCopy()));
-    expect(core.loads.map((l) => [l.physAddr, l.virtAddr])).toEqual([[0, 0n], [0x100000, 0x100000n]]);
+    expect(core.loads.map((l) => [l.physAddr, l.virtAddr])).toEqual([
+      [0, 0n],
+      [0x100000, 0x100000n],
+    ]);
   });
 
   it('rejects an unknown format name', async () => {
@@ -102,11 +105,14 @@ describe('guest note from the fw_cfg entry', () => {
     const ram = await guest.read(0x2000, 4096);
     const entry = { paddr: 0x2000, size: 4096 };
     const warnings: string[] = [];
-    const patched = { ...guest, read: async (addr: number, len: number) => {
-      const bytes = addr === 0x2000 ? ram.slice(0, len) : await guest.read(addr, len);
-      if (addr === 0x2000) bytes.set(note);
-      return bytes;
-    } };
+    const patched = {
+      ...guest,
+      read: async (addr: number, len: number) => {
+        const bytes = addr === 0x2000 ? ram.slice(0, len) : await guest.read(addr, len);
+        if (addr === 0x2000) bytes.set(note);
+        return bytes;
+      },
+    };
     const read = await readGuestNote(patched, entry, (w) => warnings.push(w));
     expect(read).toEqual(note);
     expect(warnings).toEqual([]);

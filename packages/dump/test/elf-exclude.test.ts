@@ -19,10 +19,14 @@ describe('elfSegments (makedumpfile write_elf_pages_cyclic)', () => {
   });
 
   it('ends with a memory-only tail when the block ends in excluded pages', () => {
-    expect(elfSegments({ start: pages(16), size: pages(8) }, P, (pfn) => pfn >= 20)).toEqual([{ physAddr: pages(16), memSize: pages(8), fileSize: pages(4) }]);
+    expect(elfSegments({ start: pages(16), size: pages(8) }, P, (pfn) => pfn >= 20)).toEqual([
+      { physAddr: pages(16), memSize: pages(8), fileSize: pages(4) },
+    ]);
   });
 
   it('counts a partial first and last page as makedumpfile does', () => {
-    expect(elfSegments({ start: 0x800, size: P + 0x400 }, P, () => false)).toEqual([{ physAddr: 0x800, memSize: P + 0x400, fileSize: P + 0x400 }]);
+    expect(elfSegments({ start: 0x800, size: P + 0x400 }, P, () => false)).toEqual([
+      { physAddr: 0x800, memSize: P + 0x400, fileSize: P + 0x400 },
+    ]);
   });
 });

@@ -4,7 +4,14 @@ import { DUMP_FORMATS, formatSpec, parseDumpFormat } from '../src/index.js';
 describe('DUMP_FORMATS', () => {
   it("lists QEMU's DumpGuestMemoryFormat names in the QAPI schema's order", () => {
     expect(DUMP_FORMATS).toEqual([
-      'elf', 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'kdump-raw-zlib', 'kdump-raw-lzo', 'kdump-raw-snappy', 'win-dmp',
+      'elf',
+      'kdump-zlib',
+      'kdump-lzo',
+      'kdump-snappy',
+      'kdump-raw-zlib',
+      'kdump-raw-lzo',
+      'kdump-raw-snappy',
+      'win-dmp',
     ]);
   });
 

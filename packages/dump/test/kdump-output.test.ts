@@ -62,7 +62,10 @@ describe('dumpGuest kdump outputs', () => {
 
   it('uses a phys_base given by the caller instead of resolving one', async () => {
     const dir = await tempDir();
-    const result = await dumpGuest(syntheticGuest({ ramMiB: 1 }), 'kdump-raw-lzo', join(dir, 'g.kdump'), { physBase: 0x1000000n, workers: 0 });
+    const result = await dumpGuest(syntheticGuest({ ramMiB: 1 }), 'kdump-raw-lzo', join(dir, 'g.kdump'), {
+      physBase: 0x1000000n,
+      workers: 0,
+    });
     expect(result).toMatchObject({ physBase: 0x1000000n, physBaseSource: 'option' });
   });
 });

@@ -16,7 +16,9 @@ describe('block map files', () => {
 
   it('matches several --ram files by base name and refuses a stranger', () => {
     const map = { blocks: [{ file: 'low.img' }, { file: 'high.img' }] };
-    expect(resolveMapFiles(map, '/m', ['/x/high.img', '/y/low.img'])).toEqual({ blocks: [{ file: '/y/low.img' }, { file: '/x/high.img' }] });
+    expect(resolveMapFiles(map, '/m', ['/x/high.img', '/y/low.img'])).toEqual({
+      blocks: [{ file: '/y/low.img' }, { file: '/x/high.img' }],
+    });
     expect(() => resolveMapFiles(map, '/m', ['/x/other.img', '/y/low.img'])).toThrow(/other\.img matches no file of the block map/);
   });
 });
@@ -26,7 +28,10 @@ describe('openRamDump', () => {
     const dir = await tempDir();
     const ram = new Uint8Array(2 * 4096).fill(0xab);
     await writeFile(join(dir, 'ram.bin'), ram);
-    await writeFile(join(dir, 'map.json'), JSON.stringify({ arch: 'x86_64', blocks: [{ start: 0x100000, size: 8192, file: 'ram.bin', offset: 0 }] }));
+    await writeFile(
+      join(dir, 'map.json'),
+      JSON.stringify({ arch: 'x86_64', blocks: [{ start: 0x100000, size: 8192, file: 'ram.bin', offset: 0 }] }),
+    );
     const guest = await openRamDump({ map: join(dir, 'map.json') });
     try {
       expect(guest.info).toMatchObject({ arch: 'x86_64', machine: 62 });

@@ -34,9 +34,9 @@ describe('reassembleFlattened', () => {
   it('leaves no output when the stream lacks its end marker', async () => {
     const dir = await tempDir();
     const bytes = await flattened();
-    await expect(reassembleFlattened(Readable.from([Buffer.from(bytes.subarray(0, bytes.length - 16))]), join(dir, 'out.kdump'))).rejects.toThrow(
-      /end marker/,
-    );
+    await expect(
+      reassembleFlattened(Readable.from([Buffer.from(bytes.subarray(0, bytes.length - 16))]), join(dir, 'out.kdump')),
+    ).rejects.toThrow(/end marker/);
     expect(await listDir(dir)).toEqual([]);
   });
 

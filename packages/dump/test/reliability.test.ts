@@ -50,7 +50,9 @@ describe('issue 10 item 9: a raw kdump whose writing failed says it is incomplet
     const path = join(dir, 'failed.kdump');
     const handle = await open(path, 'w');
     try {
-      await expect(dumpGuest(failingAfter(syntheticGuest(), 2), 'kdump-raw-zlib', { fd: handle.fd }, { workers: 0 })).rejects.toThrow(/No space left/);
+      await expect(dumpGuest(failingAfter(syntheticGuest(), 2), 'kdump-raw-zlib', { fd: handle.fd }, { workers: 0 })).rejects.toThrow(
+        /No space left/,
+      );
     } finally {
       await handle.close();
     }
@@ -86,7 +88,7 @@ describe('issue 10 item 9: a raw kdump whose writing failed says it is incomplet
     const bytes = await readFile(path);
     const view = new DataView(bytes.buffer, bytes.byteOffset);
     let headerRecords = 0;
-    for (let at = 4096; ; ) {
+    for (let at = 4096; ;) {
       const offset = view.getBigInt64(at);
       const size = Number(view.getBigInt64(at + 8));
       if (offset === -1n) break;

@@ -14,7 +14,9 @@ describe('win-dmp through @vmcore/dump (synthetic Windows guest under QEMU 7.2)'
     const fromElf = await openGuest(ref.qemuElf);
     const progress: [number, number][] = [];
     try {
-      const result = await dumpGuest(fromElf, 'win-dmp', join(dir, 'elf.dmp'), { onProgress: (done, total) => progress.push([done, total]) });
+      const result = await dumpGuest(fromElf, 'win-dmp', join(dir, 'elf.dmp'), {
+        onProgress: (done, total) => progress.push([done, total]),
+      });
       expect(result.warnings).toEqual([]);
       expect(result.size).toBe(qemu.length);
     } finally {
@@ -44,7 +46,11 @@ describe('win-dmp through @vmcore/dump (synthetic Windows guest under QEMU 7.2)'
         const back = await openGuest(file);
         try {
           const v = await verifyGuest(dmp, back);
-          expect({ format, mismatched: v.mismatchedPages, pages: v.pages }).toEqual({ format, mismatched: 0, pages: ref.facts.numberOfPages });
+          expect({ format, mismatched: v.mismatchedPages, pages: v.pages }).toEqual({
+            format,
+            mismatched: 0,
+            pages: ref.facts.numberOfPages,
+          });
         } finally {
           await back.close();
         }
@@ -54,7 +60,13 @@ describe('win-dmp through @vmcore/dump (synthetic Windows guest under QEMU 7.2)'
     }
     const d = await describeDump(ref.qemuDmp);
     expect(d.format).toBe('win-dmp');
-    expect(d.winDmp).toMatchObject({ signature: 'PAGE', validDump: 'DU64', numberProcessors: 1, bugcheckCode: 0x161, kdDebuggerDataBlock: BigInt(ref.facts.kdbgVirt) });
+    expect(d.winDmp).toMatchObject({
+      signature: 'PAGE',
+      validDump: 'DU64',
+      numberProcessors: 1,
+      bugcheckCode: 0x161,
+      kdDebuggerDataBlock: BigInt(ref.facts.kdbgVirt),
+    });
     expect(d.physBase).toBeUndefined();
   });
 

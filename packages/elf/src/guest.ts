@@ -21,7 +21,9 @@ export async function openElfGuest(source: RandomAccessSource, options: OpenElfG
 
 export function elfCoreGuest(core: ElfCore, options: OpenElfGuestOptions = {}): GuestMemory {
   const info: DumpInfo = options.pageSize ? { ...core.info, pageSize: options.pageSize } : core.info;
-  const ranges = core.loads.filter((l) => l.memSize > 0).map((l) => ({ start: l.physAddr, end: l.physAddr + l.memSize }))
+  const ranges = core.loads
+    .filter((l) => l.memSize > 0)
+    .map((l) => ({ start: l.physAddr, end: l.physAddr + l.memSize }))
     .sort((a, b) => a.start - b.start);
   const blocks: PhysBlock[] = [];
   let current: { start: number; end: number } | undefined;
@@ -34,9 +36,11 @@ export function elfCoreGuest(core: ElfCore, options: OpenElfGuestOptions = {}): 
   }
   if (current) blocks.push({ start: current.start, size: current.end - current.start });
 
-  const parts: GuestPart[] = core.pieces.map((p) => (p.fileOffset === undefined
-    ? { start: p.start, size: p.size }
-    : { start: p.start, size: p.size, source: core.source, offset: p.fileOffset }));
+  const parts: GuestPart[] = core.pieces.map((p) =>
+    p.fileOffset === undefined
+      ? { start: p.start, size: p.size }
+      : { start: p.start, size: p.size, source: core.source, offset: p.fileOffset },
+  );
   // QEMU's simple mapping has virtual address 0 and writes p_vaddr = p_paddr; keep that form.
   const mappings = core.loads.map((l) => ({
     physAddr: l.physAddr,
@@ -47,7 +51,9 @@ export function elfCoreGuest(core: ElfCore, options: OpenElfGuestOptions = {}): 
   core.notes.forEach((note, i) => {
     if (note.name === VMCOREINFO_NOTE_NAME) guestNoteIndex = i;
   });
-  const cpuNotes = core.notes.filter((_, i) => i !== guestNoteIndex).map(({ name, type, desc, nameSize }) => (nameSize === undefined ? { name, type, desc } : { name, type, desc, nameSize }));
+  const cpuNotes = core.notes
+    .filter((_, i) => i !== guestNoteIndex)
+    .map(({ name, type, desc, nameSize }) => (nameSize === undefined ? { name, type, desc } : { name, type, desc, nameSize }));
   const guestNote = guestNoteIndex >= 0 ? core.notes[guestNoteIndex]!.raw : undefined;
   return guestFromParts({
     info,

@@ -35,23 +35,42 @@ export function encodeProgramHeaders(layout: ElfLayout, first: number, count: nu
     const index = first + i;
     if (index === 0) {
       const notes = BigInt(layout.notesSize);
-      encodePhdr(layout.elfClass, layout.endian, {
-        type: PT_NOTE, flags: 0, offset: BigInt(layout.notesOffset), vaddr: 0n, paddr: 0n, filesz: notes, memsz: notes, align: 0n,
-      }, out, i * size);
+      encodePhdr(
+        layout.elfClass,
+        layout.endian,
+        {
+          type: PT_NOTE,
+          flags: 0,
+          offset: BigInt(layout.notesOffset),
+          vaddr: 0n,
+          paddr: 0n,
+          filesz: notes,
+          memsz: notes,
+          align: 0n,
+        },
+        out,
+        i * size,
+      );
       continue;
     }
     const load = layout.loads[index - 1]!;
     const offset = load.fileOffset === undefined ? (layout.elfClass === 64 ? NO_FILE_BYTES_64 : NO_FILE_BYTES_32) : BigInt(load.fileOffset);
-    encodePhdr(layout.elfClass, layout.endian, {
-      type: PT_LOAD,
-      flags: 0,
-      offset,
-      vaddr: layout.elfClass === 64 ? load.virtAddr : BigInt.asUintN(32, load.virtAddr),
-      paddr: BigInt(load.physAddr),
-      filesz: BigInt(load.fileSize),
-      memsz: BigInt(load.memSize),
-      align: 0n,
-    }, out, i * size);
+    encodePhdr(
+      layout.elfClass,
+      layout.endian,
+      {
+        type: PT_LOAD,
+        flags: 0,
+        offset,
+        vaddr: layout.elfClass === 64 ? load.virtAddr : BigInt.asUintN(32, load.virtAddr),
+        paddr: BigInt(load.physAddr),
+        filesz: BigInt(load.fileSize),
+        memsz: BigInt(load.memSize),
+        align: 0n,
+      },
+      out,
+      i * size,
+    );
   }
   return out;
 }
@@ -62,12 +81,18 @@ export function encodeSectionHeaders(layout: ElfLayout): Uint8Array {
   const out = new Uint8Array(size * layout.shdrCount);
   encodeShdr(layout.elfClass, layout.endian, { info: layout.phdrCount >= PN_XNUM ? layout.phdrCount : 0 }, out, 0);
   layout.sections.forEach((section, i) => {
-    encodeShdr(layout.elfClass, layout.endian, {
-      name: section.nameOffset,
-      type: section.type,
-      offset: BigInt(section.offset),
-      size: BigInt(section.size),
-    }, out, (i + 1) * size);
+    encodeShdr(
+      layout.elfClass,
+      layout.endian,
+      {
+        name: section.nameOffset,
+        type: section.type,
+        offset: BigInt(section.offset),
+        size: BigInt(section.size),
+      },
+      out,
+      (i + 1) * size,
+    );
   });
   return out;
 }

@@ -1,6 +1,18 @@
 export {
-  ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ET_CORE, PT_LOAD, PT_NOTE, PN_XNUM, SHT_NULL, SHT_PROGBITS, SHT_STRTAB,
-  SHT_NOBITS, SHN_LORESERVE, SHN_XINDEX,
+  ELFCLASS32,
+  ELFCLASS64,
+  ELFDATA2LSB,
+  ELFDATA2MSB,
+  ET_CORE,
+  PT_LOAD,
+  PT_NOTE,
+  PN_XNUM,
+  SHT_NULL,
+  SHT_PROGBITS,
+  SHT_STRTAB,
+  SHT_NOBITS,
+  SHN_LORESERVE,
+  SHN_XINDEX,
 } from './constants.js';
 export { planElfLayout } from './layout.js';
 export type { ElfLayout, ElfLayoutInput, ElfLoadPlan, ElfSectionPlan, ElfSectionInput } from './layout.js';

@@ -113,7 +113,13 @@ export function planElfLayout(input: ElfLayoutInput): ElfLayout {
     const block = memoryBlocks[i]!;
     const end = block.start + block.size;
     const fileSize = mapping.physAddr + mapping.length <= end ? mapping.length : end - mapping.physAddr;
-    return { physAddr: mapping.physAddr, virtAddr, memSize: mapping.length, fileOffset: memoryOffset + prefix[i]! + (mapping.physAddr - block.start), fileSize };
+    return {
+      physAddr: mapping.physAddr,
+      virtAddr,
+      memSize: mapping.length,
+      fileOffset: memoryOffset + prefix[i]! + (mapping.physAddr - block.start),
+      fileSize,
+    };
   });
 
   // The string table: "\0", the architecture section names, ".shstrtab" (prepare_elf_section_hdrs()).
@@ -161,5 +167,10 @@ export function planElfLayout(input: ElfLayoutInput): ElfLayout {
 }
 
 function findContaining(blocks: readonly PhysBlock[], addr: number): number {
-  return findRange(blocks.length, addr, (i) => blocks[i]!.start, (i) => blocks[i]!.start + blocks[i]!.size);
+  return findRange(
+    blocks.length,
+    addr,
+    (i) => blocks[i]!.start,
+    (i) => blocks[i]!.start + blocks[i]!.size,
+  );
 }

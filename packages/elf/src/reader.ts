@@ -1,10 +1,43 @@
 import {
-  VmcoreError, VmcoreErrorCode, cString, findRange, hex, readExact, toSafeNumber, type Endian, type RandomAccessSource,
+  VmcoreError,
+  VmcoreErrorCode,
+  cString,
+  findRange,
+  hex,
+  readExact,
+  toSafeNumber,
+  type Endian,
+  type RandomAccessSource,
 } from '@vmcore/bytes';
 import { archFromMachine, defaultPageSize, DEFAULT_CHUNK_SIZE, type DumpInfo } from '@vmcore/guest-mem';
-import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ELFMAG, ET_CORE, PN_XNUM, PT_LOAD, PT_NOTE, SHN_XINDEX, SHT_NOBITS, SHT_NULL, SHT_STRTAB } from './constants.js';
+import {
+  ELFCLASS32,
+  ELFCLASS64,
+  ELFDATA2LSB,
+  ELFDATA2MSB,
+  ELFMAG,
+  ET_CORE,
+  PN_XNUM,
+  PT_LOAD,
+  PT_NOTE,
+  SHN_XINDEX,
+  SHT_NOBITS,
+  SHT_NULL,
+  SHT_STRTAB,
+} from './constants.js';
 import { noteRecords, type ElfNoteRecord } from './note.js';
-import { decodeEhdr, decodePhdr, decodeShdr, ehdrSize, phdrSize, shdrSize, type Ehdr, type ElfClass, type Phdr, type Shdr } from './structs.js';
+import {
+  decodeEhdr,
+  decodePhdr,
+  decodeShdr,
+  ehdrSize,
+  phdrSize,
+  shdrSize,
+  type Ehdr,
+  type ElfClass,
+  type Phdr,
+  type Shdr,
+} from './structs.js';
 
 /** Most note bytes read into memory, all PT_NOTEs together (QEMU caps the guest note at 1 MiB). */
 export const MAX_NOTE_SEGMENT = 64 << 20;
@@ -88,8 +121,10 @@ function fileNumber(source: RandomAccessSource, value: bigint, what: string): nu
 
 function checkInFile(source: RandomAccessSource, offset: number, length: number, what: string): void {
   if (offset + length > source.size) {
-    throw new VmcoreError(VmcoreErrorCode.Truncated,
-      `${source.name}: ${what} at offset ${offset} needs ${length} bytes but the file ends at ${source.size}`);
+    throw new VmcoreError(
+      VmcoreErrorCode.Truncated,
+      `${source.name}: ${what} at offset ${offset} needs ${length} bytes but the file ends at ${source.size}`,
+    );
   }
 }
 
@@ -99,12 +134,22 @@ export async function readElfCore(source: RandomAccessSource): Promise<ElfCore> 
   if (!ELFMAG.every((b, i) => ident[i] === b)) {
     throw new VmcoreError(VmcoreErrorCode.BadMagic, `${source.name}: not an ELF file (expected \\x7fELF at offset 0)`);
   }
-  const elfClass: ElfClass = ident[4] === ELFCLASS64 ? 64 : ident[4] === ELFCLASS32 ? 32 : (() => {
-    throw new VmcoreError(VmcoreErrorCode.Unsupported, `${source.name}: unknown ELF class ${ident[4]} (expected 1 or 2)`);
-  })();
-  const endian: Endian = ident[5] === ELFDATA2LSB ? 'le' : ident[5] === ELFDATA2MSB ? 'be' : (() => {
-    throw new VmcoreError(VmcoreErrorCode.Unsupported, `${source.name}: unknown ELF byte order ${ident[5]} (expected 1 or 2)`);
-  })();
+  const elfClass: ElfClass =
+    ident[4] === ELFCLASS64
+      ? 64
+      : ident[4] === ELFCLASS32
+        ? 32
+        : (() => {
+            throw new VmcoreError(VmcoreErrorCode.Unsupported, `${source.name}: unknown ELF class ${ident[4]} (expected 1 or 2)`);
+          })();
+  const endian: Endian =
+    ident[5] === ELFDATA2LSB
+      ? 'le'
+      : ident[5] === ELFDATA2MSB
+        ? 'be'
+        : (() => {
+            throw new VmcoreError(VmcoreErrorCode.Unsupported, `${source.name}: unknown ELF byte order ${ident[5]} (expected 1 or 2)`);
+          })();
   const ehdr = decodeEhdr(elfClass, endian, await readExact(source, 0, ehdrSize(elfClass), 'ELF header'));
   if (ehdr.type !== ET_CORE) {
     throw new VmcoreError(VmcoreErrorCode.Unsupported, `${source.name}: ELF type ${ehdr.type} is not a core file (ET_CORE = 4)`);
@@ -129,7 +174,10 @@ export async function readElfCore(source: RandomAccessSource): Promise<ElfCore> 
     throw corrupt(source, `e_phentsize ${ehdr.phentsize}, expected ${phdrSize(elfClass)}`);
   }
   if (phdrCount > MAX_PROGRAM_HEADERS) {
-    throw new VmcoreError(VmcoreErrorCode.TooLarge, `${source.name}: ${phdrCount} program headers is more than the ${MAX_PROGRAM_HEADERS} accepted`);
+    throw new VmcoreError(
+      VmcoreErrorCode.TooLarge,
+      `${source.name}: ${phdrCount} program headers is more than the ${MAX_PROGRAM_HEADERS} accepted`,
+    );
   }
   checkInFile(source, phoff, phdrCount * phdrSize(elfClass), `program header table (${phdrCount} entries)`);
   if (shdrCount > MAX_SECTIONS) throw new VmcoreError(VmcoreErrorCode.TooLarge, `${source.name}: ${shdrCount} section headers`);
@@ -152,7 +200,10 @@ export async function readElfCore(source: RandomAccessSource): Promise<ElfCore> 
   const loads: ElfLoadSegment[] = [];
   const noteBytes = programHeaders.filter((ph) => ph.type === PT_NOTE).reduce((n, ph) => n + ph.filesz, 0n);
   if (noteBytes > BigInt(MAX_NOTE_SEGMENT)) {
-    throw new VmcoreError(VmcoreErrorCode.TooLarge, `${source.name}: note segments hold ${noteBytes} bytes, more than the ${MAX_NOTE_SEGMENT} accepted`);
+    throw new VmcoreError(
+      VmcoreErrorCode.TooLarge,
+      `${source.name}: note segments hold ${noteBytes} bytes, more than the ${MAX_NOTE_SEGMENT} accepted`,
+    );
   }
   for (const ph of programHeaders) {
     if (ph.type === PT_NOTE) {
@@ -192,7 +243,14 @@ export async function readElfCore(source: RandomAccessSource): Promise<ElfCore> 
   const info: DumpInfo = { elfClass, endian, machine: ehdr.machine, arch, pageSize: defaultPageSize(arch) };
 
   return {
-    source, header, info, programHeaders, loads, sections, notes, pieces,
+    source,
+    header,
+    info,
+    programHeaders,
+    loads,
+    sections,
+    notes,
+    pieces,
     readPhysical: (physAddr, length) => readPieces(source, pieces, physAddr, length),
     async readSection(section) {
       if (section.type === SHT_NOBITS || section.type === SHT_NULL) return new Uint8Array(0);
@@ -228,10 +286,12 @@ async function readSections(source: RandomAccessSource, header: ElfHeader, shoff
     if (!s) throw corrupt(source, `e_shstrndx ${strndx} names no section (there are ${raw.length})`);
     const length = fileNumber(source, s.size, 'section name table size');
     if (length > MAX_STRTAB) throw new VmcoreError(VmcoreErrorCode.TooLarge, `${source.name}: section name table is ${length} bytes`);
-    if (s.type !== SHT_NOBITS && s.type !== SHT_NULL) strtab = await readExact(source, fileNumber(source, s.offset, 'section name table offset'), length, 'section name table');
+    if (s.type !== SHT_NOBITS && s.type !== SHT_NULL)
+      strtab = await readExact(source, fileNumber(source, s.offset, 'section name table offset'), length, 'section name table');
   }
   return raw.map((s, index) => {
-    if (s.name !== 0 && s.name >= strtab.length) throw corrupt(source, `section ${index}: name offset ${s.name} is outside the section name table`);
+    if (s.name !== 0 && s.name >= strtab.length)
+      throw corrupt(source, `section ${index}: name offset ${s.name} is outside the section name table`);
     return { ...s, index, nameText: s.name === 0 ? '' : cString(strtab.subarray(s.name)) };
   });
 }
@@ -245,7 +305,12 @@ function fitsFile(source: RandomAccessSource, s: Shdr): boolean {
  * Section header `i`, in the file's byte order; in a big-endian file a header that only makes
  * sense little-endian and then is the SHT_STRTAB QEMU 7.2 wrote in host order is read that way.
  */
-function decodeSectionHeader(source: RandomAccessSource, header: ElfHeader, bytes: Uint8Array, i: number): Shdr & { headerEndian?: Endian } {
+function decodeSectionHeader(
+  source: RandomAccessSource,
+  header: ElfHeader,
+  bytes: Uint8Array,
+  i: number,
+): Shdr & { headerEndian?: Endian } {
   const { elfClass, endian } = header;
   const at = i * shdrSize(elfClass);
   const shdr = decodeShdr(elfClass, endian, bytes, at);
@@ -266,8 +331,10 @@ function buildPieces(source: RandomAccessSource, loads: readonly ElfLoadSegment[
   type Raw = { start: number; end: number; delta: number | undefined; index: number };
   const raws: Raw[] = [];
   for (const load of loads) {
-    if (load.fileSize > 0) raws.push({ start: load.physAddr, end: load.physAddr + load.fileSize, delta: load.fileOffset - load.physAddr, index: load.index });
-    if (load.memSize > load.fileSize) raws.push({ start: load.physAddr + load.fileSize, end: load.physAddr + load.memSize, delta: undefined, index: load.index });
+    if (load.fileSize > 0)
+      raws.push({ start: load.physAddr, end: load.physAddr + load.fileSize, delta: load.fileOffset - load.physAddr, index: load.index });
+    if (load.memSize > load.fileSize)
+      raws.push({ start: load.physAddr + load.fileSize, end: load.physAddr + load.memSize, delta: undefined, index: load.index });
   }
   raws.sort((a, b) => a.start - b.start || a.end - b.end);
   const out: Raw[] = [];
@@ -276,7 +343,10 @@ function buildPieces(source: RandomAccessSource, loads: readonly ElfLoadSegment[
     for (let j = out.length - 1; j >= 0 && out[j]!.end > raw.start; j--) {
       const prev = out[j]!;
       if (prev.start < raw.end && prev.delta !== raw.delta) {
-        throw corrupt(source, `PT_LOAD ${raw.index} and PT_LOAD ${prev.index} overlap at ${hex(Math.max(prev.start, raw.start))} with different contents`);
+        throw corrupt(
+          source,
+          `PT_LOAD ${raw.index} and PT_LOAD ${prev.index} overlap at ${hex(Math.max(prev.start, raw.start))} with different contents`,
+        );
       }
     }
     const last = out[out.length - 1];
@@ -292,11 +362,17 @@ function buildPieces(source: RandomAccessSource, loads: readonly ElfLoadSegment[
 }
 
 function findPiece(pieces: readonly ElfPiece[], addr: number): number {
-  return findRange(pieces.length, addr, (i) => pieces[i]!.start, (i) => pieces[i]!.start + pieces[i]!.size);
+  return findRange(
+    pieces.length,
+    addr,
+    (i) => pieces[i]!.start,
+    (i) => pieces[i]!.start + pieces[i]!.size,
+  );
 }
 
 async function readPieces(source: RandomAccessSource, pieces: readonly ElfPiece[], physAddr: number, length: number): Promise<Uint8Array> {
-  const fail = () => new VmcoreError(VmcoreErrorCode.OutOfRange, `${source.name}: physical range [${hex(physAddr)}, +${hex(length)}) is not in the dump`);
+  const fail = () =>
+    new VmcoreError(VmcoreErrorCode.OutOfRange, `${source.name}: physical range [${hex(physAddr)}, +${hex(length)}) is not in the dump`);
   if (!Number.isSafeInteger(physAddr) || !Number.isSafeInteger(length) || length < 0) throw fail();
   if (length === 0) return new Uint8Array(0);
   let i = findPiece(pieces, physAddr);
@@ -306,7 +382,7 @@ async function readPieces(source: RandomAccessSource, pieces: readonly ElfPiece[
   while (done < length) {
     const piece = pieces[i];
     const addr = physAddr + done;
-    if (!piece || piece.start !== addr && done > 0) throw fail();
+    if (!piece || (piece.start !== addr && done > 0)) throw fail();
     const n = Math.min(length - done, piece.start + piece.size - addr);
     if (piece.fileOffset !== undefined) {
       out.set(await readExact(source, piece.fileOffset + (addr - piece.start), n, `memory at ${hex(addr)}`), done);

@@ -1,32 +1,91 @@
 import { VmcoreError, VmcoreErrorCode, defineStruct, type Endian } from '@vmcore/bytes';
 
 const IDENT = [
-  ['magic', { bytes: 4 }], ['class', 'u8'], ['data', 'u8'], ['identVersion', 'u8'], ['osabi', 'u8'],
-  ['abiversion', 'u8'], ['identPad', { bytes: 7 }],
+  ['magic', { bytes: 4 }],
+  ['class', 'u8'],
+  ['data', 'u8'],
+  ['identVersion', 'u8'],
+  ['osabi', 'u8'],
+  ['abiversion', 'u8'],
+  ['identPad', { bytes: 7 }],
 ] as const;
 
 /** Elf64_Ehdr / Elf32_Ehdr: the address-sized fields differ, nothing else. */
 const EHDR64 = defineStruct('Elf64_Ehdr', [
-  ...IDENT, ['type', 'u16'], ['machine', 'u16'], ['version', 'u32'], ['entry', 'u64'], ['phoff', 'u64'], ['shoff', 'u64'],
-  ['flags', 'u32'], ['ehsize', 'u16'], ['phentsize', 'u16'], ['phnum', 'u16'], ['shentsize', 'u16'], ['shnum', 'u16'], ['shstrndx', 'u16'],
+  ...IDENT,
+  ['type', 'u16'],
+  ['machine', 'u16'],
+  ['version', 'u32'],
+  ['entry', 'u64'],
+  ['phoff', 'u64'],
+  ['shoff', 'u64'],
+  ['flags', 'u32'],
+  ['ehsize', 'u16'],
+  ['phentsize', 'u16'],
+  ['phnum', 'u16'],
+  ['shentsize', 'u16'],
+  ['shnum', 'u16'],
+  ['shstrndx', 'u16'],
 ] as const);
 const EHDR32 = defineStruct('Elf32_Ehdr', [
-  ...IDENT, ['type', 'u16'], ['machine', 'u16'], ['version', 'u32'], ['entry', 'u32'], ['phoff', 'u32'], ['shoff', 'u32'],
-  ['flags', 'u32'], ['ehsize', 'u16'], ['phentsize', 'u16'], ['phnum', 'u16'], ['shentsize', 'u16'], ['shnum', 'u16'], ['shstrndx', 'u16'],
+  ...IDENT,
+  ['type', 'u16'],
+  ['machine', 'u16'],
+  ['version', 'u32'],
+  ['entry', 'u32'],
+  ['phoff', 'u32'],
+  ['shoff', 'u32'],
+  ['flags', 'u32'],
+  ['ehsize', 'u16'],
+  ['phentsize', 'u16'],
+  ['phnum', 'u16'],
+  ['shentsize', 'u16'],
+  ['shnum', 'u16'],
+  ['shstrndx', 'u16'],
 ] as const);
 const PHDR64 = defineStruct('Elf64_Phdr', [
-  ['type', 'u32'], ['flags', 'u32'], ['offset', 'u64'], ['vaddr', 'u64'], ['paddr', 'u64'], ['filesz', 'u64'], ['memsz', 'u64'], ['align', 'u64'],
+  ['type', 'u32'],
+  ['flags', 'u32'],
+  ['offset', 'u64'],
+  ['vaddr', 'u64'],
+  ['paddr', 'u64'],
+  ['filesz', 'u64'],
+  ['memsz', 'u64'],
+  ['align', 'u64'],
 ] as const);
 const PHDR32 = defineStruct('Elf32_Phdr', [
-  ['type', 'u32'], ['offset', 'u32'], ['vaddr', 'u32'], ['paddr', 'u32'], ['filesz', 'u32'], ['memsz', 'u32'], ['flags', 'u32'], ['align', 'u32'],
+  ['type', 'u32'],
+  ['offset', 'u32'],
+  ['vaddr', 'u32'],
+  ['paddr', 'u32'],
+  ['filesz', 'u32'],
+  ['memsz', 'u32'],
+  ['flags', 'u32'],
+  ['align', 'u32'],
 ] as const);
 const SHDR64 = defineStruct('Elf64_Shdr', [
-  ['name', 'u32'], ['type', 'u32'], ['flags', 'u64'], ['addr', 'u64'], ['offset', 'u64'], ['size', 'u64'],
-  ['link', 'u32'], ['info', 'u32'], ['addralign', 'u64'], ['entsize', 'u64'],
+  ['name', 'u32'],
+  ['type', 'u32'],
+  ['flags', 'u64'],
+  ['addr', 'u64'],
+  ['offset', 'u64'],
+  ['size', 'u64'],
+  ['link', 'u32'],
+  ['info', 'u32'],
+  ['addralign', 'u64'],
+  ['entsize', 'u64'],
 ] as const);
 const SHDR32 = defineStruct('Elf32_Shdr', [
-  ['name', 'u32'], ['type', 'u32'], ['flags', 'u32'], ['addr', 'u32'], ['offset', 'u32'], ['size', 'u32'],
-  ['link', 'u32'], ['info', 'u32'], ['addralign', 'u32'], ['entsize', 'u32'],
+  ['name', 'u32'],
+  ['type', 'u32'],
+  ['flags', 'u32'],
+  ['addr', 'u32'],
+  ['offset', 'u32'],
+  ['size', 'u32'],
+  ['link', 'u32'],
+  ['info', 'u32'],
+  ['addralign', 'u32'],
+  ['entsize', 'u32'],
 ] as const);
 
 export type ElfClass = 32 | 64;
@@ -105,8 +164,21 @@ function narrowAll(value: Record<string, unknown>, keys: readonly string[], what
   return out;
 }
 
-export function encodeEhdr(cls: ElfClass, endian: Endian, value: Omit<Ehdr, 'class' | 'data' | 'identVersion' | 'osabi'>, target?: Uint8Array, at?: number): Uint8Array {
-  const full = { magic: Uint8Array.of(0x7f, 0x45, 0x4c, 0x46), class: cls === 64 ? 2 : 1, data: endian === 'le' ? 1 : 2, identVersion: 1, osabi: 0, ...value };
+export function encodeEhdr(
+  cls: ElfClass,
+  endian: Endian,
+  value: Omit<Ehdr, 'class' | 'data' | 'identVersion' | 'osabi'>,
+  target?: Uint8Array,
+  at?: number,
+): Uint8Array {
+  const full = {
+    magic: Uint8Array.of(0x7f, 0x45, 0x4c, 0x46),
+    class: cls === 64 ? 2 : 1,
+    data: endian === 'le' ? 1 : 2,
+    identVersion: 1,
+    osabi: 0,
+    ...value,
+  };
   return cls === 64
     ? EHDR64.encode(full as never, endian, target, at)
     : EHDR32.encode(narrowAll(full, EHDR_WIDE, 'Elf32_Ehdr') as never, endian, target, at);
@@ -131,7 +203,19 @@ export function decodePhdr(cls: ElfClass, endian: Endian, bytes: Uint8Array, at 
 }
 
 export function encodeShdr(cls: ElfClass, endian: Endian, value: Partial<Shdr>, target?: Uint8Array, at?: number): Uint8Array {
-  const full: Shdr = { name: 0, type: 0, flags: 0n, addr: 0n, offset: 0n, size: 0n, link: 0, info: 0, addralign: 0n, entsize: 0n, ...value };
+  const full: Shdr = {
+    name: 0,
+    type: 0,
+    flags: 0n,
+    addr: 0n,
+    offset: 0n,
+    size: 0n,
+    link: 0,
+    info: 0,
+    addralign: 0n,
+    entsize: 0n,
+    ...value,
+  };
   return cls === 64
     ? SHDR64.encode(full as never, endian, target, at)
     : SHDR32.encode(narrowAll(full as never, SHDR_WIDE, 'Elf32_Shdr') as never, endian, target, at);

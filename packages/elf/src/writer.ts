@@ -3,7 +3,6 @@ import { DEFAULT_CHUNK_SIZE, type Filter, type GuestMemory } from '@vmcore/guest
 import { encodeElfHeader, encodeProgramHeaders, encodeSectionHeaders } from './headers.js';
 import { planElfLayout, type ElfLayout, type ElfSectionInput } from './layout.js';
 
-
 export interface WriteElfCoreOptions {
   readonly filter?: Filter;
   /** Architecture sections, written after the memory, before .shstrtab. */
@@ -26,7 +25,11 @@ const PHDR_BATCH = 1 << 16;
  * headers right after the ELF header and a correct e_ehsize. Streams memory in chunks; the sink
  * is not closed.
  */
-export async function writeElfCore(guest: GuestMemory, sink: SequentialSink, options: WriteElfCoreOptions = {}): Promise<WriteElfCoreResult> {
+export async function writeElfCore(
+  guest: GuestMemory,
+  sink: SequentialSink,
+  options: WriteElfCoreOptions = {},
+): Promise<WriteElfCoreResult> {
   const { info } = guest;
   // QEMU's note area: the CPU notes in order, then the guest's own note verbatim.
   const notes = encodeNoteArea(guest.cpuNotes, info.endian, guest.guestNote);

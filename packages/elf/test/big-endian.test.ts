@@ -40,7 +40,18 @@ describe('big-endian ELF cores (s390x, ppc64)', () => {
     const { at } = shdr(file, 1, 'be');
     // rewrite section 1 the way dump.c prepare_elf_section_hdr_string() does on an x86 host
     const view = new DataView(file.buffer, file.byteOffset);
-    const fields = [[0, 4], [4, 4], [8, 8], [16, 8], [24, 8], [32, 8], [40, 4], [44, 4], [48, 8], [56, 8]] as const;
+    const fields = [
+      [0, 4],
+      [4, 4],
+      [8, 8],
+      [16, 8],
+      [24, 8],
+      [32, 8],
+      [40, 4],
+      [44, 4],
+      [48, 8],
+      [56, 8],
+    ] as const;
     for (const [off, size] of fields) {
       if (size === 4) view.setUint32(at + off, view.getUint32(at + off, false), true);
       else view.setBigUint64(at + off, view.getBigUint64(at + off, false), true);

@@ -9,16 +9,27 @@ let boundaries: number[];
 
 beforeAll(async () => {
   const { guest } = syntheticGuest({
-    blocks: [{ start: 0, size: 0x2000 }, { start: 0x3000, size: 0x1000 }],
+    blocks: [
+      { start: 0, size: 0x2000 },
+      { start: 0x3000, size: 0x1000 },
+    ],
     cpuNotes: x86_64CpuNotes(1),
     guestNote: vmcoreinfoNote(200),
   });
   file = await writeToMemory(guest);
   const core = await readElfCore(new MemorySource(file));
-  boundaries = [4, 16, 64, Number(core.header.shoff), core.header.phdrCount * 56 + 64, Number(core.header.shoff) + 128,
+  boundaries = [
+    4,
+    16,
+    64,
+    Number(core.header.shoff),
+    core.header.phdrCount * 56 + 64,
+    Number(core.header.shoff) + 128,
     ...core.notes.flatMap((n) => [n.offset, n.offset + 12, n.offset + n.raw.length]),
     ...core.loads.flatMap((l) => [l.fileOffset, l.fileOffset + l.fileSize]),
-    file.length - 11, file.length - 1];
+    file.length - 11,
+    file.length - 1,
+  ];
 });
 
 /** Opens the file and reads some of every block: success or a VmcoreError, nothing else. */
@@ -28,7 +39,10 @@ async function exercise(bytes: Uint8Array): Promise<'ok' | string> {
     for (const block of guest.blocks) {
       await guest.read(block.start, Math.min(block.size, 0x10000));
       let n = 0;
-      for await (const chunk of guest.chunks({ chunkSize: 0x10000, filter: { begin: block.start, length: Math.min(block.size, 0x40000) } })) {
+      for await (const chunk of guest.chunks({
+        chunkSize: 0x10000,
+        filter: { begin: block.start, length: Math.min(block.size, 0x40000) },
+      })) {
         expect(chunk.bytes.length).toBeLessThanOrEqual(0x10000);
         if (++n > 4) break;
       }
@@ -47,7 +61,10 @@ function patched(edit: (view: DataView) => void): Uint8Array {
 }
 
 const PH = (i: number, field: number) => 64 + 56 * i + field;
-const P_OFFSET = 8, P_PADDR = 24, P_FILESZ = 32, P_MEMSZ = 40;
+const P_OFFSET = 8,
+  P_PADDR = 24,
+  P_FILESZ = 32,
+  P_MEMSZ = 40;
 
 describe('readElfCore on malformed input', () => {
   it('accepts the valid file', async () => {
@@ -74,18 +91,44 @@ describe('readElfCore on malformed input', () => {
     ['an unknown byte order', (v: DataView) => v.setUint8(5, 0), 'VMCORE_UNSUPPORTED'],
     ['an executable instead of a core', (v: DataView) => v.setUint16(16, 2, true), 'VMCORE_UNSUPPORTED'],
     ['a wrong e_phentsize', (v: DataView) => v.setUint16(54, 55, true), 'VMCORE_CORRUPT'],
-    ['PN_XNUM without section headers', (v: DataView) => { v.setUint16(56, 0xffff, true); v.setBigUint64(40, 0n, true); }, 'VMCORE_CORRUPT'],
-    ['PN_XNUM with an absurd count', (v: DataView) => { v.setUint16(56, 0xffff, true); v.setUint32(Number(v.getBigUint64(40, true)) + 44, 0xffffffff, true); }, 'VMCORE_TOO_LARGE'],
+    [
+      'PN_XNUM without section headers',
+      (v: DataView) => {
+        v.setUint16(56, 0xffff, true);
+        v.setBigUint64(40, 0n, true);
+      },
+      'VMCORE_CORRUPT',
+    ],
+    [
+      'PN_XNUM with an absurd count',
+      (v: DataView) => {
+        v.setUint16(56, 0xffff, true);
+        v.setUint32(Number(v.getBigUint64(40, true)) + 44, 0xffffffff, true);
+      },
+      'VMCORE_TOO_LARGE',
+    ],
     ['more program headers than the file holds', (v: DataView) => v.setUint16(56, 5000, true), 'VMCORE_TRUNCATED'],
     ['e_phoff past the end of the file', (v: DataView) => v.setBigUint64(32, 1n << 40n, true), 'VMCORE_TRUNCATED'],
     ['a note segment of 100 MiB', (v: DataView) => v.setBigUint64(PH(0, P_FILESZ), 100n << 20n, true), 'VMCORE_TOO_LARGE'],
-    ['note segments adding up past 64 MiB', (v: DataView) => {
-      v.setBigUint64(PH(0, P_FILESZ), 40n << 20n, true);
-      v.setUint32(PH(1, 0), 4, true);
-      v.setBigUint64(PH(1, P_FILESZ), 40n << 20n, true);
-    }, 'VMCORE_TOO_LARGE'],
-    ['a note segment past the end of the file', (v: DataView) => v.setBigUint64(PH(0, P_OFFSET), BigInt(file.length - 8), true), 'VMCORE_TRUNCATED'],
-    ['a note running past its segment', (v: DataView) => v.setUint32(Number(v.getBigUint64(PH(0, P_OFFSET), true)) + 4, 0x10000, true), 'VMCORE_CORRUPT'],
+    [
+      'note segments adding up past 64 MiB',
+      (v: DataView) => {
+        v.setBigUint64(PH(0, P_FILESZ), 40n << 20n, true);
+        v.setUint32(PH(1, 0), 4, true);
+        v.setBigUint64(PH(1, P_FILESZ), 40n << 20n, true);
+      },
+      'VMCORE_TOO_LARGE',
+    ],
+    [
+      'a note segment past the end of the file',
+      (v: DataView) => v.setBigUint64(PH(0, P_OFFSET), BigInt(file.length - 8), true),
+      'VMCORE_TRUNCATED',
+    ],
+    [
+      'a note running past its segment',
+      (v: DataView) => v.setUint32(Number(v.getBigUint64(PH(0, P_OFFSET), true)) + 4, 0x10000, true),
+      'VMCORE_CORRUPT',
+    ],
     ['a segment past the end of the file', (v: DataView) => v.setBigUint64(PH(2, P_OFFSET), BigInt(file.length), true), 'VMCORE_TRUNCATED'],
     ['p_filesz above p_memsz', (v: DataView) => v.setBigUint64(PH(1, P_FILESZ), 0x3000n, true), 'VMCORE_CORRUPT'],
     ['a segment over the program header table', (v: DataView) => v.setBigUint64(PH(1, P_OFFSET), 64n, true), 'VMCORE_CORRUPT'],
@@ -105,28 +148,31 @@ describe('readElfCore on malformed input', () => {
 
   it('survives random byte mutations: only success or VmcoreError, in bounded time', async () => {
     const headerEnd = (await readElfCore(new MemorySource(file))).loads[0]!.fileOffset;
-    await fc.assert(fc.asyncProperty(
-      fc.array(fc.tuple(fc.nat({ max: headerEnd - 1 }), fc.nat({ max: 255 })), { minLength: 1, maxLength: 8 }),
-      async (edits) => {
-        const copy = file.slice();
-        for (const [at, value] of edits) copy[at] = value;
-        const started = performance.now();
-        const result = await exercise(copy);
-        expect(typeof result).toBe('string');
-        expect(performance.now() - started).toBeLessThan(2000);
-      },
-    ), { numRuns: 400 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat({ max: headerEnd - 1 }), fc.nat({ max: 255 })), { minLength: 1, maxLength: 8 }),
+        async (edits) => {
+          const copy = file.slice();
+          for (const [at, value] of edits) copy[at] = value;
+          const started = performance.now();
+          const result = await exercise(copy);
+          expect(typeof result).toBe('string');
+          expect(performance.now() - started).toBeLessThan(2000);
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it('survives random 64-bit field overwrites in the program headers', async () => {
     const phdrCount = (await readElfCore(new MemorySource(file))).header.phdrCount;
-    await fc.assert(fc.asyncProperty(
-      fc.nat({ max: phdrCount * 7 - 1 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-      async (slot, value) => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: phdrCount * 7 - 1 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), async (slot, value) => {
         const copy = file.slice();
         new DataView(copy.buffer).setBigUint64(64 + Math.floor(slot / 7) * 56 + (slot % 7) * 8, value, true);
         expect(typeof (await exercise(copy))).toBe('string');
-      },
-    ), { numRuns: 300 });
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,13 +1,23 @@
 import { encodeNote, MemorySink, MemorySource } from '@vmcore/bytes';
 import {
-  X86_64_DUMP_INFO, encodeQemuCpuState, encodeX86_64Prstatus, guestFromParts, x86CpuNotes, QEMU_SEGMENTS,
-  type DumpInfo, type ElfNote, type GuestMemory, type GuestPart, type MemoryMapping, type PhysBlock,
+  X86_64_DUMP_INFO,
+  encodeQemuCpuState,
+  encodeX86_64Prstatus,
+  guestFromParts,
+  x86CpuNotes,
+  QEMU_SEGMENTS,
+  type DumpInfo,
+  type ElfNote,
+  type GuestMemory,
+  type GuestPart,
+  type MemoryMapping,
+  type PhysBlock,
 } from '@vmcore/guest-mem';
 import { writeElfCore, type WriteElfCoreOptions } from '../src/index.js';
 
 export function pattern(size: number, seed = 1): Uint8Array {
   const out = new Uint8Array(size);
-  let x = seed * 2654435761 >>> 0;
+  let x = (seed * 2654435761) >>> 0;
   for (let i = 0; i < size; i++) {
     x = (x * 1103515245 + 12345) >>> 0;
     out[i] = x >>> 24;
@@ -17,11 +27,20 @@ export function pattern(size: number, seed = 1): Uint8Array {
 
 /** Two x86_64 CPUs as QEMU describes them. */
 export function x86_64CpuNotes(count = 2): ElfNote[] {
-  const segments = Object.fromEntries(QEMU_SEGMENTS.map((s, i) => [s, { selector: i * 8, limit: 0xffff, flags: 0x93, base: BigInt(i) << 12n }]));
-  return x86CpuNotes(Array.from({ length: count }, (_, i) => ({
-    prstatus: encodeX86_64Prstatus({ pid: i + 1, regs: { rip: 0xffffffff81000000n + BigInt(i), rsp: 0xffffc90000000000n } }),
-    qemuState: encodeQemuCpuState({ regs: { rip: 0xffffffff81000000n + BigInt(i) } as never, segments: segments as never, cr: [0x80050033n, 0n, 0n, 0x1000n, 0x6f0n], kernelGsBase: 0n }),
-  })));
+  const segments = Object.fromEntries(
+    QEMU_SEGMENTS.map((s, i) => [s, { selector: i * 8, limit: 0xffff, flags: 0x93, base: BigInt(i) << 12n }]),
+  );
+  return x86CpuNotes(
+    Array.from({ length: count }, (_, i) => ({
+      prstatus: encodeX86_64Prstatus({ pid: i + 1, regs: { rip: 0xffffffff81000000n + BigInt(i), rsp: 0xffffc90000000000n } }),
+      qemuState: encodeQemuCpuState({
+        regs: { rip: 0xffffffff81000000n + BigInt(i) } as never,
+        segments: segments as never,
+        cr: [0x80050033n, 0n, 0n, 0x1000n, 0x6f0n],
+        kernelGsBase: 0n,
+      }),
+    })),
+  );
 }
 
 /** A VMCOREINFO note as the guest keeps it: 3277-byte descriptor, 3304 bytes in all. */
@@ -43,7 +62,9 @@ export interface SyntheticGuest {
  * A guest laid out like a small pc: RAM with the VGA hole, a ROM block right after RAM
  * (contiguous but a different region), and a block above 4 GiB.
  */
-export function syntheticGuest(options: { info?: DumpInfo; blocks?: PhysBlock[]; mappings?: MemoryMapping[]; cpuNotes?: ElfNote[]; guestNote?: Uint8Array } = {}): SyntheticGuest {
+export function syntheticGuest(
+  options: { info?: DumpInfo; blocks?: PhysBlock[]; mappings?: MemoryMapping[]; cpuNotes?: ElfNote[]; guestNote?: Uint8Array } = {},
+): SyntheticGuest {
   const blocks = options.blocks ?? [
     { start: 0, size: 0xa0000, name: 'pc.ram' },
     { start: 0xc0000, size: 0x40000, name: 'pc.rom' },

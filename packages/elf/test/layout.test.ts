@@ -16,8 +16,15 @@ const i386In64: DumpInfo = { elfClass: 64, endian: 'le', machine: 3, arch: 'i386
 
 describe('ELF struct sizes', () => {
   it('match the C layouts (Ehdr 64/52, Phdr 56/32, Shdr 64/40, Nhdr 12)', () => {
-    expect([ELF_STRUCTS.EHDR64.size, ELF_STRUCTS.EHDR32.size, ELF_STRUCTS.PHDR64.size, ELF_STRUCTS.PHDR32.size,
-      ELF_STRUCTS.SHDR64.size, ELF_STRUCTS.SHDR32.size, NOTE_HEADER_SIZE]).toEqual([64, 52, 56, 32, 64, 40, 12]);
+    expect([
+      ELF_STRUCTS.EHDR64.size,
+      ELF_STRUCTS.EHDR32.size,
+      ELF_STRUCTS.PHDR64.size,
+      ELF_STRUCTS.PHDR32.size,
+      ELF_STRUCTS.SHDR64.size,
+      ELF_STRUCTS.SHDR32.size,
+      NOTE_HEADER_SIZE,
+    ]).toEqual([64, 52, 56, 32, 64, 40, 12]);
   });
 });
 
@@ -46,41 +53,80 @@ describe('planElfLayout', () => {
     const layout = planElfLayout({ info: i386In64, blocks: qemuPcBlocks, mappings: simpleMappings(qemuPcBlocks), notesSize: 0x4e0 });
     expect(layout.notesOffset).toBe(0x210);
     expect(layout.loads.map((l) => [l.fileOffset, l.virtAddr, l.fileSize])).toEqual([
-      [0x6f0, 0n, 0xc0000], [0xc06f0, 0xc0000n, 0x20000], [0xe06f0, 0xe0000n, 0x20000], [0x1006f0, 0x100000n, 0x3f00000], [0x40006f0, 0xfffc0000n, 0x40000],
+      [0x6f0, 0n, 0xc0000],
+      [0xc06f0, 0xc0000n, 0x20000],
+      [0xe06f0, 0xe0000n, 0x20000],
+      [0x1006f0, 0x100000n, 0x3f00000],
+      [0x40006f0, 0xfffc0000n, 0x40000],
     ]);
     expect(layout.strtabOffset).toBe(0x40406f0);
   });
 
   it('clips blocks and mappings to a filter across a hole as QEMU 7.2 did (begin 0x90000, length 0x80000)', () => {
-    const layout = planElfLayout({ info: i386In64, blocks: qemuPcBlocks, mappings: simpleMappings(qemuPcBlocks), notesSize: 0x4e0, filter: { begin: 0x90000, length: 0x80000 } });
+    const layout = planElfLayout({
+      info: i386In64,
+      blocks: qemuPcBlocks,
+      mappings: simpleMappings(qemuPcBlocks),
+      notesSize: 0x4e0,
+      filter: { begin: 0x90000, length: 0x80000 },
+    });
     expect(layout.loads.map((l) => [l.physAddr, l.fileOffset, l.fileSize, l.memSize])).toEqual([
-      [0x90000, 0x6b8, 0x30000, 0x30000], [0xc0000, 0x306b8, 0x20000, 0x20000], [0xe0000, 0x506b8, 0x20000, 0x20000], [0x100000, 0x706b8, 0x10000, 0x10000],
+      [0x90000, 0x6b8, 0x30000, 0x30000],
+      [0xc0000, 0x306b8, 0x20000, 0x20000],
+      [0xe0000, 0x506b8, 0x20000, 0x20000],
+      [0x100000, 0x706b8, 0x10000, 0x10000],
     ]);
     expect(layout.memorySize).toBe(0x80000);
   });
 
   it('handles an unaligned filter whose begin lies in a hole', () => {
-    const blocks = [{ start: 0, size: 0xa0000 }, { start: 0xc0000, size: 0x100000 }];
-    const layout = planElfLayout({ info: X86_64_DUMP_INFO, blocks, mappings: simpleMappings(blocks), notesSize: 0, filter: { begin: 0xb1234, length: 0x10001 } });
+    const blocks = [
+      { start: 0, size: 0xa0000 },
+      { start: 0xc0000, size: 0x100000 },
+    ];
+    const layout = planElfLayout({
+      info: X86_64_DUMP_INFO,
+      blocks,
+      mappings: simpleMappings(blocks),
+      notesSize: 0,
+      filter: { begin: 0xb1234, length: 0x10001 },
+    });
     expect(layout.memoryBlocks).toEqual([{ start: 0xc0000, size: 0x1235 }]);
-    expect(layout.loads).toEqual([{ physAddr: 0xc0000, virtAddr: 0xc0000n, memSize: 0x1235, fileOffset: layout.memoryOffset, fileSize: 0x1235 }]);
+    expect(layout.loads).toEqual([
+      { physAddr: 0xc0000, virtAddr: 0xc0000n, memSize: 0x1235, fileOffset: layout.memoryOffset, fileSize: 0x1235 },
+    ]);
   });
 
   it('refuses a filter that covers no memory ("dump: no guest memory to dump")', () => {
-    expect(() => planElfLayout({ info: X86_64_DUMP_INFO, blocks: qemuPcBlocks, mappings: [], notesSize: 0, filter: { begin: 0x5000000, length: 0x1000 } }))
-      .toThrow('dump: no guest memory to dump');
+    expect(() =>
+      planElfLayout({
+        info: X86_64_DUMP_INFO,
+        blocks: qemuPcBlocks,
+        mappings: [],
+        notesSize: 0,
+        filter: { begin: 0x5000000, length: 0x1000 },
+      }),
+    ).toThrow('dump: no guest memory to dump');
   });
 
   it('clamps p_filesz to the block and writes no file bytes for a mapping outside every block', () => {
     const blocks = [{ start: 0x1000, size: 0x2000 }];
     const layout = planElfLayout({
-      info: X86_64_DUMP_INFO, blocks, notesSize: 0,
+      info: X86_64_DUMP_INFO,
+      blocks,
+      notesSize: 0,
       mappings: [
         { physAddr: 0x2000, virtAddr: 0xffff888000002000n, length: 0x3000 },
         { physAddr: 0x8000, virtAddr: 0xffff888000008000n, length: 0x1000 },
       ],
     });
-    expect(layout.loads[0]).toEqual({ physAddr: 0x2000, virtAddr: 0xffff888000002000n, memSize: 0x3000, fileOffset: layout.memoryOffset + 0x1000, fileSize: 0x1000 });
+    expect(layout.loads[0]).toEqual({
+      physAddr: 0x2000,
+      virtAddr: 0xffff888000002000n,
+      memSize: 0x3000,
+      fileOffset: layout.memoryOffset + 0x1000,
+      fileSize: 0x1000,
+    });
     expect(layout.loads[1]).toMatchObject({ fileOffset: undefined, fileSize: 0 });
   });
 
@@ -95,7 +141,16 @@ describe('planElfLayout', () => {
 
   it('lays out architecture sections after the memory with their names in .shstrtab', () => {
     const blocks = [{ start: 0, size: 0x1000 }];
-    const layout = planElfLayout({ info: X86_64_DUMP_INFO, blocks, mappings: simpleMappings(blocks), notesSize: 0, sections: [{ name: 'pv_mem_meta', size: 32 }, { name: 'pv_compl', size: 16 }] });
+    const layout = planElfLayout({
+      info: X86_64_DUMP_INFO,
+      blocks,
+      mappings: simpleMappings(blocks),
+      notesSize: 0,
+      sections: [
+        { name: 'pv_mem_meta', size: 32 },
+        { name: 'pv_compl', size: 16 },
+      ],
+    });
     expect(layout.shdrCount).toBe(4);
     expect(new TextDecoder().decode(layout.strtab)).toBe('\0pv_mem_meta\0pv_compl\0.shstrtab\0');
     expect(layout.sections.map((s) => [s.name, s.nameOffset, s.offset, s.size])).toEqual([
@@ -110,7 +165,12 @@ describe('planElfLayout', () => {
     const blocks = [{ start: 0, size: 0x1000 }];
     const layout = planElfLayout({ info, blocks, mappings: simpleMappings(blocks), notesSize: 8 });
     expect([layout.phoff, layout.shoff, layout.notesOffset]).toEqual([52, 52 + 2 * 32, 52 + 2 * 32 + 2 * 40]);
-    const big = [{ start: 0, size: 0xffffff00 }, { start: 0x1_0000_0000, size: 0x1000 }];
-    expect(() => planElfLayout({ info, blocks: big, mappings: simpleMappings(big), notesSize: 0 })).toThrow(expect.objectContaining({ code: 'VMCORE_TOO_LARGE' }));
+    const big = [
+      { start: 0, size: 0xffffff00 },
+      { start: 0x1_0000_0000, size: 0x1000 },
+    ];
+    expect(() => planElfLayout({ info, blocks: big, mappings: simpleMappings(big), notesSize: 0 })).toThrow(
+      expect.objectContaining({ code: 'VMCORE_TOO_LARGE' }),
+    );
   });
 });

@@ -69,10 +69,26 @@ const file = (name: string) => join(tmp, name);
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'vmcore-realmode-'));
   const sock = file('qmp.sock');
-  qemu = spawn('qemu-system-x86_64', [
-    '-S', '-m', '64', '-smp', '2', '-display', 'none', '-nodefaults', '-device', 'VGA',
-    '-machine', 'pc,accel=tcg', '-qmp', `unix:${sock},server=on,wait=off`,
-  ], { stdio: 'ignore' });
+  qemu = spawn(
+    'qemu-system-x86_64',
+    [
+      '-S',
+      '-m',
+      '64',
+      '-smp',
+      '2',
+      '-display',
+      'none',
+      '-nodefaults',
+      '-device',
+      'VGA',
+      '-machine',
+      'pc,accel=tcg',
+      '-qmp',
+      `unix:${sock},server=on,wait=off`,
+    ],
+    { stdio: 'ignore' },
+  );
   const socket = await connectWhenReady(sock);
   const qmp = new Qmp(socket);
   const greeting = qmp.next();
@@ -169,7 +185,7 @@ describe('QEMU 7.2 dump of a guest in real mode with a VGA hole', () => {
     expect(await sameFrom(file('full.elf'), file('ours-full.elf'), Number(q.programHeaders[0]!.offset))).toBe(true);
   });
 
-  it.each(FILTERS)('matches QEMU\'s filtered dump $tag', async (filter) => {
+  it.each(FILTERS)("matches QEMU's filtered dump $tag", async (filter) => {
     expect(qemuErrors.get(`${filter.tag}.elf`)).toBeUndefined();
     const ours = file(`ours-${filter.tag}.elf`);
     await rewrite(file('full.elf'), ours, filter);
@@ -178,9 +194,10 @@ describe('QEMU 7.2 dump of a guest in real mode with a VGA hole', () => {
     expect(await sameFrom(file(`${filter.tag}.elf`), ours, Number(q.programHeaders[0]!.offset))).toBe(true);
   });
 
-  it('refuses a filter inside the hole with QEMU\'s message', async () => {
+  it("refuses a filter inside the hole with QEMU's message", async () => {
     expect(qemuErrors.get('in-hole.elf')).toBe('dump: no guest memory to dump');
-    await expect(rewrite(file('full.elf'), file('ours-in-hole.elf'), { begin: 0xa8000, length: 0x1000 }))
-      .rejects.toThrow('dump: no guest memory to dump');
+    await expect(rewrite(file('full.elf'), file('ours-in-hole.elf'), { begin: 0xa8000, length: 0x1000 })).rejects.toThrow(
+      'dump: no guest memory to dump',
+    );
   });
 });

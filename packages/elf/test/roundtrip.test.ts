@@ -16,7 +16,16 @@ describe('writeElfCore → readElfCore / openElfGuest', () => {
     const { guest } = syntheticGuest({ guestNote });
     const file = await writeToMemory(guest);
     const core = await readElfCore(new MemorySource(file, 'ours.elf'));
-    expect(core.header).toMatchObject({ elfClass: 64, endian: 'le', machine: 62, ehsize: 64, phoff: 64n, phdrCount: 5, shnum: 2, shstrndx: 1 });
+    expect(core.header).toMatchObject({
+      elfClass: 64,
+      endian: 'le',
+      machine: 62,
+      ehsize: 64,
+      phoff: 64n,
+      phdrCount: 5,
+      shnum: 2,
+      shstrndx: 1,
+    });
     expect(core.header.shoff).toBe(BigInt(64 + 5 * 56));
     expect(core.sections.map((s) => s.nameText)).toEqual(['', '.shstrtab']);
     expect(core.notes.map((n) => n.name)).toEqual(['CORE', 'CORE', 'QEMU', 'QEMU', 'VMCOREINFO']);
@@ -77,10 +86,21 @@ describe('writeElfCore → readElfCore / openElfGuest', () => {
     ['32-bit little-endian (i386)', { elfClass: 32, endian: 'le', machine: 3, arch: 'i386', pageSize: 4096 }],
     ['64-bit big-endian (s390x)', { elfClass: 64, endian: 'be', machine: 22, arch: 's390x', pageSize: 4096 }],
   ] as [string, DumpInfo][])('round-trips a %s core with opaque notes', async (_name, info) => {
-    const blocks = [{ start: 0, size: 0x9000 }, { start: 0x10000, size: 0x3000 }];
-    const cpuNotes = [{ name: 'CORE', type: 1, desc: pattern(37) }, { name: 'LINUX', type: 0x300, desc: pattern(8) }];
+    const blocks = [
+      { start: 0, size: 0x9000 },
+      { start: 0x10000, size: 0x3000 },
+    ];
+    const cpuNotes = [
+      { name: 'CORE', type: 1, desc: pattern(37) },
+      { name: 'LINUX', type: 0x300, desc: pattern(8) },
+    ];
     const { guest } = syntheticGuest({ info, blocks, cpuNotes });
-    const file = await writeToMemory(guest, { sections: [{ name: 'pv_mem_meta', data: pattern(24) }, { name: 'pv_compl', data: pattern(9) }] });
+    const file = await writeToMemory(guest, {
+      sections: [
+        { name: 'pv_mem_meta', data: pattern(24) },
+        { name: 'pv_compl', data: pattern(9) },
+      ],
+    });
     expect(file[4]).toBe(info.elfClass === 64 ? 2 : 1);
     expect(file[5]).toBe(info.endian === 'le' ? 1 : 2);
     const core = await readElfCore(new MemorySource(file));
@@ -94,7 +114,7 @@ describe('writeElfCore → readElfCore / openElfGuest', () => {
     expect(sameMemory(await allMemory(back), await allMemory(guest))).toBe(true);
   });
 
-  it('reads QEMU 7.2\'s own layout: section headers at 64, program headers after, e_ehsize 8', async () => {
+  it("reads QEMU 7.2's own layout: section headers at 64, program headers after, e_ehsize 8", async () => {
     const { guest } = syntheticGuest({ guestNote: vmcoreinfoNote() });
     const ours = await writeToMemory(guest);
     const phdrs = 5 * 56;

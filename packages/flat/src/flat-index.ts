@@ -189,7 +189,7 @@ function resolveSegments(offsets: Float64Array, sizes: Float64Array, positions: 
     events.sort((a, b) => a.at - b.at);
     const heap = new MaxHeap();
     const closed = new Uint8Array(count);
-    for (let e = 0; e < events.length; ) {
+    for (let e = 0; e < events.length;) {
       const at = events[e]!.at;
       while (e < events.length && events[e]!.at === at) {
         const event = events[e]!;

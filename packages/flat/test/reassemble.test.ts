@@ -4,10 +4,7 @@ import { MemorySink, MemorySource } from '@vmcore/bytes';
 import { FlattenedIndex, FlattenedSink, reassemble } from '../src/index.js';
 import { CollectSink, chunked, handFlat } from './helpers.js';
 
-const writesArb = fc.array(
-  fc.tuple(fc.nat({ max: 50_000 }), fc.uint8Array({ minLength: 0, maxLength: 3000 })),
-  { maxLength: 30 },
-);
+const writesArb = fc.array(fc.tuple(fc.nat({ max: 50_000 }), fc.uint8Array({ minLength: 0, maxLength: 3000 })), { maxLength: 30 });
 
 async function flatten(writes: [number, Uint8Array][]): Promise<{ flat: Uint8Array; raw: Uint8Array }> {
   const out = new CollectSink();
@@ -65,10 +62,12 @@ describe('reassemble', () => {
   });
 
   it('rejects absurd sizes before reading their data', async () => {
-    await expect(reassemble(chunked(handFlat([[0n, 1n << 40n]]), 4096), new MemorySink())).rejects.toMatchObject({ code: 'VMCORE_TOO_LARGE' });
-    await expect(
-      reassemble(chunked(handFlat([[1n << 55n, 4n, Uint8Array.of(1, 2, 3, 4)]]), 4096), new MemorySink()),
-    ).rejects.toMatchObject({ code: 'VMCORE_TOO_LARGE' });
+    await expect(reassemble(chunked(handFlat([[0n, 1n << 40n]]), 4096), new MemorySink())).rejects.toMatchObject({
+      code: 'VMCORE_TOO_LARGE',
+    });
+    await expect(reassemble(chunked(handFlat([[1n << 55n, 4n, Uint8Array.of(1, 2, 3, 4)]]), 4096), new MemorySink())).rejects.toMatchObject(
+      { code: 'VMCORE_TOO_LARGE' },
+    );
   });
 
   it('rejects a bad signature, an unknown type and a short header', async () => {
@@ -78,7 +77,9 @@ describe('reassemble', () => {
     const type2 = handFlat([]);
     type2[23] = 2;
     await expect(reassemble(chunked(type2, 4096), new MemorySink())).rejects.toMatchObject({ code: 'VMCORE_UNSUPPORTED' });
-    await expect(reassemble(chunked(handFlat([]).subarray(0, 100), 4096), new MemorySink())).rejects.toMatchObject({ code: 'VMCORE_TRUNCATED' });
+    await expect(reassemble(chunked(handFlat([]).subarray(0, 100), 4096), new MemorySink())).rejects.toMatchObject({
+      code: 'VMCORE_TRUNCATED',
+    });
     await expect(reassemble(chunked(new Uint8Array(0), 4096), new MemorySink())).rejects.toMatchObject({ code: 'VMCORE_TRUNCATED' });
   });
 });
@@ -86,16 +87,20 @@ describe('reassemble', () => {
 describe('FlattenedIndex', () => {
   it('reads the reassembled file in place, equal to reassemble() at every offset (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(writesArb, fc.array(fc.tuple(fc.nat({ max: 60_000 }), fc.nat({ max: 9000 })), { maxLength: 10 }), async (writes, reads) => {
-        const { flat, raw } = await flatten(writes);
-        const index = await FlattenedIndex.build(new MemorySource(flat, 'x.flat'));
-        expect(index.size).toBe(raw.length);
-        expect(Buffer.compare(await index.read(0, index.size), raw)).toBe(0);
-        for (const [offset, length] of reads) {
-          const s = Math.min(offset, raw.length);
-          expect(Buffer.compare(await index.read(offset, length), raw.subarray(s, Math.min(raw.length, s + length)))).toBe(0);
-        }
-      }),
+      fc.asyncProperty(
+        writesArb,
+        fc.array(fc.tuple(fc.nat({ max: 60_000 }), fc.nat({ max: 9000 })), { maxLength: 10 }),
+        async (writes, reads) => {
+          const { flat, raw } = await flatten(writes);
+          const index = await FlattenedIndex.build(new MemorySource(flat, 'x.flat'));
+          expect(index.size).toBe(raw.length);
+          expect(Buffer.compare(await index.read(0, index.size), raw)).toBe(0);
+          for (const [offset, length] of reads) {
+            const s = Math.min(offset, raw.length);
+            expect(Buffer.compare(await index.read(offset, length), raw.subarray(s, Math.min(raw.length, s + length)))).toBe(0);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -113,7 +118,9 @@ describe('FlattenedIndex', () => {
   });
 
   it('rejects a file without the end marker, a record past the end and a bad header', async () => {
-    await expect(FlattenedIndex.build(new MemorySource(handFlat([[0n, 1n, Uint8Array.of(1)]], false)))).rejects.toThrow(/without the end marker/);
+    await expect(FlattenedIndex.build(new MemorySource(handFlat([[0n, 1n, Uint8Array.of(1)]], false)))).rejects.toThrow(
+      /without the end marker/,
+    );
     const cut = handFlat([[0n, 100n, Uint8Array.of(1)]], false);
     await expect(FlattenedIndex.build(new MemorySource(cut))).rejects.toThrow(/needs 100 data bytes/);
     await expect(FlattenedIndex.build(new MemorySource(new Uint8Array(100)))).rejects.toMatchObject({ code: 'VMCORE_TRUNCATED' });
@@ -130,23 +137,31 @@ describe('FlattenedIndex', () => {
   });
 
   it('survives random corruption of a flattened file with a VmcoreError or a clean read (fuzz)', async () => {
-    const { flat } = await flatten([[0, new Uint8Array(5000).fill(1)], [9000, new Uint8Array(3000).fill(2)], [100, Uint8Array.of(5)]]);
+    const { flat } = await flatten([
+      [0, new Uint8Array(5000).fill(1)],
+      [9000, new Uint8Array(3000).fill(2)],
+      [100, Uint8Array.of(5)],
+    ]);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.nat({ max: flat.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat({ max: flat.length }), async (edits, cut) => {
-        const bytes = flat.slice(0, Math.max(cut, 4096 + 17));
-        for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
-        try {
-          const index = await FlattenedIndex.build(new MemorySource(bytes));
-          await index.read(0, Math.min(index.size, 1 << 20));
-        } catch (error) {
-          expect((error as { name?: string }).name).toBe('VmcoreError');
-        }
-        try {
-          await reassemble(chunked(bytes, 777), { write: async () => undefined });
-        } catch (error) {
-          expect((error as { name?: string }).name).toBe('VmcoreError');
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat({ max: flat.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.nat({ max: flat.length }),
+        async (edits, cut) => {
+          const bytes = flat.slice(0, Math.max(cut, 4096 + 17));
+          for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
+          try {
+            const index = await FlattenedIndex.build(new MemorySource(bytes));
+            await index.read(0, Math.min(index.size, 1 << 20));
+          } catch (error) {
+            expect((error as { name?: string }).name).toBe('VmcoreError');
+          }
+          try {
+            await reassemble(chunked(bytes, 777), { write: async () => undefined });
+          } catch (error) {
+            expect((error as { name?: string }).name).toBe('VmcoreError');
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

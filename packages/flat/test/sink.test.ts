@@ -60,7 +60,13 @@ describe('FlattenedSink', () => {
   it('close() finishes and closes the underlying sink', async () => {
     let closed = false;
     const out = new CollectSink();
-    const sink = new FlattenedSink(Object.assign(out, { close: async () => { closed = true; } }));
+    const sink = new FlattenedSink(
+      Object.assign(out, {
+        close: async () => {
+          closed = true;
+        },
+      }),
+    );
     await sink.close();
     expect(closed).toBe(true);
     expect(out.bytes().length).toBe(FLAT_HEADER_SIZE + 16);

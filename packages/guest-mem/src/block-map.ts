@@ -4,30 +4,41 @@ import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 /** A number, or a "0x…" string for readability of large addresses. */
 const address = z.union([
   z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  z.string().regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/, 'expected a decimal or 0x-prefixed hex number')
+  z
+    .string()
+    .regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/, 'expected a decimal or 0x-prefixed hex number')
     .transform((text) => Number(text))
     .refine((n) => Number.isSafeInteger(n), 'must be below 2^53'),
 ]);
 
-export const BlockMapEntrySchema = z.object({
-  start: address,
-  size: address.refine((n) => n > 0, 'size must be positive'),
-  file: z.string().min(1),
-  offset: address,
-  name: z.string().optional(),
-}).strict();
+export const BlockMapEntrySchema = z
+  .object({
+    start: address,
+    size: address.refine((n) => n > 0, 'size must be positive'),
+    file: z.string().min(1),
+    offset: address,
+    name: z.string().optional(),
+  })
+  .strict();
 
-export const ExplicitBlockMapSchema = z.object({
-  /** The guest architecture (x86_64, i386, aarch64, s390x, ppc64), for RAM without CPU notes. */
-  arch: z.string().min(1).optional(),
-  blocks: z.array(BlockMapEntrySchema).min(1).max(1 << 20),
-}).strict();
+export const ExplicitBlockMapSchema = z
+  .object({
+    /** The guest architecture (x86_64, i386, aarch64, s390x, ppc64), for RAM without CPU notes. */
+    arch: z.string().min(1).optional(),
+    blocks: z
+      .array(BlockMapEntrySchema)
+      .min(1)
+      .max(1 << 20),
+  })
+  .strict();
 
-export const MachineBlockMapSchema = z.object({
-  machine: z.enum(['pc', 'q35']),
-  ramSize: address.refine((n) => n > 0, 'ramSize must be positive'),
-  file: z.string().min(1),
-}).strict();
+export const MachineBlockMapSchema = z
+  .object({
+    machine: z.enum(['pc', 'q35']),
+    ramSize: address.refine((n) => n > 0, 'ramSize must be positive'),
+    file: z.string().min(1),
+  })
+  .strict();
 
 /** `{ blocks: [...] }` or the `{ machine, ramSize, file }` shorthand. */
 export const BlockMapSchema = z.union([ExplicitBlockMapSchema, MachineBlockMapSchema]);
@@ -56,9 +67,7 @@ export function parseBlockMap(value: unknown, what = 'block map'): z.output<type
  * q35 keeps 0xb0000000, or 0x80000000 once RAM reaches 0xb0000000.
  */
 export function belowFourGiB(machine: 'pc' | 'q35', ramSize: number): number {
-  const lowmem = machine === 'pc'
-    ? (ramSize >= 0xe0000000 ? 0xc0000000 : 0xe0000000)
-    : (ramSize >= 0xb0000000 ? 0x80000000 : 0xb0000000);
+  const lowmem = machine === 'pc' ? (ramSize >= 0xe0000000 ? 0xc0000000 : 0xe0000000) : ramSize >= 0xb0000000 ? 0x80000000 : 0xb0000000;
   return Math.min(ramSize, lowmem);
 }
 

@@ -5,10 +5,17 @@ const MAX_ADDRESS = Number.MAX_SAFE_INTEGER;
 
 /** Throws unless the block has a safe, non-negative start and a positive size that ends below 2^53. */
 export function checkBlock(block: PhysBlock, what = 'block'): void {
-  if (!Number.isSafeInteger(block.start) || block.start < 0 || !Number.isSafeInteger(block.size) || block.size <= 0 ||
-      block.start + block.size > MAX_ADDRESS) {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument,
-      `${what} [${hex(block.start)}, +${hex(block.size)}) must have a non-negative start and a positive size below 2^53`);
+  if (
+    !Number.isSafeInteger(block.start) ||
+    block.start < 0 ||
+    !Number.isSafeInteger(block.size) ||
+    block.size <= 0 ||
+    block.start + block.size > MAX_ADDRESS
+  ) {
+    throw new VmcoreError(
+      VmcoreErrorCode.InvalidArgument,
+      `${what} [${hex(block.start)}, +${hex(block.size)}) must have a non-negative start and a positive size below 2^53`,
+    );
   }
 }
 
@@ -24,8 +31,10 @@ export function mergeBlocks(blocks: readonly PhysBlock[]): PhysBlock[] {
     checkBlock(block);
     const last = out[out.length - 1];
     if (last && block.start < last.start + last.size) {
-      throw new VmcoreError(VmcoreErrorCode.InvalidArgument,
-        `block at ${hex(block.start)} overlaps block [${hex(last.start)}, ${hex(last.start + last.size)})`);
+      throw new VmcoreError(
+        VmcoreErrorCode.InvalidArgument,
+        `block at ${hex(block.start)} overlaps block [${hex(last.start)}, ${hex(last.start + last.size)})`,
+      );
     }
     if (last && block.start === last.start + last.size && block.name === last.name) {
       out[out.length - 1] = withName({ start: last.start, size: last.size + block.size }, last.name);
@@ -106,5 +115,10 @@ export function simpleMappings(blocks: readonly PhysBlock[]): MemoryMapping[] {
 
 /** Index of the block containing addr, or -1 (blocks sorted and disjoint). */
 export function findBlock(blocks: readonly PhysBlock[], addr: number): number {
-  return findRange(blocks.length, addr, (i) => blocks[i]!.start, (i) => blocks[i]!.start + blocks[i]!.size);
+  return findRange(
+    blocks.length,
+    addr,
+    (i) => blocks[i]!.start,
+    (i) => blocks[i]!.start + blocks[i]!.size,
+  );
 }

@@ -73,8 +73,10 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
       const i = Number.isSafeInteger(physAddr) && Number.isSafeInteger(length) && length >= 0 ? findBlock(blocks, physAddr) : -1;
       const block = blocks[i];
       if (!block || physAddr + length > block.start + block.size) {
-        throw new VmcoreError(VmcoreErrorCode.OutOfRange,
-          `guest read [${hex(physAddr)}, +${hex(length)}) does not lie inside one memory block`);
+        throw new VmcoreError(
+          VmcoreErrorCode.OutOfRange,
+          `guest read [${hex(physAddr)}, +${hex(length)}) does not lie inside one memory block`,
+        );
       }
       return length === 0 ? new Uint8Array(0) : readParts(physAddr, length);
     },
@@ -126,7 +128,11 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
 }
 
 /** The chunks of the blocks (clipped to the filter) in order, never crossing a block boundary. */
-function* chunkRanges(blocks: readonly PhysBlock[], filter: Filter | undefined, chunkSize: number): Generator<{ physAddr: number; length: number }> {
+function* chunkRanges(
+  blocks: readonly PhysBlock[],
+  filter: Filter | undefined,
+  chunkSize: number,
+): Generator<{ physAddr: number; length: number }> {
   for (const block of blocks) {
     const clipped = clipBlock(block, filter);
     if (!clipped) continue;
@@ -153,8 +159,10 @@ function sortParts(input: readonly GuestPart[]): GuestPart[] {
     if (part.source) {
       const offset = part.offset ?? 0;
       if (!Number.isSafeInteger(offset) || offset < 0 || offset + part.size > part.source.size) {
-        throw new VmcoreError(VmcoreErrorCode.Truncated,
-          `${part.source.name}: block [${hex(part.start)}, +${hex(part.size)}) needs bytes ${offset}..${offset + part.size} but only ${part.source.size} are available`);
+        throw new VmcoreError(
+          VmcoreErrorCode.Truncated,
+          `${part.source.name}: block [${hex(part.start)}, +${hex(part.size)}) needs bytes ${offset}..${offset + part.size} but only ${part.source.size} are available`,
+        );
       }
     }
     end = part.start + part.size;
@@ -167,12 +175,18 @@ function joinParts(parts: readonly GuestPart[]): PhysBlock[] {
   let previous: GuestPart | undefined;
   for (const part of parts) {
     const last = blocks[blocks.length - 1];
-    const joins = previous !== undefined && last !== undefined &&
-      part.start === previous.start + previous.size && part.name === previous.name &&
+    const joins =
+      previous !== undefined &&
+      last !== undefined &&
+      part.start === previous.start + previous.size &&
+      part.name === previous.name &&
       part.source === previous.source &&
       (part.source === undefined || (part.offset ?? 0) === (previous.offset ?? 0) + previous.size);
     if (joins) blocks[blocks.length - 1] = { ...last, size: last.size + part.size };
-    else blocks.push(part.name === undefined ? { start: part.start, size: part.size } : { start: part.start, size: part.size, name: part.name });
+    else
+      blocks.push(
+        part.name === undefined ? { start: part.start, size: part.size } : { start: part.start, size: part.size, name: part.name },
+      );
     previous = part;
   }
   return blocks;
@@ -195,7 +209,10 @@ function checkCoverage(input: readonly PhysBlock[], parts: readonly GuestPart[])
       while (addr < end && i < parts.length && parts[i]!.start === addr) addr += parts[i++]!.size;
     }
     if (i === -1 || addr < end) {
-      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `block [${hex(block.start)}, ${hex(end)}) is not covered by memory parts at ${hex(addr)}`);
+      throw new VmcoreError(
+        VmcoreErrorCode.InvalidArgument,
+        `block [${hex(block.start)}, ${hex(end)}) is not covered by memory parts at ${hex(addr)}`,
+      );
     }
   }
   return blocks;
@@ -217,8 +234,10 @@ async function readPartInto(part: GuestPart, physAddr: number, target: Uint8Arra
   const offset = (part.offset ?? 0) + (physAddr - part.start);
   const n = await part.source.readInto(offset, target);
   if (n !== target.length) {
-    throw new VmcoreError(VmcoreErrorCode.Truncated,
-      `${part.source.name}: guest memory at ${hex(physAddr)} needs bytes ${offset}..${offset + target.length} but the read returned ${n}`);
+    throw new VmcoreError(
+      VmcoreErrorCode.Truncated,
+      `${part.source.name}: guest memory at ${hex(physAddr)} needs bytes ${offset}..${offset + target.length} but the read returned ${n}`,
+    );
   }
 }
 
@@ -227,9 +246,10 @@ async function readPart(part: GuestPart, physAddr: number, length: number): Prom
   const offset = (part.offset ?? 0) + (physAddr - part.start);
   const bytes = await part.source.read(offset, length);
   if (bytes.length !== length) {
-    throw new VmcoreError(VmcoreErrorCode.Truncated,
-      `${part.source.name}: guest memory at ${hex(physAddr)} needs bytes ${offset}..${offset + length} but the read returned ${bytes.length}`);
+    throw new VmcoreError(
+      VmcoreErrorCode.Truncated,
+      `${part.source.name}: guest memory at ${hex(physAddr)} needs bytes ${offset}..${offset + length} but the read returned ${bytes.length}`,
+    );
   }
   return bytes;
 }
-

@@ -32,7 +32,13 @@ export async function openRamGuest(options: OpenRamGuestOptions): Promise<GuestM
         source = await open(path);
         sources.set(path, source);
       }
-      parts.push({ start: entry.start, size: entry.size, source, offset: entry.offset, ...(entry.name === undefined ? {} : { name: entry.name }) });
+      parts.push({
+        start: entry.start,
+        size: entry.size,
+        source,
+        offset: entry.offset,
+        ...(entry.name === undefined ? {} : { name: entry.name }),
+      });
     }
     return guestFromParts({
       info: options.info ?? X86_64_DUMP_INFO,

@@ -25,12 +25,17 @@ describe('block maps', () => {
     expect(expandBlockMap({ machine: 'q35', ramSize: 3 * G, file: 'r' })[2]).toMatchObject({ start: 4 * G, size: G, offset: 2 * G });
   });
   it('accepts explicit blocks with hex strings', () => {
-    expect(expandBlockMap({ blocks: [{ start: '0x100000000', size: 4096, file: 'f', offset: '0x10' }] }))
-      .toEqual([{ start: 0x100000000, size: 4096, file: 'f', offset: 16 }]);
+    expect(expandBlockMap({ blocks: [{ start: '0x100000000', size: 4096, file: 'f', offset: '0x10' }] })).toEqual([
+      { start: 0x100000000, size: 4096, file: 'f', offset: 16 },
+    ]);
   });
   it('rejects bad maps with VMCORE_INVALID_ARGUMENT naming the field', () => {
     expect(() => expandBlockMap({ blocks: [{ start: 0, size: 0, file: 'f', offset: 0 }] })).toThrow(/size/);
-    expect(() => expandBlockMap({ machine: 'isapc', ramSize: 1, file: 'f' })).toThrow(expect.objectContaining({ code: 'VMCORE_INVALID_ARGUMENT' }));
-    expect(() => expandBlockMap({ blocks: [{ start: 2 ** 60, size: 1, file: 'f', offset: 0 }] })).toThrow(expect.objectContaining({ code: 'VMCORE_INVALID_ARGUMENT' }));
+    expect(() => expandBlockMap({ machine: 'isapc', ramSize: 1, file: 'f' })).toThrow(
+      expect.objectContaining({ code: 'VMCORE_INVALID_ARGUMENT' }),
+    );
+    expect(() => expandBlockMap({ blocks: [{ start: 2 ** 60, size: 1, file: 'f', offset: 0 }] })).toThrow(
+      expect.objectContaining({ code: 'VMCORE_INVALID_ARGUMENT' }),
+    );
   });
 });

@@ -11,14 +11,29 @@ const pcBlocks = [
 
 describe('mergeBlocks (guest_phys_block_add_section)', () => {
   it('sorts and joins contiguous sections of the same region', () => {
-    expect(mergeBlocks([{ start: 0x2000, size: 0x1000, name: 'a' }, { start: 0, size: 0x1000, name: 'a' }, { start: 0x1000, size: 0x1000, name: 'a' }]))
-      .toEqual([{ start: 0, size: 0x3000, name: 'a' }]);
+    expect(
+      mergeBlocks([
+        { start: 0x2000, size: 0x1000, name: 'a' },
+        { start: 0, size: 0x1000, name: 'a' },
+        { start: 0x1000, size: 0x1000, name: 'a' },
+      ]),
+    ).toEqual([{ start: 0, size: 0x3000, name: 'a' }]);
   });
   it('keeps contiguous blocks of different regions apart (pc.ram then pc.rom)', () => {
-    expect(mergeBlocks([{ start: 0, size: 0xc0000, name: 'pc.ram' }, { start: 0xc0000, size: 0x20000, name: 'pc.rom' }])).toHaveLength(2);
+    expect(
+      mergeBlocks([
+        { start: 0, size: 0xc0000, name: 'pc.ram' },
+        { start: 0xc0000, size: 0x20000, name: 'pc.rom' },
+      ]),
+    ).toHaveLength(2);
   });
   it('rejects overlapping blocks', () => {
-    expect(() => mergeBlocks([{ start: 0, size: 0x2000 }, { start: 0x1000, size: 0x2000 }])).toThrow(/overlaps/);
+    expect(() =>
+      mergeBlocks([
+        { start: 0, size: 0x2000 },
+        { start: 0x1000, size: 0x2000 },
+      ]),
+    ).toThrow(/overlaps/);
   });
   it('rejects addresses beyond 2^53', () => {
     expect(() => mergeBlocks([{ start: 2 ** 53, size: 1 }])).toThrow(expect.objectContaining({ code: 'VMCORE_INVALID_ARGUMENT' }));
@@ -46,16 +61,18 @@ describe('filterBlocks (dump_filtered_memblock_start/size)', () => {
     expect(() => filterBlocks(pcBlocks, { begin: -1, length: 1 })).toThrow("Invalid parameter 'begin'");
   });
   it('keeps exactly the intersection of the blocks with the filter', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0x1_0000_0000 }), fc.integer({ min: 1, max: 0x1_0000_0000 }), (begin, length) => {
-      const out = filterBlocks(pcBlocks, { begin, length });
-      let expected = 0;
-      for (const b of pcBlocks) expected += Math.max(0, Math.min(b.start + b.size, begin + length) - Math.max(b.start, begin));
-      expect(out.reduce((n, b) => n + b.size, 0)).toBe(expected);
-      for (const b of out) {
-        expect(b.start).toBeGreaterThanOrEqual(begin);
-        expect(b.start + b.size).toBeLessThanOrEqual(begin + length);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x1_0000_0000 }), fc.integer({ min: 1, max: 0x1_0000_0000 }), (begin, length) => {
+        const out = filterBlocks(pcBlocks, { begin, length });
+        let expected = 0;
+        for (const b of pcBlocks) expected += Math.max(0, Math.min(b.start + b.size, begin + length) - Math.max(b.start, begin));
+        expect(out.reduce((n, b) => n + b.size, 0)).toBe(expected);
+        for (const b of out) {
+          expect(b.start).toBeGreaterThanOrEqual(begin);
+          expect(b.start + b.size).toBeLessThanOrEqual(begin + length);
+        }
+      }),
+    );
   });
 });
 

@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  I386_PRSTATUS, QEMU_CPU_SEGMENT, QEMU_CPU_STATE, QEMU_SEGMENTS, X86_64_PRSTATUS, X86_64_REGISTERS, I386_REGISTERS,
-  decodeCpuNote, decodeI386Prstatus, decodeQemuCpuState, decodeX86_64Prstatus, encodeI386Prstatus, encodeQemuCpuState,
-  encodeX86_64Prstatus, x86CpuNotes, type QemuCpuState,
+  I386_PRSTATUS,
+  QEMU_CPU_SEGMENT,
+  QEMU_CPU_STATE,
+  QEMU_SEGMENTS,
+  X86_64_PRSTATUS,
+  X86_64_REGISTERS,
+  I386_REGISTERS,
+  decodeCpuNote,
+  decodeI386Prstatus,
+  decodeQemuCpuState,
+  decodeX86_64Prstatus,
+  encodeI386Prstatus,
+  encodeQemuCpuState,
+  encodeX86_64Prstatus,
+  x86CpuNotes,
+  type QemuCpuState,
 } from '../src/index.js';
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
@@ -13,7 +26,13 @@ const endian = fc.constantFrom('le' as const, 'be' as const);
 
 const segment = fc.record({ selector: u32, limit: u32, flags: u32, base: u64 });
 const qemuState = fc.record({
-  regs: fc.record(Object.fromEntries(['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags'].map((r) => [r, u64]))),
+  regs: fc.record(
+    Object.fromEntries(
+      ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags'].map(
+        (r) => [r, u64],
+      ),
+    ),
+  ),
   segments: fc.record(Object.fromEntries(QEMU_SEGMENTS.map((s) => [s, segment]))),
   cr: fc.tuple(u64, u64, u64, u64, u64),
   kernelGsBase: u64,
@@ -59,32 +78,45 @@ describe('x86 CPU note layouts (target/i386/arch_dump.c)', () => {
   });
 
   it('round-trips x86_64 prstatus through encode/decode', () => {
-    fc.assert(fc.property(u32, fc.record(Object.fromEntries(X86_64_REGISTERS.map((r) => [r, u64]))), endian, (pid, regs, e) => {
-      const decoded = decodeX86_64Prstatus(encodeX86_64Prstatus({ pid, regs: regs as never }, e), e);
-      expect(decoded.pid).toBe(pid);
-      expect(decoded.regs).toEqual(regs);
-    }));
+    fc.assert(
+      fc.property(u32, fc.record(Object.fromEntries(X86_64_REGISTERS.map((r) => [r, u64]))), endian, (pid, regs, e) => {
+        const decoded = decodeX86_64Prstatus(encodeX86_64Prstatus({ pid, regs: regs as never }, e), e);
+        expect(decoded.pid).toBe(pid);
+        expect(decoded.regs).toEqual(regs);
+      }),
+    );
   });
 
   it('round-trips i386 prstatus through encode/decode', () => {
-    const regs = fc.record(Object.fromEntries(I386_REGISTERS.map((r) => [r, ['ds', 'es', 'fs', 'gs', 'cs', 'ss'].includes(r) ? u16 : u32])));
-    fc.assert(fc.property(u32, regs, endian, (pid, r, e) => {
-      const decoded = decodeI386Prstatus(encodeI386Prstatus({ pid, regs: r as never }, e), e);
-      expect(decoded.pid).toBe(pid);
-      expect(decoded.regs).toEqual(r);
-    }));
+    const regs = fc.record(
+      Object.fromEntries(I386_REGISTERS.map((r) => [r, ['ds', 'es', 'fs', 'gs', 'cs', 'ss'].includes(r) ? u16 : u32])),
+    );
+    fc.assert(
+      fc.property(u32, regs, endian, (pid, r, e) => {
+        const decoded = decodeI386Prstatus(encodeI386Prstatus({ pid, regs: r as never }, e), e);
+        expect(decoded.pid).toBe(pid);
+        expect(decoded.regs).toEqual(r);
+      }),
+    );
   });
 
   it('round-trips QEMUCPUState through encode/decode and writes version 1, size 440', () => {
-    fc.assert(fc.property(qemuState, endian, (state, e) => {
-      const bytes = encodeQemuCpuState(state, e);
-      const decoded = decodeQemuCpuState(bytes, e);
-      expect(decoded).toEqual({ version: 1, size: 440, ...state });
-    }));
+    fc.assert(
+      fc.property(qemuState, endian, (state, e) => {
+        const bytes = encodeQemuCpuState(state, e);
+        const decoded = decodeQemuCpuState(bytes, e);
+        expect(decoded).toEqual({ version: 1, size: 440, ...state });
+      }),
+    );
   });
 
   it('reads the 432-byte QEMUCPUState of older QEMU without kernel_gs_base', () => {
-    const bytes = encodeQemuCpuState({ regs: {} as never, segments: Object.fromEntries(QEMU_SEGMENTS.map((s) => [s, { selector: 0, limit: 0, flags: 0, base: 0n }])) as never, cr: [1n, 2n, 3n, 4n, 5n], size: 432 });
+    const bytes = encodeQemuCpuState({
+      regs: {} as never,
+      segments: Object.fromEntries(QEMU_SEGMENTS.map((s) => [s, { selector: 0, limit: 0, flags: 0, base: 0n }])) as never,
+      cr: [1n, 2n, 3n, 4n, 5n],
+      size: 432,
+    });
     const decoded = decodeQemuCpuState(bytes.subarray(0, 432));
     expect(decoded.cr).toEqual([1n, 2n, 3n, 4n, 5n]);
     expect(decoded.kernelGsBase).toBeUndefined();
@@ -97,8 +129,15 @@ describe('x86 CPU note layouts (target/i386/arch_dump.c)', () => {
 
   it('orders notes as QEMU does: all CORE notes, then all QEMU notes, and types them', () => {
     const prstatus = encodeX86_64Prstatus({ pid: 1, regs: { rip: 5n } });
-    const qemu = encodeQemuCpuState({ regs: {} as never, segments: Object.fromEntries(QEMU_SEGMENTS.map((s) => [s, { selector: 0, limit: 0, flags: 0, base: 0n }])) as never, cr: [0n, 0n, 0n, 7n, 0n] });
-    const notes = x86CpuNotes([{ prstatus, qemuState: qemu }, { prstatus, qemuState: qemu }]);
+    const qemu = encodeQemuCpuState({
+      regs: {} as never,
+      segments: Object.fromEntries(QEMU_SEGMENTS.map((s) => [s, { selector: 0, limit: 0, flags: 0, base: 0n }])) as never,
+      cr: [0n, 0n, 0n, 7n, 0n],
+    });
+    const notes = x86CpuNotes([
+      { prstatus, qemuState: qemu },
+      { prstatus, qemuState: qemu },
+    ]);
     expect(notes.map((n) => `${n.name}/${n.type}`)).toEqual(['CORE/1', 'CORE/1', 'QEMU/0', 'QEMU/0']);
     const info = { arch: 'x86_64', endian: 'le' as const };
     expect(decodeCpuNote(notes[0]!, info)).toMatchObject({ kind: 'x86_64-prstatus', value: { pid: 1, regs: { rip: 5n } } });

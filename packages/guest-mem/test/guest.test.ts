@@ -41,17 +41,25 @@ describe('guestFromParts', () => {
     const chunks = [];
     for await (const chunk of guest.chunks({ filter: { begin: 0x5001, length: 0x4000 }, chunkSize: 0x800 })) chunks.push(chunk);
     expect(chunks.map((c) => [c.physAddr, c.bytes.length])).toEqual([
-      [0x5001, 0x800], [0x5801, 0x7ff], [0x6000, 0x800], [0x6800, 0x800], [0x8000, 0x800], [0x8800, 0x800], [0x9000, 1],
+      [0x5001, 0x800],
+      [0x5801, 0x7ff],
+      [0x6000, 0x800],
+      [0x6800, 0x800],
+      [0x8000, 0x800],
+      [0x8800, 0x800],
+      [0x9000, 1],
     ]);
     expect(chunks[4]!.bytes).toEqual(ram.subarray(0x8000, 0x8800));
   });
   it('rejects a part that runs past its source', () => {
-    expect(() => guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0, size: 0x20000, source }] }))
-      .toThrow(expect.objectContaining({ code: 'VMCORE_TRUNCATED' }));
+    expect(() => guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0, size: 0x20000, source }] })).toThrow(
+      expect.objectContaining({ code: 'VMCORE_TRUNCATED' }),
+    );
   });
   it('checks explicit blocks are covered by parts', () => {
-    expect(() => guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0, size: 0x1000 }], blocks: [{ start: 0, size: 0x2000 }] }))
-      .toThrow(/not covered/);
+    expect(() =>
+      guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0, size: 0x1000 }], blocks: [{ start: 0, size: 0x2000 }] }),
+    ).toThrow(/not covered/);
   });
 });
 
@@ -62,17 +70,27 @@ describe('openRamGuest', () => {
     const guest = await openRamGuest({
       map: { machine: 'pc', ramSize: 0x200000, file: 'ram.bin' },
       baseDir: '/guest',
-      open: async (path) => { opened.push(path); return new MemorySource(ram, path); },
-      cpuNotes: [{ name: 'CORE', type: 1, desc: new Uint8Array(336) }, { name: 'QEMU', type: 0, desc: new Uint8Array(440) }],
+      open: async (path) => {
+        opened.push(path);
+        return new MemorySource(ram, path);
+      },
+      cpuNotes: [
+        { name: 'CORE', type: 1, desc: new Uint8Array(336) },
+        { name: 'QEMU', type: 0, desc: new Uint8Array(440) },
+      ],
     });
     expect(opened).toEqual(['/guest/ram.bin']);
-    expect(guest.blocks).toEqual([{ start: 0, size: 0xa0000, name: 'pc.ram' }, { start: 0xc0000, size: 0x140000, name: 'pc.ram' }]);
+    expect(guest.blocks).toEqual([
+      { start: 0, size: 0xa0000, name: 'pc.ram' },
+      { start: 0xc0000, size: 0x140000, name: 'pc.ram' },
+    ]);
     expect(guest.nrCpus).toBe(1);
     expect(await guest.read(0x100000, 16)).toEqual(ram.subarray(0x100000, 0x100010));
     await guest.close();
   });
   it('reports a RAM file too short for the map', async () => {
-    await expect(openRamGuest({ map: { machine: 'pc', ramSize: 0x200000, file: 'r' }, open: async (p) => new MemorySource(new Uint8Array(10), p) }))
-      .rejects.toMatchObject({ code: 'VMCORE_TRUNCATED' });
+    await expect(
+      openRamGuest({ map: { machine: 'pc', ramSize: 0x200000, file: 'r' }, open: async (p) => new MemorySource(new Uint8Array(10), p) }),
+    ).rejects.toMatchObject({ code: 'VMCORE_TRUNCATED' });
   });
 });

@@ -46,10 +46,14 @@ describe('pagingMappings against QEMU 7.2 paging=true dumps of a real guest', ()
 
         expect(qemu.length).toBeGreaterThan(10_000);
         const firstDifference = qemu.findIndex(
-          (m, i) => ours[i] === undefined || ours[i].physAddr !== m.physAddr || ours[i].virtAddr !== m.virtAddr || ours[i].length !== m.length,
+          (m, i) =>
+            ours[i] === undefined || ours[i].physAddr !== m.physAddr || ours[i].virtAddr !== m.virtAddr || ours[i].length !== m.length,
         );
-        expect({ firstDifference, ours: ours.slice(firstDifference, firstDifference + 3), qemu: qemu.slice(firstDifference, firstDifference + 3) })
-          .toEqual({ firstDifference: -1, ours: [], qemu: [] });
+        expect({
+          firstDifference,
+          ours: ours.slice(firstDifference, firstDifference + 3),
+          qemu: qemu.slice(firstDifference, firstDifference + 3),
+        }).toEqual({ firstDifference: -1, ours: [], qemu: [] });
         expect(ours.length).toBe(qemu.length);
         console.log(`${firmware}: ${ours.length} mappings, ${cpus.length} CPUs, ${ms.toFixed(0)} ms`);
         expect(ms).toBeLessThan(5000);

@@ -2,8 +2,21 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isVmcoreError } from '@vmcore/bytes';
 import {
-  CR0_PG, CR4_LA57, CR4_PAE, CR4_PSE, EFER_LMA, encodeQemuCpuState, guestPagingMappings, pagingMappings, QEMU_SEGMENTS,
-  x86LongMode, x86PagingCpuFromQemuNote, x86PagingMode, type GuestMemory, type PhysBlock, type X86PagingCpu,
+  CR0_PG,
+  CR4_LA57,
+  CR4_PAE,
+  CR4_PSE,
+  EFER_LMA,
+  encodeQemuCpuState,
+  guestPagingMappings,
+  pagingMappings,
+  QEMU_SEGMENTS,
+  x86LongMode,
+  x86PagingCpuFromQemuNote,
+  x86PagingMode,
+  type GuestMemory,
+  type PhysBlock,
+  type X86PagingCpu,
 } from '../src/index.js';
 
 const KiB4 = 0x1000;
@@ -19,9 +32,14 @@ const CS_L = 1 << 21;
 /** A QEMU note descriptor with the given paging state, everything else zero. */
 function qemuNote(cpu: X86PagingCpu): Uint8Array {
   const segment = { selector: 0, limit: 0, flags: 0, base: 0n };
-  const segments = Object.fromEntries(QEMU_SEGMENTS.map((name) => [name, segment])) as Record<(typeof QEMU_SEGMENTS)[number], typeof segment>;
+  const segments = Object.fromEntries(QEMU_SEGMENTS.map((name) => [name, segment])) as Record<
+    (typeof QEMU_SEGMENTS)[number],
+    typeof segment
+  >;
   const regs = Object.fromEntries(
-    ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags'].map((r) => [r, 0n]),
+    ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags'].map(
+      (r) => [r, 0n],
+    ),
   ) as never;
   return encodeQemuCpuState({
     regs,
@@ -67,7 +85,7 @@ class SparseRam {
     const inside = this.blocks.some((b) => addr >= b.start && addr + length <= b.start + b.size);
     if (!inside) throw new Error(`read outside RAM at 0x${addr.toString(16)}`);
     const out = new Uint8Array(length);
-    for (let off = 0; off < length; ) {
+    for (let off = 0; off < length;) {
       const page = Math.floor((addr + off) / KiB4) * KiB4;
       const within = addr + off - page;
       const n = Math.min(KiB4 - within, length - off);
@@ -264,7 +282,11 @@ describe('pagingMappings: IA-32e 4-level walk', () => {
     const mappings = await pagingMappings(ram.read, [longModeCpu(t.root), longModeCpu(t.root)], blocks);
     const ms = performance.now() - started;
     expect(mappings).toHaveLength(65536);
-    expect(mappings[65535]).toEqual({ physAddr: 0x1000000 + 65535 * 2 * KiB4, virtAddr: 0xffffc90000000000n + 65535n * 4096n, length: KiB4 });
+    expect(mappings[65535]).toEqual({
+      physAddr: 0x1000000 + 65535 * 2 * KiB4,
+      virtAddr: 0xffffc90000000000n + 65535n * 4096n,
+      length: KiB4,
+    });
     expect(ms).toBeLessThan(3000);
   });
 });
@@ -275,9 +297,9 @@ describe('pagingMappings on hostile page tables', () => {
       fc.oneof(
         fc.constant(0n),
         fc.tuple(fc.constantFrom(...tables), fc.boolean()).map(([t, ps]) => BigInt(t) | PRESENT | (ps ? PS : 0n)),
-        fc.tuple(fc.integer({ min: 0, max: 0x7fff }), fc.boolean(), fc.boolean()).map(
-          ([page, ps, nx]) => (BigInt(page) << 12n) | PRESENT | (ps ? PS : 0n) | (nx ? NX : 0n),
-        ),
+        fc
+          .tuple(fc.integer({ min: 0, max: 0x7fff }), fc.boolean(), fc.boolean())
+          .map(([page, ps, nx]) => (BigInt(page) << 12n) | PRESENT | (ps ? PS : 0n) | (nx ? NX : 0n)),
         fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
       );
     await fc.assert(
@@ -299,9 +321,11 @@ describe('pagingMappings on hostile page tables', () => {
             else ram.set64(tables[table]!, index, value);
           }
           const cpu: X86PagingCpu =
-            mode === '32-bit' ? { cr0: CR0_PG, cr3: BigInt(tables[0]!), cr4: CR4_PSE }
-            : mode === 'pae' ? { cr0: CR0_PG, cr3: BigInt(tables[0]!), cr4: CR4_PAE, efer: 0n }
-            : longModeCpu(tables[0]!, mode === '5-level' ? { cr4: CR4_PAE | CR4_LA57 } : {});
+            mode === '32-bit'
+              ? { cr0: CR0_PG, cr3: BigInt(tables[0]!), cr4: CR4_PSE }
+              : mode === 'pae'
+                ? { cr0: CR0_PG, cr3: BigInt(tables[0]!), cr4: CR4_PAE, efer: 0n }
+                : longModeCpu(tables[0]!, mode === '5-level' ? { cr4: CR4_PAE | CR4_LA57 } : {});
           try {
             const mappings = await pagingMappings(ram.read, [cpu, cpu], RAM, { maxEntries: 100_000, maxMappings: 50_000 });
             for (const [i, m] of mappings.entries()) {

@@ -53,7 +53,11 @@ describe('phys_base of a guest without -device vmcoreinfo (seabios)', () => {
   it('resolvePhysBase scans memory, finds the note where the kernel keeps it and gets the right phys_base', async () => {
     expect(guest.guestNote).toBeUndefined();
     const result = await resolveGuestPhysBase(guest);
-    expect(result).toMatchObject({ value: expectedPhysBase(reference), source: 'vmcoreinfo-scan', notePhysAddr: reference.facts.vmcoreinfoPaddr });
+    expect(result).toMatchObject({
+      value: expectedPhysBase(reference),
+      source: 'vmcoreinfo-scan',
+      notePhysAddr: reference.facts.vmcoreinfoPaddr,
+    });
     expect(result.warning).toBe('no guest VMCOREINFO note');
     expect(result.vmcoreinfo?.osrelease).toBe(reference.facts.kernelRelease);
   });

@@ -47,7 +47,6 @@ export async function readCore(source: RandomAccessSource) {
   return { machine, loads: phdrs.filter((p) => p.type === PT_LOAD), notes, noteBytes };
 }
 
-
 /**
  * A QEMU x86_64 ELF core as a GuestMemory (PT_LOADs as parts, the notes as CPU notes; the last
  * note as the guest note when it is VMCOREINFO), for e2e tests: @vmcore/elf depends on this

@@ -4,7 +4,10 @@ import { X86_64_DUMP_INFO, guestFromParts } from '../src/index.js';
 
 /** A source that records its reads and lets the test finish each one. */
 function gatedSource(size: number, failAt?: number) {
-  const inner = new MemorySource(new Uint8Array(size).map((_, i) => i & 0xff), 'gated.bin');
+  const inner = new MemorySource(
+    new Uint8Array(size).map((_, i) => i & 0xff),
+    'gated.bin',
+  );
   const started: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -45,9 +48,11 @@ describe('chunks() read-ahead', () => {
     const { source } = gatedSource(0x6000, 0x4000);
     const guest = guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0, size: 0x6000, source }] });
     const seen: number[] = [];
-    await expect((async () => {
-      for await (const chunk of guest.chunks({ chunkSize: 0x2000 })) seen.push(chunk.physAddr);
-    })()).rejects.toThrow('read at 16384 failed');
+    await expect(
+      (async () => {
+        for await (const chunk of guest.chunks({ chunkSize: 0x2000 })) seen.push(chunk.physAddr);
+      })(),
+    ).rejects.toThrow('read at 16384 failed');
     expect(seen).toEqual([0, 0x2000]);
   });
 

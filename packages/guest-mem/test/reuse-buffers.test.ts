@@ -47,7 +47,13 @@ describe('chunks({ reuseBuffers })', () => {
       got.push([chunk.physAddr, chunk.bytes.length]);
       chunk.bytes.fill(0xaa); // the consumer may scribble: the next chunks are read afresh
     }
-    expect(got).toEqual([[0, 0x2000], [0x2000, 0x2000], [0x4000, 0x2000], [0x6000, 0x2000], [0x8000, 0x1000]]);
+    expect(got).toEqual([
+      [0, 0x2000],
+      [0x2000, 0x2000],
+      [0x4000, 0x2000],
+      [0x6000, 0x2000],
+      [0x8000, 0x1000],
+    ]);
     expect(new Set(buffers).size).toBe(2);
     expect(buffers[0]).toBe(buffers[2]);
     expect(buffers[1]).toBe(buffers[3]);
@@ -71,10 +77,17 @@ describe('chunks({ reuseBuffers })', () => {
 
   it('reports a source that returns fewer bytes than the part needs', async () => {
     const { source } = intoSource();
-    const short: RandomAccessSource = { ...source, readInto: async (offset, target) => Math.max(0, (await source.readInto!(offset, target)) - 1) };
+    const short: RandomAccessSource = {
+      ...source,
+      readInto: async (offset, target) => Math.max(0, (await source.readInto!(offset, target)) - 1),
+    };
     const guest = guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0, size: 0x2000, source: short }] });
-    await expect((async () => {
-      for await (const _ of guest.chunks({ reuseBuffers: true })) { /* drain */ }
-    })()).rejects.toMatchObject({ code: 'VMCORE_TRUNCATED' });
+    await expect(
+      (async () => {
+        for await (const _ of guest.chunks({ reuseBuffers: true })) {
+          /* drain */
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'VMCORE_TRUNCATED' });
   });
 });

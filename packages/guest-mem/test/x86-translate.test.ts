@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kernelVirtToPhys, physBaseFromMapping, physBaseFromPageTables, resolvePhysBase, type PhysBaseArch } from '@vmcore/vmcoreinfo';
-import {
-  CR0_PG, CR4_LA57, CR4_PAE, X86_64, X86_64_KERNEL_IMAGE, x86Translate, X86Translator, type X86PagingCpu,
-} from '../src/index.js';
+import { CR0_PG, CR4_LA57, CR4_PAE, X86_64, X86_64_KERNEL_IMAGE, x86Translate, X86Translator, type X86PagingCpu } from '../src/index.js';
 
 const X86_64_START_KERNEL_MAP = X86_64_KERNEL_IMAGE.start;
 const CS_L = 1 << 21;
@@ -104,9 +102,17 @@ async function kernelImage(pt: PageTables, offset: bigint, phys: number, pages: 
 }
 
 /** A translator on one long-mode CPU, as vmcoreinfo's tests used X86_64PageWalker. */
-function translatorFor(pt: PageTables, options: { root?: bigint; la57?: boolean; maxTablePages?: number; ranges?: { start: number; size: number }[] } = {}) {
+function translatorFor(
+  pt: PageTables,
+  options: { root?: bigint; la57?: boolean; maxTablePages?: number; ranges?: { start: number; size: number }[] } = {},
+) {
   const cpu = longMode(options.root ?? BigInt(pt.root), options.la57);
-  return new X86Translator(pt.ram.read, options.ranges ?? pt.ram.ranges, cpu, options.maxTablePages !== undefined ? { maxTablePages: options.maxTablePages } : {});
+  return new X86Translator(
+    pt.ram.read,
+    options.ranges ?? pt.ram.ranges,
+    cpu,
+    options.maxTablePages !== undefined ? { maxTablePages: options.maxTablePages } : {},
+  );
 }
 
 /** phys_base from the page tables of these CPUs, through the one walker. */
@@ -283,30 +289,38 @@ describe('x86 page tables and @vmcore/vmcoreinfo', () => {
 
   it('resolvePhysBase on a hostile guest note and random page tables always answers (with a warning) and never throws', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 120 }), fc.uint8Array({ minLength: 0x3000, maxLength: 0x3000 }), async (guestNote, mem) => {
-        const read = async (addr: number, length: number) => mem.slice(addr, addr + length);
-        const translate = x86Translate(read, [{ start: 0, size: mem.length }], [longMode(0x1000n)]);
-        const result = await resolvePhysBase({ arch: X86_64.kernel, guestNote, read, translate });
-        expect(['vmcoreinfo', 'page-tables', 'default']).toContain(result.source);
-        if (result.source !== 'vmcoreinfo') expect(result.warning).toBeDefined();
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 120 }),
+        fc.uint8Array({ minLength: 0x3000, maxLength: 0x3000 }),
+        async (guestNote, mem) => {
+          const read = async (addr: number, length: number) => mem.slice(addr, addr + length);
+          const translate = x86Translate(read, [{ start: 0, size: mem.length }], [longMode(0x1000n)]);
+          const result = await resolvePhysBase({ arch: X86_64.kernel, guestNote, read, translate });
+          expect(['vmcoreinfo', 'page-tables', 'default']).toContain(result.source);
+          if (result.source !== 'vmcoreinfo') expect(result.warning).toBeDefined();
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it('the translator reads at most levels × 1 table pages per translation of random tables', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 0x4000, maxLength: 0x4000 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), async (mem, virt) => {
-        let reads = 0;
-        const read = async (addr: number, length: number) => {
-          reads++;
-          const at = addr % 0x3000; // every table page lands inside the random bytes
-          return mem.slice(at, at + length);
-        };
-        const translator = new X86Translator(read, [{ start: 0, size: 2 ** 52 }], { cr0: CR0_PG, cr3: 0n, cr4: CR4_PAE, csFlags: CS_L });
-        await translator.translate(virt);
-        expect(reads).toBeLessThanOrEqual(4);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 0x4000, maxLength: 0x4000 }),
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        async (mem, virt) => {
+          let reads = 0;
+          const read = async (addr: number, length: number) => {
+            reads++;
+            const at = addr % 0x3000; // every table page lands inside the random bytes
+            return mem.slice(at, at + length);
+          };
+          const translator = new X86Translator(read, [{ start: 0, size: 2 ** 52 }], { cr0: CR0_PG, cr3: 0n, cr4: CR4_PAE, csFlags: CS_L });
+          await translator.translate(virt);
+          expect(reads).toBeLessThanOrEqual(4);
+        },
+      ),
     );
   });
 });

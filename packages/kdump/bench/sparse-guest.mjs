@@ -55,13 +55,15 @@ await sink.commit();
 const seconds = (performance.now() - t0) / 1000;
 clearInterval(sampler);
 rmSync(out, { force: true });
-console.log(JSON.stringify({
-  guestGiB: Number(gib),
-  codec,
-  workers: Number(workers),
-  outputMiB: +(written / MiB).toFixed(1),
-  seconds: +seconds.toFixed(2),
-  guestGiBPerSecond: +(Number(gib) / seconds).toFixed(2),
-  peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-  sampledPeakRssMiB: Math.round(peakSampled / MiB),
-}));
+console.log(
+  JSON.stringify({
+    guestGiB: Number(gib),
+    codec,
+    workers: Number(workers),
+    outputMiB: +(written / MiB).toFixed(1),
+    seconds: +seconds.toFixed(2),
+    guestGiBPerSecond: +(Number(gib) / seconds).toFixed(2),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    sampledPeakRssMiB: Math.round(peakSampled / MiB),
+  }),
+);

@@ -78,7 +78,10 @@ export class RunCollector {
     /** Most pages the file can describe (one page descriptor each); more is an error at once. */
     private readonly maxPages = Number.MAX_SAFE_INTEGER,
     private readonly tooMany: (pages: number) => Error = (pages) =>
-      new VmcoreError(VmcoreErrorCode.Corrupt, `${what}: the bitmap marks ${pages} pages present, more than the ${maxPages} the file can hold`),
+      new VmcoreError(
+        VmcoreErrorCode.Corrupt,
+        `${what}: the bitmap marks ${pages} pages present, more than the ${maxPages} the file can hold`,
+      ),
   ) {}
 
   /** Adds the set bits of `chunk`, which describes pfns from `firstPfn` (a multiple of 8), below `limitPfn`. */
@@ -172,6 +175,11 @@ export class PresentPages {
 
   /** Index of the run holding `pfn`, or -1. */
   runAt(pfn: number): number {
-    return findRange(this.starts.length, pfn, (i) => this.starts[i]!, (i) => this.ends[i]!);
+    return findRange(
+      this.starts.length,
+      pfn,
+      (i) => this.starts[i]!,
+      (i) => this.ends[i]!,
+    );
   }
 }

@@ -1,7 +1,21 @@
 import { VmcoreError, VmcoreErrorCode, hex, NoteType, NT_PRSTATUS, type RandomAccessSource } from '@vmcore/bytes';
 import {
-  AARCH64_PRSTATUS, archByName, EM_386, I386_PRSTATUS, X86_64_PRSTATUS, EM_X86_64, findBlock, simpleMappings, type Arch, type DumpInfo, type ElfNote, type Filter, type GuestMemory,
-  type MemoryChunk, type MemoryMapping, type PhysBlock,
+  AARCH64_PRSTATUS,
+  archByName,
+  EM_386,
+  I386_PRSTATUS,
+  X86_64_PRSTATUS,
+  EM_X86_64,
+  findBlock,
+  simpleMappings,
+  type Arch,
+  type DumpInfo,
+  type ElfNote,
+  type Filter,
+  type GuestMemory,
+  type MemoryChunk,
+  type MemoryMapping,
+  type PhysBlock,
 } from '@vmcore/guest-mem';
 import { archFromVmcoreinfo, parseVmcoreinfo, VMCOREINFO_NOTE_NAME, vmcoreinfoText } from '@vmcore/vmcoreinfo';
 import { archForMachine } from './utsname.js';
@@ -84,9 +98,15 @@ class KdumpGuest implements GuestMemory {
   }
 
   async read(physAddr: number, length: number): Promise<Uint8Array> {
-    const block = Number.isSafeInteger(physAddr) && Number.isSafeInteger(length) && length >= 0 ? this.blocks[findBlock(this.blocks, physAddr)] : undefined;
+    const block =
+      Number.isSafeInteger(physAddr) && Number.isSafeInteger(length) && length >= 0
+        ? this.blocks[findBlock(this.blocks, physAddr)]
+        : undefined;
     if (!block || physAddr + length > block.start + block.size) {
-      throw new VmcoreError(VmcoreErrorCode.OutOfRange, `${this.file.name}: ${hex(physAddr)}+${length} is not inside one block of the dump`);
+      throw new VmcoreError(
+        VmcoreErrorCode.OutOfRange,
+        `${this.file.name}: ${hex(physAddr)}+${length} is not inside one block of the dump`,
+      );
     }
     return this.readRange(physAddr, length);
   }
@@ -103,9 +123,9 @@ class KdumpGuest implements GuestMemory {
         end = Math.min(end, filter.begin + filter.length);
         if (end <= start) continue;
       }
-      for (let at = start; at < end; ) {
+      for (let at = start; at < end;) {
         // Chunk edges on page boundaries after the first, so every read decodes whole pages once.
-        const next = Math.min(end, (Math.floor(at / pageSize) * pageSize) + chunkSize);
+        const next = Math.min(end, Math.floor(at / pageSize) * pageSize + chunkSize);
         yield { physAddr: at, bytes: await this.readRange(at, next - at) };
         at = next;
       }

@@ -9,7 +9,6 @@ export const KDUMP_DUMP_LEVEL = 1;
 /** `DISKDUMP_HEADER_BLOCKS`: the main header occupies block 0. */
 export const DISKDUMP_HEADER_BLOCKS = 1;
 
-
 const utsnameFields = [
   ['sysname', { chars: 65 }],
   ['nodename', { chars: 65 }],

@@ -1,4 +1,15 @@
-import { VmcoreError, VmcoreErrorCode, YieldBudget, checkAborted, hex, parseNotes, readExact, type Endian, type ParsedNote, type RandomAccessSource } from '@vmcore/bytes';
+import {
+  VmcoreError,
+  VmcoreErrorCode,
+  YieldBudget,
+  checkAborted,
+  hex,
+  parseNotes,
+  readExact,
+  type Endian,
+  type ParsedNote,
+  type RandomAccessSource,
+} from '@vmcore/bytes';
 import { utsMachineBits } from '@vmcore/guest-mem';
 import { PresentPages, RunCollector } from './bitmap.js';
 import { DEFAULT_DECOMPRESS_HANDLERS, decompressorFor, decompressStoredPage, type DecompressHandlers } from './codec.js';
@@ -109,9 +120,17 @@ export class KdumpFile {
   /** Descriptors of `count` consecutive present pages starting at descriptor `index`. */
   async readDescriptors(index: number, count: number): Promise<KdumpPageDescriptor[]> {
     if (index < 0 || count < 0 || index + count > this.pageCount) {
-      throw new VmcoreError(VmcoreErrorCode.OutOfRange, `${this.name}: page descriptors ${index}..${index + count} outside 0..${this.pageCount}`);
+      throw new VmcoreError(
+        VmcoreErrorCode.OutOfRange,
+        `${this.name}: page descriptors ${index}..${index + count} outside 0..${this.pageCount}`,
+      );
     }
-    const bytes = await readExact(this.source, this.offsetPageDescriptors + index * PageDescriptor.size, count * PageDescriptor.size, 'page descriptors');
+    const bytes = await readExact(
+      this.source,
+      this.offsetPageDescriptors + index * PageDescriptor.size,
+      count * PageDescriptor.size,
+      'page descriptors',
+    );
     const out: KdumpPageDescriptor[] = [];
     for (let i = 0; i < count; i++) {
       const d = PageDescriptor.decode(bytes, this.endian, i * PageDescriptor.size);
@@ -196,7 +215,12 @@ export class KdumpFile {
     const what = `${this.name}: page descriptor ${index}`;
     const codec = codecForFlags(d.flags, what);
     if (codec === undefined) return stored;
-    return decompressStoredPage(decompressorFor(this.decompressHandlers, codec, what), stored, this.pageSize, `${this.name}: page ${index} at offset ${d.offset}`);
+    return decompressStoredPage(
+      decompressorFor(this.decompressHandlers, codec, what),
+      stored,
+      this.pageSize,
+      `${this.name}: page ${index} at offset ${d.offset}`,
+    );
   }
 
   private async sharedZeroPage(): Promise<Uint8Array> {
@@ -257,14 +281,24 @@ export async function readKdump(source: RandomAccessSource, options: KdumpReadOp
   const head = await readExact(source, 0, Math.min(source.size, DiskDumpHeader64.size), 'kdump header');
   const signature = String.fromCharCode(...head.subarray(0, 8));
   if (signature !== KDUMP_SIGNATURE) {
-    if (signature === 'DISKDUMP') throw new VmcoreError(VmcoreErrorCode.Unsupported, `${name}: diskdump files are not supported, only kdump-compressed`);
+    if (signature === 'DISKDUMP')
+      throw new VmcoreError(VmcoreErrorCode.Unsupported, `${name}: diskdump files are not supported, only kdump-compressed`);
     if (String.fromCharCode(...head.subarray(0, 12)) === 'makedumpfile') {
-      throw new VmcoreError(VmcoreErrorCode.BadMagic, `${name}: this is a flattened kdump file; reassemble it (makedumpfile -R) or read it through FlattenedIndex`);
+      throw new VmcoreError(
+        VmcoreErrorCode.BadMagic,
+        `${name}: this is a flattened kdump file; reassemble it (makedumpfile -R) or read it through FlattenedIndex`,
+      );
     }
-    throw new VmcoreError(VmcoreErrorCode.BadMagic, `${name}: expected signature "KDUMP   " at offset 0, found ${JSON.stringify(signature)}`);
+    throw new VmcoreError(
+      VmcoreErrorCode.BadMagic,
+      `${name}: expected signature "KDUMP   " at offset 0, found ${JSON.stringify(signature)}`,
+    );
   }
   if (head.length < DiskDumpHeader64.size) {
-    throw new VmcoreError(VmcoreErrorCode.Truncated, `${name}: kdump header needs ${DiskDumpHeader64.size} bytes but the file has ${source.size}`);
+    throw new VmcoreError(
+      VmcoreErrorCode.Truncated,
+      `${name}: kdump header needs ${DiskDumpHeader64.size} bytes but the file has ${source.size}`,
+    );
   }
   const { header, endian } = chooseHeader(head, source);
   const incomplete = (header.status & DUMP_DH_COMPRESSED_INCOMPLETE) !== 0;
@@ -280,7 +314,12 @@ export async function readKdump(source: RandomAccessSource, options: KdumpReadOp
   return file;
 }
 
-async function readKdumpBody(source: RandomAccessSource, header: DiskDumpHeader, endian: Endian, options: KdumpReadOptions): Promise<KdumpFile> {
+async function readKdumpBody(
+  source: RandomAccessSource,
+  header: DiskDumpHeader,
+  endian: Endian,
+  options: KdumpReadOptions,
+): Promise<KdumpFile> {
   const name = source.name;
   const { blockSize, layout } = header;
 
@@ -300,7 +339,10 @@ async function readKdumpBody(source: RandomAccessSource, header: DiskDumpHeader,
     maxMapnr = Number(sub.maxMapnr64);
   }
   if (maxMapnr > bitmapCapacity) {
-    throw new VmcoreError(VmcoreErrorCode.Corrupt, `${name}: max_mapnr ${maxMapnr} needs bitmaps of ${maxMapnr} bits but each of the two holds ${bitmapCapacity}`);
+    throw new VmcoreError(
+      VmcoreErrorCode.Corrupt,
+      `${name}: max_mapnr ${maxMapnr} needs bitmaps of ${maxMapnr} bits but each of the two holds ${bitmapCapacity}`,
+    );
   }
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
   if (maxMapnr > maxPages) {

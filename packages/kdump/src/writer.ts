@@ -1,7 +1,17 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { countPages, fillBitmapChunk, pfnRuns, type PfnRun } from './bitmap.js';
-import { PAGE_COMPRESSED, PAGE_RAW, PAGE_ZERO, defaultCompressor, isZeroPage, type BatchCompressor, type CompressedBatch, type CreateCompressor, type PageCodec } from './codec.js';
+import {
+  PAGE_COMPRESSED,
+  PAGE_RAW,
+  PAGE_ZERO,
+  defaultCompressor,
+  isZeroPage,
+  type BatchCompressor,
+  type CompressedBatch,
+  type CreateCompressor,
+  type PageCodec,
+} from './codec.js';
 import { CODEC_FLAGS, DUMP_DH_COMPRESSED_INCOMPLETE } from './flags.js';
 import { DataCache } from './data-cache.js';
 import {
@@ -80,8 +90,7 @@ const BITMAP_CHUNK = 1 << 20;
 
 function defaultWorkers(): number {
   const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:os') as
-    | { availableParallelism(): number }
-    | undefined;
+    { availableParallelism(): number } | undefined;
   // Without worker threads (browsers) compression stays on the calling thread.
   return os ? Math.min(2, Math.max(1, os.availableParallelism())) : 0;
 }
@@ -179,7 +188,10 @@ function plan(unsized: PlanInput, filter?: KdumpPageFilter) {
 }
 
 /** The layout writeKdump() would use for this guest (pure: no guest memory is read). */
-export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>, filter?: KdumpPageFilter): KdumpLayout {
+export function planKdumpForGuest(
+  guest: Pick<GuestMemory, 'info' | 'blocks' | 'cpuNotes' | 'guestNote'>,
+  filter?: KdumpPageFilter,
+): KdumpLayout {
   return plan(guest, filter).layout;
 }
 
@@ -191,7 +203,10 @@ export function planKdumpForGuest(guest: Pick<GuestMemory, 'info' | 'blocks' | '
  */
 export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: KdumpWriteOptions): Promise<number> {
   if (!WRITER_CODECS.includes(options.codec)) {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: unknown codec ${JSON.stringify(options.codec)}: expected zlib, lzo or snappy`);
+    throw new VmcoreError(
+      VmcoreErrorCode.InvalidArgument,
+      `kdump: unknown codec ${JSON.stringify(options.codec)}: expected zlib, lzo or snappy`,
+    );
   }
   const codecFlag = CODEC_FLAGS[options.codec];
   const filter = options.pageFilter;
@@ -218,7 +233,16 @@ export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: 
   });
   try {
     const markIncomplete = options.markIncomplete ?? !sink.appendOnly;
-    const header = await writeHeaders(guest, sink, layout, runs, notes, options, codecFlag | (markIncomplete ? DUMP_DH_COMPRESSED_INCOMPLETE : 0), physBase);
+    const header = await writeHeaders(
+      guest,
+      sink,
+      layout,
+      runs,
+      notes,
+      options,
+      codecFlag | (markIncomplete ? DUMP_DH_COMPRESSED_INCOMPLETE : 0),
+      physBase,
+    );
     const size = await writePages(guest, sink, layout, options, codecFlag, compressor, workers);
     // Every page and descriptor is out: now the header may say the file is complete.
     if (markIncomplete) await sink.write(0, encodeDiskDumpHeader({ ...header, status: codecFlag }, guest.info.endian));
@@ -317,7 +341,14 @@ async function writePages(
   const spares: ArrayBuffer[] = [];
   const recycle = (buffer: ArrayBufferLike) => {
     // (Pages larger than the data cache are written from the batch itself: then no recycling.)
-    if (workers > 0 && pageSize <= DATA_CACHE && buffer instanceof ArrayBuffer && buffer.byteLength === batchPages * pageSize && spares.length < maxInFlight + 2) spares.push(buffer);
+    if (
+      workers > 0 &&
+      pageSize <= DATA_CACHE &&
+      buffer instanceof ArrayBuffer &&
+      buffer.byteLength === batchPages * pageSize &&
+      spares.length < maxInFlight + 2
+    )
+      spares.push(buffer);
   };
   const pending: Promise<{ batch: CompressedBatch; count: number }>[] = [];
   let pagesDone = 0;
@@ -332,14 +363,26 @@ async function writePages(
         continue;
       }
       const size = batch.sizes[i]!;
-      if ((kind === PAGE_COMPRESSED && (size === 0 || size >= pageSize)) || (kind === PAGE_RAW && size !== pageSize) || (kind !== PAGE_COMPRESSED && kind !== PAGE_RAW)) {
-        throw new VmcoreError(VmcoreErrorCode.Codec, `kdump: compressor returned page kind ${kind} with ${size} bytes for a ${pageSize}-byte page`);
+      if (
+        (kind === PAGE_COMPRESSED && (size === 0 || size >= pageSize)) ||
+        (kind === PAGE_RAW && size !== pageSize) ||
+        (kind !== PAGE_COMPRESSED && kind !== PAGE_RAW)
+      ) {
+        throw new VmcoreError(
+          VmcoreErrorCode.Codec,
+          `kdump: compressor returned page kind ${kind} with ${size} bytes for a ${pageSize}-byte page`,
+        );
       }
       const offset = data.position;
       const stored = batch.data.subarray(dataAt, dataAt + size);
       if (!data.appendNow(stored)) await data.append(stored);
       dataAt += size;
-      PageDescriptor.encode({ offset: BigInt(offset), size, flags: kind === PAGE_COMPRESSED ? codecFlag : 0, page_flags: 0n }, endian, slot.buffer, slot.at);
+      PageDescriptor.encode(
+        { offset: BigInt(offset), size, flags: kind === PAGE_COMPRESSED ? codecFlag : 0, page_flags: 0n },
+        endian,
+        slot.buffer,
+        slot.at,
+      );
     }
     pagesDone += count;
     options.onProgress?.(pagesDone * pageSize, pageCount * pageSize);
@@ -383,19 +426,20 @@ async function writePages(
   // copied into batches or compressed before the next chunk is asked for: buffers are reused.
   let lastExcluded = false;
   const ours = new WeakSet<ArrayBufferLike>();
-  const chunkOptions = workers > 0
-    ? {
-        chunkSize: batchBytes,
-        // For sources that do not read into given buffers: they may still reuse theirs.
-        reuseBuffers: true,
-        into(length: number): Uint8Array {
-          const spare = length === batchBytes ? spares.pop() : undefined;
-          const buffer = spare ? new Uint8Array(spare) : new Uint8Array(length);
-          ours.add(buffer.buffer);
-          return buffer;
-        },
-      }
-    : { chunkSize: READ_CHUNK, reuseBuffers: true };
+  const chunkOptions =
+    workers > 0
+      ? {
+          chunkSize: batchBytes,
+          // For sources that do not read into given buffers: they may still reuse theirs.
+          reuseBuffers: true,
+          into(length: number): Uint8Array {
+            const spare = length === batchBytes ? spares.pop() : undefined;
+            const buffer = spare ? new Uint8Array(spare) : new Uint8Array(length);
+            ours.add(buffer.buffer);
+            return buffer;
+          },
+        }
+      : { chunkSize: READ_CHUNK, reuseBuffers: true };
   // With a page filter only the dumpable runs are read (in buffers that are not ours: copied).
   const source = filter ? dumpableChunks(guest, filter) : guest.chunks(chunkOptions);
   for await (const chunk of source) {
@@ -432,7 +476,12 @@ async function writePages(
           // A whole batch of whole pages: hand over the chunk itself when it is one of our
           // buffers, else a view (the pool copies what it sends to a worker); an all-zero batch
           // is not sent at all.
-          const whole = at === 0 && bytes.length === batchBytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && ours.has(bytes.buffer);
+          const whole =
+            at === 0 &&
+            bytes.length === batchBytes &&
+            bytes.byteOffset === 0 &&
+            bytes.byteLength === bytes.buffer.byteLength &&
+            ours.has(bytes.buffer);
           await submit(bytes.subarray(at, at + batchBytes), batchPages, whole);
           lastPfn = pfn + batchPages - 1;
           at += batchBytes;

@@ -14,32 +14,46 @@ describe('bitmap arithmetic', () => {
 
   it('fills bitmap chunks equal to setting each pfn by hand (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat({ max: 3000 }), fc.nat({ max: 300 })), { maxLength: 12 }), fc.integer({ min: 1, max: 64 }), (raw, chunkBytes) => {
-        const blocks = raw.map(([s, n]) => ({ start: s * 4096, size: n * 4096 })).sort((a, b) => a.start - b.start);
-        const disjoint = blocks.filter((b, i) => i === 0 || b.start >= blocks[i - 1]!.start + blocks[i - 1]!.size);
-        const valid = disjoint.every((b, i) => i === 0 || b.start >= disjoint[i - 1]!.start + disjoint[i - 1]!.size);
-        if (!valid) return;
-        const runs = pfnRuns(disjoint, 4096);
-        const expected = new Uint8Array(512);
-        for (const b of disjoint) for (let p = b.start / 4096; p < (b.start + b.size) / 4096; p++) expected[p >> 3]! |= 1 << (p & 7);
-        const got = new Uint8Array(512);
-        for (let at = 0; at < got.length; at += chunkBytes) {
-          const chunk = new Uint8Array(Math.min(chunkBytes, got.length - at));
-          fillBitmapChunk(runs, at * 8, chunk);
-          got.set(chunk, at);
-        }
-        expect(got).toEqual(expected);
-        const collector = new RunCollector(1000, 'test');
-        collector.add(got, 0, 4096);
-        expect(collector.finish().runs()).toEqual(runs);
-        expect(collector.pageCount).toBe(countPages(runs));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 3000 }), fc.nat({ max: 300 })), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 64 }),
+        (raw, chunkBytes) => {
+          const blocks = raw.map(([s, n]) => ({ start: s * 4096, size: n * 4096 })).sort((a, b) => a.start - b.start);
+          const disjoint = blocks.filter((b, i) => i === 0 || b.start >= blocks[i - 1]!.start + blocks[i - 1]!.size);
+          const valid = disjoint.every((b, i) => i === 0 || b.start >= disjoint[i - 1]!.start + disjoint[i - 1]!.size);
+          if (!valid) return;
+          const runs = pfnRuns(disjoint, 4096);
+          const expected = new Uint8Array(512);
+          for (const b of disjoint) for (let p = b.start / 4096; p < (b.start + b.size) / 4096; p++) expected[p >> 3]! |= 1 << (p & 7);
+          const got = new Uint8Array(512);
+          for (let at = 0; at < got.length; at += chunkBytes) {
+            const chunk = new Uint8Array(Math.min(chunkBytes, got.length - at));
+            fillBitmapChunk(runs, at * 8, chunk);
+            got.set(chunk, at);
+          }
+          expect(got).toEqual(expected);
+          const collector = new RunCollector(1000, 'test');
+          collector.add(got, 0, 4096);
+          expect(collector.finish().runs()).toEqual(runs);
+          expect(collector.pageCount).toBe(countPages(runs));
+        },
+      ),
     );
   });
 
   it('counts a page any byte of a block touches, and shares an edge page between two blocks', () => {
-    const runs = pfnRuns([{ start: 0x800, size: 0x1000 }, { start: 0x1800, size: 0x100 }, { start: 0x5000, size: 0x1 }], 0x1000);
-    expect(runs).toEqual([{ start: 0, end: 2 }, { start: 5, end: 6 }]);
+    const runs = pfnRuns(
+      [
+        { start: 0x800, size: 0x1000 },
+        { start: 0x1800, size: 0x100 },
+        { start: 0x5000, size: 0x1 },
+      ],
+      0x1000,
+    );
+    expect(runs).toEqual([
+      { start: 0, end: 2 },
+      { start: 5, end: 6 },
+    ]);
     expect(countPages(runs)).toBe(3);
   });
 
@@ -74,7 +88,10 @@ describe('notes', () => {
   it('parses notes back and rejects sizes beyond the area', () => {
     const { bytes } = encodeNotes([{ name: 'CORE', type: 1, desc: new Uint8Array(5) }], vmcoreinfoNote('A=1\n', 'be'), 'be');
     const notes = parseNotes(bytes, 'be', { what: 'notes' });
-    expect(notes.map((n) => [n.name, n.type, n.desc.length])).toEqual([['CORE', 1, 5], ['VMCOREINFO', 0, 4]]);
+    expect(notes.map((n) => [n.name, n.type, n.desc.length])).toEqual([
+      ['CORE', 1, 5],
+      ['VMCOREINFO', 0, 4],
+    ]);
     const bad = bytes.slice();
     new DataView(bad.buffer).setUint32(4, 1 << 30, false);
     expect(() => parseNotes(bad, 'be', { what: 'x.kdump notes' })).toThrow(/past the end of the/);

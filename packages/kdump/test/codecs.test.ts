@@ -6,7 +6,7 @@ import { contentBytes, readAll, syntheticGuest } from './synthetic.js';
 
 const blocks = [{ start: 0, size: 16 * 4096 }];
 
-describe('page codecs injected like mcap\'s decompressHandlers', () => {
+describe("page codecs injected like mcap's decompressHandlers", () => {
   it('writes through the compressor it is given, with the codec, workers and zlib level asked for', async () => {
     const calls: unknown[] = [];
     const compressor: CreateCompressor = (codec, options) => {
@@ -46,7 +46,9 @@ describe('page codecs injected like mcap\'s decompressHandlers', () => {
       }
     }
     expect(relabelled).toBeGreaterThan(0);
-    await expect(openKdumpGuest(new MemorySource(bytes)).then((g) => readAll(g, 0, 16 * 4096))).rejects.toThrow(/zstd-compressed pages are not supported/);
+    await expect(openKdumpGuest(new MemorySource(bytes)).then((g) => readAll(g, 0, 16 * 4096))).rejects.toThrow(
+      /zstd-compressed pages are not supported/,
+    );
     let used = 0;
     const decompressHandlers: DecompressHandlers = {
       zstd: (data, pageSize) => {
@@ -64,6 +66,8 @@ describe('page codecs injected like mcap\'s decompressHandlers', () => {
     await writeKdump(syntheticGuest({ blocks }), sink, { codec: 'snappy', workers: 0 });
     const short: DecompressHandlers = { snappy: () => new Uint8Array(100) };
     const guest = await openKdumpGuest(new MemorySource(sink.bytesCopy(), 'x.kdump'), { decompressHandlers: short });
-    await expect(readAll(guest, 0, 16 * 4096)).rejects.toThrow(/x\.kdump: page \d+ at offset \d+: decompressed to 100 bytes, expected 4096/);
+    await expect(readAll(guest, 0, 16 * 4096)).rejects.toThrow(
+      /x\.kdump: page \d+ at offset \d+: decompressed to 100 bytes, expected 4096/,
+    );
   });
 });

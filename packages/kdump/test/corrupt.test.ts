@@ -5,7 +5,10 @@ import { DiskDumpHeader64, KdumpSubHeader64, PageDescriptor, openKdumpGuest, rea
 import { syntheticGuest, vmcoreinfoNote, x86_64CpuNotes } from './synthetic.js';
 
 const guestOptions = {
-  blocks: [{ start: 0, size: 24 * 4096 }, { start: 40 * 4096, size: 8 * 4096 }],
+  blocks: [
+    { start: 0, size: 24 * 4096 },
+    { start: 40 * 4096, size: 8 * 4096 },
+  ],
   cpuNotes: x86_64CpuNotes(1),
   guestNote: vmcoreinfoNote('OSRELEASE=6.1.0\n'),
 };
@@ -43,9 +46,13 @@ const le32 = (v: number) => {
 describe('readKdump on bad input', () => {
   it('rejects other signatures with what it found', async () => {
     const bytes = await goodFile();
-    await expect(readKdump(new MemorySource(patch(bytes, 0, new TextEncoder().encode('DISKDUMP'))))).rejects.toMatchObject({ code: 'VMCORE_UNSUPPORTED' });
+    await expect(readKdump(new MemorySource(patch(bytes, 0, new TextEncoder().encode('DISKDUMP'))))).rejects.toMatchObject({
+      code: 'VMCORE_UNSUPPORTED',
+    });
     await expect(readKdump(new MemorySource(patch(bytes, 0, new TextEncoder().encode('makedumpfile'))))).rejects.toThrow(/flattened/);
-    await expect(readKdump(new MemorySource(patch(bytes, 0, Uint8Array.of(0x7f, 0x45, 0x4c, 0x46))))).rejects.toMatchObject({ code: 'VMCORE_BAD_MAGIC' });
+    await expect(readKdump(new MemorySource(patch(bytes, 0, Uint8Array.of(0x7f, 0x45, 0x4c, 0x46))))).rejects.toMatchObject({
+      code: 'VMCORE_BAD_MAGIC',
+    });
     await expect(readKdump(new MemorySource(new Uint8Array(3)))).rejects.toMatchObject({ code: 'VMCORE_TRUNCATED' });
   });
 
@@ -73,7 +80,9 @@ describe('readKdump on bad input', () => {
   it('rejects page descriptors that do not fit in the file', async () => {
     const good = await goodFile();
     const file = await readKdump(new MemorySource(good));
-    await expect(readKdump(new MemorySource(good.subarray(0, file.offsetPageDescriptors + 100)))).rejects.toThrow(/page descriptors of \d+ (or more )?pages need bytes/);
+    await expect(readKdump(new MemorySource(good.subarray(0, file.offsetPageDescriptors + 100)))).rejects.toThrow(
+      /page descriptors of \d+ (or more )?pages need bytes/,
+    );
   });
 
   it('rejects a descriptor pointing past the end of the file', async () => {

@@ -15,6 +15,9 @@ describe('DataCache without waiting', () => {
     expect(writes).toEqual([]);
     await cache.append(new Uint8Array([6, 7, 8, 9]));
     await cache.flush();
-    expect(writes).toEqual([[100, [1, 2, 3, 4, 5]], [105, [6, 7, 8, 9]]]);
+    expect(writes).toEqual([
+      [100, [1, 2, 3, 4, 5]],
+      [105, [6, 7, 8, 9]],
+    ]);
   });
 });

@@ -1,14 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { isVmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import {
-  CODEC_FLAGS, COMPRESSION_MASK, DUMP_DH_COMPRESSED_INCOMPLETE, DUMP_DH_COMPRESSED_LZO, DUMP_DH_COMPRESSED_SNAPPY, DUMP_DH_COMPRESSED_ZLIB,
-  DUMP_DH_COMPRESSED_ZSTD, DUMP_DH_EXCLUDED_VMEMMAP, DUMP_DH_FLAGS, codecForFlags, statusCodecs,
+  CODEC_FLAGS,
+  COMPRESSION_MASK,
+  DUMP_DH_COMPRESSED_INCOMPLETE,
+  DUMP_DH_COMPRESSED_LZO,
+  DUMP_DH_COMPRESSED_SNAPPY,
+  DUMP_DH_COMPRESSED_ZLIB,
+  DUMP_DH_COMPRESSED_ZSTD,
+  DUMP_DH_EXCLUDED_VMEMMAP,
+  DUMP_DH_FLAGS,
+  codecForFlags,
+  statusCodecs,
 } from '../src/index.js';
 
 describe('the disk_dump_header status / page_desc flags table', () => {
   it("uses makedumpfile's bits (diskdump_mod.h)", () => {
-    expect([DUMP_DH_COMPRESSED_ZLIB, DUMP_DH_COMPRESSED_LZO, DUMP_DH_COMPRESSED_SNAPPY, DUMP_DH_COMPRESSED_INCOMPLETE, DUMP_DH_EXCLUDED_VMEMMAP, DUMP_DH_COMPRESSED_ZSTD])
-      .toEqual([0x1, 0x2, 0x4, 0x8, 0x10, 0x20]);
+    expect([
+      DUMP_DH_COMPRESSED_ZLIB,
+      DUMP_DH_COMPRESSED_LZO,
+      DUMP_DH_COMPRESSED_SNAPPY,
+      DUMP_DH_COMPRESSED_INCOMPLETE,
+      DUMP_DH_EXCLUDED_VMEMMAP,
+      DUMP_DH_COMPRESSED_ZSTD,
+    ]).toEqual([0x1, 0x2, 0x4, 0x8, 0x10, 0x20]);
     expect(CODEC_FLAGS).toEqual({ zlib: 1, lzo: 2, snappy: 4, zstd: 0x20 });
     expect(COMPRESSION_MASK).toBe(0x27);
     expect(DUMP_DH_FLAGS.map((f) => f.name)).toEqual(['zlib', 'lzo', 'snappy', 'incomplete', 'excluded_vmemmap', 'zstd']);

@@ -25,12 +25,15 @@ async function* chunked(bytes: Uint8Array, size: number) {
 }
 
 const options = {
-  blocks: [{ start: 0, size: 0xa0000 }, { start: 0x100000, size: 0x200000 }],
+  blocks: [
+    { start: 0, size: 0xa0000 },
+    { start: 0x100000, size: 0x200000 },
+  ],
   cpuNotes: x86_64CpuNotes(2),
   guestNote: vmcoreinfoNote('OSRELEASE=6.1.0\n'),
 };
 
-describe('@vmcore/flat FlattenedSink as the kdump writer\'s sink', () => {
+describe("@vmcore/flat FlattenedSink as the kdump writer's sink", () => {
   it('fits KdumpSink, and the reassembled flattened output equals the raw output byte for byte', async () => {
     const raw = new MemorySink();
     const rawSize = await writeKdump(syntheticGuest(options), raw, { codec: 'zlib', workers: 0 });

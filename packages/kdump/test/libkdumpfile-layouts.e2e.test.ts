@@ -28,22 +28,52 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function python(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('/usr/bin/python3', args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout))),
+    execFile('/usr/bin/python3', args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    ),
   );
 }
 
 const cases: { name: string; options: SyntheticOptions; codec: PageCodec; arch: string; byteOrder: 'le' | 'be'; ptrSize: string }[] = [
-  { name: 'i386 (DiskDumpHeader32, KdumpSubHeader32)', options: { blocks: [], info: { elfClass: 32, machine: 3, arch: 'i386' } }, codec: 'zlib', arch: 'ia32', byteOrder: 'le', ptrSize: '4' },
-  { name: 's390x (big-endian)', options: { blocks: [], info: { endian: 'be', machine: 22, arch: 's390x' } }, codec: 'lzo', arch: 's390x', byteOrder: 'be', ptrSize: '8' },
-  { name: 'aarch64 with 64 KiB pages', options: { blocks: [], info: { machine: 183, arch: 'aarch64', pageSize: 65536 } }, codec: 'snappy', arch: 'aarch64', byteOrder: 'le', ptrSize: '8' },
+  {
+    name: 'i386 (DiskDumpHeader32, KdumpSubHeader32)',
+    options: { blocks: [], info: { elfClass: 32, machine: 3, arch: 'i386' } },
+    codec: 'zlib',
+    arch: 'ia32',
+    byteOrder: 'le',
+    ptrSize: '4',
+  },
+  {
+    name: 's390x (big-endian)',
+    options: { blocks: [], info: { endian: 'be', machine: 22, arch: 's390x' } },
+    codec: 'lzo',
+    arch: 's390x',
+    byteOrder: 'be',
+    ptrSize: '8',
+  },
+  {
+    name: 'aarch64 with 64 KiB pages',
+    options: { blocks: [], info: { machine: 183, arch: 'aarch64', pageSize: 65536 } },
+    codec: 'snappy',
+    arch: 'aarch64',
+    byteOrder: 'le',
+    ptrSize: '8',
+  },
 ];
 
 describe('libkdumpfile reads layouts the QEMU reference guest does not cover', () => {
   for (const c of cases) {
     it(`${c.name}: every page, the architecture and the release`, async () => {
       const pageSize = c.options.info?.pageSize ?? 4096;
-      const blocks = [{ start: 0, size: 16 * pageSize }, { start: 40 * pageSize, size: 24 * pageSize }];
-      const guest = syntheticGuest({ ...c.options, blocks, guestNote: vmcoreinfoNote('OSRELEASE=6.1.0-test\n', c.options.info?.endian ?? 'le') });
+      const blocks = [
+        { start: 0, size: 16 * pageSize },
+        { start: 40 * pageSize, size: 24 * pageSize },
+      ];
+      const guest = syntheticGuest({
+        ...c.options,
+        blocks,
+        guestNote: vmcoreinfoNote('OSRELEASE=6.1.0-test\n', c.options.info?.endian ?? 'le'),
+      });
       const sink = new MemorySink();
       await writeKdump(guest, sink, { codec: c.codec, workers: 0, utsname: { version: '#1 SMP' } });
       const dump = join(dir, `${c.arch}.kdump`);

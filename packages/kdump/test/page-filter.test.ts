@@ -5,9 +5,19 @@ import { pageContent, syntheticGuest } from './synthetic.js';
 
 async function writeFiltered(filter: KdumpPageFilter | undefined, batchPages?: number) {
   // 2 MiB of content plus an unaligned-free second block: 512 + 256 pages
-  const guest = syntheticGuest({ blocks: [{ start: 0, size: 2 << 20 }, { start: 4 << 20, size: 1 << 20 }] });
+  const guest = syntheticGuest({
+    blocks: [
+      { start: 0, size: 2 << 20 },
+      { start: 4 << 20, size: 1 << 20 },
+    ],
+  });
   const sink = new MemorySink();
-  await writeKdump(guest, sink, { codec: 'lzo', workers: 0, ...(filter ? { pageFilter: filter } : {}), ...(batchPages ? { batchPages } : {}) });
+  await writeKdump(guest, sink, {
+    codec: 'lzo',
+    workers: 0,
+    ...(filter ? { pageFilter: filter } : {}),
+    ...(batchPages ? { batchPages } : {}),
+  });
   const bytes = sink.bytesCopy();
   return { bytes, file: await readKdump(new MemorySource(bytes)) };
 }
@@ -39,10 +49,14 @@ describe('writeKdump pageFilter', () => {
   it("without a filter keeps QEMU's dump level 1 and identical bitmaps", async () => {
     const { bytes, file } = await writeFiltered(undefined);
     expect(KdumpSubHeader64.decode(bytes, 'le', 4096).dump_level).toBe(1);
-    expect(bytes.subarray(file.offsetBitmap1, file.offsetBitmap2)).toEqual(bytes.subarray(file.offsetBitmap2, file.offsetBitmap2 + file.bitmapLength));
+    expect(bytes.subarray(file.offsetBitmap1, file.offsetBitmap2)).toEqual(
+      bytes.subarray(file.offsetBitmap2, file.offsetBitmap2 + file.bitmapLength),
+    );
   });
 
   it('rejects a dump level outside 0-31', async () => {
-    await expect(writeFiltered({ dumpLevel: 32, excludes: () => false })).rejects.toThrow('kdump: dump level 32 is not an integer from 0 to 31');
+    await expect(writeFiltered({ dumpLevel: 32, excludes: () => false })).rejects.toThrow(
+      'kdump: dump level 32 is not an integer from 0 to 31',
+    );
   });
 });

@@ -118,7 +118,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('kdump-zlib converted from QEMU\'s ELF vs QEMU\'s own kdump-zlib', () => {
+describe("kdump-zlib converted from QEMU's ELF vs QEMU's own kdump-zlib", () => {
   it('has the same header, sub header (but phys_base), bitmaps, notes and descriptor kinds', async () => {
     const ours = await readKdump(await FileSource.open(raw.zlib!));
     const qemu = await readKdump(await FileSource.open(ref.qemuKdumpZlibRaw));
@@ -131,7 +131,12 @@ describe('kdump-zlib converted from QEMU\'s ELF vs QEMU\'s own kdump-zlib', () =
       expect(ours.subHeader.physBase).toBe(physBase);
       expect(Buffer.compare(ours.notes, qemu.notes)).toBe(0);
       const bitmaps = 2 * ours.bitmapLength;
-      expect(Buffer.compare(await fileBytes(raw.zlib!, ours.offsetBitmap1, bitmaps), await fileBytes(ref.qemuKdumpZlibRaw, qemu.offsetBitmap1, bitmaps))).toBe(0);
+      expect(
+        Buffer.compare(
+          await fileBytes(raw.zlib!, ours.offsetBitmap1, bitmaps),
+          await fileBytes(ref.qemuKdumpZlibRaw, qemu.offsetBitmap1, bitmaps),
+        ),
+      ).toBe(0);
       const [a, b] = [await descriptorKinds(ours), await descriptorKinds(qemu)];
       expect(a.length).toBe(b.length);
       const differing = a.map((k, i) => (k === b[i] ? -1 : i)).filter((i) => i >= 0);
@@ -142,7 +147,7 @@ describe('kdump-zlib converted from QEMU\'s ELF vs QEMU\'s own kdump-zlib', () =
     }
   }, 300_000);
 
-  it('decompresses every page of the RAM-file blocks to the RAM file\'s bytes', async () => {
+  it("decompresses every page of the RAM-file blocks to the RAM file's bytes", async () => {
     const guest = await openKdumpGuest(await FileSource.open(raw.zlib!));
     const { compared, mismatches } = await compareWithRam(guest);
     await guest.close();
@@ -150,7 +155,7 @@ describe('kdump-zlib converted from QEMU\'s ELF vs QEMU\'s own kdump-zlib', () =
     expect(mismatches).toEqual([]);
   }, 300_000);
 
-  it('reads QEMU\'s own kdump-zlib, raw and (in place) flattened, equal to the RAM file', async () => {
+  it("reads QEMU's own kdump-zlib, raw and (in place) flattened, equal to the RAM file", async () => {
     const qemuRaw = await openKdumpGuest(await FileSource.open(ref.qemuKdumpZlibRaw));
     expect((await compareWithRam(qemuRaw)).mismatches).toEqual([]);
     expect(qemuRaw.nrCpus).toBe(2);
@@ -161,7 +166,7 @@ describe('kdump-zlib converted from QEMU\'s ELF vs QEMU\'s own kdump-zlib', () =
   }, 300_000);
 });
 
-describe('other reference variants: our conversion of QEMU\'s ELF matches QEMU\'s kdump-zlib', () => {
+describe("other reference variants: our conversion of QEMU's ELF matches QEMU's kdump-zlib", () => {
   for (const variant of [{ vmcoreinfo: false }, { firmware: 'ovmf' as const }, { memMiB: 4096 }]) {
     it(`${JSON.stringify(variant)}: header, sub header, bitmaps, notes and descriptor kinds`, async () => {
       const other = await referenceGuest(variant);
@@ -183,7 +188,12 @@ describe('other reference variants: our conversion of QEMU\'s ELF matches QEMU\'
         }
         expect(Buffer.compare(ours.notes, qemu.notes)).toBe(0);
         const bitmaps = 2 * ours.bitmapLength;
-        expect(Buffer.compare(await fileBytes(path, ours.offsetBitmap1, bitmaps), await fileBytes(other.qemuKdumpZlibRaw, qemu.offsetBitmap1, bitmaps))).toBe(0);
+        expect(
+          Buffer.compare(
+            await fileBytes(path, ours.offsetBitmap1, bitmaps),
+            await fileBytes(other.qemuKdumpZlibRaw, qemu.offsetBitmap1, bitmaps),
+          ),
+        ).toBe(0);
         const [a, b] = [await descriptorKinds(ours), await descriptorKinds(qemu)];
         expect(a.length).toBe(b.length);
         // Where kinds differ, QEMU's libz 1.2.13 shrank a page that @vmcore/compress's zlib
@@ -222,32 +232,36 @@ describe('other reference variants: our conversion of QEMU\'s ELF matches QEMU\'
 describe('makedumpfile and crash on our kdump-raw-zlib', () => {
   // With @vmcore/compress-native built (tools/deps/speed.list), the zlib pages the readers below
   // decode are libdeflate's streams, not zlib's: this proves which ones they read.
-  it.skipIf(process.env.VMCORE_NO_NATIVE === '1')('its zlib pages are libdeflate\'s streams (the native addon wrote them)', async () => {
-    const addon = nativeCodecs();
-    expect(addon, '@vmcore/compress-native is built').toBeDefined();
-    const source = await FileSource.open(raw.zlib!);
-    try {
-      const file = await readKdump(source);
-      let checked = 0;
-      let differFromZlib = 0;
-      for (const d of await file.readDescriptors(0, Math.min(65536, file.pageCount))) {
-        if (d.flags === 0 || checked >= 200) continue;
-        const stored = await source.read(Number(d.offset), d.size);
-        const page = new Uint8Array(inflateSync(stored));
-        const again = new Uint8Array(4096);
-        const n = addon!.compress(0, 1, page, again);
-        expect(again.subarray(0, n)).toEqual(stored);
-        if (Buffer.compare(deflateSync(page, { level: 1 }), stored) !== 0) differFromZlib++;
-        checked++;
+  it.skipIf(process.env.VMCORE_NO_NATIVE === '1')(
+    "its zlib pages are libdeflate's streams (the native addon wrote them)",
+    async () => {
+      const addon = nativeCodecs();
+      expect(addon, '@vmcore/compress-native is built').toBeDefined();
+      const source = await FileSource.open(raw.zlib!);
+      try {
+        const file = await readKdump(source);
+        let checked = 0;
+        let differFromZlib = 0;
+        for (const d of await file.readDescriptors(0, Math.min(65536, file.pageCount))) {
+          if (d.flags === 0 || checked >= 200) continue;
+          const stored = await source.read(Number(d.offset), d.size);
+          const page = new Uint8Array(inflateSync(stored));
+          const again = new Uint8Array(4096);
+          const n = addon!.compress(0, 1, page, again);
+          expect(again.subarray(0, n)).toEqual(stored);
+          if (Buffer.compare(deflateSync(page, { level: 1 }), stored) !== 0) differFromZlib++;
+          checked++;
+        }
+        expect(checked).toBe(200);
+        expect(differFromZlib).toBeGreaterThan(100);
+      } finally {
+        await source.close();
       }
-      expect(checked).toBe(200);
-      expect(differFromZlib).toBeGreaterThan(100);
-    } finally {
-      await source.close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
-  it('makedumpfile --dump-dmesg finds the guest\'s kernel log (VMCOREINFO and a correct phys_base)', async () => {
+  it("makedumpfile --dump-dmesg finds the guest's kernel log (VMCOREINFO and a correct phys_base)", async () => {
     expect(await makedumpfileDmesg(raw.zlib!)).toContain(`VMCORE-MARKER ${ref.marker}`);
   }, 300_000);
 
@@ -308,7 +322,11 @@ describe('real readers on our raw kdump files', () => {
       expect(result.unreadable).toBe(0);
       expect(result.mismatches).toBe(0);
       expect(result.attributes['arch.name']).toBeUndefined(); // utsname.machine named the architecture
-      const drgn = await run(PYTHON, ['-c', `import drgn, sys; prog = drgn.Program(); prog.set_core_dump(sys.argv[1]); print(prog.flags)`, raw[codec]!]);
+      const drgn = await run(PYTHON, [
+        '-c',
+        `import drgn, sys; prog = drgn.Program(); prog.set_core_dump(sys.argv[1]); print(prog.flags)`,
+        raw[codec]!,
+      ]);
       expect(drgn.stderr).toBe('');
       expect(drgn.code).toBe(0);
     }, 900_000);

@@ -11,7 +11,11 @@ async function roundTrip(options: SyntheticOptions, writeOptions: Partial<KdumpW
   return { guest, bytes, source: new MemorySource(bytes, 'test.kdump') };
 }
 
-const blocks = [{ start: 0, size: 0xa0000 }, { start: 0x100000, size: 0x300000 }, { start: 0x10000000, size: 0x20000, zero: true }];
+const blocks = [
+  { start: 0, size: 0xa0000 },
+  { start: 0x100000, size: 0x300000 },
+  { start: 0x10000000, size: 0x20000, zero: true },
+];
 
 describe('readKdump / openKdumpGuest', () => {
   for (const codec of ['zlib', 'lzo', 'snappy'] as const) {
@@ -20,7 +24,11 @@ describe('readKdump / openKdumpGuest', () => {
       const { source } = await roundTrip({ blocks, cpuNotes: x86_64CpuNotes(2), guestNote }, { codec });
       const back = await openKdumpGuest(source);
       expect(back.info).toEqual({ elfClass: 64, endian: 'le', machine: 62, arch: 'x86_64', pageSize: 4096 });
-      expect(back.blocks).toEqual([{ start: 0, size: 0xa0000 }, { start: 0x100000, size: 0x300000 }, { start: 0x10000000, size: 0x20000 }]);
+      expect(back.blocks).toEqual([
+        { start: 0, size: 0xa0000 },
+        { start: 0x100000, size: 0x300000 },
+        { start: 0x10000000, size: 0x20000 },
+      ]);
       expect(back.mappings[1]).toEqual({ physAddr: 0x100000, virtAddr: 0n, length: 0x300000 });
       expect(back.nrCpus).toBe(2);
       expect(back.cpuNotes).toEqual(x86_64CpuNotes(2));
@@ -41,7 +49,10 @@ describe('readKdump / openKdumpGuest', () => {
   }
 
   it('exposes headers, VMCOREINFO, descriptors and page reads', async () => {
-    const { source } = await roundTrip({ blocks, cpuNotes: x86_64CpuNotes(1), guestNote: vmcoreinfoNote('OSRELEASE=6.1.0\n') }, { physBase: 0x2000000n });
+    const { source } = await roundTrip(
+      { blocks, cpuNotes: x86_64CpuNotes(1), guestNote: vmcoreinfoNote('OSRELEASE=6.1.0\n') },
+      { physBase: 0x2000000n },
+    );
     const file = await readKdump(source);
     expect(file.layout).toBe(64);
     expect(file.endian).toBe('le');
@@ -56,7 +67,11 @@ describe('readKdump / openKdumpGuest', () => {
   });
 
   it('reads 32-bit and big-endian files', async () => {
-    const i386 = await roundTrip({ blocks, info: { elfClass: 32, machine: 3, arch: 'i386' }, cpuNotes: [{ name: 'CORE', type: 1, desc: new Uint8Array(144) }] });
+    const i386 = await roundTrip({
+      blocks,
+      info: { elfClass: 32, machine: 3, arch: 'i386' },
+      cpuNotes: [{ name: 'CORE', type: 1, desc: new Uint8Array(144) }],
+    });
     const g32 = await openKdumpGuest(i386.source);
     expect(g32.info).toEqual({ elfClass: 32, endian: 'le', machine: 3, arch: 'i386', pageSize: 4096 });
     expect(firstDifference(await g32.read(0x100000, 0x300000), contentBytes(0x100000, 0x300000, 4096))).toBe(-1);
@@ -75,7 +90,10 @@ describe('readKdump / openKdumpGuest', () => {
   });
 
   it('reads pages of 64 KiB', async () => {
-    const { source } = await roundTrip({ blocks: [{ start: 0, size: 0x100000 }], info: { pageSize: 65536, arch: 'aarch64', machine: 183 } }, { codec: 'lzo' });
+    const { source } = await roundTrip(
+      { blocks: [{ start: 0, size: 0x100000 }], info: { pageSize: 65536, arch: 'aarch64', machine: 183 } },
+      { codec: 'lzo' },
+    );
     const back = await openKdumpGuest(source);
     expect(back.info.pageSize).toBe(65536);
     expect(firstDifference(await back.read(0, 0x100000), contentBytes(0, 0x100000, 65536))).toBe(-1);

@@ -28,7 +28,7 @@ export function pageContent(pfn: number, pageSize: number, seed = 1): Uint8Array
 /** Bytes [start, start + size) of a guest whose pages follow pageContent(). */
 export function contentBytes(start: number, size: number, pageSize: number, seed = 1): Uint8Array {
   const out = new Uint8Array(size);
-  for (let at = 0; at < size; ) {
+  for (let at = 0; at < size;) {
     const addr = start + at;
     const pfn = Math.floor(addr / pageSize);
     const inPage = addr - pfn * pageSize;

@@ -14,7 +14,16 @@ import {
   writeKdump,
   type KdumpWriteOptions,
 } from '../src/index.js';
-import { X86_64, contentBytes, firstDifference, pageContent, syntheticGuest, vmcoreinfoNote, x86_64CpuNotes, type SyntheticOptions } from './synthetic.js';
+import {
+  X86_64,
+  contentBytes,
+  firstDifference,
+  pageContent,
+  syntheticGuest,
+  vmcoreinfoNote,
+  x86_64CpuNotes,
+  type SyntheticOptions,
+} from './synthetic.js';
 
 async function write(options: SyntheticOptions, writeOptions: Partial<KdumpWriteOptions> = {}) {
   const guest = syntheticGuest(options);
@@ -34,7 +43,11 @@ describe('kdump layout arithmetic', () => {
     // QEMU's pc blocks end with the BIOS ROM just below 4 GiB, so max_mapnr is 0x100000.
     const vmcoreinfo = 'X'.repeat(3276) + '\n';
     const { bytes } = await write({
-      blocks: [{ start: 0, size: 0xa0000, zero: true }, { start: 0x100000, size: 0x100000, zero: true }, { start: 0xfffc0000, size: 0x40000, zero: true }],
+      blocks: [
+        { start: 0, size: 0xa0000, zero: true },
+        { start: 0x100000, size: 0x100000, zero: true },
+        { start: 0xfffc0000, size: 0x40000, zero: true },
+      ],
       cpuNotes: x86_64CpuNotes(2),
       guestNote: vmcoreinfoNote(vmcoreinfo),
     });
@@ -58,7 +71,8 @@ describe('kdump layout arithmetic', () => {
   });
 
   it('computes sub_hdr_size as DIV_ROUND_UP(sizeof(KdumpSubHeader) + note_size, block_size)', () => {
-    const plan = (noteSize: number, layout: 32 | 64) => planKdumpLayout({ pageSize: 4096, layout, noteSize, maxMapnr: 8, pageCount: 8 }).subHdrSize;
+    const plan = (noteSize: number, layout: 32 | 64) =>
+      planKdumpLayout({ pageSize: 4096, layout, noteSize, maxMapnr: 8, pageCount: 8 }).subHdrSize;
     expect(plan(4096 - 104, 64)).toBe(1);
     expect(plan(4096 - 103, 64)).toBe(2);
     expect(plan(4096 - 80, 32)).toBe(1);
@@ -83,7 +97,10 @@ describe('kdump layout arithmetic', () => {
 });
 
 describe('writeKdump', () => {
-  const blocks = [{ start: 0, size: 64 * 4096 }, { start: 100 * 4096, size: 40 * 4096 }];
+  const blocks = [
+    { start: 0, size: 64 * 4096 },
+    { start: 100 * 4096, size: 40 * 4096 },
+  ];
 
   it('writes two identical bitmaps with a bit per present page', async () => {
     const { bytes, layout } = await write({ blocks });
@@ -144,14 +161,21 @@ describe('writeKdump', () => {
     const guestNote = vmcoreinfoNote('OSRELEASE=6.1.0-28-amd64\nPAGESIZE=4096\n');
     const { bytes } = await write({ blocks, guestNote });
     const h = DiskDumpHeader64.decode(bytes, 'le');
-    expect([h.sysname, h.release, h.machine, h.nodename, h.version, h.domainname]).toEqual(['Linux', '6.1.0-28-amd64', 'x86_64', '', '', '']);
+    expect([h.sysname, h.release, h.machine, h.nodename, h.version, h.domainname]).toEqual([
+      'Linux',
+      '6.1.0-28-amd64',
+      'x86_64',
+      '',
+      '',
+      '',
+    ]);
     const o = await write({ blocks, guestNote }, { utsname: { nodename: 'guest1', version: '#1 SMP', release: 'custom' } });
     const h2 = DiskDumpHeader64.decode(o.bytes, 'le');
     expect([h2.nodename, h2.version, h2.release]).toEqual(['guest1', '#1 SMP', 'custom']);
     expect(Array.from(h.timestamp).every((b) => b === 0)).toBe(true);
   });
 
-  it('writes phys_base from the option (two\'s complement when negative)', async () => {
+  it("writes phys_base from the option (two's complement when negative)", async () => {
     const { bytes } = await write({ blocks }, { physBase: -333447168n });
     expect(KdumpSubHeader64.decode(bytes, 'le', 4096).phys_base).toBe(0xffffffffec200000n);
     const { bytes: b2 } = await write({ blocks }, { physBase: 0x1000000n });
@@ -159,7 +183,11 @@ describe('writeKdump', () => {
   });
 
   it('uses the 32-bit layouts for ELFCLASS32 guests (i386: machine i686)', async () => {
-    const { bytes, layout } = await write({ blocks, info: { elfClass: 32, machine: 3, arch: 'i386' }, guestNote: vmcoreinfoNote('OSRELEASE=5.10\n') });
+    const { bytes, layout } = await write({
+      blocks,
+      info: { elfClass: 32, machine: 3, arch: 'i386' },
+      guestNote: vmcoreinfoNote('OSRELEASE=5.10\n'),
+    });
     const h = DiskDumpHeader32.decode(bytes, 'le');
     const sub = KdumpSubHeader32.decode(bytes, 'le', 4096);
     expect(h.block_size).toBe(4096);
@@ -186,30 +214,39 @@ describe('writeKdump', () => {
     expect(firstDifference(c.bytes, a.bytes)).toBe(-1);
   });
 
-  it.each(['zlib', 'lzo', 'snappy'] as const)('%s: with workers, reads batches into its own buffers, hands them over and reuses them: same bytes', async (codec) => {
-    // 2048 pages in 128 batches of 16: many more batches than buffers in flight, so buffers come
-    // back from the workers (compressed in place) and are read into again.
-    const big = [{ start: 0, size: 1536 * 4096 }, { start: 2048 * 4096, size: 512 * 4096 }];
-    const guest = syntheticGuest({ blocks: big });
-    let intoCalls = 0;
-    const counting = {
-      ...guest,
-      read: guest.read.bind(guest),
-      close: guest.close.bind(guest),
-      chunks(options: Parameters<typeof guest.chunks>[0]) {
-        const into = options?.into;
-        return guest.chunks({ ...options, ...(into ? { into: (n: number) => (intoCalls++, into(n)) } : {}) });
-      },
-    };
-    const inThread = await write({ blocks: big }, { codec, batchPages: 16, workers: 0 });
-    const sink = new MemorySink();
-    await writeKdump(counting, sink, { codec, batchPages: 16, workers: 2 });
-    expect(intoCalls).toBe(128);
-    expect(firstDifference(sink.bytesCopy(), inThread.bytes)).toBe(-1);
-  });
+  it.each(['zlib', 'lzo', 'snappy'] as const)(
+    '%s: with workers, reads batches into its own buffers, hands them over and reuses them: same bytes',
+    async (codec) => {
+      // 2048 pages in 128 batches of 16: many more batches than buffers in flight, so buffers come
+      // back from the workers (compressed in place) and are read into again.
+      const big = [
+        { start: 0, size: 1536 * 4096 },
+        { start: 2048 * 4096, size: 512 * 4096 },
+      ];
+      const guest = syntheticGuest({ blocks: big });
+      let intoCalls = 0;
+      const counting = {
+        ...guest,
+        read: guest.read.bind(guest),
+        close: guest.close.bind(guest),
+        chunks(options: Parameters<typeof guest.chunks>[0]) {
+          const into = options?.into;
+          return guest.chunks({ ...options, ...(into ? { into: (n: number) => (intoCalls++, into(n)) } : {}) });
+        },
+      };
+      const inThread = await write({ blocks: big }, { codec, batchPages: 16, workers: 0 });
+      const sink = new MemorySink();
+      await writeKdump(counting, sink, { codec, batchPages: 16, workers: 2 });
+      expect(intoCalls).toBe(128);
+      expect(firstDifference(sink.bytesCopy(), inThread.bytes)).toBe(-1);
+    },
+  );
 
   it('writes lzo and snappy pages with their flags and header status', async () => {
-    for (const [codec, flag] of [['lzo', 2], ['snappy', 4]] as const) {
+    for (const [codec, flag] of [
+      ['lzo', 2],
+      ['snappy', 4],
+    ] as const) {
       const { bytes, layout } = await write({ blocks }, { codec });
       expect(DiskDumpHeader64.decode(bytes, 'le').status).toBe(flag);
       const descs = descriptors(bytes, layout.offsetPageDescriptors, layout.pageCount);
@@ -223,7 +260,13 @@ describe('writeKdump', () => {
   });
 
   it('zero-pads edge pages of blocks that are not page-aligned and merges a page two blocks share', async () => {
-    const { bytes, layout } = await write({ blocks: [{ start: 0x800, size: 0x1000 }, { start: 0x1800, size: 0x100 }, { start: 0x3000, size: 0x1000 }] });
+    const { bytes, layout } = await write({
+      blocks: [
+        { start: 0x800, size: 0x1000 },
+        { start: 0x1800, size: 0x100 },
+        { start: 0x3000, size: 0x1000 },
+      ],
+    });
     expect(layout.pageCount).toBe(3);
     expect(layout.maxMapnr).toBe(4);
     expect(bytes[layout.offsetBitmap1]).toBe(0b1011);
@@ -239,7 +282,9 @@ describe('writeKdump', () => {
   it('refuses a guest without memory and an unknown codec', async () => {
     const guest = syntheticGuest({ blocks: [] });
     await expect(writeKdump(guest, new MemorySink(), { codec: 'zlib' })).rejects.toThrow(/no guest memory/);
-    await expect(writeKdump(syntheticGuest({ blocks }), new MemorySink(), { codec: 'zstd' as 'zlib' })).rejects.toMatchObject({ code: 'VMCORE_INVALID_ARGUMENT' });
+    await expect(writeKdump(syntheticGuest({ blocks }), new MemorySink(), { codec: 'zstd' as 'zlib' })).rejects.toMatchObject({
+      code: 'VMCORE_INVALID_ARGUMENT',
+    });
   });
 
   it.each([0, 1])('keeps no chunk bytes once it asks for the next chunk (reuseBuffers), %i workers', async (workers) => {
@@ -269,7 +314,9 @@ describe('writeKdump', () => {
   it('refuses a bad worker count before writing anything', async () => {
     const sink = new MemorySink();
     for (const workers of [-1, 1.5]) {
-      await expect(writeKdump(syntheticGuest({ blocks }), sink, { codec: 'zlib', workers })).rejects.toThrow(/workers must be a non-negative integer/);
+      await expect(writeKdump(syntheticGuest({ blocks }), sink, { codec: 'zlib', workers })).rejects.toThrow(
+        /workers must be a non-negative integer/,
+      );
     }
     expect(sink.bytesCopy().length).toBe(0);
   });
@@ -281,20 +328,41 @@ describe('writeKdump', () => {
 
   it('refuses a guest whose chunks yield more pages than its blocks describe', async () => {
     const guest = syntheticGuest({ blocks });
-    const lying = { ...guest, blocks: [{ start: 0, size: 4096 }], chunks: guest.chunks.bind(guest), read: guest.read.bind(guest), close: guest.close.bind(guest) };
+    const lying = {
+      ...guest,
+      blocks: [{ start: 0, size: 4096 }],
+      chunks: guest.chunks.bind(guest),
+      read: guest.read.bind(guest),
+      close: guest.close.bind(guest),
+    };
     await expect(writeKdump(lying, new MemorySink(), { codec: 'zlib', workers: 0 })).rejects.toMatchObject({ code: 'VMCORE_CORRUPT' });
   });
-
 });
 
 describe('utsname from guest memory', () => {
   const physBase = 0x1000000n;
   function guestWithUts(sysname: string) {
     const page = new Uint8Array(4096);
-    NewUtsname.encode({ sysname, nodename: 'guest1', release: '6.1.0-56-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian', machine: 'x86_64', domainname: '(none)' }, 'le', page, 8);
+    NewUtsname.encode(
+      {
+        sysname,
+        nodename: 'guest1',
+        release: '6.1.0-56-amd64',
+        version: '#1 SMP PREEMPT_DYNAMIC Debian',
+        machine: 'x86_64',
+        domainname: '(none)',
+      },
+      'le',
+      page,
+      8,
+    );
     return guestFromParts({
       info: X86_64,
-      parts: [{ start: 0, size: 0x2002000 }, { start: 0x2002000, size: 4096, source: new MemorySource(page) }, { start: 0x2003000, size: 0x1000 }],
+      parts: [
+        { start: 0, size: 0x2002000 },
+        { start: 0x2002000, size: 4096, source: new MemorySource(page) },
+        { start: 0x2003000, size: 0x1000 },
+      ],
       guestNote: vmcoreinfoNote('OSRELEASE=6.1.0-56-amd64\nSYMBOL(init_uts_ns)=ffffffff81002000\nOFFSET(uts_namespace.name)=8\n'),
     });
   }
@@ -303,11 +371,21 @@ describe('utsname from guest memory', () => {
     const sink = new MemorySink();
     await writeKdump(guestWithUts('Linux'), sink, { codec: 'zlib', workers: 0, physBase });
     const h = DiskDumpHeader64.decode(sink.bytesCopy(), 'le');
-    expect([h.sysname, h.nodename, h.release, h.version, h.machine, h.domainname]).toEqual(['Linux', 'guest1', '6.1.0-56-amd64', '#1 SMP PREEMPT_DYNAMIC Debian', 'x86_64', '(none)']);
+    expect([h.sysname, h.nodename, h.release, h.version, h.machine, h.domainname]).toEqual([
+      'Linux',
+      'guest1',
+      '6.1.0-56-amd64',
+      '#1 SMP PREEMPT_DYNAMIC Debian',
+      'x86_64',
+      '(none)',
+    ]);
   });
 
   it('ignores what it reads there unless it names Linux and the VMCOREINFO release (wrong phys_base)', async () => {
-    for (const [sysname, base] of [['Linux', 0n], ['NotLinux', physBase]] as const) {
+    for (const [sysname, base] of [
+      ['Linux', 0n],
+      ['NotLinux', physBase],
+    ] as const) {
       const sink = new MemorySink();
       await writeKdump(guestWithUts(sysname), sink, { codec: 'zlib', workers: 0, physBase: base });
       const h = DiskDumpHeader64.decode(sink.bytesCopy(), 'le');

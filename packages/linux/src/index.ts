@@ -15,8 +15,15 @@ export type { DmesgJsonRecord } from './dmesg-format.js';
 export { panicSummary } from './panic-summary.js';
 export type { PanicSummary } from './panic-summary.js';
 export {
-  DL_EXCLUDE_ZERO, DL_EXCLUDE_CACHE, DL_EXCLUDE_CACHE_PRI, DL_EXCLUDE_USER_DATA, DL_EXCLUDE_FREE, MAX_DUMP_LEVEL, DUMP_LEVEL_BITS,
-  checkDumpLevel, describeDumpLevel,
+  DL_EXCLUDE_ZERO,
+  DL_EXCLUDE_CACHE,
+  DL_EXCLUDE_CACHE_PRI,
+  DL_EXCLUDE_USER_DATA,
+  DL_EXCLUDE_FREE,
+  MAX_DUMP_LEVEL,
+  DUMP_LEVEL_BITS,
+  checkDumpLevel,
+  describeDumpLevel,
 } from './dump-level.js';
 export { readMemMap } from './mem-map.js';
 export type { MemMapSection } from './mem-map.js';

@@ -46,7 +46,10 @@ export class KernelMemory {
   /** `length` bytes at kernel virtual address `virt`; `what` names the data for errors. */
   async read(virt: bigint, length: number, what: string): Promise<Uint8Array> {
     if (!Number.isSafeInteger(length) || length < 0 || length > this.maxRead) {
-      throw new VmcoreError(VmcoreErrorCode.TooLarge, `${what}: ${length} bytes at ${hex(virt)} is more than the ${this.maxRead} bytes a kernel read may take`);
+      throw new VmcoreError(
+        VmcoreErrorCode.TooLarge,
+        `${what}: ${length} bytes at ${hex(virt)} is more than the ${this.maxRead} bytes a kernel read may take`,
+      );
     }
     const out = new Uint8Array(length);
     let done = 0;

@@ -29,8 +29,7 @@ export function linuxKernel(guest: Pick<GuestMemory, 'info' | 'blocks' | 'read'>
   const info = new KernelInfo(options.vmcoreinfo, 'reading the kernel');
   const read = (physAddr: number, length: number) => guest.read(physAddr, length);
   const translate =
-    options.translate ??
-    kernelTranslator({ arch: guest.info.arch, info, physBase: options.physBase, read, blocks: guest.blocks });
+    options.translate ?? kernelTranslator({ arch: guest.info.arch, info, physBase: options.physBase, read, blocks: guest.blocks });
   return {
     info,
     memory: new KernelMemory({ read, translate, endian: guest.info.endian }),

@@ -16,7 +16,10 @@ export async function readLogBuf(memory: KernelMemory, kernelInfo: KernelInfo, w
   const endian = memory.endian;
   const [major, minor] = info.kernelVersion() ?? [0, 0];
   if (major < 3 || (major === 3 && minor < 5)) {
-    throw new VmcoreError(VmcoreErrorCode.Unsupported, `the kernel log of Linux ${info.vmcoreinfo.osrelease ?? '(unknown)'} (before 3.5, plain-text log_buf) is not supported`);
+    throw new VmcoreError(
+      VmcoreErrorCode.Unsupported,
+      `the kernel log of Linux ${info.vmcoreinfo.osrelease ?? '(unknown)'} (before 3.5, plain-text log_buf) is not supported`,
+    );
   }
   const logBufPtr = await memory.read(info.symbol('log_buf'), wordSize, 'log_buf');
   const logBuf = wordSize === 8 ? u64(logBufPtr, 0, endian) : BigInt(u32(logBufPtr, 0, endian));
@@ -39,7 +42,10 @@ export async function readLogBuf(memory: KernelMemory, kernelInfo: KernelInfo, w
   let ptr = firstIdx;
   while (ptr !== nextIdx) {
     if (records.length > maxRecords || ptr + recordSize > length) {
-      throw new VmcoreError(VmcoreErrorCode.Corrupt, `log_buf at ${hex(logBuf)}: the record walk left the buffer or loops at index ${ptr}: the log buffer is corrupted`);
+      throw new VmcoreError(
+        VmcoreErrorCode.Corrupt,
+        `log_buf at ${hex(logBuf)}: the record walk left the buffer or loops at index ${ptr}: the log buffer is corrupted`,
+      );
     }
     // log_from_ptr(): a record of len 0 marks the end; the record is then the one at the start.
     let rec = ptr;
@@ -62,7 +68,10 @@ export async function readLogBuf(memory: KernelMemory, kernelInfo: KernelInfo, w
     ptr = rec + len;
     if (len === 0 || ptr > length - recordSize) {
       if (ptr === nextIdx) break;
-      throw new VmcoreError(VmcoreErrorCode.Corrupt, `log_buf at ${hex(logBuf)}: index ${ptr} is outside the buffer: the log buffer is corrupted`);
+      throw new VmcoreError(
+        VmcoreErrorCode.Corrupt,
+        `log_buf at ${hex(logBuf)}: index ${ptr} is outside the buffer: the log buffer is corrupted`,
+      );
     }
   }
   return records;

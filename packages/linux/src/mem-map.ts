@@ -28,7 +28,13 @@ const X86_64_MAX_PHYSMEM_BITS_5LEVEL = 52;
  * SYMBOL(mem_section), SIZE(mem_section), OFFSET(mem_section.section_mem_map),
  * NUMBER(SECTION_SIZE_BITS) and NUMBER(MAX_PHYSMEM_BITS).
  */
-export async function readMemMap(memory: KernelMemory, kernelInfo: KernelInfo, maxMapnr: number, pageSize: number, wordSize: 4 | 8): Promise<MemMapSection[]> {
+export async function readMemMap(
+  memory: KernelMemory,
+  kernelInfo: KernelInfo,
+  maxMapnr: number,
+  pageSize: number,
+  wordSize: 4 | 8,
+): Promise<MemMapSection[]> {
   const info = kernelInfo;
   if (!info.hasSymbol('mem_section')) {
     throw new VmcoreError(
@@ -41,10 +47,21 @@ export async function readMemMap(memory: KernelMemory, kernelInfo: KernelInfo, m
   const mapAt = info.offset('mem_section.section_mem_map');
   const la57 = (info.optionalNumber('pgtable_l5_enabled') ?? 0n) !== 0n;
   const sectionSizeBits = Number(info.optionalNumber('SECTION_SIZE_BITS') ?? BigInt(X86_64_SECTION_SIZE_BITS));
-  const maxPhysmemBits = Number(info.optionalNumber('MAX_PHYSMEM_BITS') ?? BigInt(la57 ? X86_64_MAX_PHYSMEM_BITS_5LEVEL : X86_64_MAX_PHYSMEM_BITS));
+  const maxPhysmemBits = Number(
+    info.optionalNumber('MAX_PHYSMEM_BITS') ?? BigInt(la57 ? X86_64_MAX_PHYSMEM_BITS_5LEVEL : X86_64_MAX_PHYSMEM_BITS),
+  );
   const pageShift = Math.log2(pageSize);
-  if (!Number.isInteger(pageShift) || sectionSizeBits <= pageShift || sectionSizeBits > 40 || maxPhysmemBits < sectionSizeBits || maxPhysmemBits > 64) {
-    throw new VmcoreError(VmcoreErrorCode.Corrupt, `VMCOREINFO: SECTION_SIZE_BITS ${sectionSizeBits} / MAX_PHYSMEM_BITS ${maxPhysmemBits} / page size ${pageSize} do not describe SPARSEMEM`);
+  if (
+    !Number.isInteger(pageShift) ||
+    sectionSizeBits <= pageShift ||
+    sectionSizeBits > 40 ||
+    maxPhysmemBits < sectionSizeBits ||
+    maxPhysmemBits > 64
+  ) {
+    throw new VmcoreError(
+      VmcoreErrorCode.Corrupt,
+      `VMCOREINFO: SECTION_SIZE_BITS ${sectionSizeBits} / MAX_PHYSMEM_BITS ${maxPhysmemBits} / page size ${pageSize} do not describe SPARSEMEM`,
+    );
   }
   const pagesPerSection = 2 ** (sectionSizeBits - pageShift);
   const numSection = Math.ceil(maxMapnr / pagesPerSection);
@@ -64,9 +81,7 @@ export async function readMemMap(memory: KernelMemory, kernelInfo: KernelInfo, m
     const maps: Array<bigint | undefined> = [];
     let rootBytes: Uint8Array;
     try {
-      rootBytes = extreme
-        ? await memory.read(rootArray, wordSize * roots, 'the mem_section root array')
-        : new Uint8Array(0);
+      rootBytes = extreme ? await memory.read(rootArray, wordSize * roots, 'the mem_section root array') : new Uint8Array(0);
     } catch (error) {
       if (isVmcoreError(error)) return undefined;
       throw error;
@@ -108,7 +123,10 @@ export async function readMemMap(memory: KernelMemory, kernelInfo: KernelInfo, m
     maps = await validate(pointer);
   }
   if (!maps) {
-    throw new VmcoreError(VmcoreErrorCode.Corrupt, `mem_section at ${hex(memSectionSym)}: no valid memory section (could not validate mem_section)`);
+    throw new VmcoreError(
+      VmcoreErrorCode.Corrupt,
+      `mem_section at ${hex(memSectionSym)}: no valid memory section (could not validate mem_section)`,
+    );
   }
   return maps.map((memMap, nr) => ({
     pfnStart: nr * pagesPerSection,

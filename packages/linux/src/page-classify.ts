@@ -74,7 +74,8 @@ function pageLayout(info: KernelInfo, wordSize: 4 | 8): PageLayout {
   const listNext = info.optionalOffset('list_head.next');
   const listPrev = info.optionalOffset('list_head.prev');
   const old = !atLeast(4, 4);
-  const orderOffset = info.optionalOffset('page.compound_order') ?? (old && lru !== NOT_FOUND && listPrev !== NOT_FOUND ? lru + listPrev : 0);
+  const orderOffset =
+    info.optionalOffset('page.compound_order') ?? (old && lru !== NOT_FOUND && listPrev !== NOT_FOUND ? lru + listPrev : 0);
   const dtorOffset = info.optionalOffset('page.compound_dtor') ?? (old && lru !== NOT_FOUND && listNext !== NOT_FOUND ? lru + listNext : 0);
   return {
     size,
@@ -168,19 +169,29 @@ export async function classifyPages(kernel: LinuxKernel, options: ClassifyOption
     const pgBuddy = optionalInt(info, 'PG_buddy');
     if (layout.private !== undefined && pgBuddy !== undefined) {
       buddy = (lo, hi) => testBit(lo, hi, pgBuddy);
-    } else if (layout.private !== undefined && layout.mapcount !== undefined && info.optionalNumber('PAGE_BUDDY_MAPCOUNT_VALUE') !== undefined) {
+    } else if (
+      layout.private !== undefined &&
+      layout.mapcount !== undefined &&
+      info.optionalNumber('PAGE_BUDDY_MAPCOUNT_VALUE') !== undefined
+    ) {
       const buddyValue = int(info, 'PAGE_BUDDY_MAPCOUNT_VALUE');
       const pgSlab = int(info, 'PG_slab');
       buddy = (lo, hi, mapcount) => !testBit(lo, hi, pgSlab) && mapcount === buddyValue;
     } else {
       // makedumpfile would walk the zones' free lists instead (exclude_free_page()); not done here.
-      const missing = layout.private === undefined ? 'OFFSET(page.private)' : layout.mapcount === undefined ? 'OFFSET(page._mapcount)' : 'NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)';
+      const missing =
+        layout.private === undefined
+          ? 'OFFSET(page.private)'
+          : layout.mapcount === undefined
+            ? 'OFFSET(page._mapcount)'
+            : 'NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)';
       throw new VmcoreError(VmcoreErrorCode.Unsupported, `VMCOREINFO has no ${missing}, which dump level ${level} (free pages) needs`);
     }
   }
   const isCache = (lo: number, hi: number) =>
     testBit(lo, hi, pgLru) || ((pgSwapbacked === undefined || testBit(lo, hi, pgSwapbacked)) && testBit(lo, hi, pgSwapcache));
-  const isHugetlb = (dtor: bigint) => (hugetlbDtor !== undefined && BigInt(hugetlbDtor) === dtor) || (freeHugePage !== undefined && freeHugePage === dtor);
+  const isHugetlb = (dtor: bigint) =>
+    (hugetlbDtor !== undefined && BigInt(hugetlbDtor) === dtor) || (freeHugePage !== undefined && freeHugePage === dtor);
   const isOffline = (lo: number, hi: number, mapcount: number) =>
     offlineValue !== undefined && !(pgSlabOptional !== undefined && testBit(lo, hi, pgSlabOptional)) && mapcount === offlineValue;
 
@@ -220,7 +231,8 @@ export async function classifyPages(kernel: LinuxKernel, options: ClassifyOption
         const isHead = headMask !== undefined && (headMask & lo) !== 0;
         if (indexPg < PGMM_CACHED - 1 && isHead && pfn + 1 <= windowEnd) {
           const next = at + layout.size;
-          if (layout.orderOffset) order = layout.orderWidth === 1 ? w.getUint8(next + layout.orderOffset) : w.getUint16(next + layout.orderOffset, le);
+          if (layout.orderOffset)
+            order = layout.orderWidth === 1 ? w.getUint8(next + layout.orderOffset) : w.getUint16(next + layout.orderOffset, le);
           if (layout.dtorOffset) dtor = readUnsigned(w, next + layout.dtorOffset, layout.dtorWidth, le);
           if (order >= wordSize * 8 || pfn % 2 ** order !== 0) order = 0;
         }

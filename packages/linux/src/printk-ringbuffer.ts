@@ -41,9 +41,21 @@ export async function readPrintkRingbuffer(memory: KernelMemory, kernelInfo: Ker
   const dataSize = 2 ** sizeBits;
   const descSize = info.size('prb_desc');
   const infoSize = info.size('printk_info');
-  const descs = await memory.read(word(prb, descRing + info.offset('prb_desc_ring.descs'), wordSize, endian), descSize * count, 'prb.desc_ring.descs');
-  const infos = await memory.read(word(prb, descRing + info.offset('prb_desc_ring.infos'), wordSize, endian), infoSize * count, 'prb.desc_ring.infos');
-  const data = await memory.read(word(prb, textRing + info.offset('prb_data_ring.data'), wordSize, endian), dataSize, 'prb.text_data_ring.data');
+  const descs = await memory.read(
+    word(prb, descRing + info.offset('prb_desc_ring.descs'), wordSize, endian),
+    descSize * count,
+    'prb.desc_ring.descs',
+  );
+  const infos = await memory.read(
+    word(prb, descRing + info.offset('prb_desc_ring.infos'), wordSize, endian),
+    infoSize * count,
+    'prb.desc_ring.infos',
+  );
+  const data = await memory.read(
+    word(prb, textRing + info.offset('prb_data_ring.data'), wordSize, endian),
+    dataSize,
+    'prb.text_data_ring.data',
+  );
 
   const tailId = word(prb, descRing + info.offset('prb_desc_ring.tail_id') + counter, wordSize, endian);
   const headId = word(prb, descRing + info.offset('prb_desc_ring.head_id') + counter, wordSize, endian);

@@ -1,5 +1,15 @@
 import { VmcoreError, VmcoreErrorCode, hex } from '@vmcore/bytes';
-import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, X86_64_KERNEL_IMAGE, X86Translator, archByName, findBlock, type PhysBlock } from '@vmcore/guest-mem';
+import {
+  CR0_PG,
+  CR4_LA57,
+  CR4_PAE,
+  EFER_LMA,
+  X86_64_KERNEL_IMAGE,
+  X86Translator,
+  archByName,
+  findBlock,
+  type PhysBlock,
+} from '@vmcore/guest-mem';
 import { kernelLinearVirtToPhys, kernelVirtToPhys } from '@vmcore/vmcoreinfo';
 import type { KernelInfo } from './kernel-info.js';
 

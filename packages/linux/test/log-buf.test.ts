@@ -66,6 +66,8 @@ describe('readLogBuf', () => {
   it('names the VMCOREINFO entry it lacks', async () => {
     const m = new FlatMemory(0x2000);
     const { kernelInfo } = info(TEXT.replace(/^SYMBOL\(log_first_idx\).*\n/m, ''));
-    await expect(readLogBuf(m.memory(), kernelInfo, 8)).rejects.toThrow('VMCOREINFO has no SYMBOL(log_first_idx), which the kernel log (log_buf) needs');
+    await expect(readLogBuf(m.memory(), kernelInfo, 8)).rejects.toThrow(
+      'VMCOREINFO has no SYMBOL(log_first_idx), which the kernel log (log_buf) needs',
+    );
   });
 });

@@ -82,7 +82,8 @@ function guest(text = VMCOREINFO, memMapSections = 7): LinuxKernel {
   };
 }
 
-const excludedPfns = (e: { excludes(pfn: number): boolean }) => Array.from({ length: PAGES }, (_, pfn) => pfn).filter((pfn) => e.excludes(pfn));
+const excludedPfns = (e: { excludes(pfn: number): boolean }) =>
+  Array.from({ length: PAGES }, (_, pfn) => pfn).filter((pfn) => e.excludes(pfn));
 const beyond = Array.from({ length: 8 }, (_, i) => 56 + i);
 
 describe('classifyPages (makedumpfile 1.7.2 __exclude_unnecessary_pages)', () => {
@@ -128,9 +129,9 @@ describe('classifyPages (makedumpfile 1.7.2 __exclude_unnecessary_pages)', () =>
     await expect(classifyPages(guest(VMCOREINFO.replace('NUMBER(PG_lru)=4\n', '')), { dumpLevel: 2 })).rejects.toThrow(
       'VMCOREINFO has no NUMBER(PG_lru), which dump level 2 needs',
     );
-    await expect(classifyPages(guest(VMCOREINFO.replace('NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n', '')), { dumpLevel: 16 })).rejects.toThrow(
-      'VMCOREINFO has no NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE), which dump level 16 (free pages) needs',
-    );
+    await expect(
+      classifyPages(guest(VMCOREINFO.replace('NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n', '')), { dumpLevel: 16 }),
+    ).rejects.toThrow('VMCOREINFO has no NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE), which dump level 16 (free pages) needs');
     await expect(classifyPages(guest(VMCOREINFO.replace(/^SYMBOL\(mem_section\).*\n/m, '')), { dumpLevel: 1 })).rejects.toThrow(
       'VMCOREINFO has no SYMBOL(mem_section), which dump level 1 needs',
     );

@@ -64,7 +64,16 @@ describe('readPrintkRingbuffer', () => {
       { id: 10n, state: RESERVED, begin: 256n + 130n, next: 256n + 150n, text: 'in flight', ts: 2n },
       { id: 11n, state: FINALIZED, begin: 256n + 150n, next: 256n + 150n, text: '', ts: 3n },
       // begins near the end of the ring and wraps: the text is at the ring's start
-      { id: 12n, state: FINALIZED, begin: 256n + 240n, next: 512n + 40n, text: 'wrapped\nsecond line', ts: 12_345_678_901n, level: 3, facility: 1 },
+      {
+        id: 12n,
+        state: FINALIZED,
+        begin: 256n + 240n,
+        next: 512n + 40n,
+        text: 'wrapped\nsecond line',
+        ts: 12_345_678_901n,
+        level: 3,
+        facility: 1,
+      },
     ];
     const m = ring(records, 9n, 12n);
     const { kernelInfo } = info(PRINTK_6_1, `SYMBOL(prb)=${PRB_PTR.toString(16)}\n`);

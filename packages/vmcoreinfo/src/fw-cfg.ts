@@ -32,11 +32,17 @@ export function encodeFwCfgVmcoreinfo(entry: FwCfgVmcoreinfo): Uint8Array {
     ['size', entry.size, 0xffff_ffff],
   ] as const) {
     if (!Number.isInteger(value) || value < 0 || value > max) {
-      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `fw_cfg ${FW_CFG_VMCOREINFO_FILENAME}: ${field} ${value} is not an integer in 0..${max}`);
+      throw new VmcoreError(
+        VmcoreErrorCode.InvalidArgument,
+        `fw_cfg ${FW_CFG_VMCOREINFO_FILENAME}: ${field} ${value} is not an integer in 0..${max}`,
+      );
     }
   }
   if (entry.paddr < 0n || entry.paddr >= 1n << 64n) {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `fw_cfg ${FW_CFG_VMCOREINFO_FILENAME}: paddr ${entry.paddr} does not fit in a u64`);
+    throw new VmcoreError(
+      VmcoreErrorCode.InvalidArgument,
+      `fw_cfg ${FW_CFG_VMCOREINFO_FILENAME}: paddr ${entry.paddr} does not fit in a u64`,
+    );
   }
   return FwCfgVmcoreinfoLayout.encode(entry, 'le');
 }

@@ -14,8 +14,7 @@ export interface GuestNoteTarget {
 }
 
 export type GuestNoteResult =
-  | { readonly ok: true; readonly note: Uint8Array; readonly physAddr: number }
-  | { readonly ok: false; readonly warning: string };
+  { readonly ok: true; readonly note: Uint8Array; readonly physAddr: number } | { readonly ok: false; readonly warning: string };
 
 /**
  * What dump_init() does with the fw_cfg entry: read `size` bytes at `paddr` and keep the first
@@ -47,7 +46,8 @@ export async function readGuestNoteFromEntry(
   try {
     bytes = await read(physAddr, size);
   } catch (error) {
-    if (isVmcoreError(error)) return { ok: false, warning: `guest note at ${hex(physAddr)} (${size} bytes) cannot be read: ${error.message}` };
+    if (isVmcoreError(error))
+      return { ok: false, warning: `guest note at ${hex(physAddr)} (${size} bytes) cannot be read: ${error.message}` };
     throw error;
   }
   if (bytes.length !== size) {

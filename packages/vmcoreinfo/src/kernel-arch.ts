@@ -52,7 +52,8 @@ const LOONGARCH_DMW_CACHED = 0x9000000000000000n;
 export function kernelImageVirtToPhys(arch: string, info: Vmcoreinfo, virt: bigint, physBase = 0n): bigint | undefined {
   const below = (base: bigint) => (virt >= base ? virt - base : undefined);
   switch (arch) {
-    case 'x86_64': return virt >= X86_64_START_KERNEL_MAP ? BigInt.asUintN(64, virt - X86_64_START_KERNEL_MAP + physBase) : undefined;
+    case 'x86_64':
+      return virt >= X86_64_START_KERNEL_MAP ? BigInt.asUintN(64, virt - X86_64_START_KERNEL_MAP + physBase) : undefined;
     case 'aarch64': {
       const voffset = info.numbers.get('kimage_voffset');
       return voffset === undefined ? undefined : below(BigInt.asUintN(64, voffset));
@@ -61,11 +62,17 @@ export function kernelImageVirtToPhys(arch: string, info: Vmcoreinfo, virt: bigi
       const offset = info.numbers.get('va_kernel_pa_offset');
       return offset === undefined ? undefined : below(BigInt.asUintN(64, offset));
     }
-    case 'i386': case 'arm': return below(PAGE_OFFSET_3G);
-    case 'ppc64': return below(PPC64_PAGE_OFFSET);
-    case 's390x': return virt;
-    case 'loongarch64': return below(LOONGARCH_DMW_CACHED);
-    default: return undefined;
+    case 'i386':
+    case 'arm':
+      return below(PAGE_OFFSET_3G);
+    case 'ppc64':
+      return below(PPC64_PAGE_OFFSET);
+    case 's390x':
+      return virt;
+    case 'loongarch64':
+      return below(LOONGARCH_DMW_CACHED);
+    default:
+      return undefined;
   }
 }
 
@@ -97,7 +104,12 @@ export function kernelLinearVirtToPhys(arch: string, info: Vmcoreinfo, virt: big
     const pageOffset = info.numbers.get('PAGE_OFFSET');
     const ramBase = info.numbers.get('phys_ram_base');
     const image = info.numbers.get('KERNEL_LINK_ADDR');
-    if (pageOffset !== undefined && ramBase !== undefined && virt >= BigInt.asUintN(64, pageOffset) && (image === undefined || virt < BigInt.asUintN(64, image))) {
+    if (
+      pageOffset !== undefined &&
+      ramBase !== undefined &&
+      virt >= BigInt.asUintN(64, pageOffset) &&
+      (image === undefined || virt < BigInt.asUintN(64, image))
+    ) {
       return virt - BigInt.asUintN(64, pageOffset) + BigInt.asUintN(64, ramBase);
     }
   }

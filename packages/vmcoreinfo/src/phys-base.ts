@@ -161,7 +161,10 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
         continue;
       }
       const checked = await pageTables(image && options.kernelOffset !== undefined ? kernelText(image, options.kernelOffset) : undefined);
-      const found = await scanForVmcoreinfoNote(chunks, { endian, accept: (candidate) => currentKernel(candidate, options, checked, warnings) });
+      const found = await scanForVmcoreinfoNote(chunks, {
+        endian,
+        accept: (candidate) => currentKernel(candidate, options, checked, warnings),
+      });
       if (!found) {
         warnings.push('no VMCOREINFO note found in guest memory');
         continue;
@@ -186,9 +189,7 @@ export async function resolvePhysBase(options: ResolvePhysBaseOptions): Promise<
         continue;
       }
       const kernelOffset = options.kernelOffset ?? info?.kernelOffset;
-      const kernelTextVirt =
-        info?.symbols.get('_stext') ??
-        (kernelOffset !== undefined ? kernelText(image, kernelOffset) : undefined);
+      const kernelTextVirt = info?.symbols.get('_stext') ?? (kernelOffset !== undefined ? kernelText(image, kernelOffset) : undefined);
       const result = (await pageTables(kernelTextVirt))!;
       if (result.ok) {
         if (result.warning) warnings.push(result.warning);
@@ -232,9 +233,7 @@ async function currentKernel(
     return false;
   };
   if (physBase !== tables.value) return stale(`phys_base ${hex(physBase)}, page tables say ${hex(tables.value)}`);
-  const text =
-    info.symbols.get('_stext') ??
-    (info.kernelOffset !== undefined ? kernelText(image, info.kernelOffset) : undefined);
+  const text = info.symbols.get('_stext') ?? (info.kernelOffset !== undefined ? kernelText(image, info.kernelOffset) : undefined);
   if (text === undefined) return true;
   const mapped = await options.translate(text);
   const expected = kernelVirtToPhys(text, physBase, image);

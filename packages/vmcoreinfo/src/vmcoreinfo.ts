@@ -40,10 +40,7 @@ const U64_LIMIT = 1n << 64n;
 const I64_MIN = -(1n << 63n);
 
 function corrupt(line: number, key: string, value: string, expected: string): VmcoreError {
-  return new VmcoreError(
-    VmcoreErrorCode.Corrupt,
-    `VMCOREINFO line ${line}: ${key}=${JSON.stringify(value)} is not ${expected}`,
-  );
+  return new VmcoreError(VmcoreErrorCode.Corrupt, `VMCOREINFO line ${line}: ${key}=${JSON.stringify(value)} is not ${expected}`);
 }
 
 function parseHex(value: string, line: number, key: string): bigint {
@@ -160,7 +157,10 @@ export function vmcoreinfoText(desc: Uint8Array): string {
       throw new VmcoreError(VmcoreErrorCode.Corrupt, `VMCOREINFO descriptor: NUL byte at offset ${i} with more text after it`);
     }
     if ((b < 0x20 && b !== 0x0a && b !== 0x09) || b > 0x7e) {
-      throw new VmcoreError(VmcoreErrorCode.Corrupt, `VMCOREINFO descriptor: byte 0x${b.toString(16).padStart(2, '0')} at offset ${i} is not text`);
+      throw new VmcoreError(
+        VmcoreErrorCode.Corrupt,
+        `VMCOREINFO descriptor: byte 0x${b.toString(16).padStart(2, '0')} at offset ${i} is not text`,
+      );
     }
   }
   return latin1.decode(desc.subarray(0, end));

@@ -125,7 +125,11 @@ describe('readGuestNoteFromEntry (dump_init guest note rules)', () => {
       const state = guestWrites({ guestFormat: 1, size, paddr: BigInt(paddr) });
       expect(await readGuestNoteFromEntry(state, r.read, x86)).toEqual({ ok: false, warning: `guest note size is invalid: ${size}` });
     }
-    const atLimit = await readGuestNoteFromEntry(guestWrites({ guestFormat: 1, size: MAX_GUEST_NOTE_SIZE, paddr: BigInt(paddr) }), r.read, x86);
+    const atLimit = await readGuestNoteFromEntry(
+      guestWrites({ guestFormat: 1, size: MAX_GUEST_NOTE_SIZE, paddr: BigInt(paddr) }),
+      r.read,
+      x86,
+    );
     expect(atLimit.ok).toBe(true);
   });
 

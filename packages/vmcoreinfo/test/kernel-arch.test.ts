@@ -2,11 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { archFromVmcoreinfo, kernelImageVirtToPhys, kernelLinearVirtToPhys, kernelPageSize, parseVmcoreinfo } from '../src/index.js';
 
 // Lines as the kernels of the reference guests write them (Debian 6.1, QEMU 7.2 TCG guests).
-const AARCH64 = parseVmcoreinfo([
-  'OSRELEASE=6.1.0-57-arm64', 'PAGESIZE=4096', 'SYMBOL(init_uts_ns)=ffffbc7073f1c030',
-  'NUMBER(VA_BITS)=48', 'NUMBER(kimage_voffset)=0xffffbc7031e00000', 'NUMBER(PHYS_OFFSET)=0x40000000', 'KERNELOFFSET=3c706a000000', '',
-].join('\n'));
-const S390X = parseVmcoreinfo(['OSRELEASE=6.1.0-50-s390x', 'PAGESIZE=4096', 'SYMBOL(init_uts_ns)=ef4898', 'SYMBOL(lowcore_ptr)=1a8c9e0', 'SAMODE31=0', ''].join('\n'));
+const AARCH64 = parseVmcoreinfo(
+  [
+    'OSRELEASE=6.1.0-57-arm64',
+    'PAGESIZE=4096',
+    'SYMBOL(init_uts_ns)=ffffbc7073f1c030',
+    'NUMBER(VA_BITS)=48',
+    'NUMBER(kimage_voffset)=0xffffbc7031e00000',
+    'NUMBER(PHYS_OFFSET)=0x40000000',
+    'KERNELOFFSET=3c706a000000',
+    '',
+  ].join('\n'),
+);
+const S390X = parseVmcoreinfo(
+  ['OSRELEASE=6.1.0-50-s390x', 'PAGESIZE=4096', 'SYMBOL(init_uts_ns)=ef4898', 'SYMBOL(lowcore_ptr)=1a8c9e0', 'SAMODE31=0', ''].join('\n'),
+);
 const I386 = parseVmcoreinfo(['OSRELEASE=6.1.0-57-686', 'PAGESIZE=4096', 'SYMBOL(init_uts_ns)=c7d51de0', ''].join('\n'));
 const X86_64 = parseVmcoreinfo(['OSRELEASE=6.1.0-57-amd64', 'PAGESIZE=4096', 'NUMBER(phys_base)=-1073741824', ''].join('\n'));
 
@@ -20,7 +30,7 @@ describe('the architecture and kernel addresses VMCOREINFO implies', () => {
     expect(archFromVmcoreinfo(parseVmcoreinfo('OSRELEASE=6.1.0-custom\n'))).toBeUndefined();
   });
 
-  it('translates a kernel-image symbol by each architecture\'s rule', () => {
+  it("translates a kernel-image symbol by each architecture's rule", () => {
     const uts = (info: typeof AARCH64) => info.symbols.get('init_uts_ns')!;
     // arm64: virt - kimage_voffset
     expect(kernelImageVirtToPhys('aarch64', AARCH64, uts(AARCH64))).toBe(0x4211c030n);

@@ -21,7 +21,11 @@ describe('the VMCOREINFO note', () => {
     const qemu = encodeNote({ name: 'QEMU', type: 0, desc: new Uint8Array(440) }, 'le');
     const vmci = encodeVmcoreinfoNote('OSRELEASE=6.1.0\nPAGESIZE=4096\n');
     const notes = parseNotes(encodeNoteArea([], 'le', new Uint8Array([...core, ...qemu, ...vmci])), 'le');
-    expect(notes.map((n) => [n.name, n.type, n.desc.length])).toEqual([['CORE', 1, 336], ['QEMU', 0, 440], ['VMCOREINFO', 0, 30]]);
+    expect(notes.map((n) => [n.name, n.type, n.desc.length])).toEqual([
+      ['CORE', 1, 336],
+      ['QEMU', 0, 440],
+      ['VMCOREINFO', 0, 30],
+    ]);
     expect(findVmcoreinfoNote(notes)?.offset).toBe(core.length + qemu.length);
     expect(findVmcoreinfoNote(notes.slice(0, 2))).toBeUndefined();
   });

@@ -42,7 +42,6 @@ async function* elfChunks(elf: QemuElf, chunkSize = 4 << 20): AsyncGenerator<Phy
   }
 }
 
-
 for (const firmware of ['seabios', 'ovmf'] as const) {
   describe(`phys_base of the ${firmware} reference guest (QEMU 7.2 ELF with -device vmcoreinfo)`, () => {
     let guest: ReferenceGuest;
@@ -63,7 +62,7 @@ for (const firmware of ['seabios', 'ovmf'] as const) {
       expect(BigInt.asUintN(64, info.numbers.get('phys_base')!)).toBe(expectedPhysBase(guest));
     });
 
-    it('resolvePhysBase reads it from QEMU\'s guest note (the last PT_NOTE note)', async () => {
+    it("resolvePhysBase reads it from QEMU's guest note (the last PT_NOTE note)", async () => {
       const last = elf.notes[elf.notes.length - 1]!;
       expect(last.name).toBe('VMCOREINFO');
       const guestNote = elf.noteBytes.subarray(last.offset, last.offset + last.size);
@@ -72,15 +71,24 @@ for (const firmware of ['seabios', 'ovmf'] as const) {
       expect(result.warning).toBeUndefined();
     });
 
-    it('readGuestNoteFromEntry, given the guest\'s fw_cfg entry, yields exactly the note QEMU wrote', async () => {
+    it("readGuestNoteFromEntry, given the guest's fw_cfg entry, yields exactly the note QEMU wrote", async () => {
       const state = acceptFwCfgWrite(
         resetFwCfgVmcoreinfo(),
         0,
-        encodeFwCfgVmcoreinfo({ hostFormat: 1, guestFormat: 1, size: guest.facts.vmcoreinfoSize, paddr: BigInt(guest.facts.vmcoreinfoPaddr) }),
+        encodeFwCfgVmcoreinfo({
+          hostFormat: 1,
+          guestFormat: 1,
+          size: guest.facts.vmcoreinfoSize,
+          paddr: BigInt(guest.facts.vmcoreinfoPaddr),
+        }),
       );
       const result = await readGuestNoteFromEntry(state, elf.read, { elfClass: 64, endian: 'le' });
       const last = elf.notes[elf.notes.length - 1]!;
-      expect(result).toEqual({ ok: true, note: elf.noteBytes.slice(last.offset, last.offset + last.size), physAddr: guest.facts.vmcoreinfoPaddr });
+      expect(result).toEqual({
+        ok: true,
+        note: elf.noteBytes.slice(last.offset, last.offset + last.size),
+        physAddr: guest.facts.vmcoreinfoPaddr,
+      });
     });
 
     it('the scan finds that note at the address /sys/kernel/vmcoreinfo gives', async () => {
@@ -91,7 +99,7 @@ for (const firmware of ['seabios', 'ovmf'] as const) {
       expect(vmcoreinfoText(last.desc)).toBe(found?.text);
     });
 
-    it('QEMU 7.2\'s kdump header holds the hex misreading that qemuPhysBaseFromVmcoreinfo predicts', async () => {
+    it("QEMU 7.2's kdump header holds the hex misreading that qemuPhysBaseFromVmcoreinfo predicts", async () => {
       const file = await open(guest.qemuKdumpZlibRaw, 'r');
       try {
         const sub = new Uint8Array(8);
@@ -117,7 +125,7 @@ describe('phys_base of a guest without -device vmcoreinfo (seabios)', () => {
     await elf?.close();
   });
 
-  it('QEMU\'s ELF has no guest note', () => {
+  it("QEMU's ELF has no guest note", () => {
     expect(elf.notes.some((n) => n.name === 'VMCOREINFO')).toBe(false);
   });
 });

@@ -71,7 +71,13 @@ async function guest(options: { noteAt?: number; note?: Uint8Array; tables?: boo
 describe('resolvePhysBase', () => {
   it('(a) takes the guest note QEMU copied', async () => {
     const { ram, translate } = await guest();
-    const result = await resolvePhysBase({ arch: X86_64, guestNote: encodeVmcoreinfoNote(linux61), read: ram.read, blocks: ram.ranges, translate });
+    const result = await resolvePhysBase({
+      arch: X86_64,
+      guestNote: encodeVmcoreinfoNote(linux61),
+      read: ram.read,
+      blocks: ram.ranges,
+      translate,
+    });
     expect(result.value).toBe(U64_PHYS_BASE);
     expect(result.source).toBe('vmcoreinfo');
     expect(result.warning).toBeUndefined();
@@ -83,7 +89,12 @@ describe('resolvePhysBase', () => {
   it('(b) scans guest memory when there is no guest note, and hands back the note it found', async () => {
     const { ram, translate } = await guest({ noteAt: 0x3a5_f000 });
     const result = await resolvePhysBase({ arch: X86_64, read: ram.read, blocks: ram.ranges, translate });
-    expect(result).toMatchObject({ value: U64_PHYS_BASE, source: 'vmcoreinfo-scan', notePhysAddr: 0x3a5_f000, note: encodeVmcoreinfoNote(linux61) });
+    expect(result).toMatchObject({
+      value: U64_PHYS_BASE,
+      source: 'vmcoreinfo-scan',
+      notePhysAddr: 0x3a5_f000,
+      note: encodeVmcoreinfoNote(linux61),
+    });
     expect(result.warning).toBe('no guest VMCOREINFO note');
   });
 
@@ -127,7 +138,13 @@ describe('resolvePhysBase', () => {
   it('(c) after a guest note without NUMBER(phys_base), starting from its SYMBOL(_stext)', async () => {
     const { ram, translate } = await guest();
     const text = linux61.replace(/^NUMBER\(phys_base\)=.*\n/m, '');
-    const result = await resolvePhysBase({ arch: X86_64, guestNote: encodeVmcoreinfoNote(text), read: ram.read, translate, sources: ['vmcoreinfo', 'page-tables'] });
+    const result = await resolvePhysBase({
+      arch: X86_64,
+      guestNote: encodeVmcoreinfoNote(text),
+      read: ram.read,
+      translate,
+      sources: ['vmcoreinfo', 'page-tables'],
+    });
     expect(result.source).toBe('page-tables');
     expect(result.value).toBe(U64_PHYS_BASE);
     expect(result.warning).toBe('guest VMCOREINFO has no NUMBER(phys_base)');
@@ -139,7 +156,9 @@ describe('resolvePhysBase', () => {
     const result = await resolvePhysBase({ arch: X86_64, read: ram.read, blocks: ram.ranges, translate: unmapped });
     expect(result.value).toBe(0n);
     expect(result.source).toBe('default');
-    expect(result.warning).toMatch(/^no guest VMCOREINFO note; no VMCOREINFO note found in guest memory; page tables: no usable mapping in 0xffffffff80000000..0xffffffffc0000000/);
+    expect(result.warning).toMatch(
+      /^no guest VMCOREINFO note; no VMCOREINFO note found in guest memory; page tables: no usable mapping in 0xffffffff80000000..0xffffffffc0000000/,
+    );
     expect(result.warning).toMatch(/; phys_base defaults to 0$/);
   });
 
@@ -177,6 +196,10 @@ describe('resolvePhysBase', () => {
     const note = encodeVmcoreinfoNote('OSRELEASE=6.1.0-27-arm64\nNUMBER(PHYS_OFFSET)=0x40000000\n');
     expect(await resolvePhysBase({ arch: AARCH64, guestNote: note })).toMatchObject({ value: 0x4000_0000n, source: 'vmcoreinfo' });
     const none = await resolvePhysBase({ arch: AARCH64, sources: ['page-tables'] });
-    expect(none).toMatchObject({ value: 0n, source: 'default', warning: 'no kernel-image layout to read phys_base from aarch64 page tables; phys_base defaults to 0' });
+    expect(none).toMatchObject({
+      value: 0n,
+      source: 'default',
+      warning: 'no kernel-image layout to read phys_base from aarch64 page tables; phys_base defaults to 0',
+    });
   });
 });

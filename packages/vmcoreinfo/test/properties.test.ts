@@ -44,7 +44,11 @@ describe('properties', () => {
   it('any write shorter than 16 bytes never makes the entry count', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 16 }), fc.uint8Array({ maxLength: 15 }), (offset, data) => {
-        const enabled = acceptFwCfgWrite(resetFwCfgVmcoreinfo(), 0, encodeFwCfgVmcoreinfo({ hostFormat: 1, guestFormat: 1, size: 1, paddr: 1n }));
+        const enabled = acceptFwCfgWrite(
+          resetFwCfgVmcoreinfo(),
+          0,
+          encodeFwCfgVmcoreinfo({ hostFormat: 1, guestFormat: 1, size: 1, paddr: 1n }),
+        );
         expect(acceptFwCfgWrite(enabled, offset, data).hasVmcoreinfo).toBe(offset + data.length > 16);
       }),
     );

@@ -130,7 +130,7 @@ describe('vmcoreinfoText', () => {
   });
 });
 
-describe('parseVmcoreinfo on the reference guest\'s own note (Debian 6.1.0-56-amd64, from QEMU 7.2\'s ELF)', () => {
+describe("parseVmcoreinfo on the reference guest's own note (Debian 6.1.0-56-amd64, from QEMU 7.2's ELF)", () => {
   const real = readFileSync(new URL('./fixtures/linux-6.1.0-56-amd64-seabios.vmcoreinfo.txt', import.meta.url), 'latin1');
   const info = parseVmcoreinfo(real);
 

@@ -95,15 +95,34 @@ export const WIN_CONTEXT32 = defineStruct('WinContext32', [
  */
 export interface WinCpuState {
   readonly regs: {
-    readonly rax: bigint; readonly rbx: bigint; readonly rcx: bigint; readonly rdx: bigint;
-    readonly rsp: bigint; readonly rbp: bigint; readonly rsi: bigint; readonly rdi: bigint;
-    readonly r8: bigint; readonly r9: bigint; readonly r10: bigint; readonly r11: bigint;
-    readonly r12: bigint; readonly r13: bigint; readonly r14: bigint; readonly r15: bigint;
+    readonly rax: bigint;
+    readonly rbx: bigint;
+    readonly rcx: bigint;
+    readonly rdx: bigint;
+    readonly rsp: bigint;
+    readonly rbp: bigint;
+    readonly rsi: bigint;
+    readonly rdi: bigint;
+    readonly r8: bigint;
+    readonly r9: bigint;
+    readonly r10: bigint;
+    readonly r11: bigint;
+    readonly r12: bigint;
+    readonly r13: bigint;
+    readonly r14: bigint;
+    readonly r15: bigint;
   };
   readonly rip: bigint;
   readonly eflags: bigint;
   /** Selectors of es, cs, ss, ds, fs, gs. */
-  readonly segments: { readonly es: number; readonly cs: number; readonly ss: number; readonly ds: number; readonly fs: number; readonly gs: number };
+  readonly segments: {
+    readonly es: number;
+    readonly cs: number;
+    readonly ss: number;
+    readonly ds: number;
+    readonly fs: number;
+    readonly gs: number;
+  };
   readonly mxcsr: number;
   /** dr[0..7]; QEMU uses 0-3, 6 and 7. */
   readonly dr: readonly [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
@@ -121,24 +140,71 @@ export function encodeWinContext(cpu: WinCpuState, x64: boolean): Uint8Array {
   const r = cpu.regs;
   const s = cpu.segments;
   if (x64) {
-    return WIN_CONTEXT64.encode({
-      ContextFlags: WIN_CTX64_ALL,
-      MxCsr: cpu.mxcsr,
-      SegEs: s.es, SegCs: s.cs, SegSs: s.ss, SegDs: s.ds, SegFs: s.fs, SegGs: s.gs,
-      EFlags: u32(cpu.eflags),
-      Dr0: cpu.dr[0], Dr1: cpu.dr[1], Dr2: cpu.dr[2], Dr3: cpu.dr[3], Dr6: cpu.dr[6], Dr7: cpu.dr[7],
-      Rax: r.rax, Rbx: r.rbx, Rcx: r.rcx, Rdx: r.rdx, Rsp: r.rsp, Rbp: r.rbp, Rsi: r.rsi, Rdi: r.rdi,
-      R8: r.r8, R9: r.r9, R10: r.r10, R11: r.r11, R12: r.r12, R13: r.r13, R14: r.r14, R15: r.r15,
-      Rip: cpu.rip,
-      FltSaveMxCsr: cpu.mxcsr,
-    }, 'le');
+    return WIN_CONTEXT64.encode(
+      {
+        ContextFlags: WIN_CTX64_ALL,
+        MxCsr: cpu.mxcsr,
+        SegEs: s.es,
+        SegCs: s.cs,
+        SegSs: s.ss,
+        SegDs: s.ds,
+        SegFs: s.fs,
+        SegGs: s.gs,
+        EFlags: u32(cpu.eflags),
+        Dr0: cpu.dr[0],
+        Dr1: cpu.dr[1],
+        Dr2: cpu.dr[2],
+        Dr3: cpu.dr[3],
+        Dr6: cpu.dr[6],
+        Dr7: cpu.dr[7],
+        Rax: r.rax,
+        Rbx: r.rbx,
+        Rcx: r.rcx,
+        Rdx: r.rdx,
+        Rsp: r.rsp,
+        Rbp: r.rbp,
+        Rsi: r.rsi,
+        Rdi: r.rdi,
+        R8: r.r8,
+        R9: r.r9,
+        R10: r.r10,
+        R11: r.r11,
+        R12: r.r12,
+        R13: r.r13,
+        R14: r.r14,
+        R15: r.r15,
+        Rip: cpu.rip,
+        FltSaveMxCsr: cpu.mxcsr,
+      },
+      'le',
+    );
   }
-  return WIN_CONTEXT32.encode({
-    ContextFlags: WIN_CTX32_FULL_DBG,
-    SegEs: s.es, SegCs: s.cs, SegSs: s.ss, SegDs: s.ds, SegFs: s.fs, SegGs: s.gs,
-    EFlags: u32(cpu.eflags),
-    Dr0: u32(cpu.dr[0]), Dr1: u32(cpu.dr[1]), Dr2: u32(cpu.dr[2]), Dr3: u32(cpu.dr[3]), Dr6: u32(cpu.dr[6]), Dr7: u32(cpu.dr[7]),
-    Eax: u32(r.rax), Ebx: u32(r.rbx), Ecx: u32(r.rcx), Edx: u32(r.rdx), Esp: u32(r.rsp), Ebp: u32(r.rbp), Esi: u32(r.rsi), Edi: u32(r.rdi),
-    Eip: u32(cpu.rip),
-  }, 'le');
+  return WIN_CONTEXT32.encode(
+    {
+      ContextFlags: WIN_CTX32_FULL_DBG,
+      SegEs: s.es,
+      SegCs: s.cs,
+      SegSs: s.ss,
+      SegDs: s.ds,
+      SegFs: s.fs,
+      SegGs: s.gs,
+      EFlags: u32(cpu.eflags),
+      Dr0: u32(cpu.dr[0]),
+      Dr1: u32(cpu.dr[1]),
+      Dr2: u32(cpu.dr[2]),
+      Dr3: u32(cpu.dr[3]),
+      Dr6: u32(cpu.dr[6]),
+      Dr7: u32(cpu.dr[7]),
+      Eax: u32(r.rax),
+      Ebx: u32(r.rbx),
+      Ecx: u32(r.rcx),
+      Edx: u32(r.rdx),
+      Esp: u32(r.rsp),
+      Ebp: u32(r.rbp),
+      Esi: u32(r.rsi),
+      Edi: u32(r.rdi),
+      Eip: u32(cpu.rip),
+    },
+    'le',
+  );
 }

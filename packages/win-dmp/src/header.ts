@@ -28,7 +28,18 @@ export class WinDumpHeaderBytes {
     return this.x64 ? WIN_DUMP_HEADER64.size : WIN_DUMP_HEADER32.size;
   }
 
-  private offset(field: 'DirectoryTableBase' | 'PfnDatabase' | 'NumberProcessors' | 'BugcheckCode' | 'BugcheckParameter1' | 'KdDebuggerDataBlock' | 'NumberOfRuns' | 'NumberOfPages' | 'RequiredDumpSpace'): number {
+  private offset(
+    field:
+      | 'DirectoryTableBase'
+      | 'PfnDatabase'
+      | 'NumberProcessors'
+      | 'BugcheckCode'
+      | 'BugcheckParameter1'
+      | 'KdDebuggerDataBlock'
+      | 'NumberOfRuns'
+      | 'NumberOfPages'
+      | 'RequiredDumpSpace',
+  ): number {
     return this.x64 ? WIN_DUMP_HEADER64.offsets[field] : WIN_DUMP_HEADER32.offsets[field];
   }
 

@@ -52,7 +52,7 @@ export async function writeWinDump(guest: GuestMemory, sink: SequentialSink, opt
   };
   await put(plan.header);
   for (const range of ranges) {
-    for (let at = range.start; at < range.start + range.size; ) {
+    for (let at = range.start; at < range.start + range.size;) {
       const length = Math.min(chunkSize, range.start + range.size - at);
       await put(applyPatches(plan.patches, at, await readRange(guest, at, length)));
       at += length;

@@ -35,22 +35,30 @@ describe.each<WinGuestOptions>([
       );
       await guest.close();
       if (qemu.error !== undefined) {
-        expect({ name: mutation.name, error: 'error' in outcome ? outcome.error : 'no error' }).toEqual({ name: mutation.name, error: qemu.error });
+        expect({ name: mutation.name, error: 'error' in outcome ? outcome.error : 'no error' }).toEqual({
+          name: mutation.name,
+          error: qemu.error,
+        });
       } else {
         expect('bytes' in outcome, `${mutation.name}: ${'error' in outcome ? outcome.error : ''}`).toBe(true);
         const bytes = (outcome as { bytes: Buffer }).bytes;
-        expect({ name: mutation.name, differences: differences(bytes, await readFile(qemu.file!)) }).toEqual({ name: mutation.name, differences: [] });
+        expect({ name: mutation.name, differences: differences(bytes, await readFile(qemu.file!)) }).toEqual({
+          name: mutation.name,
+          differences: [],
+        });
       }
       // QEMU's warn_report() lines, from its stderr, are ours too.
       expect({ name: mutation.name, warnings }).toEqual({ name: mutation.name, warnings: qemu.warnings });
       seen.push(...warnings);
     }
-    expect(new Set(seen)).toEqual(new Set([
-      'win-dump: failed to read MmPfnDatabase',
-      'win-dump: failed to read KiBugcheckData',
-      'win-dump: failed to read bugcheck data',
-      ...(options.cpus > 1 ? ['win-dump: number of QEMU CPUs is bigger than NumberProcessors (3) in guest Windows'] : []),
-    ]));
+    expect(new Set(seen)).toEqual(
+      new Set([
+        'win-dump: failed to read MmPfnDatabase',
+        'win-dump: failed to read KiBugcheckData',
+        'win-dump: failed to read bugcheck data',
+        ...(options.cpus > 1 ? ['win-dump: number of QEMU CPUs is bigger than NumberProcessors (3) in guest Windows'] : []),
+      ]),
+    );
   });
 });
 

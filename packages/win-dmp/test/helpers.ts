@@ -20,11 +20,18 @@ export async function ramGuest(ref: WinReferenceGuest, ram?: Uint8Array): Promis
   const elf = await elfGuest(ref);
   const cpuNotes = elf.cpuNotes;
   await elf.close();
-  const map = JSON.parse(await readFile(ref.mapFile, 'utf8')) as { blocks: { start: number; size: number; file: string; offset: number }[] };
+  const map = JSON.parse(await readFile(ref.mapFile, 'utf8')) as {
+    blocks: { start: number; size: number; file: string; offset: number }[];
+  };
   const base = ram
     ? guestFromParts({
         info: elf.info,
-        parts: map.blocks.map((b) => ({ start: b.start, size: b.size, offset: b.offset, source: new MemorySource(ram) as RandomAccessSource })),
+        parts: map.blocks.map((b) => ({
+          start: b.start,
+          size: b.size,
+          offset: b.offset,
+          source: new MemorySource(ram) as RandomAccessSource,
+        })),
         cpuNotes,
       })
     : await openRamGuest({ map, baseDir: ref.dir, cpuNotes });
@@ -33,10 +40,19 @@ export async function ramGuest(ref: WinReferenceGuest, ram?: Uint8Array): Promis
     (addr, length) => base.read(addr, length),
     { elfClass: elf.info.elfClass, endian: 'le' },
   );
-  return { ...base, read: base.read.bind(base), chunks: base.chunks.bind(base), close: base.close.bind(base), ...(note.ok ? { guestNote: note.note } : { guestNote: undefined }) };
+  return {
+    ...base,
+    read: base.read.bind(base),
+    chunks: base.chunks.bind(base),
+    close: base.close.bind(base),
+    ...(note.ok ? { guestNote: note.note } : { guestNote: undefined }),
+  };
 }
 
-export async function winDumpBytes(guest: GuestMemory, options: WriteWinDumpOptions = {}): Promise<{ bytes: Buffer; result: WinDumpResult }> {
+export async function winDumpBytes(
+  guest: GuestMemory,
+  options: WriteWinDumpOptions = {},
+): Promise<{ bytes: Buffer; result: WinDumpResult }> {
   const chunks: Buffer[] = [];
   const result = await writeWinDump(guest, { write: async (b) => void chunks.push(Buffer.from(b)) }, options);
   return { bytes: Buffer.concat(chunks), result };

@@ -6,7 +6,14 @@ import { readElfCore, writeElfCore } from '@vmcore/elf';
 import { MemorySource } from '@vmcore/bytes';
 import { decodeKdbgBlock, winReferenceGuest, type WinGuestOptions } from '@vmcore/win-guest';
 import {
-  LIVE_SYSTEM_DUMP, WIN_CONTEXT32, WIN_CONTEXT64, WIN_CTX32_FULL_DBG, WIN_CTX64_ALL, openWinDumpGuest, planWinDump, readWinDump,
+  LIVE_SYSTEM_DUMP,
+  WIN_CONTEXT32,
+  WIN_CONTEXT64,
+  WIN_CTX32_FULL_DBG,
+  WIN_CTX64_ALL,
+  openWinDumpGuest,
+  planWinDump,
+  readWinDump,
 } from '../src/index.js';
 import { differences, elfGuest, ramGuest, winDumpBytes } from './helpers.js';
 
@@ -155,9 +162,21 @@ describe('encoded KdDebuggerDataBlock', () => {
     try {
       const read = async (physAddr: number) => new DataView((await guest.read(physAddr, 8)).slice().buffer).getBigUint64(0, true);
       const encoded = await read(ref.facts.kdbgPhys + 0x10);
-      const decoded = decodeKdbgBlock(encoded, { kiWaitNever: BigInt(keys.kiWaitNever), kiWaitAlways: BigInt(keys.kiWaitAlways), kdpDataBlockEncoded: BigInt(keys.kdpDataBlockEncoded) });
-      expect(Buffer.from(new BigUint64Array([decoded]).buffer).subarray(0, 4).toString('latin1')).toBe('KDBG');
-      expect(Buffer.from(new BigUint64Array([encoded]).buffer).subarray(0, 4).toString('latin1')).not.toBe('KDBG');
+      const decoded = decodeKdbgBlock(encoded, {
+        kiWaitNever: BigInt(keys.kiWaitNever),
+        kiWaitAlways: BigInt(keys.kiWaitAlways),
+        kdpDataBlockEncoded: BigInt(keys.kdpDataBlockEncoded),
+      });
+      expect(
+        Buffer.from(new BigUint64Array([decoded]).buffer)
+          .subarray(0, 4)
+          .toString('latin1'),
+      ).toBe('KDBG');
+      expect(
+        Buffer.from(new BigUint64Array([encoded]).buffer)
+          .subarray(0, 4)
+          .toString('latin1'),
+      ).not.toBe('KDBG');
     } finally {
       await guest.close();
     }

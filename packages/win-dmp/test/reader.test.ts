@@ -4,10 +4,17 @@ import { WIN_DUMP_HEADER64, readWinDump } from '../src/index.js';
 
 function header(runs: [number, number][], fill = 0): Uint8Array {
   const bytes = new Uint8Array(WIN_DUMP_HEADER64.size);
-  WIN_DUMP_HEADER64.encode({
-    Signature: 'PAGE', ValidDump: 'DU64', NumberProcessors: 1, NumberOfRuns: runs.length,
-    NumberOfPages: BigInt(runs.reduce((n, [, c]) => n + c, 0)),
-  }, 'le', bytes);
+  WIN_DUMP_HEADER64.encode(
+    {
+      Signature: 'PAGE',
+      ValidDump: 'DU64',
+      NumberProcessors: 1,
+      NumberOfRuns: runs.length,
+      NumberOfPages: BigInt(runs.reduce((n, [, c]) => n + c, 0)),
+    },
+    'le',
+    bytes,
+  );
   const view = new DataView(bytes.buffer);
   runs.forEach(([base, count], i) => {
     view.setBigUint64(WIN_DUMP_HEADER64.offsets.Runs + i * 16, BigInt(base), true);
@@ -20,7 +27,14 @@ function header(runs: [number, number][], fill = 0): Uint8Array {
 
 describe('readWinDump on damaged files', () => {
   it('maps runs to file offsets after the header', async () => {
-    const file = await readWinDump(new MemorySource(header([[1, 2], [0x100, 1]])));
+    const file = await readWinDump(
+      new MemorySource(
+        header([
+          [1, 2],
+          [0x100, 1],
+        ]),
+      ),
+    );
     expect(file.extents).toEqual([
       { physAddr: 0x1000, size: 0x2000, fileOffset: 0x2000 },
       { physAddr: 0x100000, size: 0x1000, fileOffset: 0x4000 },
@@ -36,13 +50,25 @@ describe('readWinDump on damaged files', () => {
 
   it('refuses a truncated header and runs out of order', async () => {
     await expect(readWinDump(new MemorySource(header([]).subarray(0, 100)))).rejects.toMatchObject({ code: 'VMCORE_TRUNCATED' });
-    await expect(readWinDump(new MemorySource(header([[0x100, 1], [1, 1]])))).rejects.toMatchObject({ code: 'VMCORE_CORRUPT' });
+    await expect(
+      readWinDump(
+        new MemorySource(
+          header([
+            [0x100, 1],
+            [1, 1],
+          ]),
+        ),
+      ),
+    ).rejects.toMatchObject({ code: 'VMCORE_CORRUPT' });
   });
 
   it('refuses a NumberOfRuns whose runs would lie beyond the header', async () => {
     const bytes = header([]);
     new DataView(bytes.buffer).setUint32(WIN_DUMP_HEADER64.offsets.NumberOfRuns, 0xffffffff, true);
-    await expect(readWinDump(new MemorySource(bytes))).rejects.toMatchObject({ code: 'VMCORE_CORRUPT', message: expect.stringContaining('NumberOfRuns is 4294967295') });
+    await expect(readWinDump(new MemorySource(bytes))).rejects.toMatchObject({
+      code: 'VMCORE_CORRUPT',
+      message: expect.stringContaining('NumberOfRuns is 4294967295'),
+    });
   });
 
   it('refuses content that is not a Windows dump', async () => {

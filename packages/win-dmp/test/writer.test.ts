@@ -11,12 +11,25 @@ import { LIVE_SYSTEM_DUMP, WIN_CONTEXT64, openWinDumpGuest, planWinDump, readWin
 function guest(options: WinGuestOptions): { guest: GuestMemory; facts: ReturnType<typeof buildWinGuest>['facts'] } {
   const image = buildWinGuest(options);
   const f = image.facts;
-  const regs = Object.fromEntries(['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags'].map((r, i) => [r, BigInt(i + 1)]));
-  const segments = Object.fromEntries(['cs', 'ds', 'es', 'fs', 'gs', 'ss', 'ldt', 'tr', 'gdt', 'idt'].map((s) => [s, s === 'cs' ? { ...ZERO_SEGMENT, selector: 8, flags: 1 << 21 } : ZERO_SEGMENT]));
+  const regs = Object.fromEntries(
+    ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags'].map(
+      (r, i) => [r, BigInt(i + 1)],
+    ),
+  );
+  const segments = Object.fromEntries(
+    ['cs', 'ds', 'es', 'fs', 'gs', 'ss', 'ldt', 'tr', 'gdt', 'idt'].map((s) => [
+      s,
+      s === 'cs' ? { ...ZERO_SEGMENT, selector: 8, flags: 1 << 21 } : ZERO_SEGMENT,
+    ]),
+  );
   const cpuNotes = Array.from({ length: options.cpus }, () => ({
     name: 'QEMU',
     type: 0,
-    desc: encodeQemuCpuState({ regs: regs as never, segments: segments as never, cr: [0x80000011n, 0n, 0n, BigInt(f.directoryTableBase), 0x20n] }),
+    desc: encodeQemuCpuState({
+      regs: regs as never,
+      segments: segments as never,
+      cr: [0x80000011n, 0n, 0n, BigInt(f.directoryTableBase), 0x20n],
+    }),
   }));
   const source = new MemorySource(image.ram.bytes);
   const parts = f.blocks.map((b) => ({ start: b.start, size: b.size, source, offset: b.offset }));
@@ -47,7 +60,14 @@ describe('writeWinDump on the synthetic guest (no QEMU)', () => {
     const pieces = facts.contextPhys[1]!;
     const ctx = Buffer.concat(await Promise.all(pieces.map((p) => back.read(p.phys, p.length))));
     const decoded = WIN_CONTEXT64.decode(ctx, 'le');
-    expect([decoded.Rax, decoded.Rip, decoded.EFlags, decoded.SegCs, decoded.MxCsr, decoded.Dr6]).toEqual([1n, 17n, 18, 8, 0x1f80, 0xffff0ff0n]);
+    expect([decoded.Rax, decoded.Rip, decoded.EFlags, decoded.SegCs, decoded.MxCsr, decoded.Dr6]).toEqual([
+      1n,
+      17n,
+      18,
+      8,
+      0x1f80,
+      0xffff0ff0n,
+    ]);
     // The source is untouched: QEMU writes the contexts for the dump and restores them.
     expect(Buffer.from(await g.read(pieces[0]!.phys, 8))).not.toEqual(ctx.subarray(0, 8));
   });

@@ -91,16 +91,43 @@ function processCpuSeconds(pid: number | undefined): number {
 
 async function startQemu(dir: string, ram: string, memMiB: number): Promise<{ qemu: ChildProcess; qmp: QmpClient }> {
   const sock = join(dir, 'qmp.sock');
-  const qemu = spawn('qemu-system-x86_64', [
-    '-machine', 'pc,memory-backend=ram', '-accel', 'tcg', '-m', `${memMiB}M`,
-    '-object', `memory-backend-file,id=ram,size=${memMiB}M,mem-path=${ram},share=off`,
-    '-S', '-nodefaults', '-display', 'none', '-qmp', `unix:${sock},server=on,wait=off`,
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const qemu = spawn(
+    'qemu-system-x86_64',
+    [
+      '-machine',
+      'pc,memory-backend=ram',
+      '-accel',
+      'tcg',
+      '-m',
+      `${memMiB}M`,
+      '-object',
+      `memory-backend-file,id=ram,size=${memMiB}M,mem-path=${ram},share=off`,
+      '-S',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-qmp',
+      `unix:${sock},server=on,wait=off`,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
   return { qemu, qmp: await QmpClient.connect(sock) };
 }
 
-type Job = 'qemu-elf' | 'qemu-kdump' | 'ram-elf' | 'cp-ram' | 'elf-elf' | 'cp-elf' | 'ram-kdump' | 'ram-kdump-nonative' | 'elf-kdump' | 'mdf-c' | 'ram-lzo' | 'mdf-l';
+type Job =
+  | 'qemu-elf'
+  | 'qemu-kdump'
+  | 'ram-elf'
+  | 'cp-ram'
+  | 'elf-elf'
+  | 'cp-elf'
+  | 'ram-kdump'
+  | 'ram-kdump-nonative'
+  | 'elf-kdump'
+  | 'mdf-c'
+  | 'ram-lzo'
+  | 'mdf-l';
 
 const LABELS: Record<Job, [string, string, string]> = {
   'qemu-elf': ['elf', 'QEMU 7.2', 'guest (mapped RAM file)'],
@@ -137,14 +164,20 @@ export async function runDenseBench(options: DenseBenchOptions): Promise<void> {
   writeFileSync(map, JSON.stringify({ machine: 'pc', ramSize: size, file: ram }) + '\n');
   console.log(
     `bench dense: ${new Date().toISOString()}, node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ` +
-      `load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${memMiB} MiB RAM file${options.ramFile ? ` ${options.ramFile}` : ''}, ${((100 * dense.nonZeroBytes) / size).toFixed(0)}% non-zero pages ` +
+      `load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(
+          ' ',
+        )}; ${memMiB} MiB RAM file${options.ramFile ? ` ${options.ramFile}` : ''}, ${((100 * dense.nonZeroBytes) / size).toFixed(0)}% non-zero pages ` +
       `${options.ramFile ? '' : '(binaries from /usr/lib, /usr/bin)'}, vmcore workers ${options.workers}, ${options.runs} rounds, outputs in ${dir}`,
   );
   const { qemu, qmp } = await startQemu(dir, ram, memMiB);
   const samples = new Map<Job, Sample[]>();
   const add = (job: Job, s: Sample) => {
     samples.set(job, [...(samples.get(job) ?? []), s]);
-    console.log(`  ${job}: ${s.seconds.toFixed(2)} s, ${s.cpuSeconds.toFixed(2)} CPU s, ${(s.size / MB).toFixed(1)} MB, ${s.maxRssMiB.toFixed(0)} MiB`);
+    console.log(
+      `  ${job}: ${s.seconds.toFixed(2)} s, ${s.cpuSeconds.toFixed(2)} CPU s, ${(s.size / MB).toFixed(1)} MB, ${s.maxRssMiB.toFixed(0)} MiB`,
+    );
   };
   const ourElf = join(dir, 'ours.elf');
   // CPU notes for our dumps (makedumpfile needs a PT_NOTE): borrowed from QEMU's ELF, as `vmcore dump --notes-from`.
@@ -156,7 +189,10 @@ export async function runDenseBench(options: DenseBenchOptions): Promise<void> {
   try {
     for (let r = 1; r <= options.runs; r++) {
       console.log(`round ${r}/${options.runs} (load ${loadavg()[0]!.toFixed(1)}):`);
-      for (const [job, format] of [['qemu-elf', 'elf'], ['qemu-kdump', 'kdump-zlib']] as const) {
+      for (const [job, format] of [
+        ['qemu-elf', 'elf'],
+        ['qemu-kdump', 'kdump-zlib'],
+      ] as const) {
         rmSync(out, { force: true });
         settle();
         const cpu0 = processCpuSeconds(qemu.pid);
@@ -170,7 +206,10 @@ export async function runDenseBench(options: DenseBenchOptions): Promise<void> {
       add('elf-elf', await vmcore({ op: 'dump', source: { kind: 'dump', path: ourElf }, format: 'elf', workers: w, out }));
       rmSync(out, { force: true });
       add('cp-elf', await tool('cp', [ourElf, out], out));
-      for (const [job, env] of [['ram-kdump', undefined], ['ram-kdump-nonative', { VMCORE_NO_NATIVE: '1' }]] as const) {
+      for (const [job, env] of [
+        ['ram-kdump', undefined],
+        ['ram-kdump-nonative', { VMCORE_NO_NATIVE: '1' }],
+      ] as const) {
         add(job, await vmcore({ op: 'dump', source, format: 'kdump-raw-zlib', workers: w, out }, env));
         rmSync(out, { force: true });
       }
@@ -185,8 +224,12 @@ export async function runDenseBench(options: DenseBenchOptions): Promise<void> {
     qmp.close();
     qemu.kill('SIGKILL');
   }
-  console.log(`\n${options.ramFile ? 'Given' : 'Dense'} ${memMiB} MiB guest, medians of ${options.runs} rounds. s: wall (QEMU: QMP command to DUMP_COMPLETED); CPU s: user+sys of the`);
-  console.log('process; X s/ours: median over rounds of that peer\'s seconds / ours in the same round (> 1: vmcore is faster); out vs QEMU: size ratio.\n');
+  console.log(
+    `\n${options.ramFile ? 'Given' : 'Dense'} ${memMiB} MiB guest, medians of ${options.runs} rounds. s: wall (QEMU: QMP command to DUMP_COMPLETED); CPU s: user+sys of the`,
+  );
+  console.log(
+    "process; X s/ours: median over rounds of that peer's seconds / ours in the same round (> 1: vmcore is faster); out vs QEMU: size ratio.\n",
+  );
   const ratio = (peer: Job | undefined, job: Job, key: 'seconds' | 'cpuSeconds' = 'seconds') => {
     if (!peer) return Number.NaN;
     const a = samples.get(peer) ?? [];
@@ -194,18 +237,54 @@ export async function runDenseBench(options: DenseBenchOptions): Promise<void> {
     return median(b.map((s, i) => (a[i] ? a[i]![key] / s[key] : Number.NaN)));
   };
   const qemuKdump = median((samples.get('qemu-kdump') ?? []).map((s) => s.size));
-  const rows = (Object.keys(LABELS) as Job[]).filter((j) => samples.has(j)).map((job) => {
-    const s = samples.get(job)!;
-    const [q, m, c] = PEERS[job] ?? [undefined, undefined, undefined];
-    const sizeMb = median(s.map((x) => x.size));
-    const isZlib = LABELS[job][0].includes('zlib');
-    return [...LABELS[job], median(s.map((x) => x.seconds)), median(s.map((x) => x.cpuSeconds)), size / MB / median(s.map((x) => x.seconds)), sizeMb / MB,
-      isZlib ? sizeMb / qemuKdump : Number.NaN, median(s.map((x) => x.maxRssMiB)), ratio(q, job), ratio(m, job), ratio(c, job),
-      ratio(q, job, 'cpuSeconds'), ratio(m, job, 'cpuSeconds'), ratio(c, job, 'cpuSeconds')];
-  });
-  console.log(formatTable([['format', 'tool', 'input', 's', 'CPU s', 'MB/s', 'out MB', 'out vs QEMU', 'peak RSS MiB', 'QEMU s/ours', 'mdf s/ours', 'cp s/ours',
-    'QEMU cpu/ours', 'mdf cpu/ours', 'cp cpu/ours'], ...rows]));
-  console.log('\n(X cpu/ours: the same ratios in CPU seconds (QEMU: its process\'s utime+stime during the dump), steadier than wall time on a loaded machine;');
+  const rows = (Object.keys(LABELS) as Job[])
+    .filter((j) => samples.has(j))
+    .map((job) => {
+      const s = samples.get(job)!;
+      const [q, m, c] = PEERS[job] ?? [undefined, undefined, undefined];
+      const sizeMb = median(s.map((x) => x.size));
+      const isZlib = LABELS[job][0].includes('zlib');
+      return [
+        ...LABELS[job],
+        median(s.map((x) => x.seconds)),
+        median(s.map((x) => x.cpuSeconds)),
+        size / MB / median(s.map((x) => x.seconds)),
+        sizeMb / MB,
+        isZlib ? sizeMb / qemuKdump : Number.NaN,
+        median(s.map((x) => x.maxRssMiB)),
+        ratio(q, job),
+        ratio(m, job),
+        ratio(c, job),
+        ratio(q, job, 'cpuSeconds'),
+        ratio(m, job, 'cpuSeconds'),
+        ratio(c, job, 'cpuSeconds'),
+      ];
+    });
+  console.log(
+    formatTable([
+      [
+        'format',
+        'tool',
+        'input',
+        's',
+        'CPU s',
+        'MB/s',
+        'out MB',
+        'out vs QEMU',
+        'peak RSS MiB',
+        'QEMU s/ours',
+        'mdf s/ours',
+        'cp s/ours',
+        'QEMU cpu/ours',
+        'mdf cpu/ours',
+        'cp cpu/ours',
+      ],
+      ...rows,
+    ]),
+  );
+  console.log(
+    "\n(X cpu/ours: the same ratios in CPU seconds (QEMU: its process's utime+stime during the dump), steadier than wall time on a loaded machine;",
+  );
   console.log('our CPU includes every thread, so with 2 workers it is higher than our share of the wall time.)');
   rmSync(dir, { recursive: true, force: true });
 }

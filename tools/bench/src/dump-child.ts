@@ -35,7 +35,10 @@ async function runChildJob(job: ChildJob): Promise<ChildResult> {
   }
   const guest = await openSource(job.source);
   try {
-    const result = await dumpGuest(guest, job.format, job.out, { workers: job.workers, ...(job.dumpLevel !== undefined ? { dumpLevel: job.dumpLevel } : {}) });
+    const result = await dumpGuest(guest, job.format, job.out, {
+      workers: job.workers,
+      ...(job.dumpLevel !== undefined ? { dumpLevel: job.dumpLevel } : {}),
+    });
     return { seconds: elapsed(), size: result.size, total: result.total };
   } finally {
     await guest.close();

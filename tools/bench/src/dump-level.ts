@@ -47,10 +47,22 @@ export async function runDumpLevelBench(options: DumpLevelBenchOptions): Promise
       keep({ tool: `makedumpfile -l -d ${options.level}`, seconds: m.seconds, sizeMB: statSync(theirs).size / 1e6, rssMiB: m.maxRssMiB });
       execFileSync('sync');
       const ours = join(dir, 'vmcore.kdump');
-      const job: ChildJob = { op: 'dump', source: { kind: 'dump', path: elf }, format: 'kdump-raw-lzo', workers: options.workers, out: ours, dumpLevel: options.level };
+      const job: ChildJob = {
+        op: 'dump',
+        source: { kind: 'dump', path: elf },
+        format: 'kdump-raw-lzo',
+        workers: options.workers,
+        out: ours,
+        dumpLevel: options.level,
+      };
       const v = await runMeasured(process.execPath, [CHILD, JSON.stringify(job)], { timeoutMs: 900_000 });
       const r = JSON.parse(v.stdout.trim().split('\n').pop()!) as ChildResult;
-      keep({ tool: `vmcore kdump-raw-lzo --dump-level ${options.level} (${options.workers} workers)`, seconds: v.seconds, sizeMB: r.size / 1e6, rssMiB: v.maxRssMiB });
+      keep({
+        tool: `vmcore kdump-raw-lzo --dump-level ${options.level} (${options.workers} workers)`,
+        seconds: v.seconds,
+        sizeMB: r.size / 1e6,
+        rssMiB: v.maxRssMiB,
+      });
       console.log(`  round ${round + 1}: makedumpfile ${m.seconds.toFixed(2)} s, vmcore ${v.seconds.toFixed(2)} s`);
     }
     const rows = [...best.values()];

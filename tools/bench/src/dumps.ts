@@ -101,7 +101,9 @@ function fileSize(path: string): number {
 class Best {
   readonly #samples: DumpRow[][] = [];
   add(row: DumpRow): void {
-    const same = this.#samples.find(([r]) => r!.format === row.format && r!.tool === row.tool && r!.input === row.input && r!.workers === row.workers);
+    const same = this.#samples.find(
+      ([r]) => r!.format === row.format && r!.tool === row.tool && r!.input === row.input && r!.workers === row.workers,
+    );
     if (same) same.push(row);
     else this.#samples.push([row]);
   }
@@ -131,7 +133,16 @@ async function qemuRow(ctx: RoundContext, format: string, file: string): Promise
   rmSync(file, { force: true }); // QEMU creates its file mode 0400
   settle();
   const q = await qemuDump(ctx.qmp, format, file);
-  ctx.best.add({ format, tool: 'QEMU', input: 'live guest', workers: '-', seconds: q.seconds, total: q.total, size: fileSize(file), maxRssMiB: Number.NaN });
+  ctx.best.add({
+    format,
+    tool: 'QEMU',
+    input: 'live guest',
+    workers: '-',
+    seconds: q.seconds,
+    total: q.total,
+    size: fileSize(file),
+    maxRssMiB: Number.NaN,
+  });
   ctx.log(`  QEMU ${format}: ${q.seconds.toFixed(2)} s`);
 }
 
@@ -147,7 +158,9 @@ async function vmcoreRow(ctx: RoundContext, format: string, source: GuestSource,
   const s = await runChild(job);
   const input = source === 'ram' ? 'RAM file + map' : "QEMU's ELF";
   ctx.best.add({ format, tool: 'vmcore', input, workers: format === 'elf' ? '-' : String(workers), ...s });
-  ctx.log(`  vmcore ${format} from ${source}, ${workers} workers: ${s.seconds.toFixed(2)} s (${s.inProcess.toFixed(2)} s in-process), ${s.maxRssMiB.toFixed(0)} MiB`);
+  ctx.log(
+    `  vmcore ${format} from ${source}, ${workers} workers: ${s.seconds.toFixed(2)} s (${s.inProcess.toFixed(2)} s in-process), ${s.maxRssMiB.toFixed(0)} MiB`,
+  );
 }
 
 async function makedumpfileRow(ctx: RoundContext, codec: string, total: number): Promise<void> {
@@ -156,7 +169,16 @@ async function makedumpfileRow(ctx: RoundContext, codec: string, total: number):
   settle();
   // -d 1 (zero pages excluded), as the speed targets are stated; it reads the same input.
   const m = await runMeasured('makedumpfile', [MAKEDUMPFILE_CODEC[codec]!, '-d', '1', ctx.oursElf, out], { timeoutMs: 900_000 });
-  ctx.best.add({ format: `kdump (${codec})`, tool: 'makedumpfile', input: 'our ELF', workers: '-', seconds: m.seconds, total, size: fileSize(out), maxRssMiB: m.maxRssMiB });
+  ctx.best.add({
+    format: `kdump (${codec})`,
+    tool: 'makedumpfile',
+    input: 'our ELF',
+    workers: '-',
+    seconds: m.seconds,
+    total,
+    size: fileSize(out),
+    maxRssMiB: m.maxRssMiB,
+  });
   rmSync(out, { force: true });
   ctx.log(`  makedumpfile ${MAKEDUMPFILE_CODEC[codec]} -d 1: ${m.seconds.toFixed(2)} s`);
 }
@@ -167,7 +189,16 @@ async function reassembleRows(ctx: RoundContext): Promise<void> {
   rmSync(out, { force: true });
   settle();
   const m = await runMeasured('makedumpfile', ['-R', out], { stdinFile: ctx.qemuFlat, timeoutMs: 900_000 });
-  ctx.best.add({ format: 'reassemble', tool: 'makedumpfile', input: "QEMU's kdump-zlib", workers: '-', seconds: m.seconds, total, size: fileSize(out), maxRssMiB: m.maxRssMiB });
+  ctx.best.add({
+    format: 'reassemble',
+    tool: 'makedumpfile',
+    input: "QEMU's kdump-zlib",
+    workers: '-',
+    seconds: m.seconds,
+    total,
+    size: fileSize(out),
+    maxRssMiB: m.maxRssMiB,
+  });
   rmSync(out, { force: true });
   settle();
   const s = await runChild({ op: 'reassemble', input: ctx.qemuFlat, out });
@@ -230,7 +261,19 @@ export function dumpTable(rows: readonly DumpRow[]): string {
         const codec = codecOf(r.format);
         const qemu = r.format === 'elf' ? byTool('elf', 'QEMU') : codec === 'zlib' ? byTool('kdump-zlib', 'QEMU') : undefined;
         const mdf = codec ? byTool(`kdump (${codec})`, 'makedumpfile') : undefined;
-        return [r.format, r.tool, r.input, r.workers, r.seconds, r.inProcess ?? Number.NaN, mbPerSecond(r.total, r.seconds), r.size / MB, r.maxRssMiB, ratio(qemu, r), ratio(mdf, r)];
+        return [
+          r.format,
+          r.tool,
+          r.input,
+          r.workers,
+          r.seconds,
+          r.inProcess ?? Number.NaN,
+          mbPerSecond(r.total, r.seconds),
+          r.size / MB,
+          r.maxRssMiB,
+          ratio(qemu, r),
+          ratio(mdf, r),
+        ];
       }),
   ]);
 }
@@ -240,17 +283,23 @@ export function reassembleTable(rows: readonly DumpRow[]): string {
   const mdf = re.find((r) => r.tool === 'makedumpfile');
   return formatTable([
     ['reassemble', 'input', 's', 'in-proc s', 'MB/s (flattened in)', 'out MB', 'peak RSS MiB', 'mdf s/ours'],
-    ...re.map((r) => [r.tool === 'vmcore' ? 'vmcore reassemble' : 'makedumpfile -R', r.input, r.seconds, r.inProcess ?? Number.NaN, mbPerSecond(r.total, r.seconds), r.size / MB, r.maxRssMiB, ratio(mdf, r)]),
+    ...re.map((r) => [
+      r.tool === 'vmcore' ? 'vmcore reassemble' : 'makedumpfile -R',
+      r.input,
+      r.seconds,
+      r.inProcess ?? Number.NaN,
+      mbPerSecond(r.total, r.seconds),
+      r.size / MB,
+      r.maxRssMiB,
+      ratio(mdf, r),
+    ]),
   ]);
 }
 
 /** node --cpu-prof of vmcore's ELF job and its kdump-zlib job (0 and most workers): self time per thread. */
 async function profileDumps(ctx: RoundContext): Promise<void> {
   const maxWorkers = Math.max(...ctx.options.workers);
-  const jobs = [
-    { format: 'elf', workers: 0 },
-    ...[...new Set([0, maxWorkers])].map((workers) => ({ format: 'kdump-zlib', workers })),
-  ];
+  const jobs = [{ format: 'elf', workers: 0 }, ...[...new Set([0, maxWorkers])].map((workers) => ({ format: 'kdump-zlib', workers }))];
   for (const [i, { format, workers }] of jobs.entries()) {
     const profDir = join(ctx.dir, `prof-${i}`);
     mkdirSync(profDir);
@@ -260,7 +309,9 @@ async function profileDumps(ctx: RoundContext): Promise<void> {
     rmSync(out, { force: true });
     console.log(`\nnode --cpu-prof, vmcore ${format} from the RAM file, ${workers} workers (${s.seconds.toFixed(2)} s with the profiler):`);
     // One profile per thread: the main thread, then each worker's.
-    const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).sort();
+    const files = readdirSync(profDir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .sort();
     for (const f of files) {
       const summary = summarizeCpuProfile(join(profDir, f));
       console.log(`\n${f}: ${(summary.totalMs / 1000).toFixed(2)} s sampled; self time by place, then by function:`);
@@ -295,7 +346,12 @@ async function guestPart(options: DumpBenchOptions, dir: string): Promise<DumpRo
     );
     console.log(`makedumpfile codecs: ${[...mdfCodecs].join(', ')}${mdfCodecs.has('snappy') ? '' : ' (built without snappy: no -p row)'}`);
     const ctx: RoundContext = {
-      dir, qmp, qemuFormats, mdfCodecs, mapFile, options,
+      dir,
+      qmp,
+      qemuFormats,
+      mdfCodecs,
+      mapFile,
+      options,
       qemuElf: join(dir, 'qemu.elf'),
       qemuFlat: join(dir, 'qemu-kdump-zlib.flat'),
       oursElf: join(dir, 'ours.elf'),
@@ -349,7 +405,14 @@ function mapFor(dir: string, gib: number, ram: string): string {
 export function sparseTable(rows: readonly SparseRow[]): string {
   return formatTable([
     ['sparse guest', 'data MiB', 's', 'MB/s', 'out MB', 'peak RSS MiB'],
-    ...rows.map((r) => [`${r.guestBytes / 2 ** 30} GiB`, r.dataBytes / 2 ** 20, r.seconds, mbPerSecond(r.guestBytes, r.seconds), r.size / MB, r.maxRssMiB]),
+    ...rows.map((r) => [
+      `${r.guestBytes / 2 ** 30} GiB`,
+      r.dataBytes / 2 ** 20,
+      r.seconds,
+      mbPerSecond(r.guestBytes, r.seconds),
+      r.size / MB,
+      r.maxRssMiB,
+    ]),
   ]);
 }
 
@@ -363,14 +426,22 @@ export async function runDumpBench(options: DumpBenchOptions): Promise<void> {
   const dir = mkdtempSync(join(options.outDir ?? tmpdir(), 'vmcore-bench-dumps-'));
   try {
     const rows = await guestPart(options, dir);
-    console.log(`\nDumps of the ${options.memMiB} MiB guest. s: process wall time (QEMU: QMP command to DUMP_COMPLETED); MB/s: guest bytes / s;`);
-    console.log('peak RSS: the process (QEMU: - , it holds the guest); X s/ours: that peer\'s time / ours (> 1: vmcore is faster).');
-    console.log('Every job starts after `sync`; outputs go to ' + dir + '. makedumpfile reads our ELF of the RAM file: on QEMU 7.2\'s ELF (phdrs after the section headers) it fails with "Can\'t get the number of PT_LOAD".\n');
+    console.log(
+      `\nDumps of the ${options.memMiB} MiB guest. s: process wall time (QEMU: QMP command to DUMP_COMPLETED); MB/s: guest bytes / s;`,
+    );
+    console.log("peak RSS: the process (QEMU: - , it holds the guest); X s/ours: that peer's time / ours (> 1: vmcore is faster).");
+    console.log(
+      'Every job starts after `sync`; outputs go to ' +
+        dir +
+        '. makedumpfile reads our ELF of the RAM file: on QEMU 7.2\'s ELF (phdrs after the section headers) it fails with "Can\'t get the number of PT_LOAD".\n',
+    );
     console.log(dumpTable(rows));
     if (rows.some((r) => r.format === 'reassemble')) console.log('\n' + reassembleTable(rows));
     if (options.sparseGiB > 0) {
       const workers = Math.max(...options.workers);
-      console.log(`\nSparse guests (RAM file = holes + 64 MiB of /usr/bin pages), vmcore kdump-zlib with ${workers} workers, one child process each:\n`);
+      console.log(
+        `\nSparse guests (RAM file = holes + 64 MiB of /usr/bin pages), vmcore kdump-zlib with ${workers} workers, one child process each:\n`,
+      );
       const sparse: SparseRow[] = [];
       for (const gib of [...new Set([1, options.sparseGiB])]) sparse.push(await measureSparse(dir, gib, workers));
       console.log(sparseTable(sparse));

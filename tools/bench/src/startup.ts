@@ -46,6 +46,8 @@ export function startupTable(rows: readonly StartupRow[]): string {
 }
 
 export async function runStartupBench(options: { runs: number }): Promise<void> {
-  console.log(`bench startup: ${new Date().toISOString()}, medians of ${options.runs} interleaved runs (target: vmcore --version within 50 ms of node -e 0)\n`);
+  console.log(
+    `bench startup: ${new Date().toISOString()}, medians of ${options.runs} interleaved runs (target: vmcore --version within 50 ms of node -e 0)\n`,
+  );
   console.log(startupTable(await measureStartup(options.runs)));
 }

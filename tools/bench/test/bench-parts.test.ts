@@ -33,8 +33,12 @@ describe('bench parts', () => {
   });
 
   it('formats a table with a header rule and right-aligned numbers', () => {
-    expect(formatTable([['codec', 'MB/s'], ['lzo', 123.456], ['zlib', 5.5]])).toBe(
-      ['codec  MB/s', '-----  ----', 'lzo     123', 'zlib   5.50'].join('\n'),
-    );
+    expect(
+      formatTable([
+        ['codec', 'MB/s'],
+        ['lzo', 123.456],
+        ['zlib', 5.5],
+      ]),
+    ).toBe(['codec  MB/s', '-----  ----', 'lzo     123', 'zlib   5.50'].join('\n'));
   });
 });

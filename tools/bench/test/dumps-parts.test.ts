@@ -58,7 +58,11 @@ describe('bench dumps parts', () => {
     const s = summarizeCpuProfile(file);
     expect(s.totalMs).toBe(10);
     expect(s.functions[0]).toEqual({ name: 'processChunkSync node:zlib:10', ms: 6, percent: 60 });
-    expect(s.places.map((p) => [p.name, p.ms])).toEqual([['node:zlib', 6], ['@vmcore/kdump', 2], ['(garbage collector)', 2]]);
+    expect(s.places.map((p) => [p.name, p.ms])).toEqual([
+      ['node:zlib', 6],
+      ['@vmcore/kdump', 2],
+      ['(garbage collector)', 2],
+    ]);
   });
 
   it('names where code lives from its URL', () => {
@@ -69,7 +73,14 @@ describe('bench dumps parts', () => {
 
   it("divides each peer's time by ours: QEMU for elf and zlib, makedumpfile per codec", () => {
     const row = (format: string, tool: DumpRow['tool'], seconds: number): DumpRow => ({
-      format, tool, input: 'x', workers: '-', seconds, total: 1e9, size: 1e6, maxRssMiB: 10,
+      format,
+      tool,
+      input: 'x',
+      workers: '-',
+      seconds,
+      total: 1e9,
+      size: 1e6,
+      maxRssMiB: 10,
     });
     const table = dumpTable([
       row('kdump-zlib', 'QEMU', 1),

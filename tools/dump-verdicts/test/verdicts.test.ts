@@ -66,8 +66,17 @@ const CASES: Case[] = [
   },
   { name: 'raw kdump to a pipe', format: 'kdump-raw-zlib', pipe: true, expect: { reason: 'not-seekable', format: 'kdump-raw-zlib' } },
   { name: 'an unknown format', format: 'kdump-zstd', expect: { reason: 'unknown-format', format: 'kdump-zstd' } },
-  { name: 'win-dmp without a Windows header', format: 'win-dmp', expect: { reason: 'win-dmp-header', problem: 'size', message: 'win-dump: invalid vmcoreinfo note size' } },
-  { name: 'win-dmp for an aarch64 guest (unavailable)', guest: 'aarch64', format: 'win-dmp', expect: { reason: 'win-dmp-arch', arch: 'aarch64' } },
+  {
+    name: 'win-dmp without a Windows header',
+    format: 'win-dmp',
+    expect: { reason: 'win-dmp-header', problem: 'size', message: 'win-dump: invalid vmcoreinfo note size' },
+  },
+  {
+    name: 'win-dmp for an aarch64 guest (unavailable)',
+    guest: 'aarch64',
+    format: 'win-dmp',
+    expect: { reason: 'win-dmp-arch', arch: 'aarch64' },
+  },
 ];
 
 let dir: string;

@@ -10,7 +10,9 @@ import { makeSample } from './sample.js';
 import { packageDir } from './paths.js';
 
 function usage(msg: string): never {
-  process.stderr.write(`qemu-guest: ${msg}\nusage: boot.sh [--arch x86_64|aarch64|i386|s390x] [--firmware seabios|ovmf] [--mem MiB] [--no-vmcoreinfo] [--panic]\n       make-sample.sh [outDir] [--mem MiB] [--smp N] [--limit-mib N]\n`);
+  process.stderr.write(
+    `qemu-guest: ${msg}\nusage: boot.sh [--arch x86_64|aarch64|i386|s390x] [--firmware seabios|ovmf] [--mem MiB] [--no-vmcoreinfo] [--panic]\n       make-sample.sh [outDir] [--mem MiB] [--smp N] [--limit-mib N]\n`,
+  );
   process.exit(2);
 }
 

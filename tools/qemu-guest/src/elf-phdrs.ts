@@ -45,7 +45,11 @@ export async function readElfNotes(path: string): Promise<ElfNoteInfo[]> {
         const descAt = nameAt + ((namesz + 3) & ~3);
         const end = descAt + ((descsz + 3) & ~3);
         if (descAt + descsz > buf.length) throw new Error(`${path}: note at ${p.offset + pos} runs past its PT_NOTE`);
-        notes.push({ name: buf.toString('latin1', nameAt, nameAt + namesz).replace(/\0+$/, ''), type, desc: buf.subarray(descAt, descAt + descsz) });
+        notes.push({
+          name: buf.toString('latin1', nameAt, nameAt + namesz).replace(/\0+$/, ''),
+          type,
+          desc: buf.subarray(descAt, descAt + descsz),
+        });
         pos = end;
       }
     }

@@ -35,22 +35,42 @@ export interface GuestArchSpec {
 
 export const GUEST_ARCH_SPECS: Readonly<Record<GuestArch, GuestArchSpec>> = {
   x86_64: {
-    arch: 'x86_64', qemuBinary: 'qemu-system-x86_64', machineArgs: ['-machine', 'pc'], console: 'ttyS0',
-    fwCfg: true, pauseProgram: true, elf: { class: 64, endian: 'le', machine: 62 },
+    arch: 'x86_64',
+    qemuBinary: 'qemu-system-x86_64',
+    machineArgs: ['-machine', 'pc'],
+    console: 'ttyS0',
+    fwCfg: true,
+    pauseProgram: true,
+    elf: { class: 64, endian: 'le', machine: 62 },
   },
   // Debian's 686 kernel under qemu-system-i386: 32-bit paging, so QEMU writes ELF32/EM_386 files
   i386: {
-    arch: 'i386', qemuBinary: 'qemu-system-i386', machineArgs: ['-machine', 'pc'], console: 'ttyS0',
-    fwCfg: true, pauseProgram: false, elf: { class: 32, endian: 'le', machine: 3 },
+    arch: 'i386',
+    qemuBinary: 'qemu-system-i386',
+    machineArgs: ['-machine', 'pc'],
+    console: 'ttyS0',
+    fwCfg: true,
+    pauseProgram: false,
+    elf: { class: 32, endian: 'le', machine: 3 },
   },
   aarch64: {
-    arch: 'aarch64', qemuBinary: 'qemu-system-aarch64', machineArgs: ['-machine', 'virt', '-cpu', 'max'], console: 'ttyAMA0',
-    fwCfg: true, pauseProgram: false, elf: { class: 64, endian: 'le', machine: 183 },
+    arch: 'aarch64',
+    qemuBinary: 'qemu-system-aarch64',
+    machineArgs: ['-machine', 'virt', '-cpu', 'max'],
+    console: 'ttyAMA0',
+    fwCfg: true,
+    pauseProgram: false,
+    elf: { class: 64, endian: 'le', machine: 183 },
   },
   // s390x has no fw_cfg: the kernel's VMCOREINFO reaches no dump unless found in memory
   s390x: {
-    arch: 's390x', qemuBinary: 'qemu-system-s390x', machineArgs: ['-machine', 's390-ccw-virtio'], console: 'ttysclp0',
-    fwCfg: false, pauseProgram: false, elf: { class: 64, endian: 'be', machine: 22 },
+    arch: 's390x',
+    qemuBinary: 'qemu-system-s390x',
+    machineArgs: ['-machine', 's390-ccw-virtio'],
+    console: 'ttysclp0',
+    fwCfg: false,
+    pauseProgram: false,
+    elf: { class: 64, endian: 'be', machine: 22 },
   },
 };
 

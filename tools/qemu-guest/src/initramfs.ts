@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { guestKernel, type GuestKernel } from './guest-arch.js';
 import { cacheRoot, type HostKernel } from './paths.js';
@@ -58,10 +69,7 @@ exec /pause
  * The /init of guests without the x86_64 /pause program (every other architecture): PID 1 becomes
  * busybox sleep once READY is printed, so nothing but the sleeping shell runs afterwards.
  */
-export const FOREIGN_INIT_SCRIPT = INIT_SCRIPT.replace(
-  'exec /pause\n',
-  'echo VMCORE-PAUSED\nexec /bin/sleep 2147483647\n',
-);
+export const FOREIGN_INIT_SCRIPT = INIT_SCRIPT.replace('exec /pause\n', 'echo VMCORE-PAUSED\nexec /bin/sleep 2147483647\n');
 
 /**
  * A 167-byte static x86_64 program: write(1, "VMCORE-PAUSED\\n"), then pause() forever.
@@ -71,14 +79,39 @@ export function pauseProgram(): Uint8Array {
   const base = 0x400000;
   const msg = Buffer.from('VMCORE-PAUSED\n', 'latin1');
   const code = Buffer.from([
-    0xb8, 0x01, 0x00, 0x00, 0x00, // mov eax, 1 (write)
-    0xbf, 0x01, 0x00, 0x00, 0x00, // mov edi, 1
-    0x48, 0x8d, 0x35, 0x10, 0x00, 0x00, 0x00, // lea rsi, [rip+16] -> msg
-    0xba, msg.length, 0x00, 0x00, 0x00, // mov edx, len
-    0x0f, 0x05, // syscall
-    0xb8, 0x22, 0x00, 0x00, 0x00, // loop: mov eax, 34 (pause)
-    0x0f, 0x05, // syscall
-    0xeb, 0xf7, // jmp loop
+    0xb8,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // mov eax, 1 (write)
+    0xbf,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // mov edi, 1
+    0x48,
+    0x8d,
+    0x35,
+    0x10,
+    0x00,
+    0x00,
+    0x00, // lea rsi, [rip+16] -> msg
+    0xba,
+    msg.length,
+    0x00,
+    0x00,
+    0x00, // mov edx, len
+    0x0f,
+    0x05, // syscall
+    0xb8,
+    0x22,
+    0x00,
+    0x00,
+    0x00, // loop: mov eax, 34 (pause)
+    0x0f,
+    0x05, // syscall
+    0xeb,
+    0xf7, // jmp loop
   ]);
   const hdr = 64 + 56;
   const total = hdr + code.length + msg.length;

@@ -50,7 +50,11 @@ function isStale(path: string): boolean {
  * An exclusive lock file (O_EXCL) holding "<pid> <host>". A waiter polls; a lock whose pid is dead
  * is taken over under a second O_EXCL "takeover" file so two waiters never both remove it.
  */
-export async function withLock<T>(path: string, fn: () => Promise<T>, options: { timeoutMs?: number; onWait?: (ownerPid: number | undefined) => void } = {}): Promise<T> {
+export async function withLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  options: { timeoutMs?: number; onWait?: (ownerPid: number | undefined) => void } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 3_600_000);
   const takeover = `${path}.takeover`;
   let told = false;
@@ -77,7 +81,8 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options: {
         rmSync(takeover, { force: true });
       }
     }
-    if (Date.now() > deadline) throw new Error(`lock ${path}: still held by pid ${owner(path)?.pid ?? '?'} after ${options.timeoutMs ?? 3_600_000} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`lock ${path}: still held by pid ${owner(path)?.pid ?? '?'} after ${options.timeoutMs ?? 3_600_000} ms`);
     if (!told) {
       options.onWait?.(owner(path)?.pid);
       told = true;

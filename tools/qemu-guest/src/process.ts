@@ -54,9 +54,7 @@ export function run(
 export async function runChecked(command: string, args: string[], options: Parameters<typeof run>[2] = {}): Promise<RunResult> {
   const r = await run(command, args, options);
   if (r.code !== 0) {
-    throw new Error(
-      `${command} ${args.join(' ')}: exit ${r.code ?? r.signal}${r.stderr ? `: ${r.stderr.trim().slice(0, 2000)}` : ''}`,
-    );
+    throw new Error(`${command} ${args.join(' ')}: exit ${r.code ?? r.signal}${r.stderr ? `: ${r.stderr.trim().slice(0, 2000)}` : ''}`);
   }
   return r;
 }

@@ -1,4 +1,16 @@
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { parseNotes } from '@vmcore/bytes';
 import { bootGuest, type Firmware } from './boot.js';
@@ -91,7 +103,12 @@ export interface ReferenceFacts extends GuestFacts {
 }
 
 /** Reads the VMCOREINFO note text out of the RAM file through the block map. */
-export function readVmcoreinfoFromRam(ramFile: string, blocks: Array<{ start: number; size: number; offset: number }>, paddr: number, size: number): string {
+export function readVmcoreinfoFromRam(
+  ramFile: string,
+  blocks: Array<{ start: number; size: number; offset: number }>,
+  paddr: number,
+  size: number,
+): string {
   const block = blocks.find((b) => paddr >= b.start && paddr + size <= b.start + b.size);
   if (!block) throw new Error(`VMCOREINFO note at 0x${paddr.toString(16)}+0x${size.toString(16)} is not inside one RAM-file block`);
   const buf = Buffer.alloc(size);
@@ -155,7 +172,8 @@ function resolveOptions(options: ReferenceGuestOptions): Required<ReferenceGuest
   const arch = options.arch ?? 'x86_64';
   if (!GUEST_ARCH_SPECS[arch]) throw new Error(`referenceGuest: unknown arch ${String(arch)}`);
   const firmware = options.firmware ?? 'seabios';
-  if (firmware !== 'seabios' && firmware !== 'ovmf') throw new Error(`referenceGuest: firmware must be 'seabios' or 'ovmf', got ${String(firmware)}`);
+  if (firmware !== 'seabios' && firmware !== 'ovmf')
+    throw new Error(`referenceGuest: firmware must be 'seabios' or 'ovmf', got ${String(firmware)}`);
   if (firmware !== 'seabios' && arch !== 'x86_64') throw new Error(`referenceGuest: firmware ${firmware} is for x86_64 guests`);
   const memMiB = options.memMiB ?? (arch === 'x86_64' ? 512 : 256);
   const panic = options.panic ?? false;
@@ -166,8 +184,16 @@ function resolveOptions(options: ReferenceGuestOptions): Required<ReferenceGuest
 type Stored = Omit<ReferenceGuest, 'dir'> & { cacheFormat: number };
 
 const RELATIVE_KEYS = [
-  'ramFile', 'mapFile', 'physMapFile', 'qemuElf', 'qemuElfPaging', 'qemuKdumpZlib', 'qemuKdumpZlibRaw',
-  'mtreeFile', 'registersFile', 'consoleLog',
+  'ramFile',
+  'mapFile',
+  'physMapFile',
+  'qemuElf',
+  'qemuElfPaging',
+  'qemuKdumpZlib',
+  'qemuKdumpZlibRaw',
+  'mtreeFile',
+  'registersFile',
+  'consoleLog',
 ] as const;
 
 function load(dir: string): ReferenceGuest | undefined {
@@ -271,7 +297,8 @@ async function waitForPanic(consoleLog: string, timeoutMs: number): Promise<void
   for (;;) {
     const log = existsSync(consoleLog) ? readFileSync(consoleLog, 'latin1') : '';
     if (log.includes('---[ end Kernel panic')) return;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`referenceGuest: the guest did not panic within ${timeoutMs} ms; console tail: ${log.slice(-2000)}`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`referenceGuest: the guest did not panic within ${timeoutMs} ms; console tail: ${log.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -286,7 +313,11 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
   const timings: Record<string, number> = {};
   const x86_64 = o.arch === 'x86_64';
   const guest = await bootGuest({
-    arch: o.arch, firmware: o.firmware, vmcoreinfo: o.vmcoreinfo, memMiB: o.memMiB, fillMiB: x86_64 ? 32 : 16,
+    arch: o.arch,
+    firmware: o.firmware,
+    vmcoreinfo: o.vmcoreinfo,
+    memMiB: o.memMiB,
+    fillMiB: x86_64 ? 32 : 16,
     lifetimeSec: x86_64 ? 1200 : 2400,
     ...(o.panic ? { extraAppend: ['vmcore_panic=1', 'panic=0'] } : {}),
   });
@@ -321,7 +352,11 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
       await dump(qmp, { paging: false, protocol: `file:${abs(file)}`, begin: r.begin, length: r.length }, `elf ${r.tag}`);
       filtered.push({ begin: r.begin, length: r.length, file });
     }
-    timings.kdumpZlibMs = await dump(qmp, { paging: false, format: 'kdump-zlib', protocol: `file:${abs(names.qemuKdumpZlib)}` }, 'kdump-zlib');
+    timings.kdumpZlibMs = await dump(
+      qmp,
+      { paging: false, format: 'kdump-zlib', protocol: `file:${abs(names.qemuKdumpZlib)}` },
+      'kdump-zlib',
+    );
     copyFileSync(guest.consoleLog, abs(names.consoleLog));
     await guest.stop({ keepRamFile: true });
     const tCopy = Date.now();

@@ -47,13 +47,24 @@ async function dumpTo(qmp: QmpClient, args: Record<string, unknown>): Promise<vo
  * boot) as QEMU's kdump-zlib reassembled to a random-access file, or ELF when that is smaller;
  * writes `<outDir>/sample-guest.{kdump|elf}` and `sample-guest.json`.
  */
-export async function makeSample(outDir: string, options: { memMiB?: number; smp?: number; limit?: number; extraAppend?: string[] } = {}): Promise<SampleInfo> {
+export async function makeSample(
+  outDir: string,
+  options: { memMiB?: number; smp?: number; limit?: number; extraAppend?: string[] } = {},
+): Promise<SampleInfo> {
   const memMiB = options.memMiB ?? 128;
   const smp = options.smp ?? 2;
   const limit = options.limit ?? SAMPLE_LIMIT;
   mkdirSync(outDir, { recursive: true });
   const tmp = mkdtempSync(path.join(outDir, '.sample-'));
-  const guest = await bootGuest({ memMiB, smp, fillMiB: 0, dropCaches: true, slim: true, extraAppend: ['init_on_free=1', ...(options.extraAppend ?? [])], marker: `vmcore-sample-${Date.now().toString(36)}` });
+  const guest = await bootGuest({
+    memMiB,
+    smp,
+    fillMiB: 0,
+    dropCaches: true,
+    slim: true,
+    extraAppend: ['init_on_free=1', ...(options.extraAppend ?? [])],
+    marker: `vmcore-sample-${Date.now().toString(36)}`,
+  });
   try {
     const qmp = await guest.qmp();
     const v = qmp.greeting.QMP.version;
@@ -72,7 +83,9 @@ export async function makeSample(outDir: string, options: { memMiB?: number; smp
     const chosen = useElf ? elf : kdump;
     const size = useElf ? sizes.elf : sizes.kdumpZlib;
     if (size > limit) {
-      throw new Error(`sample: smallest capture is ${size} bytes (${useElf ? 'elf' : 'kdump'}), over the ${limit}-byte limit; use a smaller guest`);
+      throw new Error(
+        `sample: smallest capture is ${size} bytes (${useElf ? 'elf' : 'kdump'}), over the ${limit}-byte limit; use a smaller guest`,
+      );
     }
     const file = `sample-guest.${useElf ? 'elf' : 'kdump'}`;
     const info: SampleInfo = {

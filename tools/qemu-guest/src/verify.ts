@@ -91,7 +91,11 @@ export interface KernelLogSearch {
  * Looks for `text` in the kernel's printk text ring of a dump, read by libkdumpfile alone through
  * kernel virtual addresses (its own page-table translation): `py/kernel_log_marker.py`.
  */
-export async function findInKernelLogWithLibkdumpfile(dumpPath: string, text: string, options: { timeoutMs?: number } = {}): Promise<KernelLogSearch> {
+export async function findInKernelLogWithLibkdumpfile(
+  dumpPath: string,
+  text: string,
+  options: { timeoutMs?: number } = {},
+): Promise<KernelLogSearch> {
   const r = await run(pythonPath, [kernelLogMarkerScript, dumpPath, text], { timeoutMs: options.timeoutMs ?? 300_000 });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   try {

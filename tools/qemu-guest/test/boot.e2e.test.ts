@@ -18,7 +18,9 @@ describe('bootGuest (live QEMU, TCG)', () => {
     expect(g.facts.fwCfgVmcoreinfo).toBe(true);
     const qmp = await g.qmp();
     expect(await qmp.execute('query-status')).toMatchObject({ status: 'running', running: true });
-    expect(await qmp.execute('query-dump-guest-memory-capability')).toEqual({ formats: expect.arrayContaining(['elf', 'kdump-zlib']) as unknown });
+    expect(await qmp.execute('query-dump-guest-memory-capability')).toEqual({
+      formats: expect.arrayContaining(['elf', 'kdump-zlib']) as unknown,
+    });
     expect(await qmp.hmp('info mtree -f')).toContain('AS "memory"');
     expect(existsSync(g.ramFile)).toBe(true);
   });
@@ -59,7 +61,9 @@ describe('bootGuest (live QEMU, TCG)', () => {
       expect(dumpLines.at(-1)).toEqual({ return: {} });
       expect(dumpLines.some((m) => m.event === 'DUMP_COMPLETED')).toBe(true);
       // the descriptor is consumed by the first dump
-      expect(JSON.parse(r.steps[3]!.at(-1)!)).toEqual({ error: { class: 'GenericError', desc: "File descriptor named 'vmcorefd' has not been found" } });
+      expect(JSON.parse(r.steps[3]!.at(-1)!)).toEqual({
+        error: { class: 'GenericError', desc: "File descriptor named 'vmcorefd' has not been found" },
+      });
       expect(readFileSync(out).subarray(0, 12).toString('latin1')).toBe('makedumpfile');
     } finally {
       rmSync(dir, { recursive: true, force: true });

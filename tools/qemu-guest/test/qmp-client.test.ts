@@ -67,7 +67,11 @@ const standard = (msg: Record<string, unknown>, send: (o: unknown) => void) => {
       return send({ return: {}, id });
     case 'dump-guest-memory':
       // QEMU emits DUMP_COMPLETED before the reply of a synchronous dump
-      send({ event: 'DUMP_COMPLETED', data: { result: { status: 'completed', total: 1, completed: 1 } }, timestamp: { seconds: 1, microseconds: 2 } });
+      send({
+        event: 'DUMP_COMPLETED',
+        data: { result: { status: 'completed', total: 1, completed: 1 } },
+        timestamp: { seconds: 1, microseconds: 2 },
+      });
       return send({ return: {}, id });
     case 'human-monitor-command':
       return send({ return: `ran ${(msg.arguments as Record<string, string>)['command-line']}\r\n`, id });
@@ -112,7 +116,9 @@ describe('QmpClient', () => {
     await qmp.execute('dump-guest-memory', { paging: false, protocol: 'file:/dev/null' });
     const ev = await qmp.waitForEvent('DUMP_COMPLETED', { since: mark, timeoutMs: 1000 });
     expect(ev.data).toEqual({ result: { status: 'completed', total: 1, completed: 1 } });
-    await expect(qmp.waitForEvent('DUMP_COMPLETED', { since: qmp.eventMark(), timeoutMs: 100 })).rejects.toThrow(/no DUMP_COMPLETED event within 100 ms/);
+    await expect(qmp.waitForEvent('DUMP_COMPLETED', { since: qmp.eventMark(), timeoutMs: 100 })).rejects.toThrow(
+      /no DUMP_COMPLETED event within 100 ms/,
+    );
     qmp.close();
   });
 

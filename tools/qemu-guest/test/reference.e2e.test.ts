@@ -2,7 +2,14 @@ import { copyFileSync, chmodSync, mkdtempSync, openSync, readFileSync, readSync,
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makedumpfileDmesg, readElfLoads, readElfNotes, referenceGuest, verifyPagesWithLibkdumpfile, type ReferenceGuest } from '../src/index.js';
+import {
+  makedumpfileDmesg,
+  readElfLoads,
+  readElfNotes,
+  referenceGuest,
+  verifyPagesWithLibkdumpfile,
+  type ReferenceGuest,
+} from '../src/index.js';
 
 let ref: ReferenceGuest;
 beforeAll(async () => {
@@ -24,7 +31,9 @@ describe('reference guest (seabios, 512 MiB, vmcoreinfo)', () => {
     const loads = await readElfLoads(ref.qemuElf);
     expect(ref.physMap.map((b) => [b.start, b.size])).toEqual(loads.map((l) => [l.paddr, l.memsz]));
     expect(loads.every((l) => l.filesz === l.memsz)).toBe(true);
-    const map = JSON.parse(readFileSync(ref.mapFile, 'utf8')) as { blocks: Array<{ start: number; size: number; file: string; offset: number }> };
+    const map = JSON.parse(readFileSync(ref.mapFile, 'utf8')) as {
+      blocks: Array<{ start: number; size: number; file: string; offset: number }>;
+    };
     expect(map.blocks).toEqual(ref.blocks);
     expect(map.blocks.reduce((s, b) => s + b.size, 0)).toBe(512 << 20);
     expect(map.blocks.every((b) => b.file === ref.ramFile)).toBe(true);

@@ -28,9 +28,10 @@ function fieldEdits(prefix: string, seed: string, fields: readonly Field[], rng:
   const out: Recipe[] = [];
   for (let i = 0; i < count; i++) {
     const field = rng.pick(fields);
-    const edit: Edit = field.size === 4
-      ? { op: field.endian === 'le' ? 'u32le' : 'u32be', at: field.at, value: rng.pick(U32) }
-      : { op: field.endian === 'le' ? 'u64le' : 'u64be', at: field.at, value: rng.pick(U64) };
+    const edit: Edit =
+      field.size === 4
+        ? { op: field.endian === 'le' ? 'u32le' : 'u32be', at: field.at, value: rng.pick(U32) }
+        : { op: field.endian === 'le' ? 'u64le' : 'u64be', at: field.at, value: rng.pick(U64) };
     const value = 'value' in edit ? edit.value : '';
     out.push({ name: `${prefix}-${field.what}=${value}`, seed, edits: [edit] });
   }
@@ -40,7 +41,8 @@ function fieldEdits(prefix: string, seed: string, fields: readonly Field[], rng:
 function generic(prefix: string, seed: string, bytes: Uint8Array, rng: Prng, headerSpan: number): Recipe[] {
   const out: Recipe[] = [];
   // Truncations: inside the headers, and at random points of the file.
-  for (const size of [0, 7, 100, 600, 4096, 4112, 8192]) out.push({ name: `${prefix}-truncate-${size}`, seed, edits: [{ op: 'truncate', size }] });
+  for (const size of [0, 7, 100, 600, 4096, 4112, 8192])
+    out.push({ name: `${prefix}-truncate-${size}`, seed, edits: [{ op: 'truncate', size }] });
   for (let i = 0; i < 3; i++) {
     const size = rng.int(bytes.length);
     out.push({ name: `${prefix}-truncate-${size}`, seed, edits: [{ op: 'truncate', size }] });
@@ -53,7 +55,14 @@ function generic(prefix: string, seed: string, bytes: Uint8Array, rng: Prng, hea
   }
   // Sparse giants: the real file followed by a terabyte of holes, and a header alone in one.
   out.push({ name: `${prefix}-sparse-1TiB`, seed, edits: [{ op: 'sparse', size: TIB }] });
-  out.push({ name: `${prefix}-header-in-1TiB`, seed, edits: [{ op: 'truncate', size: 4096 }, { op: 'sparse', size: TIB }] });
+  out.push({
+    name: `${prefix}-header-in-1TiB`,
+    seed,
+    edits: [
+      { op: 'truncate', size: 4096 },
+      { op: 'sparse', size: TIB },
+    ],
+  });
   return out;
 }
 
@@ -77,12 +86,22 @@ export async function kdumpCases(path: string, seed: string, rng: Prng): Promise
   const descriptors = (1 + subBlocks + bitmapBlocks) * blockSize;
   const le = (at: number, size: 4 | 8, what: string): Field => ({ at, size, endian: 'le', what });
   const fields = [
-    le(424, 4, 'status'), le(428, 4, 'block_size'), le(432, 4, 'sub_hdr_size'), le(436, 4, 'bitmap_blocks'),
-    le(440, 4, 'max_mapnr'), le(460, 4, 'nr_cpus'),
-    le(blockSize + 32, 8, 'offset_vmcoreinfo'), le(blockSize + 40, 8, 'size_vmcoreinfo'), le(blockSize + 48, 8, 'offset_note'),
-    le(blockSize + 56, 8, 'note_size'), le(blockSize + 96, 8, 'max_mapnr_64'),
-    le(descriptors, 8, 'desc0.offset'), le(descriptors + 8, 4, 'desc0.size'), le(descriptors + 12, 4, 'desc0.flags'),
-    le(descriptors + 24 * 5 + 8, 4, 'desc5.size'), le(descriptors + 24 * 9, 8, 'desc9.offset'),
+    le(424, 4, 'status'),
+    le(428, 4, 'block_size'),
+    le(432, 4, 'sub_hdr_size'),
+    le(436, 4, 'bitmap_blocks'),
+    le(440, 4, 'max_mapnr'),
+    le(460, 4, 'nr_cpus'),
+    le(blockSize + 32, 8, 'offset_vmcoreinfo'),
+    le(blockSize + 40, 8, 'size_vmcoreinfo'),
+    le(blockSize + 48, 8, 'offset_note'),
+    le(blockSize + 56, 8, 'note_size'),
+    le(blockSize + 96, 8, 'max_mapnr_64'),
+    le(descriptors, 8, 'desc0.offset'),
+    le(descriptors + 8, 4, 'desc0.size'),
+    le(descriptors + 12, 4, 'desc0.flags'),
+    le(descriptors + 24 * 5 + 8, 4, 'desc5.size'),
+    le(descriptors + 24 * 9, 8, 'desc9.offset'),
   ];
   // Lying counts together: a bitmap of 2^32-1 blocks and a max_mapnr_64 to match (issue 10, item 2).
   const lying: Recipe = {
@@ -106,7 +125,7 @@ export async function kdumpCases(path: string, seed: string, rng: Prng): Promise
 function flatRecords(bytes: Uint8Array): { at: number; offset: bigint; size: number }[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   const out: { at: number; offset: bigint; size: number }[] = [];
-  for (let at = 4096; at + 16 <= bytes.length; ) {
+  for (let at = 4096; at + 16 <= bytes.length;) {
     const offset = view.getBigInt64(at);
     const size = Number(view.getBigInt64(at + 8));
     out.push({ at, offset, size });
@@ -122,7 +141,10 @@ export async function flatCases(path: string, seed: string, rng: Prng): Promise<
   const records = flatRecords(bytes);
   const fields: Field[] = [];
   for (const r of records.slice(0, 6)) {
-    fields.push({ at: r.at, size: 8, endian: 'be', what: `record@${r.at}.offset` }, { at: r.at + 8, size: 8, endian: 'be', what: `record@${r.at}.size` });
+    fields.push(
+      { at: r.at, size: 8, endian: 'be', what: `record@${r.at}.offset` },
+      { at: r.at + 8, size: 8, endian: 'be', what: `record@${r.at}.size` },
+    );
   }
   const last = records[records.length - 1]!;
   const header = records.find((r) => r.offset === 0n);
@@ -134,7 +156,10 @@ export async function flatCases(path: string, seed: string, rng: Prng): Promise<
     {
       name: `${seed}-record-at-2^49`,
       seed,
-      edits: [{ op: 'truncate', size: last.at }, { op: 'append', hex: `0002000000000000${'0'.repeat(14)}10${'00'.repeat(16)}${'ff'.repeat(16)}` }],
+      edits: [
+        { op: 'truncate', size: last.at },
+        { op: 'append', hex: `0002000000000000${'0'.repeat(14)}10${'00'.repeat(16)}${'ff'.repeat(16)}` },
+      ],
     },
     // Negative sizes and offsets.
     { name: `${seed}-negative-size`, seed, edits: [{ op: 'u64be', at: records[1]!.at + 8, value: '0xfffffffffffffff0' }] },
@@ -142,7 +167,14 @@ export async function flatCases(path: string, seed: string, rng: Prng): Promise<
   ];
   if (header) {
     const h = header.at + 16;
-    cases.push({ name: `${seed}-lying-bitmap`, seed, edits: [{ op: 'u32le', at: h + 436, value: 0xffffffff }, { op: 'u32le', at: h + 440, value: 0xffffffff }] });
+    cases.push({
+      name: `${seed}-lying-bitmap`,
+      seed,
+      edits: [
+        { op: 'u32le', at: h + 436, value: 0xffffffff },
+        { op: 'u32le', at: h + 440, value: 0xffffffff },
+      ],
+    });
   }
   return cases;
 }
@@ -159,7 +191,12 @@ export async function elfCases(path: string, seed: string, rng: Prng): Promise<R
   ];
   for (let i = 0; i < Math.min(phnum, 4); i++) {
     const at = phoff + i * 56;
-    for (const [off, what] of [[8, 'p_offset'], [24, 'p_paddr'], [32, 'p_filesz'], [40, 'p_memsz']] as const) {
+    for (const [off, what] of [
+      [8, 'p_offset'],
+      [24, 'p_paddr'],
+      [32, 'p_filesz'],
+      [40, 'p_memsz'],
+    ] as const) {
       fields.push({ at: at + off, size: 8, endian: 'le', what: `ph${i}.${what}` });
     }
   }

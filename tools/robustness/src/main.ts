@@ -33,12 +33,14 @@ const GENERATED = Number(process.env['ROBUSTNESS_GENERATED'] ?? 72);
 async function pool<T, R>(items: readonly T[], width: number, work: (item: T, slot: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async (_, slot) => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!, slot);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async (_, slot) => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await work(items[i]!, slot);
+      }
+    }),
+  );
   return out;
 }
 
@@ -72,10 +74,7 @@ async function main(): Promise<number> {
     const seeds = await makeSeeds(work);
     const rng = new Prng(SEED);
     const formats = [...DUMP_FORMATS];
-    const full: Recipe[] = [
-      ...Object.keys(seeds).map((seed) => ({ name: `seed-${seed}`, seed, edits: [] })),
-      ...(await corpusRecipes()),
-    ];
+    const full: Recipe[] = [...Object.keys(seeds).map((seed) => ({ name: `seed-${seed}`, seed, edits: [] })), ...(await corpusRecipes())];
     const all = [
       ...(await kdumpCases(seeds.kdump, 'kdump', rng)),
       ...(await flatCases(seeds.flat, 'flat', rng)),
@@ -93,22 +92,34 @@ async function main(): Promise<number> {
       ...full.map((recipe) => ({ recipe, formats })),
       ...generated.map((recipe, i) => ({ recipe, formats: [formats[i % formats.length]!] })),
     ];
-    const runs = (await pool(plan, PARALLEL, async ({ recipe, formats: fmts }, slot) => {
-      const dir = join(work, `slot${slot}`);
-      await mkdir(dir, { recursive: true });
-      const input = join(dir, 'input');
-      await materialize(recipe, seeds, input);
-      try {
-        return await runReaders(CLI, recipe, input, fmts, dir, TIMEOUT_MS);
-      } finally {
-        await rm(input, { force: true });
-      }
-    })).flat();
+    const runs = (
+      await pool(plan, PARALLEL, async ({ recipe, formats: fmts }, slot) => {
+        const dir = join(work, `slot${slot}`);
+        await mkdir(dir, { recursive: true });
+        const input = join(dir, 'input');
+        await materialize(recipe, seeds, input);
+        try {
+          return await runReaders(CLI, recipe, input, fmts, dir, TIMEOUT_MS);
+        } finally {
+          await rm(input, { force: true });
+        }
+      })
+    ).flat();
 
     const qmpGuest = seeds.kdump;
-    const corpusQmp = await Promise.all((await readdir(join(CORPUS, 'qmp'))).filter((n) => n.endsWith('.json')).sort()
-      .map(async (n) => caseFromJson(await readFile(join(CORPUS, 'qmp', n), 'utf8'))));
-    const qmp = await fuzzQmp(QMP, qmpGuest, join(work, 'qmp'), [...corpusQmp, ...qmpCases(SEED, QMP_RANDOM, join(work, 'qmp', 'dumps'))], join(work, 'qmp-failed'));
+    const corpusQmp = await Promise.all(
+      (await readdir(join(CORPUS, 'qmp')))
+        .filter((n) => n.endsWith('.json'))
+        .sort()
+        .map(async (n) => caseFromJson(await readFile(join(CORPUS, 'qmp', n), 'utf8'))),
+    );
+    const qmp = await fuzzQmp(
+      QMP,
+      qmpGuest,
+      join(work, 'qmp'),
+      [...corpusQmp, ...qmpCases(SEED, QMP_RANDOM, join(work, 'qmp', 'dumps'))],
+      join(work, 'qmp-failed'),
+    );
 
     const count = (v: ReaderRun['verdict']) => runs.filter((r) => r.verdict === v).length;
     const rssValues = runs.map((r) => r.result.rss ?? 0);
@@ -145,8 +156,12 @@ async function main(): Promise<number> {
     const recipes = new Map([...full, ...generated].map((r) => [r.name, r]));
     for (const p of problems) process.stdout.write(`FAIL ${p}\n`);
     const failedRecipes = new Set([...crashes, ...hangs, ...unclean, ...overRss, ...left].map((r) => r.recipe));
-    for (const name of failedRecipes) process.stdout.write(`  corpus candidate (tools/robustness/corpus/readers/): ${JSON.stringify(recipes.get(name))}\n`);
-    for (const file of qmp.saved) process.stdout.write(`  corpus candidate (tools/robustness/corpus/qmp/): ${await readFile(file, 'utf8').then((t) => t.slice(0, 200))}...\n`);
+    for (const name of failedRecipes)
+      process.stdout.write(`  corpus candidate (tools/robustness/corpus/readers/): ${JSON.stringify(recipes.get(name))}\n`);
+    for (const file of qmp.saved)
+      process.stdout.write(
+        `  corpus candidate (tools/robustness/corpus/qmp/): ${await readFile(file, 'utf8').then((t) => t.slice(0, 200))}...\n`,
+      );
     return problems.length === 0 && qmp.aliveAfter === qmp.cases ? 0 : 1;
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -27,20 +27,44 @@ export interface QmpReport {
 
 const enc = (text: string) => new TextEncoder().encode(text);
 const CAPS = '{"execute":"qmp_capabilities"}\n';
-const COMMANDS = ['qmp_capabilities', 'query-dump', 'query-dump-guest-memory-capability', 'query-status', 'stop', 'cont', 'dump-guest-memory', 'query-version', 'query-commands', 'getfd', 'closefd', 'add-fd', 'remove-fd', 'query-fdsets', 'x-nonexistent'];
+const COMMANDS = [
+  'qmp_capabilities',
+  'query-dump',
+  'query-dump-guest-memory-capability',
+  'query-status',
+  'stop',
+  'cont',
+  'dump-guest-memory',
+  'query-version',
+  'query-commands',
+  'getfd',
+  'closefd',
+  'add-fd',
+  'remove-fd',
+  'query-fdsets',
+  'x-nonexistent',
+];
 
 /** Random JSON from a small grammar, with QMP-shaped objects most of the time. */
 function jsonValue(rng: Prng, depth: number): string {
   const choice = depth > 4 ? rng.int(4) : rng.int(8);
   switch (choice) {
-    case 0: return String(rng.pick([0, -1, 1e308, -0, 2 ** 64, 0.5, '123456789012345678901234567890']));
-    case 1: return JSON.stringify(rng.pick(['', 'file:/dev/null', 'fd:x', '\u0000', '\ud800', 'a'.repeat(rng.int(300)), 'elf', 'kdump-zlib']));
-    case 2: return rng.pick(['true', 'false', 'null']);
-    case 3: return `"${'\\u'}${rng.int(0xffff).toString(16).padStart(4, '0')}"`;
-    case 4: return `[${Array.from({ length: rng.int(4) }, () => jsonValue(rng, depth + 1)).join(',')}]`;
+    case 0:
+      return String(rng.pick([0, -1, 1e308, -0, 2 ** 64, 0.5, '123456789012345678901234567890']));
+    case 1:
+      return JSON.stringify(rng.pick(['', 'file:/dev/null', 'fd:x', '\u0000', '\ud800', 'a'.repeat(rng.int(300)), 'elf', 'kdump-zlib']));
+    case 2:
+      return rng.pick(['true', 'false', 'null']);
+    case 3:
+      return `"${'\\u'}${rng.int(0xffff).toString(16).padStart(4, '0')}"`;
+    case 4:
+      return `[${Array.from({ length: rng.int(4) }, () => jsonValue(rng, depth + 1)).join(',')}]`;
     default: {
       const keys = ['execute', 'arguments', 'id', 'protocol', 'paging', 'format', 'begin', 'length', 'detach', 'fdname', 'exec-oob', 'x'];
-      const fields = Array.from({ length: rng.int(5) }, () => `${JSON.stringify(rng.pick(keys))}:${rng.int(3) === 0 ? JSON.stringify(rng.pick(COMMANDS)) : jsonValue(rng, depth + 1)}`);
+      const fields = Array.from(
+        { length: rng.int(5) },
+        () => `${JSON.stringify(rng.pick(keys))}:${rng.int(3) === 0 ? JSON.stringify(rng.pick(COMMANDS)) : jsonValue(rng, depth + 1)}`,
+      );
       return `{${fields.join(',')}}`;
     }
   }
@@ -68,16 +92,37 @@ export function qmpCases(seed: number, random: number, dumpDir: string): QmpCase
     one('nul-bytes', new Uint8Array(4096)),
     one('over-message-cap', `{"execute":"qmp_capabilities","x":"${'c'.repeat(1_200_000)}"}\n`),
     one('half-message-then-hangup', `${CAPS}{"execute":"query-dump-guest-memory-capab`, { abrupt: true }),
-    one('dump-then-hangup', `${CAPS}{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${join(dumpDir, 'hangup.elf')}"}}\n`, { abrupt: true }),
-    one('detached-dump-then-hangup', `${CAPS}{"execute":"dump-guest-memory","arguments":{"paging":false,"detach":true,"format":"kdump-zlib","protocol":"file:${join(dumpDir, 'detached.kdump')}"}}\n`, { abrupt: true }),
-    one('bad-dump-arguments', `${CAPS}{"execute":"dump-guest-memory","arguments":{"paging":"yes","protocol":7,"begin":-1,"length":1e400}}\n`),
+    one(
+      'dump-then-hangup',
+      `${CAPS}{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${join(dumpDir, 'hangup.elf')}"}}\n`,
+      { abrupt: true },
+    ),
+    one(
+      'detached-dump-then-hangup',
+      `${CAPS}{"execute":"dump-guest-memory","arguments":{"paging":false,"detach":true,"format":"kdump-zlib","protocol":"file:${join(dumpDir, 'detached.kdump')}"}}\n`,
+      { abrupt: true },
+    ),
+    one(
+      'bad-dump-arguments',
+      `${CAPS}{"execute":"dump-guest-memory","arguments":{"paging":"yes","protocol":7,"begin":-1,"length":1e400}}\n`,
+    ),
     {
       name: 'concurrent-dumps',
       writes: [
         { conn: 0, bytes: enc(CAPS) },
         { conn: 1, bytes: enc(CAPS) },
-        { conn: 0, bytes: enc(`{"execute":"dump-guest-memory","arguments":{"paging":false,"format":"kdump-raw-lzo","protocol":"file:${join(dumpDir, 'a.kdump')}"}}\n`) },
-        { conn: 1, bytes: enc(`{"execute":"dump-guest-memory","arguments":{"paging":false,"format":"kdump-raw-lzo","protocol":"file:${join(dumpDir, 'b.kdump')}"}}\n`) },
+        {
+          conn: 0,
+          bytes: enc(
+            `{"execute":"dump-guest-memory","arguments":{"paging":false,"format":"kdump-raw-lzo","protocol":"file:${join(dumpDir, 'a.kdump')}"}}\n`,
+          ),
+        },
+        {
+          conn: 1,
+          bytes: enc(
+            `{"execute":"dump-guest-memory","arguments":{"paging":false,"format":"kdump-raw-lzo","protocol":"file:${join(dumpDir, 'b.kdump')}"}}\n`,
+          ),
+        },
       ],
       linger: 4000,
     },
@@ -90,7 +135,13 @@ export function qmpCases(seed: number, random: number, dumpDir: string): QmpCase
   for (let i = 0; i < random; i++) {
     const kind = rng.int(3);
     if (kind === 0) {
-      cases.push(one(`random-bytes-${i}`, Uint8Array.from({ length: 1 + rng.int(4096) }, () => rng.int(256)), { abrupt: rng.int(2) === 0 }));
+      cases.push(
+        one(
+          `random-bytes-${i}`,
+          Uint8Array.from({ length: 1 + rng.int(4096) }, () => rng.int(256)),
+          { abrupt: rng.int(2) === 0 },
+        ),
+      );
     } else {
       const messages = Array.from({ length: 1 + rng.int(5) }, () => jsonValue(rng, 0)).join(kind === 1 ? '\n' : '');
       cases.push(one(`grammar-json-${i}`, `${rng.int(2) ? CAPS : ''}${messages}\n`, { abrupt: rng.int(3) === 0 }));
@@ -149,7 +200,13 @@ async function answers(socket: string, ms: number): Promise<boolean> {
 }
 
 /** Runs every case against one `vmcore-qmp` (restarted when a case kills it) and checks it answers after each. */
-export async function fuzzQmp(qmpMain: string, guest: string, work: string, cases: readonly QmpCase[], saveDir: string): Promise<QmpReport> {
+export async function fuzzQmp(
+  qmpMain: string,
+  guest: string,
+  work: string,
+  cases: readonly QmpCase[],
+  saveDir: string,
+): Promise<QmpReport> {
   const socket = join(work, 'qmp.sock');
   const dumpDir = join(work, 'dumps');
   await mkdir(dumpDir, { recursive: true });
@@ -181,10 +238,15 @@ export async function fuzzQmp(qmpMain: string, guest: string, work: string, case
         aliveAfter++;
       } else {
         crashes += exited ? 1 : 0;
-        failures.push(`${c.name}: server ${exited ? `exited (${server!.exitCode ?? server!.signalCode}): ${serverErr.split('\n').find((l) => /Error/.test(l)) ?? serverErr.slice(0, 200)}` : 'stopped answering new clients'}`);
+        failures.push(
+          `${c.name}: server ${exited ? `exited (${server!.exitCode ?? server!.signalCode}): ${serverErr.split('\n').find((l) => /Error/.test(l)) ?? serverErr.slice(0, 200)}` : 'stopped answering new clients'}`,
+        );
         await mkdir(saveDir, { recursive: true });
         const file = join(saveDir, `${c.name}.json`);
-        await writeFile(file, `${JSON.stringify({ name: c.name, abrupt: c.abrupt ?? false, writes: c.writes.map((w) => ({ conn: w.conn, base64: Buffer.from(w.bytes).toString('base64') })) })}\n`);
+        await writeFile(
+          file,
+          `${JSON.stringify({ name: c.name, abrupt: c.abrupt ?? false, writes: c.writes.map((w) => ({ conn: w.conn, base64: Buffer.from(w.bytes).toString('base64') })) })}\n`,
+        );
         saved.push(file);
         server!.kill('SIGKILL');
         await start();
@@ -201,5 +263,9 @@ export async function fuzzQmp(qmpMain: string, guest: string, work: string, case
 /** Corpus entries saved by fuzzQmp, as cases again. */
 export function caseFromJson(text: string): QmpCase {
   const data = JSON.parse(text) as { name: string; abrupt?: boolean; writes: { conn: number; base64: string }[] };
-  return { name: `corpus:${data.name}`, abrupt: data.abrupt ?? false, writes: data.writes.map((w) => ({ conn: w.conn, bytes: new Uint8Array(Buffer.from(w.base64, 'base64')) })) };
+  return {
+    name: `corpus:${data.name}`,
+    abrupt: data.abrupt ?? false,
+    writes: data.writes.map((w) => ({ conn: w.conn, bytes: new Uint8Array(Buffer.from(w.base64, 'base64')) })),
+  };
 }

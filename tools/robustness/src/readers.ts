@@ -27,7 +27,14 @@ export function verdictOf(result: ChildResult): ReaderRun['verdict'] {
  * `vmcore info IN` and `vmcore convert IN OUT -f FMT` for each format, each bounded; after a
  * failed convert neither OUT nor a temporary file may remain.
  */
-export async function runReaders(cli: string, recipe: Recipe, input: string, formats: readonly string[], work: string, timeoutMs: number): Promise<ReaderRun[]> {
+export async function runReaders(
+  cli: string,
+  recipe: Recipe,
+  input: string,
+  formats: readonly string[],
+  work: string,
+  timeoutMs: number,
+): Promise<ReaderRun[]> {
   const runs: ReaderRun[] = [];
   const rssFile = join(work, 'rss');
   const info = await runBounded(cli, ['info', input], { timeoutMs, rssFile });

@@ -7,8 +7,15 @@ import { ELF_NOTE_NAME, fillPattern, pieces, type WinGuestFacts, type WinGuestIm
 
 export { ELF_NOTE_NAME, fillPattern, pieces };
 export type { WinGuestFacts, WinGuestImage, WinGuestOptions };
-import { COMMENT_OFFSET64, DUMP_HEADER64, DUMP_HEADER64_SIZE, DUMP_TYPE_OFFSET64, KDBG, KDBG_SIZE, RUNS_OFFSET64 } from './windows-structs.js';
-
+import {
+  COMMENT_OFFSET64,
+  DUMP_HEADER64,
+  DUMP_HEADER64_SIZE,
+  DUMP_TYPE_OFFSET64,
+  KDBG,
+  KDBG_SIZE,
+  RUNS_OFFSET64,
+} from './windows-structs.js';
 
 const MIB = 1 << 20;
 const PAGE = 4096;
@@ -144,14 +151,31 @@ export function buildWinGuest(options: WinGuestOptions): WinGuestImage {
   const notePaddr = 0x20000;
   const header = new Uint8Array(DUMP_HEADER64_SIZE);
   for (let i = 0; i < header.length; i += 4) header.set(latin1Bytes('PAGE'), i);
-  DUMP_HEADER64.encode({
-    Signature: 'PAGE', ValidDump: 'DU64', MajorVersion: 0xf, MinorVersion: 19041,
-    DirectoryTableBase: BigInt(tables.root), PfnDataBase: 0n, PsLoadedModuleList: psLoadedModuleList,
-    PsActiveProcessHead: psActiveProcessHead, MachineImageType: 0x8664, NumberProcessors: options.cpus,
-    BugCheckCode: 0, BugCheckPad: 0,
-    BugCheckParameter1: kdbgDecodedVirt ?? 0n, BugCheckParameter2: 0n, BugCheckParameter3: 0n, BugCheckParameter4: 0n,
-    KdDebuggerDataBlock: kdbgVirt, NumberOfRuns: runs.length, NumberOfPages: BigInt(numberOfPages),
-  }, 'le', header);
+  DUMP_HEADER64.encode(
+    {
+      Signature: 'PAGE',
+      ValidDump: 'DU64',
+      MajorVersion: 0xf,
+      MinorVersion: 19041,
+      DirectoryTableBase: BigInt(tables.root),
+      PfnDataBase: 0n,
+      PsLoadedModuleList: psLoadedModuleList,
+      PsActiveProcessHead: psActiveProcessHead,
+      MachineImageType: 0x8664,
+      NumberProcessors: options.cpus,
+      BugCheckCode: 0,
+      BugCheckPad: 0,
+      BugCheckParameter1: kdbgDecodedVirt ?? 0n,
+      BugCheckParameter2: 0n,
+      BugCheckParameter3: 0n,
+      BugCheckParameter4: 0n,
+      KdDebuggerDataBlock: kdbgVirt,
+      NumberOfRuns: runs.length,
+      NumberOfPages: BigInt(numberOfPages),
+    },
+    'le',
+    header,
+  );
   header.fill(0, DUMP_HEADER64.offsets.VersionUser, DUMP_HEADER64.offsets.VersionUser + 32);
   const hv = new DataView(header.buffer);
   runs.forEach((run, i) => {
@@ -190,7 +214,13 @@ export function buildWinGuest(options: WinGuestOptions): WinGuestImage {
       kdbgPhys: toPhys(allMapped, kdbgVirt),
       ...(kdbgDecodedVirt !== undefined ? { kdbgDecodedVirt: hex(kdbgDecodedVirt) } : {}),
       ...(options.kdbg === 'encoded'
-        ? { keys: { kiWaitNever: hex(keys.kiWaitNever), kiWaitAlways: hex(keys.kiWaitAlways), kdpDataBlockEncoded: hex(keys.kdpDataBlockEncoded) } }
+        ? {
+            keys: {
+              kiWaitNever: hex(keys.kiWaitNever),
+              kiWaitAlways: hex(keys.kiWaitAlways),
+              kdpDataBlockEncoded: hex(keys.kdpDataBlockEncoded),
+            },
+          }
         : {}),
       kiWaitNeverVirt: hex(kiWaitNever),
       kiWaitAlwaysVirt: hex(kiWaitAlways),
@@ -210,5 +240,3 @@ export function buildWinGuest(options: WinGuestOptions): WinGuestImage {
     },
   };
 }
-
-

@@ -102,14 +102,33 @@ export function buildWinGuest32(options: WinGuestOptions): WinGuestImage {
   const notePaddr = 0x20000;
   const header = new Uint8Array(DUMP_HEADER32_SIZE);
   for (let i = 0; i < header.length; i += 4) header.set(latin1Bytes('PAGE'), i);
-  DUMP_HEADER32.encode({
-    Signature: 'PAGE', ValidDump: 'DUMP', MajorVersion: 0xf, MinorVersion: 19041,
-    DirectoryTableBase: tables.root, PfnDataBase: 0, PsLoadedModuleList: psLoadedModuleList, PsActiveProcessHead: psActiveProcessHead,
-    MachineImageType: 0x14c, NumberProcessors: options.cpus, BugCheckCode: 0,
-    BugCheckParameter1: 0, BugCheckParameter2: 0, BugCheckParameter3: 0, BugCheckParameter4: 0,
-    PaeEnabled: 0, KdSecondaryVersion: 0, Spare3: new Uint8Array(2),
-    KdDebuggerDataBlock: kdbgVirt, NumberOfRuns: runs.length, NumberOfPages: numberOfPages,
-  }, 'le', header);
+  DUMP_HEADER32.encode(
+    {
+      Signature: 'PAGE',
+      ValidDump: 'DUMP',
+      MajorVersion: 0xf,
+      MinorVersion: 19041,
+      DirectoryTableBase: tables.root,
+      PfnDataBase: 0,
+      PsLoadedModuleList: psLoadedModuleList,
+      PsActiveProcessHead: psActiveProcessHead,
+      MachineImageType: 0x14c,
+      NumberProcessors: options.cpus,
+      BugCheckCode: 0,
+      BugCheckParameter1: 0,
+      BugCheckParameter2: 0,
+      BugCheckParameter3: 0,
+      BugCheckParameter4: 0,
+      PaeEnabled: 0,
+      KdSecondaryVersion: 0,
+      Spare3: new Uint8Array(2),
+      KdDebuggerDataBlock: kdbgVirt,
+      NumberOfRuns: runs.length,
+      NumberOfPages: numberOfPages,
+    },
+    'le',
+    header,
+  );
   header.fill(0, DUMP_HEADER32.offsets.VersionUser, DUMP_HEADER32.offsets.VersionUser + 32);
   const hv = new DataView(header.buffer);
   runs.forEach((run, i) => {

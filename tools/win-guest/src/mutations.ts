@@ -28,7 +28,14 @@ const u32 = (v: number) => {
 };
 
 /** Header field offsets inside the note (24-byte note header first). */
-const H = { nhdrDescsz: 4, Signature: 24, ValidDump: 28, NumberProcessors: 24 + 0x34, BugcheckParameter1: 24 + 0x40, KdDebuggerDataBlock: 24 + 0x80 } as const;
+const H = {
+  nhdrDescsz: 4,
+  Signature: 24,
+  ValidDump: 28,
+  NumberProcessors: 24 + 0x34,
+  BugcheckParameter1: 24 + 0x40,
+  KdDebuggerDataBlock: 24 + 0x80,
+} as const;
 
 /**
  * The error and warning cases of QEMU 7.2's dump/win_dump.c, as writes to the plain-KDBG
@@ -45,7 +52,11 @@ export function winGuestMutations(f: WinGuestFacts): WinGuestMutation[] {
     { name: 'no-note', reaches: 'create_win_dump: no guest note', writes: [{ phys: note, bytes: new Uint8Array(24) }] },
     { name: 'signature', reaches: 'check_header: Signature', writes: [{ phys: note + H.Signature, bytes: latin1Bytes('PAGX') }] },
     { name: 'valid-dump', reaches: 'check_header: ValidDump', writes: [{ phys: note + H.ValidDump, bytes: latin1Bytes('DU32') }] },
-    { name: 'kdbg-unmapped', reaches: 'check_kdbg: OwnerTag unreadable', writes: [{ phys: note + H.KdDebuggerDataBlock, bytes: u64(unmapped) }] },
+    {
+      name: 'kdbg-unmapped',
+      reaches: 'check_kdbg: OwnerTag unreadable',
+      writes: [{ phys: note + H.KdDebuggerDataBlock, bytes: u64(unmapped) }],
+    },
     {
       name: 'kdbg-tag',
       reaches: 'check_kdbg: OwnerTag wrong at KdDebuggerDataBlock and at BugcheckParameter1',
@@ -78,11 +89,18 @@ export function winGuestMutations(f: WinGuestFacts): WinGuestMutation[] {
         { phys: f.sparePhys + 0xd00 + KDBG.OwnerTag, bytes: latin1Bytes('KDBG') },
       ],
     },
-    { name: 'prcb-location', reaches: 'patch_and_save_context: CPU #0 PRCB location', writes: [{ phys: kdbg + KDBG.KiProcessorBlock, bytes: u64(unmapped) }] },
+    {
+      name: 'prcb-location',
+      reaches: 'patch_and_save_context: CPU #0 PRCB location',
+      writes: [{ phys: kdbg + KDBG.KiProcessorBlock, bytes: u64(unmapped) }],
+    },
     {
       name: 'context-frame',
       reaches: 'patch_and_save_context: CPU #0 ContextFrame location',
-      writes: [{ phys: kdbg + KDBG.KiProcessorBlock, bytes: u64(spareVirt) }, { phys: f.sparePhys, bytes: u64(unmapped) }],
+      writes: [
+        { phys: kdbg + KDBG.KiProcessorBlock, bytes: u64(spareVirt) },
+        { phys: f.sparePhys, bytes: u64(unmapped) },
+      ],
     },
     {
       name: 'context',
@@ -93,7 +111,11 @@ export function winGuestMutations(f: WinGuestFacts): WinGuestMutation[] {
         { phys: f.sparePhys + 0x100 + f.offsetPrcbContext, bytes: u64(spareVirt + 0xe00n) },
       ],
     },
-    { name: 'bugcheck-pointer', reaches: 'patch_bugcheck_data: KiBugcheckData points nowhere (warning)', writes: [{ phys: kdbg + KDBG.KiBugcheckData, bytes: u64(unmapped) }] },
+    {
+      name: 'bugcheck-pointer',
+      reaches: 'patch_bugcheck_data: KiBugcheckData points nowhere (warning)',
+      writes: [{ phys: kdbg + KDBG.KiBugcheckData, bytes: u64(unmapped) }],
+    },
     {
       name: 'bugcheck-data',
       reaches: 'patch_bugcheck_data: bugcheck data half readable (warning)',
@@ -105,11 +127,18 @@ export function winGuestMutations(f: WinGuestFacts): WinGuestMutation[] {
   ];
   if (f.options.cpus > 1) {
     list.push(
-      { name: 'cpu-count', reaches: 'patch_and_save_context: more QEMU CPUs than NumberProcessors (warning)', writes: [{ phys: note + H.NumberProcessors, bytes: u32(f.options.cpus - 1) }] },
+      {
+        name: 'cpu-count',
+        reaches: 'patch_and_save_context: more QEMU CPUs than NumberProcessors (warning)',
+        writes: [{ phys: note + H.NumberProcessors, bytes: u32(f.options.cpus - 1) }],
+      },
       {
         name: 'prcb-location-cpu1',
         reaches: 'patch_and_save_context: CPU #1 PRCB location',
-        writes: [{ phys: kdbg + KDBG.KiProcessorBlock, bytes: u64(spareVirt + 0xff8n) }, { phys: f.sparePhys + 0xff8, bytes: u64(BigInt(f.prcbVirt[0]!)) }],
+        writes: [
+          { phys: kdbg + KDBG.KiProcessorBlock, bytes: u64(spareVirt + 0xff8n) },
+          { phys: f.sparePhys + 0xff8, bytes: u64(BigInt(f.prcbVirt[0]!)) },
+        ],
       },
     );
   }

@@ -1,5 +1,18 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, closeSync, readSync, renameSync, rmSync, writeFileSync, writeSync, mkdtempSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  closeSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  mkdtempSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +65,9 @@ export function variantName(o: WinGuestOptions): string {
     o.memMiB !== undefined && o.memMiB !== 32 ? `${o.memMiB}m` : '',
     o.fill === 'zero' ? 'zero' : '',
     o.bits === 32 ? '32bit' : '',
-  ].filter(Boolean).join('-');
+  ]
+    .filter(Boolean)
+    .join('-');
 }
 
 const FORMAT_VERSION = 4;
@@ -121,30 +136,48 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
 /** Assembles the firmware for this guest (nasm). */
 export async function assembleBios(facts: WinGuestFacts, out: string): Promise<void> {
   const r = await run('nasm', [
-    '-f', 'bin',
+    '-f',
+    'bin',
     `-DNOTE_PADDR=0x${facts.notePaddr.toString(16)}`,
     `-DNOTE_SIZE=0x${facts.noteSize.toString(16)}`,
     `-DCR3=0x${facts.directoryTableBase.toString(16)}`,
     `-DDONE_ADDR=0x${facts.doneAddr.toString(16)}`,
     ...(facts.options.bits === 32 ? ['-DMODE32'] : []),
-    '-o', out, BIOS_SOURCE,
+    '-o',
+    out,
+    BIOS_SOURCE,
   ]);
-  if (r.code !== 0) throw new Error(`nasm ${BIOS_SOURCE}: exit ${r.code}: ${r.stderr.trim()} (install nasm: tools/qemu-guest/install-deps.sh)`);
+  if (r.code !== 0)
+    throw new Error(`nasm ${BIOS_SOURCE}: exit ${r.code}: ${r.stderr.trim()} (install nasm: tools/qemu-guest/install-deps.sh)`);
 }
 
 export function qemuArgs(facts: WinGuestFacts, bios: string, ramFile: string, qmpSocket: string): string[] {
   const machine = facts.highMem ? `pc,max-ram-below-4g=${facts.lowMem}` : 'pc';
   return [
-    '-accel', 'tcg',
-    '-machine', machine,
-    '-m', `${facts.memMiB}M`,
-    '-smp', String(facts.options.cpus),
-    '-bios', bios,
-    '-object', `memory-backend-file,id=ram,size=${facts.memMiB}M,mem-path=${ramFile},share=on`,
-    '-machine', 'memory-backend=ram',
-    '-device', 'vmcoreinfo',
-    '-qmp', `unix:${qmpSocket},server=on,wait=off`,
-    '-display', 'none', '-vga', 'none', '-nodefaults', '-no-reboot',
+    '-accel',
+    'tcg',
+    '-machine',
+    machine,
+    '-m',
+    `${facts.memMiB}M`,
+    '-smp',
+    String(facts.options.cpus),
+    '-bios',
+    bios,
+    '-object',
+    `memory-backend-file,id=ram,size=${facts.memMiB}M,mem-path=${ramFile},share=on`,
+    '-machine',
+    'memory-backend=ram',
+    '-device',
+    'vmcoreinfo',
+    '-qmp',
+    `unix:${qmpSocket},server=on,wait=off`,
+    '-display',
+    'none',
+    '-vga',
+    'none',
+    '-nodefaults',
+    '-no-reboot',
   ];
 }
 
@@ -195,11 +228,16 @@ async function build(options: WinGuestOptions, variant: string, dir: string): Pr
   };
   let qmp: QmpClient | undefined;
   try {
-    await waitFor(() => existsSync(qmpSocket), 'the QMP socket', 60_000, () => exit);
+    await waitFor(
+      () => existsSync(qmpSocket),
+      'the QMP socket',
+      60_000,
+      () => exit,
+    );
     qmp = await QmpClient.connect(qmpSocket);
     await waitFor(readDone, 'the firmware (DONE marker in RAM)', 120_000, () => exit);
     await qmp.execute('stop');
-    const version = (qmp.greeting.QMP.version.qemu);
+    const version = qmp.greeting.QMP.version.qemu;
     const elfError = await dump(qmp, path.join(dir, 'qemu.elf'));
     if (elfError) throw new Error(`win-guest: QEMU's ELF dump failed: ${elfError}`);
     copyFileSync(shmRam, path.join(dir, 'ram.bin'));
@@ -227,11 +265,18 @@ async function build(options: WinGuestOptions, variant: string, dir: string): Pr
           // Errors leave patched contexts behind (QEMU restores them only on success): start over from the pristine image.
           writeSync(fd, pristine, 0, pristine.length, 0);
         }
-        const paging = await qmp.execute('dump-guest-memory', { paging: true, protocol: `file:${path.join(dir, 'paging.dmp')}`, format: 'win-dmp' }).then(
-          () => undefined,
-          (e: unknown) => (e instanceof QmpError ? e.desc : String(e)),
-        );
-        cases.push({ name: 'paging', reaches: 'qmp_dump_guest_memory: paging with a non-ELF format', warnings: [], ...(paging !== undefined ? { error: paging } : { file: 'paging.dmp' }) });
+        const paging = await qmp
+          .execute('dump-guest-memory', { paging: true, protocol: `file:${path.join(dir, 'paging.dmp')}`, format: 'win-dmp' })
+          .then(
+            () => undefined,
+            (e: unknown) => (e instanceof QmpError ? e.desc : String(e)),
+          );
+        cases.push({
+          name: 'paging',
+          reaches: 'qmp_dump_guest_memory: paging with a non-ELF format',
+          warnings: [],
+          ...(paging !== undefined ? { error: paging } : { file: 'paging.dmp' }),
+        });
       } finally {
         closeSync(fd);
       }
@@ -241,14 +286,21 @@ async function build(options: WinGuestOptions, variant: string, dir: string): Pr
       blocks: facts.blocks.map((b) => ({ start: b.start, size: b.size, file: 'ram.bin', offset: b.offset })),
     };
     writeFileSync(path.join(dir, 'map.json'), `${JSON.stringify(blocksJson, null, 2)}\n`);
-    writeFileSync(path.join(dir, 'reference.json'), `${JSON.stringify({
-      formatVersion: FORMAT_VERSION,
-      variant,
-      facts,
-      vmcoreinfo: { paddr: facts.notePaddr, size: facts.noteSize },
-      cases,
-      qemuVersion: `${version.major}.${version.minor}.${version.micro}`,
-    }, null, 2)}\n`);
+    writeFileSync(
+      path.join(dir, 'reference.json'),
+      `${JSON.stringify(
+        {
+          formatVersion: FORMAT_VERSION,
+          variant,
+          facts,
+          vmcoreinfo: { paddr: facts.notePaddr, size: facts.noteSize },
+          cases,
+          qemuVersion: `${version.major}.${version.minor}.${version.micro}`,
+        },
+        null,
+        2,
+      )}\n`,
+    );
   } finally {
     qmp?.close();
     if (exit === undefined) child.kill('SIGKILL');
@@ -261,13 +313,22 @@ async function build(options: WinGuestOptions, variant: string, dir: string): Pr
 export async function nonX86WinDmpReply(): Promise<string> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'vmcore-wg-arm-'));
   const sock = path.join(work, 'qmp.sock');
-  const child = spawn('qemu-system-aarch64', ['-M', 'virt', '-m', '64M', '-S', '-nodefaults', '-display', 'none', '-qmp', `unix:${sock},server=on,wait=off`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'qemu-system-aarch64',
+    ['-M', 'virt', '-m', '64M', '-S', '-nodefaults', '-display', 'none', '-qmp', `unix:${sock},server=on,wait=off`],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let exit: string | undefined;
   child.on('close', (code) => (exit = `exit ${code}`));
   try {
-    await waitFor(() => existsSync(sock), 'the QMP socket', 60_000, () => exit);
+    await waitFor(
+      () => existsSync(sock),
+      'the QMP socket',
+      60_000,
+      () => exit,
+    );
     const qmp = await QmpClient.connect(sock);
     try {
       await qmp.execute('dump-guest-memory', { paging: false, protocol: `file:${path.join(work, 'x.dmp')}`, format: 'win-dmp' });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildWinGuest, decodeKdbgBlock, encodeKdbg, encodeKdbgBlock, type KdbgKeys } from '../src/index.js';
 
-const keys: KdbgKeys = { kiWaitNever: 0x1234_5678_9abc_de17n, kiWaitAlways: 0x0fed_cba9_8765_4321n, kdpDataBlockEncoded: 0xfffff806_12345678n };
+const keys: KdbgKeys = {
+  kiWaitNever: 0x1234_5678_9abc_de17n,
+  kiWaitAlways: 0x0fed_cba9_8765_4321n,
+  kdpDataBlockEncoded: 0xfffff806_12345678n,
+};
 
 function noteAt(bytes: Uint8Array, at: number) {
   const view = new DataView(bytes.buffer, bytes.byteOffset + at);

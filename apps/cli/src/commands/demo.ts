@@ -58,7 +58,10 @@ async function demoWinDmp(row: Row, dir: string, signal: AbortSignal): Promise<v
     row.note = `no sample Windows guest at ${WINDOWS_SAMPLE}`;
     return;
   }
-  const expected = JSON.parse(await readFile(WINDOWS_SAMPLE_INFO, 'utf8')) as { qemuWinDmp: { size: number; sha256: string }; qemuVersion: string };
+  const expected = JSON.parse(await readFile(WINDOWS_SAMPLE_INFO, 'utf8')) as {
+    qemuWinDmp: { size: number; sha256: string };
+    qemuVersion: string;
+  };
   const elf = join(dir, 'win-sample.elf');
   await writeFile(elf, gunzipSync(await readFile(WINDOWS_SAMPLE)));
   const file = join(dir, 'guest.win-dmp');
@@ -85,7 +88,11 @@ async function demoWinDmp(row: Row, dir: string, signal: AbortSignal): Promise<v
 }
 
 export async function demo(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse('demo', args, { guest: { type: 'string' }, keep: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
+  const { values, positionals } = parse('demo', args, {
+    guest: { type: 'string' },
+    keep: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, 'demo');
   const quiet = values['quiet'] === true;
   const keep = str(values, 'keep');
@@ -110,7 +117,9 @@ export async function demo(args: string[], io: Io): Promise<number> {
   if (keep) await mkdir(dir, { recursive: true });
   const ramBytes = guest.blocks.reduce((s, b) => s + b.size, 0);
   out(`source: ${label}`);
-  out(`        ${guest.blocks.length} block(s), ${(ramBytes / (1 << 20)).toFixed(1)} MiB, ${guest.nrCpus} CPU(s), page size ${guest.info.pageSize}`);
+  out(
+    `        ${guest.blocks.length} block(s), ${(ramBytes / (1 << 20)).toFixed(1)} MiB, ${guest.nrCpus} CPU(s), page size ${guest.info.pageSize}`,
+  );
   out(`output: ${dir}${keep ? '' : ' (removed afterwards)'}`);
   out('');
 
@@ -153,7 +162,8 @@ export async function demo(args: string[], io: Io): Promise<number> {
           const result = await verifyGuest(guest, back);
           row.pages = result.pages;
           row.verified = result.mismatchedPages === 0 && result.notesMatch;
-          if (result.mismatchedPages) row.note = `${result.mismatchedPages} page(s) differ, first at 0x${result.firstMismatch!.toString(16)}`;
+          if (result.mismatchedPages)
+            row.note = `${result.mismatchedPages} page(s) differ, first at 0x${result.firstMismatch!.toString(16)}`;
           else if (!result.notesMatch) row.note = 'notes differ';
         } finally {
           await back.close();
@@ -182,7 +192,13 @@ export async function demo(args: string[], io: Io): Promise<number> {
     ]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
-  for (const line of table) out(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const line of table)
+    out(
+      line
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   const failed = rows.filter((r) => r.verified === false).length;
   const verified = rows.filter((r) => r.verified === true).length;
   out('');

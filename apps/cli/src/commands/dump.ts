@@ -39,7 +39,8 @@ export async function dump(args: string[], io: Io): Promise<void> {
   const ram = (values['ram'] as string[] | undefined) ?? [];
   const notesFrom = str(values, 'notes-from');
   const arch = str(values, 'arch');
-  if (arch !== undefined && notesFrom !== undefined) throw new UsageError('--arch and --notes-from exclude each other (the notes say the architecture)', 'dump');
+  if (arch !== undefined && notesFrom !== undefined)
+    throw new UsageError('--arch and --notes-from exclude each other (the notes say the architecture)', 'dump');
   const source = { map, ram, ...(notesFrom ? { notesFrom } : {}), ...(arch ? { arch } : {}) };
   const inputs = await ramDumpInputs(source);
   const guest = await openRamDump(source);

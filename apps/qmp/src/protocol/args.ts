@@ -3,11 +3,7 @@ import { QErr } from './errors.js';
 
 /** A QAPI member type as the QMP input visitor checks it. */
 export type ArgType =
-  | 'bool'
-  | 'str'
-  | 'int'
-  | { readonly enum: readonly string[] }
-  | { readonly list: { readonly enum: readonly string[] } };
+  'bool' | 'str' | 'int' | { readonly enum: readonly string[] } | { readonly list: { readonly enum: readonly string[] } };
 
 export interface ArgSpec {
   readonly name: string;

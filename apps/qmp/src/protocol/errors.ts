@@ -33,8 +33,7 @@ export class QmpError extends Error {
 export const QErr = {
   missingParameter: (name: string) => QmpError.generic(`Parameter '${name}' is missing`),
   invalidParameter: (name: string) => QmpError.generic(`Invalid parameter '${name}'`),
-  invalidParameterType: (name: string, expected: string) =>
-    QmpError.generic(`Invalid parameter type for '${name}', expected: ${expected}`),
+  invalidParameterType: (name: string, expected: string) => QmpError.generic(`Invalid parameter type for '${name}', expected: ${expected}`),
   invalidParameterValue: (name: string, expected: string) => QmpError.generic(`Parameter '${name}' expects ${expected}`),
   unexpectedParameter: (name: string) => QmpError.generic(`Parameter '${name}' is unexpected`),
   enumValue: (name: string, value: string) => QmpError.generic(`Parameter '${name}' does not accept value '${value}'`),

@@ -55,11 +55,20 @@ export class JsonStream {
   private onToken(token: LexerOutput): void {
     if (token.type === 'oversized') return this.fail('JSON token size limit exceeded');
     switch (token.type) {
-      case TokenType.LCURLY: this.braces++; break;
-      case TokenType.RCURLY: this.braces--; break;
-      case TokenType.LSQUARE: this.brackets++; break;
-      case TokenType.RSQUARE: this.brackets--; break;
-      case TokenType.ERROR: return this.fail(`JSON parse error, stray '${bytesForDisplay(token.text)}'`);
+      case TokenType.LCURLY:
+        this.braces++;
+        break;
+      case TokenType.RCURLY:
+        this.braces--;
+        break;
+      case TokenType.LSQUARE:
+        this.brackets++;
+        break;
+      case TokenType.RSQUARE:
+        this.brackets--;
+        break;
+      case TokenType.ERROR:
+        return this.fail(`JSON parse error, stray '${bytesForDisplay(token.text)}'`);
     }
     if (this.size + token.text.length + 1 > this.maxTokenBytes) return this.fail('JSON token size limit exceeded');
     if (this.tokens.length + 1 > this.maxTokens) return this.fail('JSON token count limit exceeded');

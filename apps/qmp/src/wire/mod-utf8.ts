@@ -91,7 +91,7 @@ export function asciiRun(text: string, at: number, stop: number): number {
 export function bytesForDisplay(text: string): string {
   const read = (i: number) => (i < text.length ? text.charCodeAt(i) & 0xff : 0);
   const out = new StringBuilder();
-  for (let at = 0; read(at) !== 0; ) {
+  for (let at = 0; read(at) !== 0;) {
     const run = asciiRun(text, at, -1);
     if (run > 0) {
       out.text(text.slice(at, at + run));

@@ -59,8 +59,7 @@ export class FileSink implements PositionedSink, SequentialSink {
   }
 
   async write(offsetOrBytes: number | Uint8Array, maybeBytes?: Uint8Array): Promise<void> {
-    const [offset, bytes] =
-      typeof offsetOrBytes === 'number' ? [offsetOrBytes, maybeBytes!] : [this.position, offsetOrBytes];
+    const [offset, bytes] = typeof offsetOrBytes === 'number' ? [offsetOrBytes, maybeBytes!] : [this.position, offsetOrBytes];
     let done = 0;
     try {
       while (done < bytes.length) {

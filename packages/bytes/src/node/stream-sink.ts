@@ -19,9 +19,18 @@ export class StreamSink implements SequentialSink {
     if (this.failure) throw ioError(`cannot write ${this.name}`, this.failure);
     if (this.stream.write(bytes)) return;
     await new Promise<void>((resolve, reject) => {
-      const onDrain = () => { cleanup(); resolve(); };
-      const onError = (error: unknown) => { cleanup(); reject(ioError(`cannot write ${this.name}`, error)); };
-      const onClose = () => { cleanup(); reject(ioError(`cannot write ${this.name}`, this.failure ?? Object.assign(new Error('closed'), { code: 'EPIPE' }))); };
+      const onDrain = () => {
+        cleanup();
+        resolve();
+      };
+      const onError = (error: unknown) => {
+        cleanup();
+        reject(ioError(`cannot write ${this.name}`, error));
+      };
+      const onClose = () => {
+        cleanup();
+        reject(ioError(`cannot write ${this.name}`, this.failure ?? Object.assign(new Error('closed'), { code: 'EPIPE' })));
+      };
       const cleanup = () => {
         this.stream.off('drain', onDrain);
         this.stream.off('error', onError);

@@ -1,12 +1,26 @@
 import { isVmcoreError, parseNotes, type Endian } from '@vmcore/bytes';
 import { summarizeCpus, type Arch, type CpuSummary, type GuestMemory, type PhysBlock } from '@vmcore/guest-mem';
 import { kernelImageVirtToPhys, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
-import { parseVmcoreinfo, readWinDump, resolveGuestPhysBase, vmcoreinfoText, type ResolvedPhysBase, type WinDumpInfo } from '../backends.js';
+import {
+  parseVmcoreinfo,
+  readWinDump,
+  resolveGuestPhysBase,
+  vmcoreinfoText,
+  type ResolvedPhysBase,
+  type WinDumpInfo,
+} from '../backends.js';
 import type { RandomAccessSource } from '@vmcore/bytes';
 import { detectFormat, type DetectedFormat } from '../detect.js';
 import { guestFromSource } from '../open.js';
 import { kdumpDetails, elfDetails, type KdumpDetails, type ElfDetails } from './details.js';
-import { classifyPages, panicSummary, readKernelLog, type ExcludedPageCounts, type KernelLogSource, type PanicSummary } from '@vmcore/linux';
+import {
+  classifyPages,
+  panicSummary,
+  readKernelLog,
+  type ExcludedPageCounts,
+  type KernelLogSource,
+  type PanicSummary,
+} from '@vmcore/linux';
 import { guestKernel } from '../kernel.js';
 
 export interface NoteSummary {
@@ -95,11 +109,16 @@ async function kernelFacts(guest: GuestMemory, resolved: ResolvedPhysBase, kdump
   let excluded: ExcludedPageCounts | undefined;
   if (kdump && kdump.excludedPages > 0) {
     try {
-      const blocks = kdump.existingRuns.map((r) => ({ start: r.start * guest.info.pageSize, size: (r.end - r.start) * guest.info.pageSize }));
+      const blocks = kdump.existingRuns.map((r) => ({
+        start: r.start * guest.info.pageSize,
+        size: (r.end - r.start) * guest.info.pageSize,
+      }));
       const exclusion = await classifyPages(opened.kernel, { dumpLevel: kdump.dumpLevel, blocks });
       excluded = { ...exclusion.counts };
       if (exclusion.excludedPages !== kdump.excludedPages) {
-        warnings.push(`the file leaves out ${kdump.excludedPages} pages, but dump level ${kdump.dumpLevel} on its mem_map gives ${exclusion.excludedPages}`);
+        warnings.push(
+          `the file leaves out ${kdump.excludedPages} pages, but dump level ${kdump.dumpLevel} on its mem_map gives ${exclusion.excludedPages}`,
+        );
       }
     } catch (error) {
       warnings.push(`excluded pages per class: ${(error as Error).message}`);
@@ -137,11 +156,18 @@ function summarizeVmcoreinfo(desc: Uint8Array, warnings: string[], parsed: { inf
   }
 }
 
-async function physBaseOf(guest: GuestMemory, warnings: string[], keep: (r: ResolvedPhysBase) => void): Promise<PhysBaseInfo & { scanned?: { note: Uint8Array; physAddr: number } }> {
+async function physBaseOf(
+  guest: GuestMemory,
+  warnings: string[],
+  keep: (r: ResolvedPhysBase) => void,
+): Promise<PhysBaseInfo & { scanned?: { note: Uint8Array; physAddr: number } }> {
   const resolved = await resolveGuestPhysBase(guest);
   keep(resolved);
   if (resolved.source === 'default' && resolved.warning) warnings.push(`phys_base: ${resolved.warning}`);
-  const scanned = !guest.guestNote && resolved.note && resolved.notePhysAddr !== undefined ? { note: resolved.note, physAddr: resolved.notePhysAddr } : undefined;
+  const scanned =
+    !guest.guestNote && resolved.note && resolved.notePhysAddr !== undefined
+      ? { note: resolved.note, physAddr: resolved.notePhysAddr }
+      : undefined;
   return { value: resolved.value, source: resolved.source, ...(scanned ? { scanned } : {}) };
 }
 
@@ -170,7 +196,8 @@ export async function describeSource(source: RandomAccessSource, options: { sign
         notes.push({ name: note.name, type: note.type, size: note.desc.length });
         // A Windows guest's driver puts its dump header (PAGEDU64/PAGEDUMP) in the VMCOREINFO note.
         const windowsHeader = /^PAGEDU(64|MP)/.test(String.fromCharCode(...note.desc.subarray(0, 8)));
-        if (note.name === 'VMCOREINFO' && windowsHeader) warnings.push('the VMCOREINFO note holds a Windows dump header (the guest can be dumped as win-dmp)');
+        if (note.name === 'VMCOREINFO' && windowsHeader)
+          warnings.push('the VMCOREINFO note holds a Windows dump header (the guest can be dumped as win-dmp)');
         else if (note.name === 'VMCOREINFO') vmcoreinfo = summarizeVmcoreinfo(note.desc, warnings, parsed);
       } else {
         warnings.push('the guest note header is malformed');
@@ -179,10 +206,12 @@ export async function describeSource(source: RandomAccessSource, options: { sign
     const winDmp = format === 'win-dmp' ? (await readWinDump(source)).info : undefined;
     // phys_base is a Linux notion: a Windows dump has none.
     let resolved: ResolvedPhysBase | undefined;
-    const found = winDmp ? undefined : await physBaseOf(guest, warnings, (r) => (resolved = r)).catch((error: unknown) => {
-      warnings.push(`phys_base: ${(error as Error).message}`);
-      return undefined;
-    });
+    const found = winDmp
+      ? undefined
+      : await physBaseOf(guest, warnings, (r) => (resolved = r)).catch((error: unknown) => {
+          warnings.push(`phys_base: ${(error as Error).message}`);
+          return undefined;
+        });
     const scanned = found?.scanned;
     const physBase: PhysBaseInfo | undefined = found ? { value: found.value, source: found.source } : undefined;
     if (scanned && !vmcoreinfo) {
@@ -190,17 +219,22 @@ export async function describeSource(source: RandomAccessSource, options: { sign
       if (note) vmcoreinfo = { ...summarizeVmcoreinfo(note.desc, warnings, parsed), foundAt: scanned.physAddr };
     }
     const swapper = cpus.some((c) => c.pageTableBase) ? undefined : parsed.info?.symbols.get('swapper_pg_dir');
-    const kernelPageTable = swapper === undefined || !parsed.info || !physBase ? undefined : {
-      symbol: 'swapper_pg_dir',
-      virt: swapper,
-      ...(() => {
-        const phys = kernelImageVirtToPhys(guest.info.arch, parsed.info, swapper, physBase?.value ?? 0n);
-        return phys === undefined ? {} : { phys };
-      })(),
-    };
+    const kernelPageTable =
+      swapper === undefined || !parsed.info || !physBase
+        ? undefined
+        : {
+            symbol: 'swapper_pg_dir',
+            virt: swapper,
+            ...(() => {
+              const phys = kernelImageVirtToPhys(guest.info.arch, parsed.info, swapper, physBase?.value ?? 0n);
+              return phys === undefined ? {} : { phys };
+            })(),
+          };
     const kdump = format === 'kdump' || format === 'kdump-flattened' ? await kdumpDetails(source, format, signal) : undefined;
     if (kdump?.incomplete) {
-      warnings.push('INCOMPLETE dump: the kdump header has status DUMP_DH_COMPRESSED_INCOMPLETE (0x8); its writer failed or was stopped, so pages may be missing or unreadable');
+      warnings.push(
+        'INCOMPLETE dump: the kdump header has status DUMP_DH_COMPRESSED_INCOMPLETE (0x8); its writer failed or was stopped, so pages may be missing or unreadable',
+      );
     }
     const elf = format === 'elf' ? await elfDetails(source) : undefined;
     // The kernel is read with the VMCOREINFO phys_base resolution found (no second memory scan).

@@ -27,7 +27,12 @@ const fstatAsync = promisify(fstat);
 const writeAsync = promisify(fsWrite);
 
 function isWritable(value: unknown): value is Writable {
-  return typeof value === 'object' && value !== null && typeof (value as Writable).write === 'function' && typeof (value as Writable).on === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Writable).write === 'function' &&
+    typeof (value as Writable).on === 'function'
+  );
 }
 
 /** Whether an output allows positioned writes, decided without creating anything. */
@@ -159,8 +164,9 @@ export async function openOutput(output: DumpOutput, options: OutputOptions = {}
   if (info.isFile() || info.isBlockDevice()) return fdFileOutput(output.fd);
   // Pipes and sockets may be non-blocking (a parent's pipe, a descriptor passed over QMP):
   // libuv's stream handle copes with EAGAIN where plain fs writes would fail.
-  const stream = info.isFIFO() || info.isSocket()
-    ? new Socket({ fd: output.fd, readable: false, writable: true })
-    : createWriteStream('', { fd: output.fd, autoClose: false });
+  const stream =
+    info.isFIFO() || info.isSocket()
+      ? new Socket({ fd: output.fd, readable: false, writable: true })
+      : createWriteStream('', { fd: output.fd, autoClose: false });
   return streamOutput(stream, output.fd === 1 ? 'stdout' : `fd ${output.fd}`, options.endStream ?? true);
 }

@@ -43,7 +43,10 @@ export function resolveMapFiles(map: MapObject, mapDir: string, ram: readonly st
     for (const file of ram) {
       const matches = names.filter((name) => basename(name) === basename(file));
       if (matches.length === 0) {
-        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `RAM file ${file} matches no file of the block map (map names: ${names.join(', ') || 'none'})`);
+        throw new VmcoreError(
+          VmcoreErrorCode.InvalidArgument,
+          `RAM file ${file} matches no file of the block map (map names: ${names.join(', ') || 'none'})`,
+        );
       }
       for (const name of matches) replacement.set(name, file);
     }
@@ -68,7 +71,11 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
   if (!source.notesFrom) {
     const guest = await openRamGuest({ map });
     try {
-      const info = await ramGuestInfo(guest, source.arch ?? (typeof map.arch === 'string' ? map.arch : undefined), typeof map.machine === 'string');
+      const info = await ramGuestInfo(
+        guest,
+        source.arch ?? (typeof map.arch === 'string' ? map.arch : undefined),
+        typeof map.machine === 'string',
+      );
       return info === guest.info ? guest : withInfo(guest, info);
     } catch (error) {
       await guest.close();
@@ -92,11 +99,7 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
 /** Every file a RAM dump reads: the map, the RAM files it resolves to, the notes donor. */
 export async function ramDumpInputs(source: RamDumpSource): Promise<string[]> {
   const resolved = await loadMap(source);
-  return [
-    ...(typeof source.map === 'string' ? [source.map] : []),
-    ...mapFiles(resolved),
-    ...(source.notesFrom ? [source.notesFrom] : []),
-  ];
+  return [...(typeof source.map === 'string' ? [source.map] : []), ...mapFiles(resolved), ...(source.notesFrom ? [source.notesFrom] : [])];
 }
 
 async function loadMap(source: RamDumpSource): Promise<MapObject> {
@@ -119,7 +122,10 @@ async function loadMap(source: RamDumpSource): Promise<MapObject> {
     map = source.map as MapObject;
   }
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
-    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'block map must be a JSON object ({ blocks: [...] } or { machine, ramSize, file })');
+    throw new VmcoreError(
+      VmcoreErrorCode.InvalidArgument,
+      'block map must be a JSON object ({ blocks: [...] } or { machine, ramSize, file })',
+    );
   }
   return resolveMapFiles(map, mapDir, source.ram);
 }
@@ -132,11 +138,18 @@ async function ramGuestInfo(guest: GuestMemory, arch: string | undefined, pcShor
   const named = arch ?? (pcShorthand ? 'x86_64' : undefined);
   if (named !== undefined) {
     const info = dumpInfoForArch(named, guest.blocks);
-    if (!info) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `unknown guest architecture ${JSON.stringify(named)}: expected x86_64, i386, aarch64, s390x or ppc64`);
+    if (!info)
+      throw new VmcoreError(
+        VmcoreErrorCode.InvalidArgument,
+        `unknown guest architecture ${JSON.stringify(named)}: expected x86_64, i386, aarch64, s390x or ppc64`,
+      );
     return info;
   }
   for (const endian of ['le', 'be'] as const) {
-    const found = await scanForVmcoreinfoNote(chunksFromBlocks((a, l) => guest.read(a, l), guest.blocks), { endian });
+    const found = await scanForVmcoreinfoNote(
+      chunksFromBlocks((a, l) => guest.read(a, l), guest.blocks),
+      { endian },
+    );
     if (!found) continue;
     let scanned: string | undefined;
     try {
@@ -147,8 +160,10 @@ async function ramGuestInfo(guest: GuestMemory, arch: string | undefined, pcShor
     const info = scanned === undefined ? undefined : dumpInfoForArch(scanned, guest.blocks);
     if (info && info.endian === endian) return info;
   }
-  throw new VmcoreError(VmcoreErrorCode.InvalidArgument,
-    'cannot tell the guest architecture: no CPU notes (--notes-from), no "arch" in the block map, and no VMCOREINFO note in the RAM naming one; pass --arch');
+  throw new VmcoreError(
+    VmcoreErrorCode.InvalidArgument,
+    'cannot tell the guest architecture: no CPU notes (--notes-from), no "arch" in the block map, and no VMCOREINFO note in the RAM naming one; pass --arch',
+  );
 }
 
 /** The same guest described by `info`. */

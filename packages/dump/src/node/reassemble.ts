@@ -18,7 +18,11 @@ export interface ReassembleFlattenedOptions {
  * kdump file. The output appears only when the whole stream, end marker included, was applied;
  * it is refused before anything is written when it is a directory or the input itself.
  */
-export async function reassembleFlattened(input: string | Readable, output: string, options: ReassembleFlattenedOptions = {}): Promise<void> {
+export async function reassembleFlattened(
+  input: string | Readable,
+  output: string,
+  options: ReassembleFlattenedOptions = {},
+): Promise<void> {
   const name = typeof input === 'string' ? input : '<stdin>';
   const existing = await stat(output).catch(() => undefined);
   if (existing?.isDirectory()) {

@@ -1,6 +1,12 @@
 import type { FieldList } from '@vmcore/bytes';
 import {
-  NT_ARM_SVE, NT_ARM_VFP, NT_PRFPREG, NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout,
+  NT_ARM_SVE,
+  NT_ARM_VFP,
+  NT_PRFPREG,
+  NT_PRSTATUS,
+  registerFields,
+  registerNoteLayout,
+  type RegisterNoteLayout,
 } from './register-note.js';
 import { identityOnlyArch } from './identity-only.js';
 import { registerNoteCodec } from './register-arch.js';
@@ -15,7 +21,9 @@ export const AARCH64_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTAT
   ['pid', 'u32'],
   ['pad2', { bytes: 76 }],
   ...registerFields('x', 31, 'u64'),
-  ['sp', 'u64'], ['pc', 'u64'], ['pstate', 'u64'],
+  ['sp', 'u64'],
+  ['pc', 'u64'],
+  ['pstate', 'u64'],
   ['fpvalid', 'u32'],
   ['pad3', { bytes: 4 }],
 ] as FieldList);
@@ -26,8 +34,16 @@ export const AARCH64_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTAT
  * pad[8]: 528 bytes.
  */
 export const AARCH64_FPSIMD = registerNoteLayout('fpsimd', 'CORE', NT_PRFPREG, 'aarch64_user_vfp_state', [
-  ...Array.from({ length: 32 }, (_, i) => [[`v${i}_0`, 'u64'], [`v${i}_1`, 'u64']] as const).flat(),
-  ['fpsr', 'u32'], ['fpcr', 'u32'],
+  ...Array.from(
+    { length: 32 },
+    (_, i) =>
+      [
+        [`v${i}_0`, 'u64'],
+        [`v${i}_1`, 'u64'],
+      ] as const,
+  ).flat(),
+  ['fpsr', 'u32'],
+  ['fpcr', 'u32'],
   ['pad', { bytes: 8 }],
 ] as FieldList);
 
@@ -36,16 +52,28 @@ export const AARCH64_FPSIMD = registerNoteLayout('fpsimd', 'CORE', NT_PRFPREG, '
  * as `-cpu max` does): size, max_size, vl, max_vl, flags (1 = SVE_PT_REGS_SVE), reserved;
  * then z0..z31, p0..p15, ffr, fpsr, fpcr at offsets that depend on the vector length.
  */
-export const AARCH64_SVE_HEADER = registerNoteLayout('sve', 'LINUX', NT_ARM_SVE, 'aarch64_user_sve_header', [
-  ['size', 'u32'], ['max_size', 'u32'], ['vl', 'u16'], ['max_vl', 'u16'], ['flags', 'u16'], ['reserved', 'u16'],
-] as FieldList, { variable: true });
+export const AARCH64_SVE_HEADER = registerNoteLayout(
+  'sve',
+  'LINUX',
+  NT_ARM_SVE,
+  'aarch64_user_sve_header',
+  [
+    ['size', 'u32'],
+    ['max_size', 'u32'],
+    ['vl', 'u16'],
+    ['max_vl', 'u16'],
+    ['flags', 'u16'],
+    ['reserved', 'u16'],
+  ] as FieldList,
+  { variable: true },
+);
 
 /** QEMU's size of the SVE note descriptor for `vq` 128-bit quadwords per vector (sve_size_vq). */
 export function aarch64SveNoteSize(vq: number): number {
   const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
   const zregs = roundUp(AARCH64_SVE_HEADER.struct.size, 16);
   const pregs = zregs + vq * 16 * 32;
-  const fpsr = roundUp(pregs + (vq * 16 / 8) * 17, 16);
+  const fpsr = roundUp(pregs + ((vq * 16) / 8) * 17, 16);
   return roundUp(fpsr + 8, 16);
 }
 
@@ -82,5 +110,8 @@ export const ARM = identityOnlyArch({
   pageSize: 4096,
   names: { uts: () => 'armv7l', utsAliases: ['armv7l', 'armv7', 'armv6l', 'armv5tel', 'arm'], libkdumpfile: 'arm' },
   cpu: registerNoteCodec({ arch: 'arm', layouts: () => ARM_NOTE_LAYOUTS, pc: 'r15', sp: 'r13' }),
-  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('arm', info, virt, physBase) : undefined) },
+  kernel: {
+    noPhysBase: true,
+    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('arm', info, virt, physBase) : undefined),
+  },
 });

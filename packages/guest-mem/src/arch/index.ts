@@ -43,8 +43,17 @@ export function utsMachineBits(machine: string): 32 | 64 | undefined {
 }
 
 export type {
-  ArchDefinition, ArchNames, ArchPageTables, CpuNoteCodec, CpuRegisters, CpuSummary, KernelRules, PagingGuest, PagingOptions,
-  TranslateOptions, TypedCpuNote,
+  ArchDefinition,
+  ArchNames,
+  ArchPageTables,
+  CpuNoteCodec,
+  CpuRegisters,
+  CpuSummary,
+  KernelRules,
+  PagingGuest,
+  PagingOptions,
+  TranslateOptions,
+  TypedCpuNote,
 } from './types.js';
 export { X86_64, X86_64_DUMP_INFO, X86_64_KERNEL_IMAGE, EM_X86_64 } from './x86_64.js';
 export { I386, EM_386 } from './i386.js';

@@ -14,7 +14,8 @@ export const LOONGARCH64_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PR
   ['pad2', { bytes: 76 }],
   ...registerFields('r', 32, 'u64'),
   ['pad_regs', { bytes: 8 }],
-  ['csr_era', 'u64'], ['csr_badv', 'u64'],
+  ['csr_era', 'u64'],
+  ['csr_badv', 'u64'],
   ['pad_csr', { bytes: 80 }],
   ['fpvalid', 'u32'],
   ['pad3', { bytes: 4 }],
@@ -22,7 +23,9 @@ export const LOONGARCH64_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PR
 
 /** loongarch_fpu_struct (user_fp_state): f0..f31, fcc, fcsr: 268 bytes. */
 export const LOONGARCH64_FPU = registerNoteLayout('fpu', 'CORE', NT_PRFPREG, 'loongarch_fpu_struct', [
-  ...registerFields('f', 32, 'u64'), ['fcc', 'u64'], ['fcsr', 'u32'],
+  ...registerFields('f', 32, 'u64'),
+  ['fcc', 'u64'],
+  ['fcsr', 'u32'],
 ] as FieldList);
 
 export const LOONGARCH64_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [LOONGARCH64_PRSTATUS, LOONGARCH64_FPU];
@@ -39,5 +42,8 @@ export const LOONGARCH64 = identityOnlyArch({
   pageSize: 4096,
   names: { uts: () => 'loongarch64', utsAliases: ['loongarch64'], libkdumpfile: 'loongarch64' },
   cpu: registerNoteCodec({ arch: 'loongarch64', layouts: () => LOONGARCH64_NOTE_LAYOUTS, pc: 'csr_era', sp: 'r3' }),
-  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('loongarch64', info, virt, physBase) : undefined) },
+  kernel: {
+    noPhysBase: true,
+    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('loongarch64', info, virt, physBase) : undefined),
+  },
 });

@@ -1,5 +1,14 @@
 import type { FieldList } from '@vmcore/bytes';
-import { NT_PPC_SPE, NT_PPC_VMX, NT_PPC_VSX, NT_PRFPREG, NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout } from './register-note.js';
+import {
+  NT_PPC_SPE,
+  NT_PPC_VMX,
+  NT_PPC_VSX,
+  NT_PRFPREG,
+  NT_PRSTATUS,
+  registerFields,
+  registerNoteLayout,
+  type RegisterNoteLayout,
+} from './register-note.js';
 import { identityOnlyArch } from './identity-only.js';
 import { registerNoteCodec } from './register-arch.js';
 import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
@@ -19,14 +28,24 @@ export const PPC64_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTATUS
 
 /** PPCElfFpregset: f0..f31, fpscr: 264 bytes. */
 export const PPC64_FPREGSET = registerNoteLayout('fpregset', 'CORE', NT_PRFPREG, 'PPCElfFpregset', [
-  ...registerFields('f', 32, 'u64'), ['fpscr', 'u64'],
+  ...registerFields('f', 32, 'u64'),
+  ['fpscr', 'u64'],
 ] as FieldList);
 
 /** PPCElfVmxregset: v0..v31 (16 bytes each), vscr (value in its last word), vrsave: 544 bytes. */
 export const PPC64_VMX = registerNoteLayout('vmx', 'CORE', NT_PPC_VMX, 'PPCElfVmxregset', [
-  ...Array.from({ length: 32 }, (_, i) => [[`v${i}_0`, 'u64'], [`v${i}_1`, 'u64']] as const).flat(),
-  ['pad_vscr', { bytes: 12 }], ['vscr', 'u32'],
-  ['vrsave', 'u32'], ['pad_vrsave', { bytes: 12 }],
+  ...Array.from(
+    { length: 32 },
+    (_, i) =>
+      [
+        [`v${i}_0`, 'u64'],
+        [`v${i}_1`, 'u64'],
+      ] as const,
+  ).flat(),
+  ['pad_vscr', { bytes: 12 }],
+  ['vscr', 'u32'],
+  ['vrsave', 'u32'],
+  ['pad_vrsave', { bytes: 12 }],
 ] as FieldList);
 
 /** PPCElfVsxregset: low doublewords of vs0..vs31: 256 bytes. */
@@ -34,7 +53,9 @@ export const PPC64_VSX = registerNoteLayout('vsx', 'CORE', NT_PPC_VSX, 'PPCElfVs
 
 /** PPCElfSperegset: evr0..evr31, spe_acc, spe_fscr: 140 bytes (QEMU writes it for every CPU). */
 export const PPC64_SPE = registerNoteLayout('spe', 'CORE', NT_PPC_SPE, 'PPCElfSperegset', [
-  ...registerFields('evr', 32, 'u32'), ['spe_acc', 'u64'], ['spe_fscr', 'u32'],
+  ...registerFields('evr', 32, 'u32'),
+  ['spe_acc', 'u64'],
+  ['spe_fscr', 'u32'],
 ] as FieldList);
 
 /** QEMU's per-CPU order; every note is named "CORE" with n_namesz 5. */
@@ -52,5 +73,8 @@ export const PPC64 = identityOnlyArch({
   pageSize: 0x10000,
   names: { uts: (endian) => (endian === 'le' ? 'ppc64le' : 'ppc64'), utsAliases: ['ppc64', 'ppc64le'], libkdumpfile: 'ppc64' },
   cpu: registerNoteCodec({ arch: 'ppc64', layouts: () => PPC64_NOTE_LAYOUTS, pc: 'nip', sp: 'r1' }),
-  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('ppc64', info, virt, physBase) : undefined) },
+  kernel: {
+    noPhysBase: true,
+    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('ppc64', info, virt, physBase) : undefined),
+  },
 });

@@ -44,7 +44,12 @@ export function registerFields(prefix: string, count: number, type: 'u32' | 'u64
 }
 
 export function registerNoteLayout(
-  label: string, owner: string, type: number, structName: string, fields: FieldList, options: { variable?: boolean } = {},
+  label: string,
+  owner: string,
+  type: number,
+  structName: string,
+  fields: FieldList,
+  options: { variable?: boolean } = {},
 ): RegisterNoteLayout {
   const struct = defineStruct(structName, fields) as unknown as StructLayout<FieldList>;
   const registers = fields.filter(([name, t]) => typeof t === 'string' && !name.startsWith('pad')).map(([name]) => name);
@@ -58,8 +63,10 @@ export type RegisterValues = Readonly<Record<string, bigint>>;
 export function decodeRegisterNote(layout: RegisterNoteLayout, desc: Uint8Array, endian: Endian): RegisterValues {
   const fits = layout.variable ? desc.length >= layout.struct.size : desc.length === layout.struct.size;
   if (!fits) {
-    throw new VmcoreError(VmcoreErrorCode.Corrupt,
-      `${layout.owner} note ${layout.label} (type ${layout.type}): descriptor is ${desc.length} bytes, expected ${layout.variable ? 'at least ' : ''}${layout.struct.size}`);
+    throw new VmcoreError(
+      VmcoreErrorCode.Corrupt,
+      `${layout.owner} note ${layout.label} (type ${layout.type}): descriptor is ${desc.length} bytes, expected ${layout.variable ? 'at least ' : ''}${layout.struct.size}`,
+    );
   }
   const v = layout.struct.decode(desc, endian) as Record<string, unknown>;
   const out: Record<string, bigint> = {};
@@ -71,7 +78,11 @@ export function decodeRegisterNote(layout: RegisterNoteLayout, desc: Uint8Array,
 }
 
 /** Encodes register values (missing ones zero) into the layout's descriptor. */
-export function encodeRegisterNote(layout: RegisterNoteLayout, values: Readonly<Record<string, bigint | number>>, endian: Endian): Uint8Array {
+export function encodeRegisterNote(
+  layout: RegisterNoteLayout,
+  values: Readonly<Record<string, bigint | number>>,
+  endian: Endian,
+): Uint8Array {
   const fields: Record<string, bigint | number> = {};
   for (const [name, value] of Object.entries(values)) {
     if (!layout.registers.includes(name)) {
@@ -84,6 +95,10 @@ export function encodeRegisterNote(layout: RegisterNoteLayout, values: Readonly<
 
 /** The layout a note matches (owner, type, size), or undefined. */
 export function matchLayout(layouts: readonly RegisterNoteLayout[], note: ElfNote): RegisterNoteLayout | undefined {
-  return layouts.find((l) => l.owner === note.name && l.type === note.type
-    && (l.variable ? note.desc.length >= l.struct.size : note.desc.length === l.struct.size));
+  return layouts.find(
+    (l) =>
+      l.owner === note.name &&
+      l.type === note.type &&
+      (l.variable ? note.desc.length >= l.struct.size : note.desc.length === l.struct.size),
+  );
 }

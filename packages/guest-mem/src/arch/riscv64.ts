@@ -38,6 +38,14 @@ export const RISCV64 = identityOnlyArch({
   endians: ['le'],
   pageSize: 4096,
   names: { uts: () => 'riscv64', utsAliases: ['riscv64'], libkdumpfile: 'riscv64' },
-  cpu: registerNoteCodec({ arch: 'riscv64', layouts: (elfClass) => (elfClass === 32 ? RISCV32_NOTE_LAYOUTS : RISCV64_NOTE_LAYOUTS), pc: 'pc', sp: 'x2' }),
-  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('riscv64', info, virt, physBase) : undefined) },
+  cpu: registerNoteCodec({
+    arch: 'riscv64',
+    layouts: (elfClass) => (elfClass === 32 ? RISCV32_NOTE_LAYOUTS : RISCV64_NOTE_LAYOUTS),
+    pc: 'pc',
+    sp: 'x2',
+  }),
+  kernel: {
+    noPhysBase: true,
+    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('riscv64', info, virt, physBase) : undefined),
+  },
 });

@@ -1,7 +1,18 @@
 import type { FieldList } from '@vmcore/bytes';
 import {
-  NT_PRFPREG, NT_PRSTATUS, NT_S390_CTRS, NT_S390_GS_CB, NT_S390_PREFIX, NT_S390_TIMER, NT_S390_TODCMP, NT_S390_TODPREG,
-  NT_S390_VXRS_HIGH, NT_S390_VXRS_LOW, registerFields, registerNoteLayout, type RegisterNoteLayout,
+  NT_PRFPREG,
+  NT_PRSTATUS,
+  NT_S390_CTRS,
+  NT_S390_GS_CB,
+  NT_S390_PREFIX,
+  NT_S390_TIMER,
+  NT_S390_TODCMP,
+  NT_S390_TODPREG,
+  NT_S390_VXRS_HIGH,
+  NT_S390_VXRS_LOW,
+  registerFields,
+  registerNoteLayout,
+  type RegisterNoteLayout,
 } from './register-note.js';
 import { identityOnlyArch } from './identity-only.js';
 import { registerNoteCodec } from './register-arch.js';
@@ -16,7 +27,8 @@ export const S390X_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTATUS
   ['pad1', { bytes: 32 }],
   ['pid_raw', 'u32'],
   ['pad2', { bytes: 76 }],
-  ['psw_mask', 'u64'], ['psw_addr', 'u64'],
+  ['psw_mask', 'u64'],
+  ['psw_addr', 'u64'],
   ...registerFields('r', 16, 'u64'),
   ...registerFields('a', 16, 'u32'),
   ['pad3', { bytes: 16 }],
@@ -24,7 +36,9 @@ export const S390X_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTATUS
 
 /** S390xElfFpregset: fpc, pad, f0..f15: 136 bytes. */
 export const S390X_FPREGSET = registerNoteLayout('fpregset', 'CORE', NT_PRFPREG, 'S390xElfFpregset', [
-  ['fpc', 'u32'], ['pad', 'u32'], ...registerFields('f', 16, 'u64'),
+  ['fpc', 'u32'],
+  ['pad', 'u32'],
+  ...registerFields('f', 16, 'u64'),
 ] as FieldList);
 
 export const S390X_PREFIX = registerNoteLayout('prefix', 'LINUX', NT_S390_PREFIX, 's390x_prefix', [['prefix', 'u32']] as FieldList);
@@ -34,16 +48,42 @@ export const S390X_TIMER = registerNoteLayout('timer', 'LINUX', NT_S390_TIMER, '
 export const S390X_TODCMP = registerNoteLayout('todcmp', 'LINUX', NT_S390_TODCMP, 's390x_todcmp', [['todcmp', 'u64']] as FieldList);
 export const S390X_TODPREG = registerNoteLayout('todpreg', 'LINUX', NT_S390_TODPREG, 's390x_todpreg', [['todpreg', 'u32']] as FieldList);
 /** Low halves of v0..v15 (their high halves are f0..f15). */
-export const S390X_VXRS_LOW = registerNoteLayout('vxrs_low', 'LINUX', NT_S390_VXRS_LOW, 's390x_vxrs_low', registerFields('v', 16, 'u64') as FieldList);
+export const S390X_VXRS_LOW = registerNoteLayout(
+  'vxrs_low',
+  'LINUX',
+  NT_S390_VXRS_LOW,
+  's390x_vxrs_low',
+  registerFields('v', 16, 'u64') as FieldList,
+);
 /** v16..v31, two 64-bit halves each. */
-export const S390X_VXRS_HIGH = registerNoteLayout('vxrs_high', 'LINUX', NT_S390_VXRS_HIGH, 's390x_vxrs_high',
-  Array.from({ length: 16 }, (_, i) => [[`v${i + 16}_0`, 'u64'], [`v${i + 16}_1`, 'u64']] as const).flat() as FieldList);
+export const S390X_VXRS_HIGH = registerNoteLayout(
+  'vxrs_high',
+  'LINUX',
+  NT_S390_VXRS_HIGH,
+  's390x_vxrs_high',
+  Array.from(
+    { length: 16 },
+    (_, i) =>
+      [
+        [`v${i + 16}_0`, 'u64'],
+        [`v${i + 16}_1`, 'u64'],
+      ] as const,
+  ).flat() as FieldList,
+);
 export const S390X_GS_CB = registerNoteLayout('gs_cb', 'LINUX', NT_S390_GS_CB, 's390x_gs_cb', registerFields('gs', 4, 'u64') as FieldList);
 
 /** QEMU's per-CPU note order: CORE prstatus, fpregset, then the LINUX notes (PV data only for protected guests). */
 export const S390X_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [
-  S390X_PRSTATUS, S390X_FPREGSET, S390X_PREFIX, S390X_CTRS, S390X_TIMER, S390X_TODCMP, S390X_TODPREG, S390X_VXRS_LOW,
-  S390X_VXRS_HIGH, S390X_GS_CB,
+  S390X_PRSTATUS,
+  S390X_FPREGSET,
+  S390X_PREFIX,
+  S390X_CTRS,
+  S390X_TIMER,
+  S390X_TODCMP,
+  S390X_TODPREG,
+  S390X_VXRS_LOW,
+  S390X_VXRS_HIGH,
+  S390X_GS_CB,
 ];
 
 /** The page-table origin in an ASCE (bits 0-51 in IBM numbering: clear the low 12 bits). */
@@ -73,5 +113,8 @@ export const S390X = identityOnlyArch({
     // QEMU 7.2 writes the s390x pid without cpu_to_be32: host (little-endian) order
     pid: (note) => new DataView(note.desc.buffer, note.desc.byteOffset + 32, 4).getUint32(0, true),
   }),
-  kernel: { noPhysBase: true, imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('s390x', info, virt, physBase) : undefined) },
+  kernel: {
+    noPhysBase: true,
+    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('s390x', info, virt, physBase) : undefined),
+  },
 });

@@ -2,22 +2,55 @@ import type { ElfNote, Endian } from '@vmcore/bytes';
 import { groupCpuNotes } from './register-arch.js';
 import type { CpuNoteCodec, CpuRegisters, CpuSummary } from './types.js';
 import {
-  I386_REGISTERS, QEMU_SEGMENTS, X86_64_REGISTERS, ZERO_SEGMENT,
-  decodeX86CpuNote, encodeI386Prstatus, encodeQemuCpuState, encodeX86_64Prstatus, x86CpuNotes,
-  type I386Register, type QemuCpuState, type X86_64Register,
+  I386_REGISTERS,
+  QEMU_SEGMENTS,
+  X86_64_REGISTERS,
+  ZERO_SEGMENT,
+  decodeX86CpuNote,
+  encodeI386Prstatus,
+  encodeQemuCpuState,
+  encodeX86_64Prstatus,
+  x86CpuNotes,
+  type I386Register,
+  type QemuCpuState,
+  type X86_64Register,
 } from './x86-notes.js';
 
 /** QEMUCPUState fields `encode` takes besides the prstatus registers. */
 const QEMU_ONLY = ['cr0', 'cr2', 'cr3', 'cr4', 'kernel_gs_base', 'cs_flags'] as const;
-const QEMU_GPRS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip'] as const;
+const QEMU_GPRS = [
+  'rax',
+  'rbx',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'rsp',
+  'rbp',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+  'rip',
+] as const;
 
 /** The QEMU note of one CPU from named registers (i386 names fill the low halves: eax → rax). */
 function qemuState(regs: Readonly<Record<string, bigint>>, wide: boolean): Omit<QemuCpuState, 'version' | 'size'> {
-  const get = (name: string): bigint => regs[name] ?? (wide ? 0n : regs[`e${name.slice(1)}`] ?? 0n);
-  const segments = Object.fromEntries(QEMU_SEGMENTS.map((s) => [s, ZERO_SEGMENT])) as Record<(typeof QEMU_SEGMENTS)[number], typeof ZERO_SEGMENT>;
+  const get = (name: string): bigint => regs[name] ?? (wide ? 0n : (regs[`e${name.slice(1)}`] ?? 0n));
+  const segments = Object.fromEntries(QEMU_SEGMENTS.map((s) => [s, ZERO_SEGMENT])) as Record<
+    (typeof QEMU_SEGMENTS)[number],
+    typeof ZERO_SEGMENT
+  >;
   segments.cs = { ...ZERO_SEGMENT, selector: Number(regs['cs'] ?? 0n), flags: Number(regs['cs_flags'] ?? 0n) };
   return {
-    regs: { ...Object.fromEntries(QEMU_GPRS.map((name) => [name, get(name)])), rflags: regs['rflags'] ?? regs['eflags'] ?? 0n } as QemuCpuState['regs'],
+    regs: {
+      ...Object.fromEntries(QEMU_GPRS.map((name) => [name, get(name)])),
+      rflags: regs['rflags'] ?? regs['eflags'] ?? 0n,
+    } as QemuCpuState['regs'],
     segments,
     cr: [regs['cr0'] ?? 0n, 0n, regs['cr2'] ?? 0n, regs['cr3'] ?? 0n, regs['cr4'] ?? 0n],
     kernelGsBase: regs['kernel_gs_base'] ?? 0n,
@@ -35,13 +68,23 @@ export function x86CpuNoteCodec(flavour: 'x86_64' | 'i386'): CpuNoteCodec {
     registers: [...prstatusRegisters, ...QEMU_ONLY],
     decode: decodeX86CpuNote,
     encode(cpus: readonly CpuRegisters[], endian: Endian): ElfNote[] {
-      return x86CpuNotes(cpus.map((cpu, index) => {
-        const pid = cpu.pid ?? index + 1;
-        const prstatus = wide
-          ? encodeX86_64Prstatus({ pid, regs: pick(cpu.regs, X86_64_REGISTERS) as Partial<Record<X86_64Register, bigint>> }, endian)
-          : encodeI386Prstatus({ pid, regs: Object.fromEntries(Object.entries(pick(cpu.regs, I386_REGISTERS)).map(([k, v]) => [k, Number(BigInt.asUintN(32, v))])) as Partial<Record<I386Register, number>> }, endian);
-        return { prstatus, qemuState: encodeQemuCpuState(qemuState(cpu.regs, wide), endian) };
-      }));
+      return x86CpuNotes(
+        cpus.map((cpu, index) => {
+          const pid = cpu.pid ?? index + 1;
+          const prstatus = wide
+            ? encodeX86_64Prstatus({ pid, regs: pick(cpu.regs, X86_64_REGISTERS) as Partial<Record<X86_64Register, bigint>> }, endian)
+            : encodeI386Prstatus(
+                {
+                  pid,
+                  regs: Object.fromEntries(
+                    Object.entries(pick(cpu.regs, I386_REGISTERS)).map(([k, v]) => [k, Number(BigInt.asUintN(32, v))]),
+                  ) as Partial<Record<I386Register, number>>,
+                },
+                endian,
+              );
+          return { prstatus, qemuState: encodeQemuCpuState(qemuState(cpu.regs, wide), endian) };
+        }),
+      );
     },
     summarize(notes: readonly ElfNote[], endian: Endian): CpuSummary[] {
       return groupCpuNotes(notes).map((group, cpu) => summarizeX86(cpu, group, endian));
@@ -80,7 +123,15 @@ function summarizeX86(cpu: number, notes: readonly ElfNote[], endian: Endian): C
       labels.push(`${note.name}/${note.type}`);
     }
   }
-  return { cpu, ...(pid !== undefined ? { pid } : {}), ...(pc !== undefined ? { pc } : {}), ...(sp !== undefined ? { sp } : {}), ...(pageTableBase ? { pageTableBase } : {}), notes: labels, registers };
+  return {
+    cpu,
+    ...(pid !== undefined ? { pid } : {}),
+    ...(pc !== undefined ? { pc } : {}),
+    ...(sp !== undefined ? { sp } : {}),
+    ...(pageTableBase ? { pageTableBase } : {}),
+    notes: labels,
+    registers,
+  };
 }
 
 function pick(regs: Readonly<Record<string, bigint>>, names: readonly string[]): Record<string, bigint> {

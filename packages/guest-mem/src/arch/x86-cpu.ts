@@ -70,7 +70,11 @@ export function x86PagingCpuFromQemuNote(desc: Uint8Array, endian: Endian = 'le'
  * pulled from QEMU's notes. A note that does not decode throws, unless `skipBad` (then that CPU
  * is left out, as a reader that only looks for a usable page-table root must).
  */
-export function x86PagingCpusFromNotes(notes: readonly ElfNote[], endian: Endian = 'le', options: { skipBad?: boolean } = {}): X86PagingCpu[] {
+export function x86PagingCpusFromNotes(
+  notes: readonly ElfNote[],
+  endian: Endian = 'le',
+  options: { skipBad?: boolean } = {},
+): X86PagingCpu[] {
   const cpus: X86PagingCpu[] = [];
   for (const note of notes) {
     if (note.name !== 'QEMU' || note.type !== NoteType.QEMU_CPU_STATE) continue;

@@ -4,8 +4,33 @@ const NT_PRSTATUS = NoteType.PRSTATUS;
 
 /** user_regs_struct order of x86_64_elf_prstatus (target/i386/arch_dump.c). */
 export const X86_64_REGISTERS = [
-  'r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx', 'rdx', 'rsi', 'rdi',
-  'orig_rax', 'rip', 'cs', 'eflags', 'rsp', 'ss', 'fs_base', 'gs_base', 'ds', 'es', 'fs', 'gs',
+  'r15',
+  'r14',
+  'r13',
+  'r12',
+  'rbp',
+  'rbx',
+  'r11',
+  'r10',
+  'r9',
+  'r8',
+  'rax',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'orig_rax',
+  'rip',
+  'cs',
+  'eflags',
+  'rsp',
+  'ss',
+  'fs_base',
+  'gs_base',
+  'ds',
+  'es',
+  'fs',
+  'gs',
 ] as const;
 
 /** x86_64_elf_prstatus: pad1[32], pid, pad2[76], regs (27 × u64) at +112, pad3[8]: 336 bytes. */
@@ -22,19 +47,39 @@ export const I386_PRSTATUS = defineStruct('x86_elf_prstatus', [
   ['pad1', { bytes: 24 }],
   ['pid', 'u32'],
   ['pad2', { bytes: 44 }],
-  ['ebx', 'u32'], ['ecx', 'u32'], ['edx', 'u32'], ['esi', 'u32'], ['edi', 'u32'], ['ebp', 'u32'], ['eax', 'u32'],
-  ['ds', 'u16'], ['__ds', 'u16'], ['es', 'u16'], ['__es', 'u16'],
-  ['fs', 'u16'], ['__fs', 'u16'], ['gs', 'u16'], ['__gs', 'u16'],
-  ['orig_eax', 'u32'], ['eip', 'u32'],
-  ['cs', 'u16'], ['__cs', 'u16'],
-  ['eflags', 'u32'], ['esp', 'u32'],
-  ['ss', 'u16'], ['__ss', 'u16'],
+  ['ebx', 'u32'],
+  ['ecx', 'u32'],
+  ['edx', 'u32'],
+  ['esi', 'u32'],
+  ['edi', 'u32'],
+  ['ebp', 'u32'],
+  ['eax', 'u32'],
+  ['ds', 'u16'],
+  ['__ds', 'u16'],
+  ['es', 'u16'],
+  ['__es', 'u16'],
+  ['fs', 'u16'],
+  ['__fs', 'u16'],
+  ['gs', 'u16'],
+  ['__gs', 'u16'],
+  ['orig_eax', 'u32'],
+  ['eip', 'u32'],
+  ['cs', 'u16'],
+  ['__cs', 'u16'],
+  ['eflags', 'u32'],
+  ['esp', 'u32'],
+  ['ss', 'u16'],
+  ['__ss', 'u16'],
   ['pad3', { bytes: 4 }],
 ] as const);
 
 /** QEMUCPUSegment: 24 bytes. */
 export const QEMU_CPU_SEGMENT = defineStruct('QEMUCPUSegment', [
-  ['selector', 'u32'], ['limit', 'u32'], ['flags', 'u32'], ['pad', 'u32'], ['base', 'u64'],
+  ['selector', 'u32'],
+  ['limit', 'u32'],
+  ['flags', 'u32'],
+  ['pad', 'u32'],
+  ['base', 'u64'],
 ] as const);
 
 export const QEMU_CPU_STATE_VERSION = 1;
@@ -49,7 +94,11 @@ export const QEMU_CPU_STATE = defineStruct('QEMUCPUState', [
   ['rip', 'u64'],
   ['rflags', 'u64'],
   ...QEMU_SEGMENTS.map((name) => [name, { bytes: QEMU_CPU_SEGMENT.size }] as const),
-  ['cr0', 'u64'], ['cr1', 'u64'], ['cr2', 'u64'], ['cr3', 'u64'], ['cr4', 'u64'],
+  ['cr0', 'u64'],
+  ['cr1', 'u64'],
+  ['cr2', 'u64'],
+  ['cr3', 'u64'],
+  ['cr4', 'u64'],
   ['kernel_gs_base', 'u64'],
 ] as const);
 const QEMU_CPU_STATE_MIN = QEMU_CPU_STATE.size - 8;
@@ -61,7 +110,25 @@ export interface X86_64Prstatus {
   readonly regs: Readonly<Record<X86_64Register, bigint>>;
 }
 
-export const I386_REGISTERS = ['ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'eax', 'orig_eax', 'eip', 'eflags', 'esp', 'ds', 'es', 'fs', 'gs', 'cs', 'ss'] as const;
+export const I386_REGISTERS = [
+  'ebx',
+  'ecx',
+  'edx',
+  'esi',
+  'edi',
+  'ebp',
+  'eax',
+  'orig_eax',
+  'eip',
+  'eflags',
+  'esp',
+  'ds',
+  'es',
+  'fs',
+  'gs',
+  'cs',
+  'ss',
+] as const;
 export type I386Register = (typeof I386_REGISTERS)[number];
 export interface I386Prstatus {
   readonly pid: number;
@@ -98,7 +165,10 @@ export function decodeX86_64Prstatus(desc: Uint8Array, endian: Endian = 'le'): X
   return { pid: v['pid'] as number, regs };
 }
 
-export function encodeX86_64Prstatus(value: { pid: number; regs: Partial<Record<X86_64Register, bigint>> }, endian: Endian = 'le'): Uint8Array {
+export function encodeX86_64Prstatus(
+  value: { pid: number; regs: Partial<Record<X86_64Register, bigint>> },
+  endian: Endian = 'le',
+): Uint8Array {
   return X86_64_PRSTATUS.encode({ pid: value.pid, ...value.regs } as never, endian);
 }
 
@@ -115,8 +185,10 @@ export function encodeI386Prstatus(value: { pid: number; regs: Partial<I386Prsta
 
 export function decodeQemuCpuState(desc: Uint8Array, endian: Endian = 'le'): QemuCpuState {
   if (desc.length < QEMU_CPU_STATE_MIN) {
-    throw new VmcoreError(VmcoreErrorCode.Corrupt,
-      `QEMUCPUState: descriptor is ${desc.length} bytes, expected at least ${QEMU_CPU_STATE_MIN}`);
+    throw new VmcoreError(
+      VmcoreErrorCode.Corrupt,
+      `QEMUCPUState: descriptor is ${desc.length} bytes, expected at least ${QEMU_CPU_STATE_MIN}`,
+    );
   }
   const full = desc.length >= QEMU_CPU_STATE.size;
   const bytes = full ? desc : padTo(desc, QEMU_CPU_STATE.size);
@@ -125,10 +197,12 @@ export function decodeQemuCpuState(desc: Uint8Array, endian: Endian = 'le'): Qem
     throw new VmcoreError(VmcoreErrorCode.Unsupported, `QEMUCPUState version ${String(v['version'])}, expected ${QEMU_CPU_STATE_VERSION}`);
   }
   const regs = Object.fromEntries([...GPRS, 'rip', 'rflags'].map((name) => [name, v[name] as bigint])) as QemuCpuState['regs'];
-  const segments = Object.fromEntries(QEMU_SEGMENTS.map((name) => {
-    const s = QEMU_CPU_SEGMENT.decode(v[name] as Uint8Array, endian);
-    return [name, { selector: s.selector, limit: s.limit, flags: s.flags, base: s.base }];
-  })) as QemuCpuState['segments'];
+  const segments = Object.fromEntries(
+    QEMU_SEGMENTS.map((name) => {
+      const s = QEMU_CPU_SEGMENT.decode(v[name] as Uint8Array, endian);
+      return [name, { selector: s.selector, limit: s.limit, flags: s.flags, base: s.base }];
+    }),
+  ) as QemuCpuState['segments'];
   const cr = [v['cr0'], v['cr1'], v['cr2'], v['cr3'], v['cr4']] as unknown as QemuCpuState['cr'];
   return {
     version: v['version'] as number,
@@ -140,7 +214,10 @@ export function decodeQemuCpuState(desc: Uint8Array, endian: Endian = 'le'): Qem
   };
 }
 
-export function encodeQemuCpuState(state: Omit<QemuCpuState, 'version' | 'size'> & { version?: number; size?: number }, endian: Endian = 'le'): Uint8Array {
+export function encodeQemuCpuState(
+  state: Omit<QemuCpuState, 'version' | 'size'> & { version?: number; size?: number },
+  endian: Endian = 'le',
+): Uint8Array {
   const value: Record<string, unknown> = {
     version: state.version ?? QEMU_CPU_STATE_VERSION,
     size: state.size ?? QEMU_CPU_STATE.size,

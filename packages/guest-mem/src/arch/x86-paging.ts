@@ -61,7 +61,13 @@ function walkFor(cpu: X86PagingCpu, mode: Exclude<X86PagingMode, 'none'>): Walk 
     case 'pae':
       return { mode, root: safeAddr(cpu.cr3 & ~0x1fn), levels: [PDPT_PAE, PD, PT], line: 0n, vaBits: 32 };
     case '32-bit':
-      return { mode, root: safeAddr(cpu.cr3 & ~0xfffn), levels: [(cpu.cr4 & CR4_PSE) !== 0n ? PD32_PSE : PD32, PT32], line: 0n, vaBits: 32 };
+      return {
+        mode,
+        root: safeAddr(cpu.cr3 & ~0xfffn),
+        levels: [(cpu.cr4 & CR4_PSE) !== 0n ? PD32_PSE : PD32, PT32],
+        line: 0n,
+        vaBits: 32,
+      };
   }
 }
 
@@ -121,9 +127,7 @@ export async function pagingMappings(
 ): Promise<MemoryMapping[]> {
   const first = cpus.findIndex((cpu) => (cpu.cr0 & CR0_PG) !== 0n);
   if (first < 0) {
-    return [...blocks]
-      .sort((a, b) => a.start - b.start)
-      .map((b) => ({ physAddr: b.start, virtAddr: BigInt(b.start), length: b.size }));
+    return [...blocks].sort((a, b) => a.start - b.start).map((b) => ({ physAddr: b.start, virtAddr: BigInt(b.start), length: b.size }));
   }
   const maxMappings = options.maxMappings ?? 1 << 22;
   const maxEntries = options.maxEntries ?? 1 << 27;

@@ -23,7 +23,13 @@ export class PhysReader {
     this.starts = new Float64Array(sorted.map((b) => b.start));
     this.ends = new Float64Array(sorted.map((b) => b.start + b.size));
     for (const [i, b] of sorted.entries()) {
-      if (!Number.isSafeInteger(b.start) || !Number.isSafeInteger(b.size) || b.start < 0 || b.size < 0 || b.start + b.size > Number.MAX_SAFE_INTEGER) {
+      if (
+        !Number.isSafeInteger(b.start) ||
+        !Number.isSafeInteger(b.size) ||
+        b.start < 0 ||
+        b.size < 0 ||
+        b.start + b.size > Number.MAX_SAFE_INTEGER
+      ) {
         throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `paging: block ${i} [${b.start}, +${b.size}) is not a safe physical range`);
       }
       if (i > 0 && b.start < this.ends[i - 1]!) {
