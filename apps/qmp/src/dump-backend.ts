@@ -4,20 +4,12 @@
  * `guestBackend()` is the real one (@vmcore/dump); tests plug in their own.
  */
 import type { Writable } from 'node:stream';
+import { DUMP_FORMATS, type DumpFormat } from '@vmcore/dump';
 
-/** QAPI DumpGuestMemoryFormat, in the schema's order. */
-export const QMP_DUMP_FORMATS = [
-  'elf',
-  'kdump-zlib',
-  'kdump-lzo',
-  'kdump-snappy',
-  'kdump-raw-zlib',
-  'kdump-raw-lzo',
-  'kdump-raw-snappy',
-  'win-dmp',
-] as const;
+/** QAPI DumpGuestMemoryFormat, in the schema's order: @vmcore/dump's list, the one place it is written. */
+export const QMP_DUMP_FORMATS = DUMP_FORMATS;
 
-export type QmpDumpFormat = (typeof QMP_DUMP_FORMATS)[number];
+export type QmpDumpFormat = DumpFormat;
 
 export interface GuestRange {
   readonly start: number;
