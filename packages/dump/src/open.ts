@@ -6,8 +6,8 @@ import { detectFormat, type DetectedFormat } from './detect.js';
 export interface OpenGuestOptions {
   /**
    * Accept an ELF core whose PT_LOADs claim much more memory than the file stores (p_memsz far
-   * above p_filesz; the rest reads as zeros). Default false: more than SPARSE_LIMIT bytes of
-   * such zero fill, and more than the file's own size, is VMCORE_TOO_LARGE, since a converted
+   * above p_filesz; the rest reads as zeros). Default false: more than ELF_ZERO_FILL_LIMIT bytes
+   * of such zero fill, and more than the file's own size, is VMCORE_TOO_LARGE, since a converted
    * dump would write all of it out.
    */
   readonly allowSparse?: boolean;
@@ -17,8 +17,15 @@ export interface OpenGuestOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Zero fill (memory an ELF claims but does not store) accepted without allowSparse: 1 GiB. */
+/** The bound on bitmaps and other sizes a header claims beyond what it stores: 1 GiB. */
 export const SPARSE_LIMIT = 1 << 30;
+
+/**
+ * Zero fill (memory an ELF claims but does not store) accepted without allowSparse: 64 GiB. A
+ * filtered ELF (makedumpfile -E -d, ours with --dump-level) leaves most of a real guest's memory
+ * unstored on purpose, so the bound is a guest size, not the 1 GiB of SPARSE_LIMIT.
+ */
+export const ELF_ZERO_FILL_LIMIT = 64 * 2 ** 30;
 
 /** Bytes of guest memory an ELF guest reads as zeros because no file bytes back them. */
 function zeroFilledBytes(core: ElfCore): number {
@@ -28,7 +35,7 @@ function zeroFilledBytes(core: ElfCore): number {
 async function elfGuest(source: RandomAccessSource, options: OpenGuestOptions): Promise<GuestMemory> {
   const core = await readElfCore(source);
   const zeros = zeroFilledBytes(core);
-  if (!options.allowSparse && zeros > Math.max(SPARSE_LIMIT, source.size)) {
+  if (!options.allowSparse && zeros > Math.max(ELF_ZERO_FILL_LIMIT, source.size)) {
     throw new VmcoreError(
       VmcoreErrorCode.TooLarge,
       `${source.name}: its PT_LOADs claim ${zeros} bytes (${(zeros / 2 ** 30).toFixed(1)} GiB) of memory the file does not store (p_memsz beyond p_filesz); ` +
