@@ -40,6 +40,12 @@ export interface SequentialSink {
    * buffer): the caller must hand over a buffer it never touches again.
    */
   readonly doneWithBytesOnResolve?: boolean;
+  /**
+   * Optional: appends `length` bytes of `source` from `offset` without passing them through this
+   * thread (a kernel copy between files). Resolves false, having appended nothing, when it
+   * cannot for this source; the caller then reads and writes.
+   */
+  copyFrom?(source: RandomAccessSource, offset: number, length: number): Promise<boolean>;
 }
 
 /** A source over bytes already in memory (tests, small notes). */

@@ -61,8 +61,12 @@ export { isFlattened };
  * architecture layer), else 0.
  */
 export async function resolveGuestPhysBase(guest: GuestMemory): Promise<ResolvedPhysBase> {
-  return resolvePhysBaseOfGuest(guest);
+  // A scan reads the whole guest once: large chunks into two reused buffers, with read-ahead
+  // (the scanner copies what it keeps), not a fresh 4 MiB buffer per read.
+  return resolvePhysBaseOfGuest(guest, { chunks: guest.chunks({ reuseBuffers: true, chunkSize: SCAN_CHUNK_SIZE }) });
 }
+
+const SCAN_CHUNK_SIZE = 16 << 20;
 
 export { parseVmcoreinfo, vmcoreinfoText, decodeFwCfgVmcoreinfo, readGuestNoteFromEntry };
 export type { ResolvedPhysBase, FwCfgVmcoreinfo };

@@ -198,14 +198,15 @@ export async function dumpToSink(
 
   let completed = 0;
   options.onProgress?.(0, total);
+  const advance = (bytes: number) => {
+    completed = Math.min(total, completed + bytes);
+    options.onProgress?.(completed, total);
+  };
   const view = guestView(guest, {
     guestNote,
     ...(mappings ? { mappings } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    onChunk: (bytes) => {
-      completed = Math.min(total, completed + bytes);
-      options.onProgress?.(completed, total);
-    },
+    onChunk: advance,
   });
 
   let physBase: PhysBaseChoice | undefined;
@@ -241,7 +242,12 @@ export async function dumpToSink(
   const out = await destination.open();
   try {
     if (spec.kind === 'elf') {
-      await writeElfCore(elfGuest, out.sequential, filter ? { filter } : {});
+      // Chunks read count through the view; bytes the output copies in the kernel count here.
+      await writeElfCore(elfGuest, out.sequential, {
+        ...(filter ? { filter } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onCopied: advance,
+      });
     } else if (spec.kind === 'win-dmp') {
       // QEMU's create_win_dump(): progress is bytes written out of RequiredDumpSpace.
       await writeWinDump(view, out.sequential, {

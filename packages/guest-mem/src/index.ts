@@ -1,4 +1,4 @@
-export type { Arch, DumpInfo, PhysBlock, MemoryMapping, ElfNote, Filter, ChunkOptions, MemoryChunk, GuestMemory } from './model.js';
+export type { Arch, DumpInfo, PhysBlock, MemoryMapping, ElfNote, Filter, ChunkOptions, MemoryChunk, MemorySpan, GuestMemory } from './model.js';
 export {
   EM_386,
   EM_PPC64,
