@@ -28,6 +28,8 @@ export interface RandomAccessSource {
 export interface PositionedSink {
   write(offset: number, bytes: Uint8Array): Promise<void>;
   close?(): Promise<void>;
+  /** As SequentialSink's: true when write() is done with the bytes once it resolves. */
+  readonly doneWithBytesOnResolve?: boolean;
 }
 
 /** A sink that only appends (ELF to a pipe). */

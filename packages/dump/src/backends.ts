@@ -1,7 +1,7 @@
 /** The one place @vmcore/dump touches the format packages. */
 import { type PositionedSink, type RandomAccessSource, type SequentialSink } from '@vmcore/bytes';
 import { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/elf';
-import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
+import { FlattenedIndex, FlattenedSink, isFlattened } from '@vmcore/flat';
 import {
   guestPagingMappings,
   openRamGuest,
@@ -41,15 +41,6 @@ export function createFlattenedSink(out: SequentialSink): FlattenedWriter {
 
 export async function flattenedView(source: RandomAccessSource, signal?: AbortSignal): Promise<RandomAccessSource> {
   return FlattenedIndex.build(source, signal ? { signal } : {});
-}
-
-export async function reassemble(
-  input: AsyncIterable<Uint8Array>,
-  out: PositionedSink,
-  name?: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  await flatReassemble(input, out, { ...(name ? { name } : {}), ...(signal ? { signal } : {}) });
 }
 
 export { isFlattened };
