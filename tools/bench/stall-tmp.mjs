@@ -1,0 +1,11 @@
+import { openGuest, dumpGuest } from '@vmcore/dump/node';
+const [,, input, format, chunk] = process.argv;
+const guest = await openGuest(input);
+let last = performance.now(), max = 0; const gaps = [];
+const timer = setInterval(() => { const now = performance.now(); const gap = now - last - 5; gaps.push(gap); if (gap > max) max = gap; last = now; }, 5);
+const t0 = performance.now();
+await dumpGuest(guest, format, '/dev/shm/speede/stall.out', { workers: 2 });
+clearInterval(timer);
+gaps.sort((a,b)=>a-b);
+console.log(format, 'total', (performance.now()-t0).toFixed(0), 'ms; event-loop lag p50', gaps[gaps.length>>1].toFixed(1), 'p99', gaps[Math.floor(gaps.length*0.99)].toFixed(1), 'max', max.toFixed(1));
+await guest.close();
