@@ -7,7 +7,7 @@ export interface WriteElfCoreOptions {
   readonly filter?: Filter;
   /** Architecture sections, written after the memory, before .shstrtab. */
   readonly sections?: readonly ElfSectionInput[];
-  /** Memory bytes per read/write (default 4 MiB). */
+  /** Memory bytes per read/write (default 4 MiB; 1 MiB from a guest without spans, whose pages are decoded). */
   readonly chunkSize?: number;
   /** Memory bytes written so far and in total (QEMU's query-dump completed/total). */
   readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
@@ -19,6 +19,12 @@ export interface WriteElfCoreOptions {
   /** Checked between kernel copies (reads are cancelled by the guest's own chunk stream). */
   readonly signal?: AbortSignal;
 }
+
+/**
+ * Chunk size for guests whose bytes are computed (kdump pages decoded as they are read): each
+ * chunk is decoded in one synchronous stretch, so smaller chunks keep a QMP monitor answering.
+ */
+const DECODED_CHUNK_SIZE = 1 << 20;
 
 /** Bytes per kernel copy: the granularity of progress and cancellation (~15 ms of copying). */
 const COPY_STEP = 32 << 20;
@@ -90,7 +96,7 @@ export async function writeElfCore(
   // two reused buffers: no 4 MiB allocation per chunk (a 512 MiB guest: 128 of them, and the
   // garbage collections they cause). Others (streams that queue the buffer) get fresh ones.
   const chunkOptions = {
-    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    chunkSize: options.chunkSize ?? (guest.spans ? DEFAULT_CHUNK_SIZE : DECODED_CHUNK_SIZE),
     reuseBuffers: sink.doneWithBytesOnResolve === true,
   };
   const readAndWrite = async (filter: Filter | undefined) => {
