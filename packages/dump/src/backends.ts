@@ -9,7 +9,7 @@ import {
   type GuestMemory,
   type MemoryMapping,
 } from '@vmcore/guest-mem';
-import { openKdumpGuest, planKdumpForGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
+import type { KdumpFile, KdumpLayout } from '@vmcore/kdump';
 import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
   decodeFwCfgVmcoreinfo,
@@ -20,9 +20,30 @@ import {
   type ResolvedPhysBase,
 } from '@vmcore/vmcoreinfo';
 
-// ---- @vmcore/elf, @vmcore/kdump
-export { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, openKdumpGuest, planKdumpForGuest, readKdump, writeKdump };
+// ---- @vmcore/elf
+export { elfCoreGuest, openElfGuest, readElfCore, writeElfCore };
 export type { ElfCore, KdumpFile };
+
+// ---- @vmcore/kdump, loaded when a kdump is read or written (it brings the page codecs): an ELF
+// conversion starts without it.
+const kdump = () => import('@vmcore/kdump');
+type Kdump = typeof import('@vmcore/kdump');
+
+export async function openKdumpGuest(...args: Parameters<Kdump['openKdumpGuest']>): Promise<GuestMemory> {
+  return (await kdump()).openKdumpGuest(...args);
+}
+
+export async function planKdumpForGuest(...args: Parameters<Kdump['planKdumpForGuest']>): Promise<KdumpLayout> {
+  return (await kdump()).planKdumpForGuest(...args);
+}
+
+export async function readKdump(...args: Parameters<Kdump['readKdump']>): Promise<KdumpFile> {
+  return (await kdump()).readKdump(...args);
+}
+
+export async function writeKdump(...args: Parameters<Kdump['writeKdump']>): Promise<number> {
+  return (await kdump()).writeKdump(...args);
+}
 
 // ---- @vmcore/win-dmp
 export { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump };

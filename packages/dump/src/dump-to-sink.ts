@@ -15,7 +15,7 @@ import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
 import { planDump } from './plan/plan.js';
 import { SPARSE_LIMIT } from './open.js';
-import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
+import type { ExcludedPageCounts, PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
 import { elfExcludedPages, elfExcludedView, elfSegments } from './elf-exclude.js';
 
@@ -218,6 +218,7 @@ export async function dumpToSink(
     if (spec.kind === 'elf' && (filter || options.paging))
       throw unsupported('--dump-level: elf output with a dump level takes neither begin/length nor paging');
     const { kernel } = await guestKernel(view);
+    const { classifyPages } = await import('@vmcore/linux');
     exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
   }
   // makedumpfile -E -d: PT_LOADs split around long runs of excluded pages.
@@ -229,7 +230,7 @@ export async function dumpToSink(
   }
 
   if (spec.kind === 'kdump' && !options.allowSparse) {
-    const bitmaps = 2 * planKdumpForGuest(view).bitmapLength;
+    const bitmaps = 2 * (await planKdumpForGuest(view)).bitmapLength;
     if (bitmaps > Math.max(SPARSE_LIMIT, total)) {
       throw new VmcoreError(
         VmcoreErrorCode.TooLarge,
