@@ -28,6 +28,13 @@ export function copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut
  * looping until done; with `skipHoles`, holes of the input (SEEK_DATA) are skipped, not written.
  * Resolves with the bytes covered (fewer only at the end of the input) or -errno.
  */
-export function copyFileRangeAsync(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number, skipHoles?: boolean): Promise<number>;
+export function copyFileRangeAsync(
+  fdIn: number,
+  offIn: number,
+  fdOut: number,
+  offOut: number,
+  length: number,
+  skipHoles?: boolean,
+): Promise<number>;
 /** The libdeflate version the addon was compiled against. */
 export const libdeflateVersion: string;

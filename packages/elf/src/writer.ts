@@ -29,7 +29,6 @@ const DECODED_CHUNK_SIZE = 1 << 20;
 /** Bytes per kernel copy: the granularity of progress and cancellation (~15 ms of copying). */
 const COPY_STEP = 32 << 20;
 
-
 export interface WriteElfCoreResult {
   readonly size: number;
   readonly layout: ElfLayout;

@@ -1,4 +1,15 @@
-export type { Arch, DumpInfo, PhysBlock, MemoryMapping, ElfNote, Filter, ChunkOptions, MemoryChunk, MemorySpan, GuestMemory } from './model.js';
+export type {
+  Arch,
+  DumpInfo,
+  PhysBlock,
+  MemoryMapping,
+  ElfNote,
+  Filter,
+  ChunkOptions,
+  MemoryChunk,
+  MemorySpan,
+  GuestMemory,
+} from './model.js';
 export {
   EM_386,
   EM_PPC64,
