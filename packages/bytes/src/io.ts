@@ -44,8 +44,8 @@ export interface SequentialSink {
   readonly doneWithBytesOnResolve?: boolean;
   /**
    * Optional: appends `length` bytes of `source` from `offset` without passing them through this
-   * thread (a kernel copy between files). Resolves false, having appended nothing, when it
-   * cannot for this source; the caller then reads and writes.
+   * thread (a kernel copy between files). Resolves false, having appended nothing (the position
+   * is unchanged), when it cannot for this source; the caller then reads and writes.
    */
   copyFrom?(source: RandomAccessSource, offset: number, length: number): Promise<boolean>;
 }
