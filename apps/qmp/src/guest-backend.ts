@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { DUMP_FORMATS, winDumpAvailable } from '@vmcore/dump';
+import { DUMP_FORMATS, preloadDumpBackends, winDumpAvailable } from '@vmcore/dump';
 import { dumpGuest, openGuest } from '@vmcore/dump/node';
 import type { GuestMemory } from '@vmcore/guest-mem';
 import { DumpFailure, QMP_DUMP_FORMATS, type DumpBackend, type DumpJobRequest, type QmpDumpFormat } from './dump-backend.js';
@@ -94,5 +94,7 @@ export function guestBackend(
 /** Opens a dump file (ELF, kdump, flattened kdump) as the served guest. */
 export async function openGuestBackend(path: string, options: { workers?: number } = {}): Promise<DumpBackend> {
   const { dev, ino } = await stat(path);
+  // Before serving: a detached dump must not load modules on the monitor's event loop.
+  await preloadDumpBackends();
   return guestBackend(await openGuest(path), { ...options, guestFile: { dev, ino } });
 }

@@ -41,6 +41,15 @@ export async function readKdump(...args: Parameters<Kdump['readKdump']>): Promis
   return (await kdump()).readKdump(...args);
 }
 
+/**
+ * Loads the format packages a dump may need later (kdump and its codecs, the Linux kernel reader)
+ * now: a long-running server calls it at start, so no dump pays for module loading on the event
+ * loop it shares with the monitor.
+ */
+export async function preloadDumpBackends(): Promise<void> {
+  await Promise.all([kdump(), import('@vmcore/linux')]);
+}
+
 export async function writeKdump(...args: Parameters<Kdump['writeKdump']>): Promise<number> {
   return (await kdump()).writeKdump(...args);
 }

@@ -2,6 +2,7 @@
 // its own process (as vmcore-qmp runs), so the client's timing is not this process's event loop.
 // `node dist/qmp-server-child.js '<json>'`; prints "ready" once listening.
 import { guestBackend, QmpServer } from '@vmcore/qmp';
+import { preloadDumpBackends } from '@vmcore/dump';
 import { openGuest, openRamDump } from '@vmcore/dump/node';
 import type { ChildSource } from './dump-child.js';
 
@@ -16,6 +17,8 @@ const guest =
   job.source.kind === 'dump'
     ? await openGuest(job.source.path)
     : await openRamDump({ map: job.source.map, ...(job.source.notesFrom ? { notesFrom: job.source.notesFrom } : {}) });
+// As vmcore-qmp's openGuestBackend: the format packages load before serving, not during a dump.
+await preloadDumpBackends();
 const server = await QmpServer.listen({ backend: guestBackend(guest, { workers: job.workers }), socket: job.socket });
 process.on('SIGTERM', () => {
   void server.close().finally(() => process.exit(0));
