@@ -9,6 +9,7 @@ import {
   type GuestMemory,
   type MemoryMapping,
 } from '@vmcore/guest-mem';
+import { scanChunks } from './guest-view.js';
 import { openKdumpGuest, planKdumpForGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
 import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
@@ -61,7 +62,8 @@ export { isFlattened };
  * architecture layer), else 0.
  */
 export async function resolveGuestPhysBase(guest: GuestMemory): Promise<ResolvedPhysBase> {
-  return resolvePhysBaseOfGuest(guest);
+  // Scans read what the guest stores: the holes of a sparse RAM file are skipped, not read.
+  return resolvePhysBaseOfGuest(guest, { chunks: scanChunks(guest) });
 }
 
 export { parseVmcoreinfo, vmcoreinfoText, decodeFwCfgVmcoreinfo, readGuestNoteFromEntry };

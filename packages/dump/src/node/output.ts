@@ -93,6 +93,7 @@ function fileOutput(sink: FileSink, name: string): OpenedOutput {
       },
     },
     positioned: {
+      doneWithBytesOnResolve: true,
       async write(offset, bytes) {
         await sink.write(offset, bytes);
         tracker.note(offset + bytes.length);
@@ -123,7 +124,7 @@ function fdFileOutput(fd: number): OpenedOutput {
     name,
     seekable: true,
     sequential: { doneWithBytesOnResolve: true, write: (bytes) => writeAt(tracker.size, bytes) },
-    positioned: { write: writeAt },
+    positioned: { doneWithBytesOnResolve: true, write: writeAt },
     size: () => tracker.size,
     // The caller owns the descriptor; nothing to rename or remove.
     commit: async () => undefined,
