@@ -25,6 +25,31 @@ export interface PoolRequest {
   count?: number;
 }
 
+/** Codes of DecodeRequest.entries: how page i is stored. */
+export const STORED_RAW = 0;
+export const STORED_CODECS: readonly PageCodec[] = ['zlib', 'lzo', 'snappy']; // codes 1, 2, 3
+
+/**
+ * Main thread → worker: `count` stored pages to decode. `entries` (u32 triples, transferred):
+ * page i's bytes are stored[start, start + size), stored as code (0 raw, 1 zlib, 2 lzo, 3 snappy).
+ */
+export interface DecodeRequest {
+  id: number;
+  op: 'decode';
+  pageSize: number;
+  count: number;
+  stored: ArrayBuffer;
+  entries: ArrayBuffer;
+  /** Decode into shared slot `slot` (PoolInit's buffers) instead of a new buffer. */
+  slot?: number;
+}
+
+/** Worker → main thread: the decoded pages (transferred), or the first page that failed and why. */
+export type DecodeResponse =
+  | { id: number; pages: Uint8Array }
+  | { id: number; slot: number }
+  | { id: number; error: { code: string | undefined; message: string; page: number } };
+
 /** Worker → main thread: the batch's result (buffers transferred, or `used` bytes of the slot) or why it failed. */
 export type PoolResponse =
   | { id: number; kinds: Uint8Array; sizes: Uint32Array; data: Uint8Array }
