@@ -27,5 +27,18 @@ export function copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut
 export function seekData(fd: number, offset: number): number;
 /** lseek(fd, offset, SEEK_HOLE): the first hole at or after `offset` (the file's end at worst), or -errno. */
 export function seekHole(fd: number, offset: number): number;
+/**
+ * copy_file_range(2) of `length` bytes on libuv's thread pool (the event loop keeps running),
+ * looping until done; with `skipHoles`, holes of the input (SEEK_DATA) are skipped, not written.
+ * Resolves with the bytes covered (fewer only at the end of the input) or -errno.
+ */
+export function copyFileRangeAsync(
+  fdIn: number,
+  offIn: number,
+  fdOut: number,
+  offOut: number,
+  length: number,
+  skipHoles?: boolean,
+): Promise<number>;
 /** The libdeflate version the addon was compiled against. */
 export const libdeflateVersion: string;

@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import type { ChunkOptions, ElfNote, GuestMemory, MemoryChunk, MemoryMapping } from '@vmcore/guest-mem';
+import type { ChunkOptions, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping } from '@vmcore/guest-mem';
 
 export interface GuestOverrides {
   readonly mappings?: readonly MemoryMapping[];
@@ -47,6 +47,8 @@ export function guestView(guest: GuestMemory, overrides: GuestOverrides): GuestM
         },
       };
     },
+    // Descriptions only: a writer that copies spans reports its own progress and checks the signal.
+    ...(guest.spans ? { spans: (filter?: Filter) => guest.spans!(filter) } : {}),
     async close() {
       if (closed) return;
       closed = true;
@@ -68,9 +70,9 @@ const EDGE_ZEROS = new Uint8Array(HOLE_EDGE);
  * middle of its holes (sparse RAM files), whose zeros hold nothing to find. The first and last
  * 4 KiB of a hole are kept as zero chunks, so whatever touches a hole's edge reads as it would.
  */
-export async function* scanChunks(guest: Pick<GuestMemory, 'chunks'>): AsyncGenerator<MemoryChunk> {
+export async function* scanChunks(guest: Pick<GuestMemory, 'chunks'>, chunkSize?: number): AsyncGenerator<MemoryChunk> {
   // The scan copies what it keeps (a few bytes across chunk edges): read buffers are reused.
-  for await (const chunk of guest.chunks({ holes: true, reuseBuffers: true })) {
+  for await (const chunk of guest.chunks({ holes: true, reuseBuffers: true, ...(chunkSize ? { chunkSize } : {}) })) {
     if (!chunk.zeros) {
       yield chunk;
       continue;

@@ -179,6 +179,7 @@ function withInfo(guest: GuestMemory, info: DumpInfo): GuestMemory {
     ...(guest.guestNote ? { guestNote: guest.guestNote } : {}),
     read: (physAddr, length) => guest.read(physAddr, length),
     chunks: (options) => guest.chunks(options),
+    ...(guest.spans ? { spans: (filter) => guest.spans!(filter) } : {}),
     close: () => guest.close(),
   };
 }
