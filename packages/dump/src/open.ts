@@ -15,6 +15,11 @@ export interface OpenGuestOptions {
   readonly allowIncomplete?: boolean;
   /** Cancels indexing and bitmap reading (VMCORE_ABORTED). */
   readonly signal?: AbortSignal;
+  /**
+   * kdump sources: worker threads that decode pages while a writer streams the guest (@vmcore/kdump's
+   * decodeWorkers; default min(2, CPUs), 0 = decode on the calling thread).
+   */
+  readonly decodeWorkers?: number;
 }
 
 /** The bound on bitmaps and other sizes a header claims beyond what it stores: 1 GiB. */
@@ -54,6 +59,7 @@ export async function guestFromSource(
   const kdumpOptions = {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.allowIncomplete ? { allowIncomplete: true } : {}),
+    ...(options.decodeWorkers !== undefined ? { decodeWorkers: options.decodeWorkers } : {}),
   };
   switch (format) {
     case 'elf':

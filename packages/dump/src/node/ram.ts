@@ -5,6 +5,7 @@ import { dumpInfoForArch, type DumpInfo, type GuestMemory } from '@vmcore/guest-
 import { archFromVmcoreinfo, chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcore/vmcoreinfo';
 import { openRamGuest } from '../backends.js';
 import { openGuest } from './open.js';
+import { openSparseAwareFile } from './sparse-source.js';
 
 export interface RamDumpSource {
   /** Block map JSON (docs/DESIGN.md): a path, or the parsed object. */
@@ -69,7 +70,7 @@ export function resolveMapFiles(map: MapObject, mapDir: string, ram: readonly st
 export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
   const map = await loadMap(source);
   if (!source.notesFrom) {
-    const guest = await openRamGuest({ map });
+    const guest = await openRamGuest({ map, open: openSparseAwareFile });
     try {
       const info = await ramGuestInfo(
         guest,
@@ -86,6 +87,7 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
   try {
     return await openRamGuest({
       map,
+      open: openSparseAwareFile,
       info: donor.info,
       cpuNotes: donor.cpuNotes,
       nrCpus: donor.nrCpus,
