@@ -10,7 +10,7 @@ import {
   type MemoryMapping,
 } from '@vmcore/guest-mem';
 import { openKdumpGuest, planKdumpForGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
-import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
+import { openWinDumpGuest, readWinDump, winDumpSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
   decodeFwCfgVmcoreinfo,
   parseVmcoreinfo,
@@ -25,7 +25,7 @@ export { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, openKdumpGuest, 
 export type { ElfCore, KdumpFile };
 
 // ---- @vmcore/win-dmp
-export { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump };
+export { openWinDumpGuest, readWinDump, winDumpSupported, winDumpAvailable, writeWinDump };
 export type { WinDumpInfo };
 
 // ---- @vmcore/flat

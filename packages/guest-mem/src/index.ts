@@ -1,4 +1,15 @@
-export type { Arch, DumpInfo, PhysBlock, MemoryMapping, ElfNote, Filter, ChunkOptions, MemoryChunk, GuestMemory } from './model.js';
+export type {
+  Arch,
+  QemuTarget,
+  DumpInfo,
+  PhysBlock,
+  MemoryMapping,
+  ElfNote,
+  Filter,
+  ChunkOptions,
+  MemoryChunk,
+  GuestMemory,
+} from './model.js';
 export {
   EM_386,
   EM_PPC64,
@@ -10,6 +21,8 @@ export {
   EM_LOONGARCH,
   X86_64_DUMP_INFO,
   x86DumpInfo,
+  qemuTargetOf,
+  withQemuTarget,
   archFromMachine,
   defaultPageSize,
   dumpInfoForArch,

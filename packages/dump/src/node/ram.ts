@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import { dumpInfoForArch, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
+import { dumpInfoForArch, withQemuTarget, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
 import { archFromVmcoreinfo, chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcore/vmcoreinfo';
 import { openRamGuest } from '../backends.js';
+import { guestView } from '../guest-view.js';
 import { openGuest } from './open.js';
 
 export interface RamDumpSource {
@@ -22,6 +23,8 @@ export interface RamDumpSource {
    * the RAM; with none of these the guest is refused rather than guessed.
    */
   readonly arch?: string;
+  /** The QEMU binary serving the guest (x86_64, i386, ...); else the map's `qemuTarget`, else the architecture's default. */
+  readonly qemuTarget?: string;
 }
 
 type MapObject = { file?: unknown; blocks?: { file?: unknown }[] } & Record<string, unknown>;
@@ -68,6 +71,18 @@ export function resolveMapFiles(map: MapObject, mapDir: string, ram: readonly st
  */
 export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
   const map = await loadMap(source);
+  const target = source.qemuTarget ?? (typeof map.qemuTarget === 'string' ? map.qemuTarget : undefined);
+  const guest = await openRamDumpGuest(source, map);
+  if (target === undefined) return guest;
+  try {
+    return guestView(guest, { info: withQemuTarget(guest.info, target) });
+  } catch (error) {
+    await guest.close();
+    throw error;
+  }
+}
+
+async function openRamDumpGuest(source: RamDumpSource, map: MapObject): Promise<GuestMemory> {
   if (!source.notesFrom) {
     const guest = await openRamGuest({ map });
     try {
@@ -76,7 +91,7 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
         source.arch ?? (typeof map.arch === 'string' ? map.arch : undefined),
         typeof map.machine === 'string',
       );
-      return info === guest.info ? guest : withInfo(guest, info);
+      return info === guest.info ? guest : guestView(guest, { info });
     } catch (error) {
       await guest.close();
       throw error;
@@ -164,19 +179,4 @@ async function ramGuestInfo(guest: GuestMemory, arch: string | undefined, pcShor
     VmcoreErrorCode.InvalidArgument,
     'cannot tell the guest architecture: no CPU notes (--notes-from), no "arch" in the block map, and no VMCOREINFO note in the RAM naming one; pass --arch',
   );
-}
-
-/** The same guest described by `info`. */
-function withInfo(guest: GuestMemory, info: DumpInfo): GuestMemory {
-  return {
-    info,
-    blocks: guest.blocks,
-    mappings: guest.mappings,
-    cpuNotes: guest.cpuNotes,
-    nrCpus: guest.nrCpus,
-    ...(guest.guestNote ? { guestNote: guest.guestNote } : {}),
-    read: (physAddr, length) => guest.read(physAddr, length),
-    chunks: (options) => guest.chunks(options),
-    close: () => guest.close(),
-  };
 }

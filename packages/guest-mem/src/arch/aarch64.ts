@@ -1,13 +1,13 @@
 import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 import { AARCH64_NOTE_LAYOUTS } from './arm.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
 
 /** ELF e_machine (include/uapi/linux/elf-em.h). */
 export const EM_AARCH64 = 183;
 
 /** target/arm/arch_dump.c: the dump page size is the largest the guest may use, 64 KiB. */
-export const AARCH64 = identityOnlyArch({
+export const AARCH64 = archWithoutPageTables({
   name: 'aarch64',
   machine: EM_AARCH64,
   elfClass: 64,

@@ -8,7 +8,7 @@ import {
   registerNoteLayout,
   type RegisterNoteLayout,
 } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
 import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
@@ -102,12 +102,14 @@ export const ARM_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [ARM_PRSTATUS, AR
 export const EM_ARM = 40;
 
 /** 32-bit arm (target/arm/arch_dump.c arm_write_elf32_note): 4 KiB pages, no phys_base. */
-export const ARM = identityOnlyArch({
+export const ARM = archWithoutPageTables({
   name: 'arm',
   machine: EM_ARM,
   elfClass: 32,
   endians: ['le'],
   pageSize: 4096,
+  // qemu-system-arm, or qemu-system-aarch64 running an AArch32 CPU
+  qemuTargets: ['arm', 'aarch64'],
   names: { uts: () => 'armv7l', utsAliases: ['armv7l', 'armv7', 'armv6l', 'armv5tel', 'arm'], libkdumpfile: 'arm' },
   cpu: registerNoteCodec({ arch: 'arm', layouts: () => ARM_NOTE_LAYOUTS, pc: 'r15', sp: 'r13' }),
   kernel: {

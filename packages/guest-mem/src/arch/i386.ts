@@ -21,6 +21,10 @@ export const I386: ArchDefinition = Object.freeze<ArchDefinition>({
   elfClass: 32,
   endians: ['le'],
   pageSize: 4096,
+  // qemu-system-x86_64 by default: it runs 32-bit guests too (the usual home of a 32-bit
+  // Windows guest), while qemu-system-i386 has no win-dmp. A guest description that records
+  // qemu-system-i386 (tools/qemu-guest's i386 guest) says so with qemuTarget 'i386'.
+  qemuTargets: Object.freeze(['x86_64', 'i386'] as const),
   names: Object.freeze({ uts: () => 'i686', utsAliases: ['i386', 'i486', 'i586', 'i686'], libkdumpfile: 'ia32' }),
   cpu: x86CpuNoteCodec('i386'),
   // 32-bit x86 exports no phys_base in VMCOREINFO and has no relocatable image area here.

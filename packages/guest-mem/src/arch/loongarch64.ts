@@ -1,6 +1,6 @@
 import type { FieldList } from '@vmcore/bytes';
 import { NT_PRFPREG, NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
 import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
@@ -34,7 +34,7 @@ export const LOONGARCH64_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [LOONGARC
 export const EM_LOONGARCH = 258;
 
 /** target/loongarch/arch_dump.c. */
-export const LOONGARCH64 = identityOnlyArch({
+export const LOONGARCH64 = archWithoutPageTables({
   name: 'loongarch64',
   machine: EM_LOONGARCH,
   elfClass: 64,

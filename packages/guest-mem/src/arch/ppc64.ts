@@ -9,7 +9,7 @@ import {
   registerNoteLayout,
   type RegisterNoteLayout,
 } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
 import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
@@ -65,7 +65,7 @@ export const PPC64_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [PPC64_PRSTATUS
 export const EM_PPC64 = 21;
 
 /** target/ppc/arch_dump.c: pseries uses 64 KiB pages; both byte orders exist (ppc64le first). */
-export const PPC64 = identityOnlyArch({
+export const PPC64 = archWithoutPageTables({
   name: 'ppc64',
   machine: EM_PPC64,
   elfClass: 64,

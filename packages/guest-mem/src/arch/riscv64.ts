@@ -1,6 +1,6 @@
 import type { FieldList } from '@vmcore/bytes';
 import { NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
 import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
@@ -31,7 +31,7 @@ export const RISCV32_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [RISCV32_PRST
 export const EM_RISCV = 243;
 
 /** target/riscv/arch_dump.c: riscv64 (RISCV32 layouts for ELFCLASS32 dumps of riscv32). */
-export const RISCV64 = identityOnlyArch({
+export const RISCV64 = archWithoutPageTables({
   name: 'riscv64',
   machine: EM_RISCV,
   elfClass: 64,

@@ -14,7 +14,7 @@ import {
   registerNoteLayout,
   type RegisterNoteLayout,
 } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
 import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
 
@@ -94,7 +94,7 @@ export function s390xAsceOrigin(asce: bigint): bigint {
 /** ELF e_machine (include/uapi/linux/elf-em.h). */
 export const EM_S390 = 22;
 
-export const S390X = identityOnlyArch({
+export const S390X = archWithoutPageTables({
   name: 's390x',
   machine: EM_S390,
   elfClass: 64,

@@ -1,6 +1,6 @@
 import type { ElfNote, Endian } from '@vmcore/bytes';
 import type { PhysBaseArch, Translate, Vmcoreinfo } from '@vmcore/vmcoreinfo';
-import type { Arch, DumpInfo, GuestMemory, MemoryMapping, PhysBlock } from '../model.js';
+import type { Arch, DumpInfo, GuestMemory, MemoryMapping, PhysBlock, QemuTarget } from '../model.js';
 import type { RegisterNoteLayout } from './register-note.js';
 
 /**
@@ -29,6 +29,11 @@ export interface ArchDefinition {
   readonly endians: readonly Endian[];
   /** QEMU's dump page size (the maximum where the kernel may choose: 64 KiB for aarch64 and ppc64). */
   readonly pageSize: number;
+  /**
+   * QEMU system emulators whose dump-guest-memory serves this architecture, the default first
+   * (the binary a guest description without a record of it is taken to run under).
+   */
+  readonly qemuTargets: readonly QemuTarget[];
   readonly names: ArchNames;
   readonly cpu: CpuNoteCodec;
   /** Kernel address rules; passed as is to @vmcore/vmcoreinfo's resolvePhysBase({ arch }). */

@@ -33,6 +33,7 @@ export const X86_64: ArchDefinition = Object.freeze<ArchDefinition>({
   elfClass: 64,
   endians: ['le'],
   pageSize: 4096,
+  qemuTargets: Object.freeze(['x86_64'] as const),
   names: Object.freeze({ uts: () => 'x86_64', utsAliases: ['x86_64'], libkdumpfile: 'x86_64' }),
   cpu: x86CpuNoteCodec('x86_64'),
   kernel: Object.freeze({
