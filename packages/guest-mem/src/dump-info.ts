@@ -55,3 +55,15 @@ export function withQemuTarget(info: DumpInfo, target: string): DumpInfo {
   }
   return Object.freeze({ ...info, qemuTarget: target as QemuTarget });
 }
+
+/**
+ * `info` for the same guest seen with other blocks (a RAM map next to the dump its CPU notes
+ * come from): QEMU's cpu_get_dump_info() picks the ELF class from the blocks it dumps, so an i386
+ * guest's RAM below 4 GiB alone is ELFCLASS32 even where QEMU's own dump, with pc.bios ending at
+ * 4 GiB, was ELFCLASS64. Everything else (byte order, e_machine, page size) stays as `info` has it.
+ */
+export function dumpInfoForBlocks(info: DumpInfo, blocks: readonly PhysBlock[]): DumpInfo {
+  const rule = archByName(info.arch)?.dumpInfo({ endian: info.endian, blocks });
+  if (!rule || rule.elfClass === info.elfClass) return info;
+  return Object.freeze({ ...info, elfClass: rule.elfClass });
+}

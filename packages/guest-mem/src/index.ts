@@ -26,6 +26,7 @@ export {
   archFromMachine,
   defaultPageSize,
   dumpInfoForArch,
+  dumpInfoForBlocks,
 } from './dump-info.js';
 export { mergeBlocks, checkFilter, clipBlock, filterBlocks, filterMappings, simpleMappings, findBlock } from './blocks.js';
 export { guestFromParts, countCpus, DEFAULT_CHUNK_SIZE } from './parts.js';

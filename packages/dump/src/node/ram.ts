@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import { dumpInfoForArch, withQemuTarget, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
+import { dumpInfoForArch, dumpInfoForBlocks, withQemuTarget, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
 import { archFromVmcoreinfo, chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcore/vmcoreinfo';
 import { openRamGuest } from '../backends.js';
 import { guestView } from '../guest-view.js';
@@ -99,13 +99,17 @@ async function openRamDumpGuest(source: RamDumpSource, map: MapObject): Promise<
   }
   const donor = await openGuest(source.notesFrom);
   try {
-    return await openRamGuest({
+    const guest = await openRamGuest({
       map,
       info: donor.info,
       cpuNotes: donor.cpuNotes,
       nrCpus: donor.nrCpus,
       ...(donor.guestNote ? { guestNote: donor.guestNote } : {}),
     });
+    // the ELF class by QEMU's rule for the blocks dumped here, not the donor's (i386: ELFCLASS32
+    // for RAM below 4 GiB although QEMU's own dump with pc.bios was ELFCLASS64)
+    const info = dumpInfoForBlocks(guest.info, guest.blocks);
+    return info === guest.info ? guest : guestView(guest, { info });
   } finally {
     await donor.close();
   }
