@@ -323,6 +323,12 @@ describe.each(ARCHES)('$arch guest dumped by QEMU 7.2', (x) => {
       const physical = await findInKernelLogWithLibkdumpfile(out, marker, { linearOffset });
       expect(physical).toMatchObject({ found: true, arch: 'ia32', addressSpace: 'KPHYSADDR', attributes: { 'addrxlat.ostype': 'linux' } });
       expect((await findInKernelLogWithLibkdumpfile(out, 'VMCORE-MARKER not-written', { linearOffset })).found).toBe(false);
+      // and by kernel virtual address from our paging=true ELF, whose PT_LOADs carry the virtual
+      // addresses: libkdumpfile then places them without translating
+      const paged = join(dir, `${x.arch}-paging.elf`);
+      const conv = await vmcore(['convert', ref.qemuElf, paged, '--format', 'elf', '--paging', '-q']);
+      expect(conv.code, conv.stderr).toBe(0);
+      expect(await findInKernelLogWithLibkdumpfile(paged, marker)).toMatchObject({ found: true, addressSpace: 'KVADDR' });
     }
   }, 300_000);
 });
