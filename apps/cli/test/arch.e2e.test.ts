@@ -7,8 +7,8 @@ import { FileSource } from '@vmcore/bytes/node';
 import { verifyGuest } from '@vmcore/dump';
 import { openGuest, openRamDump } from '@vmcore/dump/node';
 import { KdumpSubHeader64, readKdump, type KdumpFile } from '@vmcore/kdump';
-import { archByName } from '@vmcore/guest-mem';
-import { kernelImageVirtToPhys, parseVmcoreinfo } from '@vmcore/vmcoreinfo';
+import { archByName, kernelImageVirtToPhys } from '@vmcore/guest-mem';
+import { parseVmcoreinfo } from '@vmcore/vmcoreinfo';
 import {
   findInKernelLogWithLibkdumpfile,
   readElfNotes,

@@ -171,3 +171,4 @@ export { PPC64_PRSTATUS, PPC64_FPREGSET, PPC64_VMX, PPC64_VSX, PPC64_SPE, PPC64_
 export { RISCV64_PRSTATUS, RISCV32_PRSTATUS, RISCV64_NOTE_LAYOUTS, RISCV32_NOTE_LAYOUTS } from './arch/riscv64.js';
 export { LOONGARCH64_PRSTATUS, LOONGARCH64_FPU, LOONGARCH64_NOTE_LAYOUTS } from './arch/loongarch64.js';
 export { summarizeCpus, groupCpuNotes, cpuNoteLayouts } from './arch/summary.js';
+export { archFromVmcoreinfo, kernelImageVirtToPhys, kernelLinearVirtToPhys } from './kernel-arch.js';

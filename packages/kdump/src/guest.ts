@@ -16,8 +16,9 @@ import {
   type MemoryChunk,
   type MemoryMapping,
   type PhysBlock,
+  archFromVmcoreinfo,
 } from '@vmcore/guest-mem';
-import { archFromVmcoreinfo, parseVmcoreinfo, VMCOREINFO_NOTE_NAME, vmcoreinfoText } from '@vmcore/vmcoreinfo';
+import { parseVmcoreinfo, VMCOREINFO_NOTE_NAME, vmcoreinfoText } from '@vmcore/vmcoreinfo';
 import { archForMachine } from './utsname.js';
 import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import { dumpInfoForArch, dumpInfoForBlocks, withQemuTarget, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
-import { archFromVmcoreinfo, chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcore/vmcoreinfo';
+import { archFromVmcoreinfo, dumpInfoForArch, dumpInfoForBlocks, withQemuTarget, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
+import { chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcore/vmcoreinfo';
 import { openRamGuest } from '../backends.js';
 import { guestView } from '../guest-view.js';
 import { openGuest } from './open.js';

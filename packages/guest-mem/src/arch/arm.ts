@@ -10,7 +10,7 @@ import {
 } from './register-note.js';
 import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
-import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
+import { linearAbove, PAGE_OFFSET_3G } from './kernel-address.js';
 
 /**
  * aarch64_elf_prstatus (target/arm/arch_dump.c): pad1[32], pr_pid, pad2[76], user_pt_regs
@@ -114,6 +114,7 @@ export const ARM = archWithoutPageTables({
   cpu: registerNoteCodec({ arch: 'arm', layouts: () => ARM_NOTE_LAYOUTS, pc: 'r15', sp: 'r13' }),
   kernel: {
     noPhysBase: true,
-    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('arm', info, virt, physBase) : undefined),
+    imageVirtToPhys: linearAbove(PAGE_OFFSET_3G),
+    debianFlavours: /-armmp(-lpae)?$|-marvell$|-rpi$/,
   },
 });

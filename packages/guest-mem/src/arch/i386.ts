@@ -1,4 +1,6 @@
+import type { Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import type { DumpInfo, PhysBlock } from '../model.js';
+import { linearAbove, PAGE_OFFSET_3G } from './kernel-address.js';
 import type { ArchDefinition } from './types.js';
 import { x86CpuNoteCodec } from './x86-codec.js';
 import { X86_PAGE_TABLES } from './x86-page-tables.js';
@@ -28,7 +30,15 @@ export const I386: ArchDefinition = Object.freeze<ArchDefinition>({
   names: Object.freeze({ uts: () => 'i686', utsAliases: ['i386', 'i486', 'i586', 'i686'], libkdumpfile: 'ia32' }),
   cpu: x86CpuNoteCodec('i386'),
   // 32-bit x86 exports no phys_base in VMCOREINFO and has no relocatable image area here.
-  kernel: Object.freeze({ name: 'i386', noPhysBase: true }),
+  kernel: Object.freeze({
+    name: 'i386',
+    noPhysBase: true,
+    // lowmem and the image: virt − PAGE_OFFSET (3G/1G split)
+    imageVirtToPhys: linearAbove(PAGE_OFFSET_3G),
+    // arch/x86/kernel/crash_core_32.c writes CONFIG_X86_PAE only on PAE kernels
+    ownsVmcoreinfo: (info: Vmcoreinfo) => info.configs.has('X86_PAE'),
+    debianFlavours: /-686(-pae)?$|-rt-686-pae$/,
+  }),
   pageTables: X86_PAGE_TABLES,
   dumpInfo: (options?: { readonly blocks?: readonly PhysBlock[] }) => i386DumpInfo(options?.blocks),
 });

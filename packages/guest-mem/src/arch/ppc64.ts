@@ -11,7 +11,7 @@ import {
 } from './register-note.js';
 import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
-import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
+import { hasVmcoreinfoKey, linearAbove } from './kernel-address.js';
 
 const PPC_USER_REGS = ['nip', 'msr', 'orig_gpr3', 'ctr', 'link', 'xer', 'ccr', 'softe', 'trap', 'dar', 'dsisr', 'result'] as const;
 
@@ -75,6 +75,9 @@ export const PPC64 = archWithoutPageTables({
   cpu: registerNoteCodec({ arch: 'ppc64', layouts: () => PPC64_NOTE_LAYOUTS, pc: 'nip', sp: 'r1' }),
   kernel: {
     noPhysBase: true,
-    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('ppc64', info, virt, physBase) : undefined),
+    // the kernel is linked at PAGE_OFFSET (KERNELBASE = PAGE_OFFSET = 0xc000000000000000)
+    imageVirtToPhys: linearAbove(0xc000_0000_0000_0000n),
+    ownsVmcoreinfo: (info) => hasVmcoreinfoKey(info, { symbols: ['mmu_psize_defs'], numbers: ['RADIX_MMU'] }),
+    debianFlavours: /-powerpc64(le)?$/,
   },
 });

@@ -16,7 +16,7 @@ import {
 } from './register-note.js';
 import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
-import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
+import { hasVmcoreinfoKey } from './kernel-address.js';
 
 /**
  * S390xElfPrstatus (target/s390x/arch_dump.c): pad1[32], pid, pad2[76], psw {mask, addr},
@@ -115,6 +115,9 @@ export const S390X = archWithoutPageTables({
   }),
   kernel: {
     noPhysBase: true,
-    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('s390x', info, virt, physBase) : undefined),
+    // 6.1 kernels run with virtual = physical
+    imageVirtToPhys: (virt) => virt,
+    ownsVmcoreinfo: (info) => hasVmcoreinfoKey(info, { symbols: ['lowcore_ptr'], entries: ['SAMODE31'] }),
+    debianFlavours: /-s390x$/,
   },
 });

@@ -120,6 +120,19 @@ export interface KernelRules extends PhysBaseArch {
    * VMCOREINFO lacks what it needs).
    */
   readonly imageVirtToPhys?: (virt: bigint, physBase: bigint, vmcoreinfo?: Vmcoreinfo) => bigint | undefined;
+  /**
+   * Kernel virtual → physical without page tables where the kernel maps linearly beyond its image
+   * (arm64's linear map [PAGE_OFFSET, PAGE_END), riscv64's below the image); absent: the image rule
+   * covers every linear address. vmalloc and module addresses give wrong answers: ask for linear ones.
+   */
+  readonly linearVirtToPhys?: (virt: bigint, physBase: bigint, vmcoreinfo: Vmcoreinfo) => bigint | undefined;
+  /**
+   * Whether a VMCOREINFO text comes from this architecture, by keys only its
+   * arch_crash_save_vmcoreinfo() writes (arm64: kimage_voffset; x86_64: phys_base; ...).
+   */
+  readonly ownsVmcoreinfo?: (vmcoreinfo: Vmcoreinfo) => boolean;
+  /** Debian kernel flavours of this architecture (the OSRELEASE suffix: -amd64, -686-pae, -arm64, ...). */
+  readonly debianFlavours?: RegExp;
 }
 
 /**
