@@ -2,8 +2,6 @@ import { archByMachine, archByName, I386, X86_64 } from './arch/index.js';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { Arch, DumpInfo, PhysBlock, QemuTarget } from './model.js';
 
-export { EM_386, EM_PPC64, EM_S390, EM_X86_64, EM_AARCH64, EM_ARM, EM_RISCV, EM_LOONGARCH, X86_64_DUMP_INFO } from './arch/index.js';
-
 /**
  * target/i386/arch_dump.c cpu_get_dump_info(): EM_X86_64/ELFCLASS64 when the first CPU is in
  * long mode; otherwise i386's rule (see I386.dumpInfo).

@@ -5,6 +5,7 @@ import {
   NT_PRFPREG,
   NT_PRSTATUS,
   registerFields,
+  vectorRegisterFields,
   registerNoteLayout,
   type RegisterNoteLayout,
 } from './register-note.js';
@@ -34,14 +35,7 @@ export const AARCH64_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTAT
  * pad[8]: 528 bytes.
  */
 export const AARCH64_FPSIMD = registerNoteLayout('fpsimd', 'CORE', NT_PRFPREG, 'aarch64_user_vfp_state', [
-  ...Array.from(
-    { length: 32 },
-    (_, i) =>
-      [
-        [`v${i}_0`, 'u64'],
-        [`v${i}_1`, 'u64'],
-      ] as const,
-  ).flat(),
+  ...vectorRegisterFields('v', 32),
   ['fpsr', 'u32'],
   ['fpcr', 'u32'],
   ['pad', { bytes: 8 }],

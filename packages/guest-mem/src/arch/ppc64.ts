@@ -6,6 +6,7 @@ import {
   NT_PRFPREG,
   NT_PRSTATUS,
   registerFields,
+  vectorRegisterFields,
   registerNoteLayout,
   type RegisterNoteLayout,
 } from './register-note.js';
@@ -34,14 +35,7 @@ export const PPC64_FPREGSET = registerNoteLayout('fpregset', 'CORE', NT_PRFPREG,
 
 /** PPCElfVmxregset: v0..v31 (16 bytes each), vscr (value in its last word), vrsave: 544 bytes. */
 export const PPC64_VMX = registerNoteLayout('vmx', 'CORE', NT_PPC_VMX, 'PPCElfVmxregset', [
-  ...Array.from(
-    { length: 32 },
-    (_, i) =>
-      [
-        [`v${i}_0`, 'u64'],
-        [`v${i}_1`, 'u64'],
-      ] as const,
-  ).flat(),
+  ...vectorRegisterFields('v', 32),
   ['pad_vscr', { bytes: 12 }],
   ['vscr', 'u32'],
   ['vrsave', 'u32'],

@@ -11,6 +11,7 @@ import {
   NT_S390_VXRS_HIGH,
   NT_S390_VXRS_LOW,
   registerFields,
+  vectorRegisterFields,
   registerNoteLayout,
   type RegisterNoteLayout,
 } from './register-note.js';
@@ -61,14 +62,7 @@ export const S390X_VXRS_HIGH = registerNoteLayout(
   'LINUX',
   NT_S390_VXRS_HIGH,
   's390x_vxrs_high',
-  Array.from(
-    { length: 16 },
-    (_, i) =>
-      [
-        [`v${i + 16}_0`, 'u64'],
-        [`v${i + 16}_1`, 'u64'],
-      ] as const,
-  ).flat() as FieldList,
+  vectorRegisterFields('v', 16, 16) as FieldList,
 );
 export const S390X_GS_CB = registerNoteLayout('gs_cb', 'LINUX', NT_S390_GS_CB, 's390x_gs_cb', registerFields('gs', 4, 'u64') as FieldList);
 
