@@ -23,5 +23,18 @@ export function compressBatch(
 export function isZero(bytes: Uint8Array): boolean;
 /** copy_file_range(2) of up to `length` bytes; returns bytes copied (0 at end of input) or -errno. */
 export function copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number): number;
+/**
+ * copy_file_range(2) of `length` bytes on libuv's thread pool (the event loop keeps running),
+ * looping until done; with `skipHoles`, holes of the input (SEEK_DATA) are skipped, not written.
+ * Resolves with the bytes covered (fewer only at the end of the input) or -errno.
+ */
+export function copyFileRangeAsync(
+  fdIn: number,
+  offIn: number,
+  fdOut: number,
+  offOut: number,
+  length: number,
+  skipHoles?: boolean,
+): Promise<number>;
 /** The libdeflate version the addon was compiled against. */
 export const libdeflateVersion: string;

@@ -1,4 +1,4 @@
-import { DUMP_FORMATS } from '@vmcore/dump';
+import { DUMP_FORMATS } from '@vmcore/dump/formats';
 
 const FORMATS = DUMP_FORMATS.join(', ');
 

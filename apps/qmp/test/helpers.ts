@@ -13,6 +13,8 @@ import {
   type QmpTransport,
 } from '../src/index.js';
 
+import { DUMP_FORMATS } from '@vmcore/dump';
+
 const writeAsync = promisify(fsWrite);
 
 export interface TestBackendOptions {
@@ -52,16 +54,7 @@ export class TestBackend implements DumpBackend {
     this.chunk = options.chunk ?? 1 << 20;
     this.delayMs = options.delayMs ?? 0;
     this.hasWinDumpHeader = options.winHeader ?? false;
-    this.formats = options.formats ?? [
-      'elf',
-      'kdump-zlib',
-      'kdump-lzo',
-      'kdump-snappy',
-      'kdump-raw-zlib',
-      'kdump-raw-lzo',
-      'kdump-raw-snappy',
-      'win-dmp',
-    ];
+    this.formats = options.formats ?? [...DUMP_FORMATS];
   }
 
   async dump(request: DumpJobRequest): Promise<void> {

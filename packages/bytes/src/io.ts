@@ -28,6 +28,8 @@ export interface RandomAccessSource {
 export interface PositionedSink {
   write(offset: number, bytes: Uint8Array): Promise<void>;
   close?(): Promise<void>;
+  /** As SequentialSink's: true when write() is done with the bytes once it resolves. */
+  readonly doneWithBytesOnResolve?: boolean;
 }
 
 /** A sink that only appends (ELF to a pipe). */
@@ -40,6 +42,12 @@ export interface SequentialSink {
    * buffer): the caller must hand over a buffer it never touches again.
    */
   readonly doneWithBytesOnResolve?: boolean;
+  /**
+   * Optional: appends `length` bytes of `source` from `offset` without passing them through this
+   * thread (a kernel copy between files). Resolves false, having appended nothing, when it
+   * cannot for this source; the caller then reads and writes.
+   */
+  copyFrom?(source: RandomAccessSource, offset: number, length: number): Promise<boolean>;
 }
 
 /** A source over bytes already in memory (tests, small notes). */

@@ -301,6 +301,90 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
 #endif
 }
 
+// copyFileRangeAsync: copy_file_range(2) in a loop on libuv's thread pool, so the event loop
+// (a QMP monitor) keeps running while the kernel moves the bytes. With skip_holes, ranges that
+// are holes in the input (lseek SEEK_DATA/SEEK_HOLE) are not written: a fresh output keeps them
+// as holes. Resolves with the bytes covered (fewer only at the end of the input) or -errno.
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int fd_in, fd_out, skip_holes;
+  int64_t off_in, off_out, length, result;
+} CopyJob;
+
+static int64_t copy_range(CopyJob *j) {
+#ifdef SYS_copy_file_range
+  int64_t done = 0;
+  while (done < j->length) {
+    loff_t in = j->off_in + done, outp = j->off_out + done;
+    int64_t want = j->length - done;
+    if (j->skip_holes) {
+      off_t data = lseek(j->fd_in, in, SEEK_DATA);
+      if (data < 0) {
+        if (errno == ENXIO) return j->length; // a hole up to the end of the input
+        j->skip_holes = 0;                    // no SEEK_DATA here: copy everything
+        continue;
+      }
+      if (data > in) {
+        done += data - in < want ? data - in : want;
+        continue;
+      }
+      off_t hole = lseek(j->fd_in, in, SEEK_HOLE);
+      if (hole > in && hole - in < want) want = hole - in;
+    }
+    long r = syscall(SYS_copy_file_range, j->fd_in, &in, j->fd_out, &outp, (size_t)want, 0u);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -(int64_t)errno;
+    }
+    if (r == 0) break;
+    done += r;
+  }
+  return done;
+#else
+  (void)j;
+  return -ENOSYS;
+#endif
+}
+
+static void copy_execute(napi_env env, void *data) {
+  (void)env;
+  CopyJob *j = data;
+  j->result = copy_range(j);
+}
+
+static void copy_complete(napi_env env, napi_status status, void *data) {
+  CopyJob *j = data;
+  napi_value value;
+  napi_create_double(env, status == napi_ok ? (double)j->result : -(double)ECANCELED, &value);
+  napi_resolve_deferred(env, j->deferred, value);
+  napi_delete_async_work(env, j->work);
+  free(j);
+}
+
+static napi_value js_copy_file_range_async(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  bool skip = false;
+  CopyJob *j = calloc(1, sizeof(CopyJob));
+  if (!j) return throw_error(env, "copyFileRangeAsync: out of memory");
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5 || napi_get_value_int32(env, argv[0], &j->fd_in) != napi_ok ||
+      napi_get_value_int64(env, argv[1], &j->off_in) != napi_ok || napi_get_value_int32(env, argv[2], &j->fd_out) != napi_ok ||
+      napi_get_value_int64(env, argv[3], &j->off_out) != napi_ok || napi_get_value_int64(env, argv[4], &j->length) != napi_ok ||
+      (argc > 5 && napi_get_value_bool(env, argv[5], &skip) != napi_ok) || j->off_in < 0 || j->off_out < 0 || j->length < 0) {
+    free(j);
+    return throw_error(env, "copyFileRangeAsync(fdIn, offIn, fdOut, offOut, length, skipHoles)");
+  }
+  j->skip_holes = skip;
+  napi_value promise, name;
+  napi_create_promise(env, &j->deferred, &promise);
+  napi_create_string_utf8(env, "vmcore.copyFileRange", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, copy_execute, copy_complete, j, &j->work);
+  napi_queue_async_work(env, j->work);
+  return promise;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   State *s = calloc(1, sizeof(State));
   if (!s || lzo_init() != LZO_E_OK) return throw_error(env, "compress-native: cannot initialise");
@@ -312,6 +396,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"compressBatch", NULL, js_compress_batch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"isZero", NULL, js_is_zero, NULL, NULL, NULL, napi_enumerable, NULL},
     {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"copyFileRangeAsync", NULL, js_copy_file_range_async, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value version;

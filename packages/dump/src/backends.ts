@@ -1,7 +1,7 @@
 /** The one place @vmcore/dump touches the format packages. */
 import { type PositionedSink, type RandomAccessSource, type SequentialSink } from '@vmcore/bytes';
 import { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, type ElfCore } from '@vmcore/elf';
-import { FlattenedIndex, FlattenedSink, isFlattened, reassemble as flatReassemble } from '@vmcore/flat';
+import { FlattenedIndex, FlattenedSink, isFlattened } from '@vmcore/flat';
 import {
   guestPagingMappings,
   openRamGuest,
@@ -9,7 +9,7 @@ import {
   type GuestMemory,
   type MemoryMapping,
 } from '@vmcore/guest-mem';
-import { openKdumpGuest, planKdumpForGuest, readKdump, writeKdump, type KdumpFile } from '@vmcore/kdump';
+import type { KdumpFile, KdumpLayout } from '@vmcore/kdump';
 import { openWinDumpGuest, readWinDump, winDumpSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
   decodeFwCfgVmcoreinfo,
@@ -20,9 +20,30 @@ import {
   type ResolvedPhysBase,
 } from '@vmcore/vmcoreinfo';
 
-// ---- @vmcore/elf, @vmcore/kdump
-export { elfCoreGuest, openElfGuest, readElfCore, writeElfCore, openKdumpGuest, planKdumpForGuest, readKdump, writeKdump };
+// ---- @vmcore/elf
+export { elfCoreGuest, openElfGuest, readElfCore, writeElfCore };
 export type { ElfCore, KdumpFile };
+
+// ---- @vmcore/kdump, loaded when a kdump is read or written (it brings the page codecs): an ELF
+// conversion starts without it.
+const kdump = () => import('@vmcore/kdump');
+type Kdump = typeof import('@vmcore/kdump');
+
+export async function openKdumpGuest(...args: Parameters<Kdump['openKdumpGuest']>): Promise<GuestMemory> {
+  return (await kdump()).openKdumpGuest(...args);
+}
+
+export async function planKdumpForGuest(...args: Parameters<Kdump['planKdumpForGuest']>): Promise<KdumpLayout> {
+  return (await kdump()).planKdumpForGuest(...args);
+}
+
+export async function readKdump(...args: Parameters<Kdump['readKdump']>): Promise<KdumpFile> {
+  return (await kdump()).readKdump(...args);
+}
+
+export async function writeKdump(...args: Parameters<Kdump['writeKdump']>): Promise<number> {
+  return (await kdump()).writeKdump(...args);
+}
 
 // ---- @vmcore/win-dmp
 export { openWinDumpGuest, readWinDump, winDumpSupported, winDumpAvailable, writeWinDump };
@@ -43,15 +64,6 @@ export async function flattenedView(source: RandomAccessSource, signal?: AbortSi
   return FlattenedIndex.build(source, signal ? { signal } : {});
 }
 
-export async function reassemble(
-  input: AsyncIterable<Uint8Array>,
-  out: PositionedSink,
-  name?: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  await flatReassemble(input, out, { ...(name ? { name } : {}), ...(signal ? { signal } : {}) });
-}
-
 export { isFlattened };
 
 // ---- @vmcore/vmcoreinfo
@@ -61,8 +73,12 @@ export { isFlattened };
  * architecture layer), else 0.
  */
 export async function resolveGuestPhysBase(guest: GuestMemory): Promise<ResolvedPhysBase> {
-  return resolvePhysBaseOfGuest(guest);
+  // A scan reads the whole guest once: large chunks into two reused buffers, with read-ahead
+  // (the scanner copies what it keeps), not a fresh 4 MiB buffer per read.
+  return resolvePhysBaseOfGuest(guest, { chunks: guest.chunks({ reuseBuffers: true, chunkSize: SCAN_CHUNK_SIZE }) });
 }
+
+const SCAN_CHUNK_SIZE = 16 << 20;
 
 export { parseVmcoreinfo, vmcoreinfoText, decodeFwCfgVmcoreinfo, readGuestNoteFromEntry };
 export type { ResolvedPhysBase, FwCfgVmcoreinfo };

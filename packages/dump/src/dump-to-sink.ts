@@ -15,7 +15,7 @@ import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
 import { planDump } from './plan/plan.js';
 import { SPARSE_LIMIT } from './open.js';
-import { classifyPages, type ExcludedPageCounts, type PageExclusion } from '@vmcore/linux';
+import type { ExcludedPageCounts, PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
 import { elfExcludedPages, elfExcludedView, elfSegments } from './elf-exclude.js';
 
@@ -198,14 +198,15 @@ export async function dumpToSink(
 
   let completed = 0;
   options.onProgress?.(0, total);
+  const advance = (bytes: number) => {
+    completed = Math.min(total, completed + bytes);
+    options.onProgress?.(completed, total);
+  };
   const view = guestView(guest, {
     guestNote,
     ...(mappings ? { mappings } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    onChunk: (bytes) => {
-      completed = Math.min(total, completed + bytes);
-      options.onProgress?.(completed, total);
-    },
+    onChunk: advance,
   });
 
   let physBase: PhysBaseChoice | undefined;
@@ -217,6 +218,7 @@ export async function dumpToSink(
     if (spec.kind === 'elf' && (filter || options.paging))
       throw unsupported('--dump-level: elf output with a dump level takes neither begin/length nor paging');
     const { kernel } = await guestKernel(view);
+    const { classifyPages } = await import('@vmcore/linux');
     exclusion = await classifyPages(kernel, { dumpLevel: options.dumpLevel, onWarning: warn });
   }
   // makedumpfile -E -d: PT_LOADs split around long runs of excluded pages.
@@ -228,7 +230,7 @@ export async function dumpToSink(
   }
 
   if (spec.kind === 'kdump' && !options.allowSparse) {
-    const bitmaps = 2 * planKdumpForGuest(view).bitmapLength;
+    const bitmaps = 2 * (await planKdumpForGuest(view)).bitmapLength;
     if (bitmaps > Math.max(SPARSE_LIMIT, total)) {
       throw new VmcoreError(
         VmcoreErrorCode.TooLarge,
@@ -241,7 +243,12 @@ export async function dumpToSink(
   const out = await destination.open();
   try {
     if (spec.kind === 'elf') {
-      await writeElfCore(elfGuest, out.sequential, filter ? { filter } : {});
+      // Chunks read count through the view; bytes the output copies in the kernel count here.
+      await writeElfCore(elfGuest, out.sequential, {
+        ...(filter ? { filter } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onCopied: advance,
+      });
     } else if (spec.kind === 'win-dmp') {
       // QEMU's create_win_dump(): progress is bytes written out of RequiredDumpSpace.
       await writeWinDump(view, out.sequential, {

@@ -1,5 +1,5 @@
 import type { ChunkOptions, GuestMemory, MemoryChunk, MemoryMapping, PhysBlock } from '@vmcore/guest-mem';
-import { DL_EXCLUDE_ZERO, type PageExclusion } from '@vmcore/linux';
+import type { PageExclusion } from '@vmcore/linux';
 
 /** A PT_LOAD of makedumpfile's ELF output: memSize bytes at physAddr, the first fileSize in the file. */
 export interface ElfSegment {
@@ -24,6 +24,7 @@ function isZero(bytes: Uint8Array, at: number, length: number): boolean {
 export async function elfExcludedPages(guest: GuestMemory, exclusion: PageExclusion): Promise<(pfn: number) => boolean> {
   const pageSize = guest.info.pageSize;
   const classified = (pfn: number) => pfn < exclusion.memMapEnd && exclusion.excludes(pfn);
+  const { DL_EXCLUDE_ZERO } = await import('@vmcore/linux');
   if (!(exclusion.dumpLevel & DL_EXCLUDE_ZERO)) return classified;
   const lastEnd = guest.blocks.reduce((end, b) => Math.max(end, b.start + b.size), 0);
   const zero = new Uint8Array(Math.ceil(lastEnd / pageSize / 8));

@@ -1,20 +1,9 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { QemuTarget } from '@vmcore/guest-mem';
 import { winDumpSupported } from './backends.js';
+import { DUMP_FORMATS, type DumpFormat } from './format-names.js';
 
-/** QEMU's DumpGuestMemoryFormat, in the QAPI schema's order. */
-export const DUMP_FORMATS = [
-  'elf',
-  'kdump-zlib',
-  'kdump-lzo',
-  'kdump-snappy',
-  'kdump-raw-zlib',
-  'kdump-raw-lzo',
-  'kdump-raw-snappy',
-  'win-dmp',
-] as const;
-
-export type DumpFormat = (typeof DUMP_FORMATS)[number];
+export { DUMP_FORMATS, type DumpFormat };
 
 export type KdumpCodec = 'zlib' | 'lzo' | 'snappy';
 

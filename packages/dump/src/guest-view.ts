@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import type { ChunkOptions, DumpInfo, ElfNote, GuestMemory, MemoryChunk, MemoryMapping } from '@vmcore/guest-mem';
+import type { ChunkOptions, DumpInfo, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping } from '@vmcore/guest-mem';
 
 export interface GuestOverrides {
   readonly info?: DumpInfo;
@@ -48,6 +48,8 @@ export function guestView(guest: GuestMemory, overrides: GuestOverrides): GuestM
         },
       };
     },
+    // Descriptions only: a writer that copies spans reports its own progress and checks the signal.
+    ...(guest.spans ? { spans: (filter?: Filter) => guest.spans!(filter) } : {}),
     async close() {
       if (closed) return;
       closed = true;

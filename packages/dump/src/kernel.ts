@@ -1,6 +1,6 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { GuestMemory } from '@vmcore/guest-mem';
-import { linuxKernel, type LinuxKernel } from '@vmcore/linux';
+import type { LinuxKernel } from '@vmcore/linux';
 import type { Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import { resolveGuestPhysBase, type ResolvedPhysBase } from './backends.js';
 
@@ -27,6 +27,8 @@ export async function guestKernel(guest: GuestMemory, known?: ResolvedPhysBase):
       `the dump has no VMCOREINFO note and none was found in guest memory: reading the Linux kernel needs it${resolved.warning ? ` (${resolved.warning})` : ''}`,
     );
   }
+  // Loaded here: only commands that read the kernel (dump levels, info, dmesg) need @vmcore/linux.
+  const { linuxKernel } = await import('@vmcore/linux');
   return {
     kernel: linuxKernel(guest, { vmcoreinfo: resolved.vmcoreinfo, physBase: resolved.value }),
     vmcoreinfo: resolved.vmcoreinfo,

@@ -1,4 +1,4 @@
-import { VmcoreError, VmcoreErrorCode, encodeNoteArea, hex, type SequentialSink } from '@vmcore/bytes';
+import { VmcoreError, VmcoreErrorCode, checkAborted, encodeNoteArea, hex, type SequentialSink } from '@vmcore/bytes';
 import { DEFAULT_CHUNK_SIZE, type Filter, type GuestMemory } from '@vmcore/guest-mem';
 import { encodeElfHeader, encodeProgramHeaders, encodeSectionHeaders } from './headers.js';
 import { planElfLayout, type ElfLayout, type ElfSectionInput } from './layout.js';
@@ -7,11 +7,27 @@ export interface WriteElfCoreOptions {
   readonly filter?: Filter;
   /** Architecture sections, written after the memory, before .shstrtab. */
   readonly sections?: readonly ElfSectionInput[];
-  /** Memory bytes per read/write (default 4 MiB). */
+  /** Memory bytes per read/write (default 4 MiB; 1 MiB from a guest without spans, whose pages are decoded). */
   readonly chunkSize?: number;
   /** Memory bytes written so far and in total (QEMU's query-dump completed/total). */
   readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /**
+   * Memory bytes the sink copied from a file without this thread reading them (sink.copyFrom);
+   * bytes read go through guest.chunks as before.
+   */
+  readonly onCopied?: (bytes: number) => void;
+  /** Checked between kernel copies (reads are cancelled by the guest's own chunk stream). */
+  readonly signal?: AbortSignal;
 }
+
+/**
+ * Chunk size for guests whose bytes are computed (kdump pages decoded as they are read): each
+ * chunk is decoded in one synchronous stretch, so smaller chunks keep a QMP monitor answering.
+ */
+const DECODED_CHUNK_SIZE = 1 << 20;
+
+/** Bytes per kernel copy: the granularity of progress and cancellation (~15 ms of copying). */
+const COPY_STEP = 32 << 20;
 
 export interface WriteElfCoreResult {
   readonly size: number;
@@ -61,27 +77,59 @@ export async function writeElfCore(
   options.onProgress?.(0, layout.memorySize);
   let blockIndex = 0;
   let expected = layout.memoryBlocks[0]?.start ?? 0;
-  // Sinks that are done with the bytes when write() resolves (files, memory) get chunks read into
-  // two reused buffers: no 4 MiB allocation per chunk (a 512 MiB guest: 128 of them, and the
-  // garbage collections they cause). Others (streams that queue the buffer) get fresh ones.
-  const chunkOptions = {
-    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-    reuseBuffers: sink.doneWithBytesOnResolve === true,
-    ...(options.filter ? { filter: options.filter } : {}),
-  };
-  for await (const chunk of guest.chunks(chunkOptions)) {
+  /** Checks that guest bytes [physAddr, +length) come next in the layout, and counts them. */
+  const advance = (physAddr: number, length: number) => {
     const block = layout.memoryBlocks[blockIndex];
-    if (!block || chunk.physAddr !== expected || chunk.physAddr + chunk.bytes.length > block.start + block.size) {
-      throw new VmcoreError(VmcoreErrorCode.Corrupt, `guest memory chunk at ${hex(chunk.physAddr)} is not the expected ${hex(expected)}`);
+    if (!block || physAddr !== expected || physAddr + length > block.start + block.size) {
+      throw new VmcoreError(VmcoreErrorCode.Corrupt, `guest memory chunk at ${hex(physAddr)} is not the expected ${hex(expected)}`);
     }
-    await put(chunk.bytes);
-    done += chunk.bytes.length;
-    expected += chunk.bytes.length;
+    done += length;
+    expected += length;
     if (expected === block.start + block.size) {
       blockIndex++;
       expected = layout.memoryBlocks[blockIndex]?.start ?? expected;
     }
     options.onProgress?.(done, layout.memorySize);
+  };
+  // Sinks that are done with the bytes when write() resolves (files, memory) get chunks read into
+  // two reused buffers: no 4 MiB allocation per chunk (a 512 MiB guest: 128 of them, and the
+  // garbage collections they cause). Others (streams that queue the buffer) get fresh ones.
+  const chunkOptions = {
+    chunkSize: options.chunkSize ?? (guest.spans ? DEFAULT_CHUNK_SIZE : DECODED_CHUNK_SIZE),
+    reuseBuffers: sink.doneWithBytesOnResolve === true,
+  };
+  const readAndWrite = async (filter: Filter | undefined) => {
+    for await (const chunk of guest.chunks(filter ? { ...chunkOptions, filter } : chunkOptions)) {
+      advance(chunk.physAddr, chunk.bytes.length);
+      await put(chunk.bytes);
+    }
+  };
+  if (sink.copyFrom && guest.spans) {
+    // File-backed memory (a RAM file, an ELF's segments) to a file: the kernel copies it
+    // (copy_file_range), the bytes never enter this process; zero fill is read (as zeros) and
+    // written. When the sink cannot copy from a source, the rest is read and written.
+    const last = layout.memoryBlocks[layout.memoryBlocks.length - 1];
+    const end = options.filter ? options.filter.begin + options.filter.length : last ? last.start + last.size : 0;
+    for (const span of guest.spans(options.filter)) {
+      let at = 0;
+      while (span.source && at < span.length) {
+        checkAborted(options.signal, 'dump');
+        const n = Math.min(COPY_STEP, span.length - at);
+        if (!(await sink.copyFrom(span.source, span.offset + at, n))) break;
+        advance(span.physAddr + at, n);
+        written += n;
+        at += n;
+        options.onCopied?.(n);
+      }
+      if (at === span.length) continue;
+      if (span.source) {
+        await readAndWrite({ begin: span.physAddr + at, length: end - span.physAddr - at });
+        break;
+      }
+      await readAndWrite({ begin: span.physAddr, length: span.length });
+    }
+  } else {
+    await readAndWrite(options.filter);
   }
   if (done !== layout.memorySize) {
     throw new VmcoreError(VmcoreErrorCode.Truncated, `guest memory ended after ${done} of ${layout.memorySize} bytes`);

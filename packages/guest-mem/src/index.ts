@@ -8,6 +8,7 @@ export type {
   Filter,
   ChunkOptions,
   MemoryChunk,
+  MemorySpan,
   GuestMemory,
 } from './model.js';
 export {
@@ -22,15 +23,8 @@ export {
 export { mergeBlocks, checkFilter, clipBlock, filterBlocks, filterMappings, simpleMappings, findBlock } from './blocks.js';
 export { guestFromParts, countCpus, DEFAULT_CHUNK_SIZE } from './parts.js';
 export type { GuestPart, GuestFromPartsOptions } from './parts.js';
-export {
-  BlockMapSchema,
-  BlockMapEntrySchema,
-  ExplicitBlockMapSchema,
-  MachineBlockMapSchema,
-  parseBlockMap,
-  expandBlockMap,
-  belowFourGiB,
-} from './block-map.js';
+// The block-map schemas and parsers (zod: ~100 ms to load) live at @vmcore/guest-mem/block-map;
+// openRamGuest loads them when it runs.
 export type { BlockMap, BlockMapEntry } from './block-map.js';
 export { openRamGuest } from './ram-guest.js';
 export type { OpenRamGuestOptions } from './ram-guest.js';

@@ -1,4 +1,4 @@
-import type { Endian } from '@vmcore/bytes';
+import type { Endian, RandomAccessSource } from '@vmcore/bytes';
 
 /**
  * Architectures the dump code knows by name (one module each in src/arch/); everything else dumps
@@ -71,6 +71,15 @@ export interface ChunkOptions {
   readonly into?: (length: number) => Uint8Array;
 }
 
+/** Where a run of guest memory comes from: bytes of a source, or zero fill (no source). */
+export interface MemorySpan {
+  readonly physAddr: number;
+  readonly length: number;
+  readonly source?: RandomAccessSource;
+  /** Offset of physAddr inside `source`. */
+  readonly offset: number;
+}
+
 export interface MemoryChunk {
   readonly physAddr: number;
   readonly bytes: Uint8Array;
@@ -104,5 +113,11 @@ export interface GuestMemory {
    * (default 4 MiB), never crossing a block boundary.
    */
   chunks(options?: ChunkOptions): AsyncIterable<MemoryChunk>;
+  /**
+   * Optional: where the bytes `chunks` would yield (same filter, same order) come from, for
+   * writers that copy file ranges in the kernel instead of reading them (ELF output). Absent
+   * when the bytes are computed (decoded kdump pages): read `chunks` then.
+   */
+  spans?(filter?: Filter): Iterable<MemorySpan>;
   close(): Promise<void>;
 }

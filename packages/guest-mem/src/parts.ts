@@ -1,6 +1,6 @@
 import { VmcoreError, VmcoreErrorCode, hex, NT_PRSTATUS, type RandomAccessSource } from '@vmcore/bytes';
 import { checkBlock, checkFilter, clipBlock, findBlock, simpleMappings } from './blocks.js';
-import type { DumpInfo, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping, PhysBlock } from './model.js';
+import type { DumpInfo, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping, MemorySpan, PhysBlock } from './model.js';
 
 export const DEFAULT_CHUNK_SIZE = 4 << 20;
 
@@ -115,6 +115,21 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
         if (current) yield current;
       }
       if (ahead) yield { physAddr: ahead.physAddr, bytes: await ahead.bytes };
+    },
+    *spans(filter?: Filter): Iterable<MemorySpan> {
+      if (filter) checkFilter(filter);
+      for (const block of blocks) {
+        const clipped = clipBlock(block, filter);
+        if (!clipped) continue;
+        const end = clipped.start + clipped.size;
+        for (let i = findPart(parts, clipped.start), addr = clipped.start; addr < end; i++) {
+          const part = parts[i]!;
+          const length = Math.min(end, part.start + part.size) - addr;
+          const offset = (part.offset ?? 0) + (addr - part.start);
+          yield part.source ? { physAddr: addr, length, source: part.source, offset } : { physAddr: addr, length, offset: 0 };
+          addr += length;
+        }
+      }
     },
     async close() {
       if (closed) return;

@@ -1,5 +1,4 @@
 import { VmcoreError, VmcoreErrorCode, type RandomAccessSource } from '@vmcore/bytes';
-import { expandBlockMap } from './block-map.js';
 import { X86_64_DUMP_INFO } from './arch/index.js';
 import type { DumpInfo, ElfNote, GuestMemory } from './model.js';
 import { guestFromParts, type GuestPart } from './parts.js';
@@ -20,6 +19,7 @@ export interface OpenRamGuestOptions {
 
 /** A guest from a raw RAM file (or several) and a block map; files are opened once each. */
 export async function openRamGuest(options: OpenRamGuestOptions): Promise<GuestMemory> {
+  const { expandBlockMap } = await import('./block-map.js');
   const entries = expandBlockMap(options.map);
   const open = options.open ?? defaultOpen;
   const sources = new Map<string, RandomAccessSource>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { belowFourGiB, expandBlockMap } from '../src/index.js';
+import { belowFourGiB, expandBlockMap } from '../src/block-map.js';
 
 const G = 0x40000000;
 

@@ -2,7 +2,6 @@
 // '<json job>'`. Prints `{ seconds, size, total }` (seconds: from opening the source to the
 // committed output, without Node's start-up) as one JSON line.
 import { stat } from 'node:fs/promises';
-import { dumpGuest, openGuest, openRamDump, reassembleFlattened } from '@vmcore/dump/node';
 import type { GuestMemory } from '@vmcore/guest-mem';
 
 /** Where the guest comes from: the RAM file + block map (CPU and guest notes borrowed from a dump), or a dump. */
@@ -21,6 +20,7 @@ export interface ChildResult {
 }
 
 async function openSource(source: ChildSource): Promise<GuestMemory> {
+  const { openGuest, openRamDump } = await import('@vmcore/dump/node');
   if (source.kind === 'dump') return openGuest(source.path);
   return openRamDump({ map: source.map, ...(source.notesFrom ? { notesFrom: source.notesFrom } : {}) });
 }
@@ -28,12 +28,15 @@ async function openSource(source: ChildSource): Promise<GuestMemory> {
 async function runChildJob(job: ChildJob): Promise<ChildResult> {
   const t0 = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
+  // Each job loads what the CLI command would (vmcore reassemble: @vmcore/dump/reassemble only).
   if (job.op === 'reassemble') {
+    const { reassembleFlattened } = await import('@vmcore/dump/reassemble');
     await reassembleFlattened(job.input, job.out);
     const seconds = elapsed();
     return { seconds, size: (await stat(job.out)).size, total: (await stat(job.input)).size };
   }
   const guest = await openSource(job.source);
+  const { dumpGuest } = await import('@vmcore/dump/node');
   try {
     const result = await dumpGuest(guest, job.format, job.out, {
       workers: job.workers,

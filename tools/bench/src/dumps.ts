@@ -2,7 +2,7 @@
 // (a child process per job, for its peak RSS) and by makedumpfile, measured in the same run;
 // then a big sparse guest converted by vmcore, for the memory bound.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +54,7 @@ interface Sample {
 
 export interface DumpRow extends Sample {
   format: string;
-  tool: 'QEMU' | 'vmcore' | 'makedumpfile';
+  tool: 'QEMU' | 'vmcore' | 'makedumpfile' | 'cp';
   input: string;
   workers: string;
 }
@@ -207,6 +207,32 @@ async function reassembleRows(ctx: RoundContext): Promise<void> {
   ctx.log(`  reassemble: makedumpfile -R ${m.seconds.toFixed(2)} s, vmcore ${s.seconds.toFixed(2)} s`);
 }
 
+/** `cp` of the bytes an ELF job reads (the RAM file, QEMU's ELF): issue 14's peer for ELF output (at most 1.2x cp). */
+async function cpRows(ctx: RoundContext): Promise<void> {
+  const ram = (JSON.parse(readFileSync(ctx.mapFile, 'utf8')) as { blocks: { file: string }[] }).blocks[0]!.file;
+  for (const [input, file] of [
+    ['RAM file', ram],
+    ["QEMU's ELF", ctx.qemuElf],
+  ] as const) {
+    const out = join(ctx.dir, 'cp.out');
+    rmSync(out, { force: true });
+    settle();
+    const m = await runMeasured('cp', [file, out], { timeoutMs: 900_000 });
+    ctx.best.add({
+      format: 'elf',
+      tool: 'cp',
+      input,
+      workers: '-',
+      seconds: m.seconds,
+      total: fileSize(file),
+      size: fileSize(out),
+      maxRssMiB: m.maxRssMiB,
+    });
+    rmSync(out, { force: true });
+    ctx.log(`  cp ${input}: ${m.seconds.toFixed(2)} s`);
+  }
+}
+
 async function round(ctx: RoundContext): Promise<void> {
   const { options, dir } = ctx;
   const maxWorkers = Math.max(...options.workers);
@@ -228,6 +254,7 @@ async function round(ctx: RoundContext): Promise<void> {
       mdfDone.add(codec);
       await makedumpfileRow(ctx, codec, elfRow.total);
     }
+    if (format === 'elf') await cpRows(ctx);
     for (const source of options.sources) {
       const workerList = format === 'elf' ? [0] : source === 'ram' ? options.workers : [maxWorkers];
       for (const workers of workerList) {
@@ -254,7 +281,7 @@ function ratio(peer: DumpRow | undefined, row: DumpRow): number {
 export function dumpTable(rows: readonly DumpRow[]): string {
   const byTool = (format: string, tool: DumpRow['tool']) => rows.find((r) => r.format === format && r.tool === tool);
   return formatTable([
-    ['format', 'tool', 'input', 'workers', 's', 'in-proc s', 'MB/s', 'out MB', 'peak RSS MiB', 'QEMU s/ours', 'mdf s/ours'],
+    ['format', 'tool', 'input', 'workers', 's', 'in-proc s', 'MB/s', 'out MB', 'peak RSS MiB', 'QEMU s/ours', 'mdf s/ours', 'cp s/ours'],
     ...rows
       .filter((r) => r.format !== 'reassemble')
       .map((r) => {
@@ -273,6 +300,13 @@ export function dumpTable(rows: readonly DumpRow[]): string {
           r.maxRssMiB,
           ratio(qemu, r),
           ratio(mdf, r),
+          // The same bytes copied: the RAM file for the RAM job, QEMU's ELF for the ELF job.
+          r.format === 'elf'
+            ? ratio(
+                rows.find((c) => c.tool === 'cp' && c.input === (r.input === "QEMU's ELF" ? "QEMU's ELF" : 'RAM file')),
+                r,
+              )
+            : Number.NaN,
         ];
       }),
   ]);

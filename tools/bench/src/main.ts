@@ -33,6 +33,17 @@ const benches: Record<string, (values: Values) => Promise<void>> = {
       ...(typeof v['out-dir'] === 'string' ? { outDir: v['out-dir'] } : {}),
     });
   },
+  'qmp-latency': async (v) => {
+    const { runQmpLatencyBench, QMP_LATENCY_FORMATS, QMP_LATENCY_SOURCES } = await import('./qmp-latency.js');
+    await runQmpLatencyBench({
+      formats: list(v.formats, QMP_LATENCY_FORMATS),
+      sources: list(v.sources, QMP_LATENCY_SOURCES),
+      intervalMs: num(v.interval, 10),
+      workers: num(v.workers, 2),
+      qemu: v['no-qemu'] !== true,
+      ...(typeof v['out-dir'] === 'string' ? { outDir: v['out-dir'] } : {}),
+    });
+  },
   'dump-level': async (v) =>
     (await import('./dump-level.js')).runDumpLevelBench({ runs: num(v.runs, 3), level: num(v.level, 31), workers: num(v.workers, 2) }),
 };
@@ -53,6 +64,8 @@ const { positionals, values } = parseArgs({
     ram: { type: 'string' },
     'notes-from': { type: 'string' },
     level: { type: 'string' },
+    interval: { type: 'string' },
+    'no-qemu': { type: 'boolean' },
   },
 });
 const names = positionals.length > 0 ? positionals : Object.keys(benches);

@@ -37,3 +37,4 @@ export {
 } from './guest-arch.js';
 export { FOREIGN_INIT_SCRIPT } from './initramfs.js';
 export { withLock } from './lock.js';
+export { cachedBuild, type CachedBuildSpec } from './cached-build.js';

@@ -1,22 +1,11 @@
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseNotes } from '@vmcore/bytes';
 import { bootGuest, type Firmware } from './boot.js';
 import { readElfLoads } from './elf-phdrs.js';
 import type { GuestFacts } from './facts.js';
 import { GUEST_ARCH_SPECS, type GuestArch } from './guest-arch.js';
+import { cachedBuild } from './cached-build.js';
 import { withLock } from './lock.js';
 import { parseMtreeFlat, physMapFromMtree, type PhysMapBlock } from './mtree.js';
 import { cacheRoot } from './paths.js';
@@ -239,47 +228,16 @@ export function referenceGuest(options: ReferenceGuestOptions = {}): Promise<Ref
   return p;
 }
 
-async function obtain(o: Required<ReferenceGuestOptions>, variant: string): Promise<ReferenceGuest> {
+function obtain(o: Required<ReferenceGuestOptions>, variant: string): Promise<ReferenceGuest> {
   const root = cacheRoot();
-  const dir = path.join(root, variant);
-  const cached = load(dir);
-  if (cached) return cached;
-  mkdirSync(root, { recursive: true });
-  return withLock(path.join(root, `${variant}.lock`), async () => {
-    const again = load(dir);
-    if (again) return again;
-    removeAbandonedBuilds(root, variant);
-    const building = `${dir}.building-${process.pid}`;
-    rmSync(building, { recursive: true, force: true });
-    mkdirSync(building, { recursive: true });
-    try {
-      // one reference build (one TCG guest) at a time on this machine, whatever the variant
-      await withLock(path.join(root, 'build.lock'), () => build(o, variant, building, dir));
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(building, dir);
-    } catch (err) {
-      rmSync(building, { recursive: true, force: true });
-      throw err;
-    }
-    const built = load(dir);
-    if (!built) throw new Error(`referenceGuest(${variant}): built ${dir} but cannot load it back`);
-    return built;
+  return cachedBuild({
+    root,
+    variant,
+    load,
+    label: `referenceGuest(${variant})`,
+    // one reference build (one TCG guest) at a time on this machine, whatever the variant
+    build: (building, dir) => withLock(path.join(root, 'build.lock'), () => build(o, variant, building, dir)),
   });
-}
-
-/** Deletes `<variant>.building-<pid>` directories whose builder process is gone. */
-function removeAbandonedBuilds(root: string, variant: string): void {
-  for (const name of readdirSync(root)) {
-    const m = /^(.*)\.building-(\d+)$/.exec(name);
-    if (!m || m[1] !== variant) continue;
-    let alive = true;
-    try {
-      process.kill(Number(m[2]), 0);
-    } catch (err) {
-      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (!alive) rmSync(path.join(root, name), { recursive: true, force: true });
-  }
 }
 
 async function dump(qmp: QmpClient, args: Record<string, unknown>, what: string): Promise<number> {

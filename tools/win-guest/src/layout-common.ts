@@ -1,6 +1,6 @@
 // What the 64- and 32-bit synthetic guests share: options, facts, the note name, the fill and
 // the page pieces of a virtual range.
-import { latin1Bytes } from '@vmcore/bytes';
+import { encodeNote, latin1Bytes } from '@vmcore/bytes';
 import type { GuestRam } from './ram.js';
 
 const PAGE = 4096;
@@ -92,4 +92,46 @@ export function pieces(mapped: { virt: bigint; phys: number }[], virt: bigint, l
     done += n;
   }
   return out;
+}
+
+/** One physical-memory run of the dump header: first page frame and page count. */
+export interface PhysicalRun {
+  readonly basePage: number;
+  readonly pageCount: number;
+}
+
+/** Runs of RAM below 4 GiB as Windows reports them: without page 0 and the 640 KiB-1 MiB hole. */
+export function lowMemoryRuns(lowMem: number): PhysicalRun[] {
+  return [
+    { basePage: 1, pageCount: 0x9f },
+    { basePage: 0x100, pageCount: lowMem / PAGE - 0x100 },
+  ];
+}
+
+/** A header buffer as KeInitializeCrashDumpHeader starts it: "PAGE" over every word, fields set later. */
+export function pageFilledHeader(size: number): Uint8Array {
+  const header = new Uint8Array(size);
+  const word = latin1Bytes('PAGE');
+  for (let i = 0; i < size; i += 4) header.set(word, i);
+  return header;
+}
+
+/** Writes the run array at `offset`: base page then page count, each `width` bytes, little-endian. */
+export function writeRuns(header: Uint8Array, offset: number, runs: readonly PhysicalRun[], width: 4 | 8): void {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  runs.forEach((run, i) => {
+    const at = offset + i * 2 * width;
+    if (width === 8) {
+      view.setBigUint64(at, BigInt(run.basePage), true);
+      view.setBigUint64(at + 8, BigInt(run.pageCount), true);
+    } else {
+      view.setUint32(at, run.basePage, true);
+      view.setUint32(at + 4, run.pageCount, true);
+    }
+  });
+}
+
+/** The fw_cfg note the guest driver leaves: name "VMCOREINFO", type 0, the dump header as descriptor. */
+export function headerNote(header: Uint8Array): Uint8Array {
+  return encodeNote({ name: ELF_NOTE_NAME, type: 0, desc: header }, 'le');
 }

@@ -3,7 +3,18 @@ import { encodeKdbg, type KdbgKeys } from './kdbg-encoding.js';
 import { PageTableBuilder } from './page-tables.js';
 import { GuestRam } from './ram.js';
 import { buildWinGuest32 } from './layout32.js';
-import { ELF_NOTE_NAME, fillPattern, pieces, type WinGuestFacts, type WinGuestImage, type WinGuestOptions } from './layout-common.js';
+import {
+  ELF_NOTE_NAME,
+  fillPattern,
+  headerNote,
+  lowMemoryRuns,
+  pageFilledHeader,
+  pieces,
+  writeRuns,
+  type WinGuestFacts,
+  type WinGuestImage,
+  type WinGuestOptions,
+} from './layout-common.js';
 
 export { ELF_NOTE_NAME, fillPattern, pieces };
 export type { WinGuestFacts, WinGuestImage, WinGuestOptions };
@@ -139,18 +150,13 @@ export function buildWinGuest(options: WinGuestOptions): WinGuestImage {
   }
 
   // Runs: low RAM without page 0 and the 640 KiB-1 MiB hole, and all RAM above 4 GiB.
-  const runs = [
-    { basePage: 1, pageCount: 0x9f },
-    { basePage: 0x100, pageCount: lowMem / PAGE - 0x100 },
-    ...(highMem ? [{ basePage: 2 ** 20, pageCount: highMem / PAGE }] : []),
-  ];
+  const runs = [...lowMemoryRuns(lowMem), ...(highMem ? [{ basePage: 2 ** 20, pageCount: highMem / PAGE }] : [])];
   const numberOfPages = runs.reduce((s, r) => s + r.pageCount, 0);
 
   // The fw_cfg note: Elf64_Nhdr, "VMCOREINFO\0" padded to 12, then the DUMP_HEADER64, which
   // Windows fills with "PAGE" before setting fields (KeInitializeCrashDumpHeader).
   const notePaddr = 0x20000;
-  const header = new Uint8Array(DUMP_HEADER64_SIZE);
-  for (let i = 0; i < header.length; i += 4) header.set(latin1Bytes('PAGE'), i);
+  const header = pageFilledHeader(DUMP_HEADER64_SIZE);
   DUMP_HEADER64.encode(
     {
       Signature: 'PAGE',
@@ -177,22 +183,12 @@ export function buildWinGuest(options: WinGuestOptions): WinGuestImage {
     header,
   );
   header.fill(0, DUMP_HEADER64.offsets.VersionUser, DUMP_HEADER64.offsets.VersionUser + 32);
-  const hv = new DataView(header.buffer);
-  runs.forEach((run, i) => {
-    hv.setBigUint64(RUNS_OFFSET64 + i * 16, BigInt(run.basePage), true);
-    hv.setBigUint64(RUNS_OFFSET64 + i * 16 + 8, BigInt(run.pageCount), true);
-  });
-  hv.setUint32(DUMP_TYPE_OFFSET64, 1, true);
+  writeRuns(header, RUNS_OFFSET64, runs, 8);
+  new DataView(header.buffer).setUint32(DUMP_TYPE_OFFSET64, 1, true);
   const comment = new Uint8Array(128);
   comment.set(latin1Bytes('vmcore synthetic Windows guest: not Windows, only what QEMU win_dump.c reads'));
   header.set(comment, COMMENT_OFFSET64);
-  const note = new Uint8Array(24 + header.length);
-  const nv = new DataView(note.buffer);
-  nv.setUint32(0, ELF_NOTE_NAME.length + 1, true);
-  nv.setUint32(4, header.length, true);
-  nv.setUint32(8, 0, true);
-  note.set(latin1Bytes(ELF_NOTE_NAME), 12);
-  note.set(header, 24);
+  const note = headerNote(header);
   ram.set(notePaddr, note);
 
   const doneAddr = 0x5f0;

@@ -1,5 +1,15 @@
 import { latin1Bytes } from '@vmcore/bytes';
-import { ELF_NOTE_NAME, fillPattern, pieces, type WinGuestFacts, type WinGuestImage, type WinGuestOptions } from './layout-common.js';
+import {
+  fillPattern,
+  headerNote,
+  lowMemoryRuns,
+  pageFilledHeader,
+  pieces,
+  writeRuns,
+  type WinGuestFacts,
+  type WinGuestImage,
+  type WinGuestOptions,
+} from './layout-common.js';
 import { PageTableBuilder32 } from './page-tables.js';
 import { GuestRam } from './ram.js';
 import { DUMP_HEADER32, DUMP_HEADER32_SIZE, KDBG, KDBG_SIZE, RUNS_OFFSET32 } from './windows-structs.js';
@@ -94,14 +104,10 @@ export function buildWinGuest32(options: WinGuestOptions): WinGuestImage {
   ram.set(toPhys(kdbgVirt), kdbg);
   const spare = page();
 
-  const runs = [
-    { basePage: 1, pageCount: 0x9f },
-    { basePage: 0x100, pageCount: lowMem / PAGE - 0x100 },
-  ];
+  const runs = lowMemoryRuns(lowMem);
   const numberOfPages = runs.reduce((s, r) => s + r.pageCount, 0);
   const notePaddr = 0x20000;
-  const header = new Uint8Array(DUMP_HEADER32_SIZE);
-  for (let i = 0; i < header.length; i += 4) header.set(latin1Bytes('PAGE'), i);
+  const header = pageFilledHeader(DUMP_HEADER32_SIZE);
   DUMP_HEADER32.encode(
     {
       Signature: 'PAGE',
@@ -130,17 +136,8 @@ export function buildWinGuest32(options: WinGuestOptions): WinGuestImage {
     header,
   );
   header.fill(0, DUMP_HEADER32.offsets.VersionUser, DUMP_HEADER32.offsets.VersionUser + 32);
-  const hv = new DataView(header.buffer);
-  runs.forEach((run, i) => {
-    hv.setUint32(RUNS_OFFSET32 + i * 8, run.basePage, true);
-    hv.setUint32(RUNS_OFFSET32 + i * 8 + 4, run.pageCount, true);
-  });
-  const note = new Uint8Array(24 + header.length);
-  const nv = new DataView(note.buffer);
-  nv.setUint32(0, ELF_NOTE_NAME.length + 1, true);
-  nv.setUint32(4, header.length, true);
-  note.set(latin1Bytes(ELF_NOTE_NAME), 12);
-  note.set(header, 24);
+  writeRuns(header, RUNS_OFFSET32, runs, 4);
+  const note = headerNote(header);
   ram.set(notePaddr, note);
   const doneAddr = 0x5f0;
   ram.u32(doneAddr, 0);

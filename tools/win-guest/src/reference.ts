@@ -2,12 +2,10 @@ import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
-  mkdirSync,
   openSync,
   readFileSync,
   closeSync,
   readSync,
-  renameSync,
   rmSync,
   writeFileSync,
   writeSync,
@@ -16,7 +14,7 @@ import {
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QmpClient, QmpError, withLock } from '@vmcore/qemu-guest';
+import { cachedBuild, QmpClient, QmpError } from '@vmcore/qemu-guest';
 import { buildWinGuest, type WinGuestFacts, type WinGuestOptions } from './layout.js';
 import { applyWrites, winGuestMutations } from './mutations.js';
 
@@ -94,30 +92,14 @@ function load(dir: string): WinReferenceGuest | undefined {
  * QEMU's replies to the error cases. Built once per variant into the cache (lock-protected, safe
  * from parallel test processes).
  */
-export async function winReferenceGuest(options: WinGuestOptions): Promise<WinReferenceGuest> {
+export function winReferenceGuest(options: WinGuestOptions): Promise<WinReferenceGuest> {
   const variant = variantName(options);
-  const root = winGuestCacheRoot();
-  const dir = path.join(root, variant);
-  const cached = load(dir);
-  if (cached) return cached;
-  mkdirSync(root, { recursive: true });
-  return withLock(path.join(root, `${variant}.lock`), async () => {
-    const again = load(dir);
-    if (again) return again;
-    const building = `${dir}.building-${process.pid}`;
-    rmSync(building, { recursive: true, force: true });
-    mkdirSync(building, { recursive: true });
-    try {
-      await build(options, variant, building);
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(building, dir);
-    } catch (error) {
-      rmSync(building, { recursive: true, force: true });
-      throw error;
-    }
-    const built = load(dir);
-    if (!built) throw new Error(`winReferenceGuest(${variant}): built ${dir} but cannot load it`);
-    return built;
+  return cachedBuild({
+    root: winGuestCacheRoot(),
+    variant,
+    load,
+    label: `winReferenceGuest(${variant})`,
+    build: (building) => build(options, variant, building),
   });
 }
 

@@ -1,4 +1,4 @@
-import { reassembleFlattened } from '@vmcore/dump/node';
+import { reassembleFlattened } from '@vmcore/dump/reassemble';
 import type { Io } from '../context.js';
 import { UsageError, parse } from '../usage.js';
 

@@ -1,9 +1,12 @@
 import { unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { getSystemErrorName } from 'node:util';
 import { errnoText } from '../errno.js';
 import { VmcoreError, VmcoreErrorCode } from '../errors.js';
-import type { PositionedSink, SequentialSink } from '../io.js';
+import type { PositionedSink, RandomAccessSource, SequentialSink } from '../io.js';
+import { copyFileRange } from './file-copy.js';
+import { FileSource } from './file-source.js';
 
 export interface FileSinkOptions {
   /** File mode for the new file (QEMU creates dumps 0400). Default 0o644. */
@@ -24,6 +27,12 @@ export class FileSink implements PositionedSink, SequentialSink {
   readonly doneWithBytesOnResolve = true;
   private position = 0;
   private finished = false;
+  /** The end of every byte written or copied (a copy that skipped holes at the end leaves the file shorter). */
+  private end = 0;
+  /** Input holes were left unwritten: commit() extends the file to `end`. */
+  private skippedHoles = false;
+  /** Whether this is a regular file this sink truncated (so unwritten ranges read as zeros). */
+  private fresh: Promise<boolean> | undefined;
 
   /**
    * Removes every temporary file this process still has open, synchronously: for a process that
@@ -70,6 +79,38 @@ export class FileSink implements PositionedSink, SequentialSink {
       throw ioError(`cannot write ${this.path}`, error);
     }
     this.position = Math.max(this.position, offset + bytes.length);
+    this.end = Math.max(this.end, offset + bytes.length);
+  }
+
+  /**
+   * Copies `length` bytes of `source` from `sourceOffset` to `offset` of this file in the kernel
+   * (copy_file_range, @vmcore/compress-native): for a FileSource on the same file system, with
+   * the addon present. Holes of the input stay holes when this sink created the file. Resolves
+   * false, having written nothing, when no kernel copy is possible: read and write() instead.
+   */
+  async copyRange(source: RandomAccessSource, sourceOffset: number, length: number, offset: number): Promise<boolean> {
+    if (!(source instanceof FileSource) || sourceOffset + length > source.size) return false;
+    this.fresh ??= this.handle.stat().then(
+      // 'w' truncated a regular file: what is never written reads as zeros.
+      (info) => info.isFile(),
+      () => false,
+    );
+    const skipHoles = await this.fresh;
+    const result = await copyFileRange(source.fd, sourceOffset, this.handle.fd, offset, length, skipHoles);
+    if (!result.copied) {
+      if (result.errno === undefined) return false;
+      const code = getSystemErrorName(-result.errno);
+      throw ioError(`cannot write ${this.path}`, Object.assign(new Error(`copy_file_range: ${code}`), { code }));
+    }
+    if (skipHoles) this.skippedHoles = true;
+    this.position = Math.max(this.position, offset + length);
+    this.end = Math.max(this.end, offset + length);
+    return true;
+  }
+
+  /** Sequential form of copyRange: appends at the current position. */
+  async copyFrom(source: RandomAccessSource, offset: number, length: number): Promise<boolean> {
+    return this.copyRange(source, offset, length, this.position);
   }
 
   /** Flushes, closes and moves the file to its final name. */
@@ -77,6 +118,7 @@ export class FileSink implements PositionedSink, SequentialSink {
     if (this.finished) return;
     this.finished = true;
     try {
+      if (this.skippedHoles && (await this.handle.stat()).size < this.end) await this.handle.truncate(this.end);
       await this.handle.sync().catch(() => undefined);
       await this.handle.close();
       if (this.writePath !== this.path) {

@@ -12,6 +12,11 @@ export class FileSource implements RandomAccessSource {
     readonly size: number,
   ) {}
 
+  /** The open descriptor (kernel copies out of this file, @vmcore/bytes/node's FileSink.copyRange); valid until close(). */
+  get fd(): number {
+    return this.handle.fd;
+  }
+
   static async open(path: string): Promise<FileSource> {
     let handle: FileHandle;
     try {

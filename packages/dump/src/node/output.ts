@@ -1,10 +1,10 @@
 import { fstat, write as fsWrite, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
-import { promisify } from 'node:util';
+import { getSystemErrorName, promisify } from 'node:util';
 import type { Writable } from 'node:stream';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import { FileSink, StreamSink, errnoText, ioError } from '@vmcore/bytes/node';
+import { FileSink, FileSource, StreamSink, copyFileRange, errnoText, ioError } from '@vmcore/bytes/node';
 import type { DumpSink } from '../dump-to-sink.js';
 
 /** Where a dump goes: a file path (atomic), a Node Writable, or an open file descriptor. */
@@ -91,6 +91,12 @@ function fileOutput(sink: FileSink, name: string): OpenedOutput {
         position += bytes.length;
         tracker.note(position);
       },
+      async copyFrom(source, offset, length) {
+        if (!(await sink.copyRange(source, offset, length, position))) return false;
+        position += length;
+        tracker.note(position);
+        return true;
+      },
     },
     positioned: {
       async write(offset, bytes) {
@@ -122,7 +128,21 @@ function fdFileOutput(fd: number): OpenedOutput {
   return {
     name,
     seekable: true,
-    sequential: { doneWithBytesOnResolve: true, write: (bytes) => writeAt(tracker.size, bytes) },
+    sequential: {
+      doneWithBytesOnResolve: true,
+      write: (bytes) => writeAt(tracker.size, bytes),
+      // The caller's descriptor: every byte is written (no holes left for what it held before).
+      async copyFrom(source, offset, length) {
+        if (!(source instanceof FileSource)) return false;
+        const result = await copyFileRange(source.fd, offset, fd, tracker.size, length);
+        if (!result.copied) {
+          if (result.errno === undefined) return false;
+          throw ioError(`cannot write ${name}`, Object.assign(new Error('copy_file_range'), { code: getSystemErrorName(-result.errno) }));
+        }
+        tracker.note(tracker.size + length);
+        return true;
+      },
+    },
     positioned: { write: writeAt },
     size: () => tracker.size,
     // The caller owns the descriptor; nothing to rename or remove.

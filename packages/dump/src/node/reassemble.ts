@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { VmcoreError, VmcoreErrorCode, abortedError, isVmcoreError } from '@vmcore/bytes';
 import { FileSink, ioError } from '@vmcore/bytes/node';
-import { reassemble } from '../backends.js';
+// @vmcore/flat directly, not through ../backends.js: `vmcore reassemble` loads no writer or reader.
+import { reassemble } from '@vmcore/flat';
 import { refuseOverwritingInput } from './same-file.js';
 
 export interface ReassembleFlattenedOptions {
@@ -37,7 +38,7 @@ export async function reassembleFlattened(
   const onAbort = () => stream.destroy(abortedError(signal!, `reassemble ${name}`));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await reassemble(stream as AsyncIterable<Uint8Array>, sink, name, signal);
+    await reassemble(stream as AsyncIterable<Uint8Array>, sink, { name, ...(signal ? { signal } : {}) });
     await sink.commit();
   } catch (error) {
     await sink.abort();
