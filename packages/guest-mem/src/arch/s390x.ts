@@ -106,6 +106,12 @@ export const S390X = archWithoutPageTables({
     },
     // QEMU 7.2 writes the s390x pid without cpu_to_be32: host (little-endian) order
     pid: (note) => new DataView(note.desc.buffer, note.desc.byteOffset + 32, 4).getUint32(0, true),
+    pidRegisters: (pid, endian) => {
+      // pid_raw is decoded in the note's byte order; QEMU stored the pid little-endian
+      const bytes = new DataView(new ArrayBuffer(4));
+      bytes.setUint32(0, pid, true);
+      return { pid_raw: BigInt(bytes.getUint32(0, endian === 'le')) };
+    },
   }),
   kernel: {
     noPhysBase: true,

@@ -99,8 +99,12 @@ export interface CpuNoteCodec {
   readonly registers: readonly string[];
   /** Types one note (never throws for an unknown note: kind 'opaque'; a known note of the wrong size throws VMCORE_CORRUPT). */
   decode(note: ElfNote, endian: Endian): TypedCpuNote;
-  /** The notes QEMU writes for these CPUs, in QEMU's order (e.g. every CORE note, then every QEMU note). */
-  encode(cpus: readonly CpuRegisters[], endian: Endian): ElfNote[];
+  /**
+   * The notes QEMU writes for these CPUs, in QEMU's order (e.g. every CORE note, then every QEMU
+   * note), for a dump of this ELF class (default 64). Registers are named as `summarize` names them
+   * (`label.register` outside the prstatus); encoding what `summarize` read gives QEMU's bytes back.
+   */
+  encode(cpus: readonly CpuRegisters[], endian: Endian, elfClass?: 32 | 64): ElfNote[];
   /** One summary per CPU, from the notes of a dump (notes this codec does not know are listed as `name/type`). */
   summarize(notes: readonly ElfNote[], endian: Endian, elfClass?: 32 | 64): CpuSummary[];
   /** The register-note layouts QEMU writes for a dump of this ELF class (absent for x86, whose notes have their own codecs). */
