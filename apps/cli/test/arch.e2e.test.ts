@@ -256,7 +256,13 @@ describe.each(ARCHES)('$arch guest dumped by QEMU 7.2', (x) => {
 
   it('names the architecture of a RAM file without notes from the VMCOREINFO note in it, and refuses when nothing says', async () => {
     const out = join(dir, `${x.arch}-from-ram.kdump`);
-    const ran = await vmcore(['dump', '--map', ref.mapFile, '--format', 'kdump-raw-zlib', '-q', out]);
+    // the blocks alone (newer caches' map.json also names the arch, which would answer first)
+    const blocksOnly = join(dir, `${x.arch}-blocks-only-map.json`);
+    await writeFile(
+      blocksOnly,
+      JSON.stringify({ blocks: ref.blocks.map(({ start, size, file, offset }) => ({ start, size, file, offset })) }),
+    );
+    const ran = await vmcore(['dump', '--map', blocksOnly, '--format', 'kdump-raw-zlib', '-q', out]);
     expect(ran.code, ran.stderr).toBe(0);
     const d = await info(out);
     expect(d).toMatchObject({ arch: x.arch, machine: x.machine, endian: x.endian, pageSize: x.kernelPageSize, nrCpus: 0 });
@@ -339,6 +345,42 @@ describe.each(ARCHES)('$arch guest dumped by QEMU 7.2', (x) => {
  * 4 GiB. Its RAM below 4 GiB alone is ELFCLASS32 by the same rule: `vmcore dump` of the RAM map
  * with QEMU's CPU notes writes that file, which the readers must take as QEMU's 32-bit dumps.
  */
+describe('win-dmp of the i386 guest follows the QEMU binary serving it', () => {
+  it('is refused for qemu-system-i386 (map qemuTarget or --qemu-target) and reaches the header check under qemu-system-x86_64', async () => {
+    const ref = await referenceGuest({ arch: 'i386' });
+    const blocks = ref.blocks.map(({ start, size, file, offset }) => ({ start, size, file, offset }));
+    const maps = { i386: join(dir, 'i386-target-i386.json'), none: join(dir, 'i386-target-none.json') };
+    await writeFile(maps.i386, JSON.stringify({ arch: 'i386', qemuTarget: 'i386', blocks }));
+    await writeFile(maps.none, JSON.stringify({ arch: 'i386', blocks }));
+    const dumpWin = (map: string, ...extra: string[]) =>
+      vmcore(['dump', '--map', map, ...extra, '--notes-from', ref.qemuElf, '--format', 'win-dmp', '-q', join(dir, 'i386-refused.dmp')]);
+    for (const ran of [await dumpWin(maps.i386), await dumpWin(maps.none, '--qemu-target', 'i386')]) {
+      expect(ran.code).toBe(1);
+      expect(ran.stderr).toMatch(/win-dmp needs an x86 guest of qemu-system-x86_64, this one is i386 under qemu-system-i386/);
+    }
+    // the default (qemu-system-x86_64) has win-dmp: the Linux guest then lacks the Windows header
+    for (const ran of [await dumpWin(maps.none), await dumpWin(maps.i386, '--qemu-target', 'x86_64')]) {
+      expect(ran.code).toBe(1);
+      expect(ran.stderr).toMatch(/win-dmp needs a Windows guest's dump header .*invalid vmcoreinfo note size/);
+    }
+    const wrong = await vmcore([
+      'dump',
+      '--map',
+      maps.none,
+      '--qemu-target',
+      'aarch64',
+      '--notes-from',
+      ref.qemuElf,
+      '--format',
+      'elf',
+      '-q',
+      join(dir, 'x.elf'),
+    ]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/QEMU target "aarch64" does not run i386 guests/);
+  }, 300_000);
+});
+
 describe('i386 guest as ELF32 (its RAM below 4 GiB, QEMU 7.2 class rule)', () => {
   let ref: ReferenceGuest;
   let ram: Awaited<ReturnType<typeof openRamDump>>;

@@ -1,5 +1,5 @@
 import { DUMP_FORMATS, formatSpec, isDumpFormat, type DumpFormat, type FormatSpec } from '../formats.js';
-import type { QemuTarget } from '@vmcore/guest-mem';
+import { qemuTargetOf, type QemuTarget } from '@vmcore/guest-mem';
 import { winDumpSupported, winDumpHeaderProblem } from '@vmcore/win-dmp';
 import { calculateSize, validStartBlock, writtenRange, type BlockRange } from './qemu-filter.js';
 import { DumpRefusal } from './refusal.js';
@@ -78,7 +78,8 @@ export function planDump(request: DumpRequest): DumpPlan {
   // refused unless qemu-system-x86_64 serves the guest (not for a non-x86 guest, not for an
   // i386 guest under qemu-system-i386), whatever the capability list says.
   if (format === 'win-dmp' && !winDumpSupported(request.guest)) {
-    throw new DumpRefusal({ reason: 'win-dmp-arch', arch: request.guest.arch });
+    const target = qemuTargetOf(request.guest);
+    throw new DumpRefusal({ reason: 'win-dmp-arch', arch: request.guest.arch, ...(target ? { qemuTarget: target } : {}) });
   }
   const available = request.available ?? DUMP_FORMATS;
   if (!available.includes(format)) throw new DumpRefusal({ reason: 'format-unavailable', format });
