@@ -23,6 +23,10 @@ export function compressBatch(
 export function isZero(bytes: Uint8Array): boolean;
 /** copy_file_range(2) of up to `length` bytes; returns bytes copied (0 at end of input) or -errno. */
 export function copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number): number;
+/** lseek(fd, offset, SEEK_DATA): the first offset >= `offset` holding data; -ENXIO (-6) when only a hole follows; other -errno where the file system cannot tell. */
+export function seekData(fd: number, offset: number): number;
+/** lseek(fd, offset, SEEK_HOLE): the first hole at or after `offset` (the file's end at worst), or -errno. */
+export function seekHole(fd: number, offset: number): number;
 /**
  * copy_file_range(2) of `length` bytes on libuv's thread pool (the event loop keeps running),
  * looping until done; with `skipHoles`, holes of the input (SEEK_DATA) are skipped, not written.

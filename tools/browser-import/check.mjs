@@ -124,7 +124,8 @@ function load(file) {
       },
       importModuleDynamically: async (specifier) => {
         const dep = load(resolveSpecifier(specifier, file));
-        await dep.link(linker);
+        // A module imported before (statically or by an earlier import()) is linked already.
+        if (dep.status === 'unlinked') await dep.link(linker);
         await dep.evaluate();
         return dep;
       },

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { DUMP_FORMATS, winDumpAvailable } from '@vmcore/dump';
+import { DUMP_FORMATS, preloadDumpBackends, winDumpAvailable } from '@vmcore/dump';
 import { dumpGuest, openGuest } from '@vmcore/dump/node';
 import { qemuTargetOf, type GuestMemory } from '@vmcore/guest-mem';
 import { DumpFailure, QMP_DUMP_FORMATS, type DumpBackend, type DumpJobRequest, type QmpDumpFormat } from './dump-backend.js';
@@ -99,5 +99,7 @@ export function guestBackend(
 export async function openGuestBackend(path: string, options: { workers?: number; qemuTarget?: string } = {}): Promise<DumpBackend> {
   const { dev, ino } = await stat(path);
   const { qemuTarget, ...rest } = options;
+  // Before serving: a detached dump must not load modules on the monitor's event loop.
+  await preloadDumpBackends();
   return guestBackend(await openGuest(path, qemuTarget === undefined ? {} : { qemuTarget }), { ...rest, guestFile: { dev, ino } });
 }

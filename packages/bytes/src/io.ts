@@ -21,6 +21,12 @@ export interface RandomAccessSource {
    * that claims megabytes of structure the file never wrote. Absent: every byte is stored.
    */
   storedBytes?(offset: number, length: number): number;
+  /**
+   * Optional: the first run of bytes the source stores at or after `offset`, as [start, end)
+   * (start = size when only a hole follows): lseek SEEK_DATA / SEEK_HOLE on a sparse file. Every
+   * byte outside such runs reads as zero, so a reader may skip it. undefined: cannot tell here.
+   */
+  dataRange?(offset: number): { start: number; end: number } | undefined;
   close?(): Promise<void>;
 }
 
@@ -44,8 +50,8 @@ export interface SequentialSink {
   readonly doneWithBytesOnResolve?: boolean;
   /**
    * Optional: appends `length` bytes of `source` from `offset` without passing them through this
-   * thread (a kernel copy between files). Resolves false, having appended nothing, when it
-   * cannot for this source; the caller then reads and writes.
+   * thread (a kernel copy between files). Resolves false, having appended nothing (the position
+   * is unchanged), when it cannot for this source; the caller then reads and writes.
    */
   copyFrom?(source: RandomAccessSource, offset: number, length: number): Promise<boolean>;
 }

@@ -301,6 +301,30 @@ static napi_value js_copy_file_range(napi_env env, napi_callback_info info) {
 #endif
 }
 
+// seekData(fd, offset) / seekHole(fd, offset) -> lseek(2) with SEEK_DATA / SEEK_HOLE: the first
+// offset >= `offset` that holds data (or the next hole: the end of the file at worst), -ENXIO when
+// no data follows, or -errno (EINVAL where the file system cannot tell: the caller reads instead).
+static napi_value seek_whence(napi_env env, napi_callback_info info, int whence, const char *usage) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd;
+  int64_t offset;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int64(env, argv[1], &offset) != napi_ok ||
+      offset < 0)
+    return throw_error(env, usage);
+  off_t r = lseek(fd, (off_t)offset, whence);
+  return number(env, r < 0 ? -(double)errno : (double)r);
+}
+
+static napi_value js_seek_data(napi_env env, napi_callback_info info) {
+  return seek_whence(env, info, SEEK_DATA, "seekData(fd, offset)");
+}
+
+static napi_value js_seek_hole(napi_env env, napi_callback_info info) {
+  return seek_whence(env, info, SEEK_HOLE, "seekHole(fd, offset)");
+}
+
 // copyFileRangeAsync: copy_file_range(2) in a loop on libuv's thread pool, so the event loop
 // (a QMP monitor) keeps running while the kernel moves the bytes. With skip_holes, ranges that
 // are holes in the input (lseek SEEK_DATA/SEEK_HOLE) are not written: a fresh output keeps them
@@ -396,6 +420,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"compressBatch", NULL, js_compress_batch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"isZero", NULL, js_is_zero, NULL, NULL, NULL, napi_enumerable, NULL},
     {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"seekData", NULL, js_seek_data, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"seekHole", NULL, js_seek_hole, NULL, NULL, NULL, napi_enumerable, NULL},
     {"copyFileRangeAsync", NULL, js_copy_file_range_async, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

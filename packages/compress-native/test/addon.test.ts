@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -20,6 +20,33 @@ const SNAPPY = 2;
 const binary = new Uint8Array(readFileSync(process.execPath).subarray(0, 256 * PAGE));
 
 describe('@vmcore/compress-native', () => {
+  it('finds the data and the holes of a sparse file (lseek SEEK_DATA / SEEK_HOLE)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmcore-seek-'));
+    try {
+      const path = join(dir, 'sparse');
+      writeFileSync(path, '');
+      const fd = openSync(path, 'r+');
+      try {
+        const MiB = 1 << 20;
+        // 16 MiB: a hole, 4 KiB of data at 1 MiB, a hole to the end.
+        ftruncateSync(fd, 16 * MiB);
+        writeSync(fd, new Uint8Array(PAGE).fill(1), 0, PAGE, MiB);
+        const data = addon.seekData(fd, 0);
+        // A file system without hole reporting says all of the file is data (offset 0).
+        if (data === 0) return;
+        expect(data).toBe(MiB);
+        expect(addon.seekHole(fd, data)).toBe(MiB + PAGE);
+        expect(addon.seekData(fd, MiB + PAGE)).toBe(-6); // -ENXIO: only a hole follows
+        expect(addon.seekHole(fd, 0)).toBe(0);
+        expect(addon.seekData(-1, 0)).toBe(-9); // -EBADF
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('was built against libdeflate', () => {
     expect(addon.libdeflateVersion).toMatch(/^1\.\d+/);
   });

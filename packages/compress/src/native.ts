@@ -21,6 +21,10 @@ export interface NativeCodecs {
   ): number;
   isZero(bytes: Uint8Array): boolean;
   copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number): number;
+  /** lseek SEEK_DATA: the first offset >= `offset` holding data, -ENXIO (-6) when only a hole follows, else -errno. */
+  seekData(fd: number, offset: number): number;
+  /** lseek SEEK_HOLE: the first hole at or after `offset` (the end of the file at worst), or -errno. */
+  seekHole(fd: number, offset: number): number;
   readonly libdeflateVersion: string;
 }
 

@@ -4,9 +4,19 @@
 // (batch.js: pako, snappyjs, LZO) are imported the first time a batch needs them.
 import { isVmcoreError } from '@vmcore/bytes';
 import type { compressBatch } from './batch.js';
-import { nativeCodecs } from './native.js';
+import { NATIVE_CODEC_IDS, nativeCodecs } from './native.js';
 import { isZlibLevel, nativeBatch } from './native-batch.js';
-import type { PoolRequest, PoolResponse } from './pool-protocol.js';
+import {
+  STORED_CODECS,
+  STORED_RAW,
+  slotViews,
+  type DecodeRequest,
+  type DecodeResponse,
+  type PoolInit,
+  type PoolRequest,
+  type PoolResponse,
+} from './pool-protocol.js';
+import type { decompressPage } from './page.js';
 import { workerThreads } from './worker-threads.js';
 
 const port = workerThreads()?.parentPort;
@@ -14,8 +24,10 @@ if (!port) throw new Error('pool-worker.js must run in a worker thread');
 
 let ownCodecs: typeof compressBatch | undefined;
 
+let slots: Array<ReturnType<typeof slotViews>> = [];
+
 async function compress(request: PoolRequest) {
-  const pages = new Uint8Array(request.pages);
+  const pages = new Uint8Array(request.pages!);
   const level = request.zlibLevel ?? 1;
   const native = request.native && isZlibLevel(level) ? nativeCodecs() : undefined;
   // The main thread checked the batch (whole pages); the addon checks it again. The pages are
@@ -26,14 +38,95 @@ async function compress(request: PoolRequest) {
   return ownCodecs(request.codec, pages, request.pageSize, { zlibLevel: request.zlibLevel, native: false });
 }
 
+// A batch in shared slot `slot`: compressed in place, kinds and sizes written into the slot;
+// nothing is allocated or transferred per batch. Returns the bytes of stored data.
+async function compressSlot(request: PoolRequest): Promise<number> {
+  const slot = slots[request.slot!];
+  const count = request.count!;
+  if (!slot || !Number.isSafeInteger(count) || count < 0 || count * request.pageSize > slot.pages.length || count > slot.kinds.length) {
+    throw new Error(`shared slot ${request.slot} cannot hold ${count} pages of ${request.pageSize} bytes`);
+  }
+  const pages = slot.pages.subarray(0, count * request.pageSize);
+  const kinds = slot.kinds.subarray(0, count);
+  const sizes = slot.sizes.subarray(0, count);
+  const level = request.zlibLevel ?? 1;
+  const native = request.native && isZlibLevel(level) ? nativeCodecs() : undefined;
+  if (native) return native.compressBatch(NATIVE_CODEC_IDS[request.codec], level, pages, request.pageSize, kinds, sizes, pages);
+  ownCodecs ??= (await import('./batch.js')).compressBatch;
+  const batch = ownCodecs(request.codec, pages, request.pageSize, { zlibLevel: request.zlibLevel, native: false });
+  kinds.set(batch.kinds);
+  sizes.set(batch.sizes);
+  pages.set(batch.data);
+  return batch.data.length;
+}
+
+let decompress: typeof decompressPage | undefined;
+
+// PageDecoderPool's jobs: every page decoded into one new buffer (transferred back), with the
+// package's own decoders (the addon's where it is present).
+async function decode(request: DecodeRequest): Promise<DecodeResponse> {
+  const { id, pageSize, count } = request;
+  const stored = new Uint8Array(request.stored);
+  const entries = new Uint32Array(request.entries);
+  const slot = request.slot === undefined ? undefined : slots[request.slot];
+  if (request.slot !== undefined && (!slot || slot.pages.length < count * pageSize)) {
+    return { id, error: { code: undefined, message: `shared slot ${request.slot} cannot hold ${count} pages`, page: 0 } };
+  }
+  const pages = slot ? slot.pages.subarray(0, count * pageSize) : new Uint8Array(count * pageSize);
+  let page = 0;
+  try {
+    for (; page < count; page++) {
+      const start = entries[3 * page]!;
+      const size = entries[3 * page + 1]!;
+      const code = entries[3 * page + 2]!;
+      const bytes = stored.subarray(start, start + size);
+      if (code === STORED_RAW) {
+        if (size !== pageSize) throw new Error(`raw page of ${size} bytes, expected ${pageSize}`);
+        pages.set(bytes, page * pageSize);
+        continue;
+      }
+      const codec = STORED_CODECS[code - 1];
+      if (!codec) throw new Error(`unknown storage code ${code}`);
+      decompress ??= (await import('./page.js')).decompressPage;
+      const out = decompress(codec, bytes, pageSize);
+      if (out.length !== pageSize) throw new Error(`decompressed to ${out.length} bytes, expected ${pageSize}`);
+      pages.set(out, page * pageSize);
+    }
+  } catch (error) {
+    return {
+      id,
+      error: {
+        code: isVmcoreError(error) ? error.code : undefined,
+        message: error instanceof Error ? error.message : String(error),
+        page,
+      },
+    };
+  }
+  return request.slot === undefined ? { id, pages } : { id, slot: request.slot };
+}
+
 // One batch at a time per worker (the pool sends the next when this one is answered).
-port.on('message', async (request: PoolRequest) => {
+port.on('message', async (message: PoolRequest | PoolInit | DecodeRequest) => {
+  if ('init' in message) {
+    slots = message.init.map((buffer) => slotViews(buffer, message.batchBytes, message.maxPages));
+    return;
+  }
+  if ('entries' in message) {
+    const response = await decode(message);
+    port.postMessage(response, 'pages' in response ? [response.pages.buffer as ArrayBuffer] : []);
+    return;
+  }
+  const request = message;
   let response: PoolResponse;
   let transfer: ArrayBuffer[] = [];
   try {
-    const batch = await compress(request);
-    response = { id: request.id, ...batch };
-    transfer = [batch.kinds.buffer, batch.sizes.buffer, batch.data.buffer] as ArrayBuffer[];
+    if (request.slot !== undefined) {
+      response = { id: request.id, used: await compressSlot(request) };
+    } else {
+      const batch = await compress(request);
+      response = { id: request.id, ...batch };
+      transfer = [batch.kinds.buffer, batch.sizes.buffer, batch.data.buffer] as ArrayBuffer[];
+    }
   } catch (error) {
     response = {
       id: request.id,

@@ -1,7 +1,7 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkBatch, type CompressedBatch } from './batch.js';
 import { checkCodec, type PageCodec } from './codec.js';
-import type { PoolRequest, PoolResponse } from './pool-protocol.js';
+import { slotBytes, slotViews, type PoolInit, type PoolRequest, type PoolResponse } from './pool-protocol.js';
 import { checkZlibLevel } from './zlib.js';
 import { nodeOs, workerThreads, type PoolWorker } from './worker-threads.js';
 
@@ -17,6 +17,12 @@ export interface PageCompressorPoolOptions {
   maxQueuedBytes?: number;
   /** The worker entry; default dist/pool-worker.js beside this module. */
   workerUrl?: URL;
+  /**
+   * Shared batch buffers (SharedArrayBuffer, shared with every worker): `count` of `bytes` bytes
+   * each, handed out by sharedBuffer(). A batch read into one is compressed in place by a worker:
+   * no copy, no transfer, no allocation per batch. Default: none.
+   */
+  shared?: { count: number; bytes: number };
 }
 
 export interface CompressBatchOptions {
@@ -28,6 +34,8 @@ interface Job {
   id: number;
   request: PoolRequest;
   bytes: number;
+  /** The shared slot the batch is in (results are views into it). */
+  shared?: SharedSlot;
   result?: PoolResponse;
   resolve(batch: CompressedBatch): void;
   reject(error: Error): void;
@@ -37,6 +45,11 @@ interface Slot {
   worker: PoolWorker;
   job: Job | undefined;
 }
+
+type SharedSlot = ReturnType<typeof slotViews> & { index: number; free: boolean };
+
+/** Smallest page size a shared slot is laid out for (its kinds and sizes arrays). */
+const MIN_PAGE = 512;
 
 /**
  * Compresses batches of whole pages in worker threads (zero-page detection included), with
@@ -57,6 +70,8 @@ export class PageCompressorPool {
   #nextId = 1;
   #failure: Error | undefined;
   #closing: Promise<void> | undefined;
+  readonly #shared: SharedSlot[] = [];
+  readonly #sharedByBuffer = new Map<ArrayBufferLike, SharedSlot>();
 
   constructor(options: PageCompressorPoolOptions) {
     this.codec = checkCodec(options.codec);
@@ -81,6 +96,22 @@ export class PageCompressorPool {
     this.workers = workers;
     this.maxQueuedBytes = maxQueuedBytes;
     const url = options.workerUrl ?? new URL('./pool-worker.js', import.meta.url);
+    let init: PoolInit | undefined;
+    if (options.shared && options.shared.count > 0 && typeof SharedArrayBuffer === 'function') {
+      const { count, bytes } = options.shared;
+      if (!Number.isSafeInteger(count) || !Number.isSafeInteger(bytes) || bytes < MIN_PAGE || count > 1024) {
+        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `shared buffers: ${count} of ${bytes} bytes`);
+      }
+      const maxPages = Math.ceil(bytes / MIN_PAGE);
+      init = { init: [], batchBytes: bytes, maxPages };
+      for (let index = 0; index < count; index++) {
+        const buffer = new SharedArrayBuffer(slotBytes(bytes, maxPages));
+        init.init.push(buffer);
+        const slot: SharedSlot = { ...slotViews(buffer, bytes, maxPages), index, free: true };
+        this.#shared.push(slot);
+        this.#sharedByBuffer.set(buffer, slot);
+      }
+    }
     for (let i = 0; i < workers; i++) {
       const slot: Slot = { worker: new threads.Worker(url), job: undefined };
       slot.worker.on('message', (response: PoolResponse) => this.#onResponse(slot, response));
@@ -90,8 +121,34 @@ export class PageCompressorPool {
       });
       // An idle pool must not keep the process alive.
       slot.worker.unref();
+      if (init) slot.worker.postMessage(init);
       this.#slots.push(slot);
     }
+  }
+
+  /**
+   * A free shared batch buffer (`shared.bytes` long) to read pages into, or undefined when every
+   * one is in use (or the pool has none). compressBatch() on it (or on a view from its start)
+   * with `transfer` sends no bytes; the result's arrays are views into the buffer, valid until release().
+   */
+  sharedBuffer(): Uint8Array | undefined {
+    for (const slot of this.#shared) {
+      if (!slot.free) continue;
+      slot.free = false;
+      return slot.pages;
+    }
+    return undefined;
+  }
+
+  /** True when `bytes` is (a view into) one of this pool's shared buffers. */
+  isShared(bytes: Uint8Array): boolean {
+    return this.#sharedByBuffer.has(bytes.buffer);
+  }
+
+  /** Gives a shared buffer back (after its batch's result has been used). Other arrays: ignored. */
+  release(bytes: Uint8Array): void {
+    const slot = this.#sharedByBuffer.get(bytes.buffer);
+    if (slot) slot.free = true;
   }
 
   /** Submitted bytes whose results have not been delivered yet. */
@@ -111,17 +168,20 @@ export class PageCompressorPool {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    // A shared buffer is compressed in place only when given away (transfer); else it is copied.
+    const shared = options?.transfer && pages.byteOffset === 0 ? this.#sharedByBuffer.get(pages.buffer) : undefined;
     const whole = pages.byteOffset === 0 && pages.byteLength === pages.buffer.byteLength && pages.buffer instanceof ArrayBuffer;
-    const buffer = options?.transfer && whole ? (pages.buffer as ArrayBuffer) : pages.slice().buffer;
+    const buffer = shared ? undefined : options?.transfer && whole ? (pages.buffer as ArrayBuffer) : pages.slice().buffer;
     return new Promise<CompressedBatch>((resolve, reject) => {
       const id = this.#nextId++;
-      const job: Job = {
-        id,
-        request: { id, codec: this.codec, pageSize, zlibLevel: this.zlibLevel, native: this.native, pages: buffer },
-        bytes: pages.byteLength,
-        resolve,
-        reject,
-      };
+      const request: PoolRequest = { id, codec: this.codec, pageSize, zlibLevel: this.zlibLevel, native: this.native };
+      if (shared) {
+        request.slot = shared.index;
+        request.count = pages.length / pageSize;
+      } else {
+        request.pages = buffer;
+      }
+      const job: Job = { id, request, bytes: pages.byteLength, resolve, reject, ...(shared ? { shared } : {}) };
       this.#queuedBytes += job.bytes;
       this.#waiting.push(job);
       this.#inOrder.push(job);
@@ -181,7 +241,7 @@ export class PageCompressorPool {
       const job = this.#waiting.shift()!;
       slot.job = job;
       slot.worker.ref();
-      slot.worker.postMessage(job.request, [job.request.pages]);
+      slot.worker.postMessage(job.request, job.request.pages ? [job.request.pages] : []);
     }
   }
 
@@ -207,6 +267,14 @@ export class PageCompressorPool {
       if ('error' in result) {
         const code = Object.values(VmcoreErrorCode).find((c) => c === result.error.code);
         job.reject(new VmcoreError(code ?? VmcoreErrorCode.Codec, `page compressor worker: ${result.error.message}`));
+      } else if ('used' in result) {
+        const count = job.request.count!;
+        const slot = job.shared!;
+        job.resolve({
+          kinds: slot.kinds.subarray(0, count),
+          sizes: slot.sizes.subarray(0, count),
+          data: slot.pages.subarray(0, result.used),
+        });
       } else {
         job.resolve({ kinds: result.kinds, sizes: result.sizes, data: result.data });
       }

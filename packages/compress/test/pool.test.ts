@@ -18,7 +18,12 @@ afterEach(async () => {
 
 function sameBatch(a: CompressedBatch, b: CompressedBatch): boolean {
   return (
-    equalBytes(a.kinds, b.kinds) && equalBytes(new Uint8Array(a.sizes.buffer), new Uint8Array(b.sizes.buffer)) && equalBytes(a.data, b.data)
+    equalBytes(a.kinds, b.kinds) &&
+    equalBytes(
+      new Uint8Array(a.sizes.buffer, a.sizes.byteOffset, a.sizes.byteLength),
+      new Uint8Array(b.sizes.buffer, b.sizes.byteOffset, b.sizes.byteLength),
+    ) &&
+    equalBytes(a.data, b.data)
   );
 }
 
@@ -48,6 +53,39 @@ describe('PageCompressorPool', () => {
     const result = await p.compressBatch(pages, PAGE, { transfer: true });
     expect(pages.byteLength).toBe(0); // detached: handed to the worker without a copy
     expect(sameBatch(result, expected)).toBe(true);
+  });
+
+  it.each(['zlib', 'lzo', 'snappy'] as const)(
+    '%s: shared buffers are compressed in place, with results that are views into them until released',
+    async (codec) => {
+      const p = pool({ codec, workers: 2, shared: { count: 3, bytes: 48 * PAGE } });
+      const taken = [p.sharedBuffer(), p.sharedBuffer(), p.sharedBuffer()];
+      expect(p.sharedBuffer()).toBeUndefined(); // all three in use
+      const inputs = taken.map((_, i) => mixedBatch(48, i * 48));
+      taken.forEach((buffer, i) => {
+        expect(buffer!.length).toBe(48 * PAGE);
+        expect(p.isShared(buffer!)).toBe(true);
+        buffer!.set(inputs[i]!);
+      });
+      const results = await Promise.all(taken.map((buffer) => p.compressBatch(buffer!, PAGE, { transfer: true })));
+      results.forEach((result, i) => {
+        expect(sameBatch(result, compressBatch(codec, inputs[i]!, PAGE)), `batch ${i}`).toBe(true);
+        expect(result.data.buffer).toBe(taken[i]!.buffer); // no copy back either
+      });
+      p.release(taken[1]!);
+      expect(p.sharedBuffer()).toBe(taken[1]);
+    },
+  );
+
+  it('copies a shared buffer that is not given away (no transfer), leaving it untouched', async () => {
+    const p = pool({ codec: 'zlib', workers: 1, shared: { count: 1, bytes: 32 * PAGE } });
+    const buffer = p.sharedBuffer()!;
+    const pages = mixedBatch(32);
+    buffer.set(pages);
+    const result = await p.compressBatch(buffer, PAGE);
+    expect(sameBatch(result, compressBatch('zlib', pages, PAGE))).toBe(true);
+    expect(equalBytes(buffer, pages)).toBe(true);
+    expect(result.data.buffer).not.toBe(buffer.buffer);
   });
 
   it('applies backpressure by queued bytes', async () => {

@@ -9,6 +9,7 @@ import {
   type GuestMemory,
   type MemoryMapping,
 } from '@vmcore/guest-mem';
+import { scanChunks } from './guest-view.js';
 import type { KdumpFile, KdumpLayout } from '@vmcore/kdump';
 import { openWinDumpGuest, readWinDump, winDumpSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
@@ -39,6 +40,15 @@ export async function planKdumpForGuest(...args: Parameters<Kdump['planKdumpForG
 
 export async function readKdump(...args: Parameters<Kdump['readKdump']>): Promise<KdumpFile> {
   return (await kdump()).readKdump(...args);
+}
+
+/**
+ * Loads the format packages a dump may need later (kdump and its codecs, the Linux kernel reader)
+ * now: a long-running server calls it at start, so no dump pays for module loading on the event
+ * loop it shares with the monitor.
+ */
+export async function preloadDumpBackends(): Promise<void> {
+  await Promise.all([kdump(), import('@vmcore/linux')]);
 }
 
 export async function writeKdump(...args: Parameters<Kdump['writeKdump']>): Promise<number> {
@@ -73,9 +83,9 @@ export { isFlattened };
  * architecture layer), else 0.
  */
 export async function resolveGuestPhysBase(guest: GuestMemory): Promise<ResolvedPhysBase> {
-  // A scan reads the whole guest once: large chunks into two reused buffers, with read-ahead
-  // (the scanner copies what it keeps), not a fresh 4 MiB buffer per read.
-  return resolvePhysBaseOfGuest(guest, { chunks: guest.chunks({ reuseBuffers: true, chunkSize: SCAN_CHUNK_SIZE }) });
+  // Scans read what the guest stores (large chunks into two reused buffers, with read-ahead; the
+  // scanner copies what it keeps); the holes of a sparse RAM file are skipped, not read.
+  return resolvePhysBaseOfGuest(guest, { chunks: scanChunks(guest, SCAN_CHUNK_SIZE) });
 }
 
 const SCAN_CHUNK_SIZE = 16 << 20;

@@ -43,7 +43,7 @@ export function guestView(guest: GuestMemory, overrides: GuestOverrides): GuestM
           for await (const chunk of guest.chunks(options)) {
             if (signal?.aborted) throw abortError(signal);
             yield chunk;
-            onChunk?.(chunk.bytes.length);
+            onChunk?.(chunk.bytes.length + (chunk.zeros ?? 0));
           }
         },
       };
@@ -60,4 +60,27 @@ export function guestView(guest: GuestMemory, overrides: GuestOverrides): GuestM
       }
     },
   };
+}
+
+/** Zero bytes kept at each edge of a hole for scanners: a note cannot span more of one. */
+const HOLE_EDGE = 4096;
+const EDGE_ZEROS = new Uint8Array(HOLE_EDGE);
+
+/**
+ * The guest's memory for a scan (the VMCOREINFO note search): every byte it stores, without the
+ * middle of its holes (sparse RAM files), whose zeros hold nothing to find. The first and last
+ * 4 KiB of a hole are kept as zero chunks, so whatever touches a hole's edge reads as it would.
+ */
+export async function* scanChunks(guest: Pick<GuestMemory, 'chunks'>, chunkSize?: number): AsyncGenerator<MemoryChunk> {
+  // The scan copies what it keeps (a few bytes across chunk edges): read buffers are reused.
+  for await (const chunk of guest.chunks({ holes: true, reuseBuffers: true, ...(chunkSize ? { chunkSize } : {}) })) {
+    if (!chunk.zeros) {
+      yield chunk;
+      continue;
+    }
+    const head = Math.min(HOLE_EDGE, chunk.zeros);
+    yield { physAddr: chunk.physAddr, bytes: EDGE_ZEROS.subarray(0, head) };
+    const tail = Math.min(HOLE_EDGE, chunk.zeros - head);
+    if (tail > 0) yield { physAddr: chunk.physAddr + chunk.zeros - tail, bytes: EDGE_ZEROS.subarray(0, tail) };
+  }
 }

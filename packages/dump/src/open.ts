@@ -16,6 +16,11 @@ export interface OpenGuestOptions {
   /** Cancels indexing and bitmap reading (VMCORE_ABORTED). */
   readonly signal?: AbortSignal;
   /**
+   * kdump sources: worker threads that decode pages while a writer streams the guest (@vmcore/kdump's
+   * decodeWorkers; default min(2, CPUs), 0 = decode on the calling thread).
+   */
+  readonly decodeWorkers?: number;
+  /**
    * The QEMU binary that served the guest (a dump file does not record it): recorded in
    * `info.qemuTarget`. VMCORE_INVALID_ARGUMENT when that binary cannot run the guest's architecture.
    */
@@ -59,6 +64,7 @@ export async function guestFromSource(
   const kdumpOptions = {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.allowIncomplete ? { allowIncomplete: true } : {}),
+    ...(options.decodeWorkers !== undefined ? { decodeWorkers: options.decodeWorkers } : {}),
   };
   switch (format) {
     case 'elf':

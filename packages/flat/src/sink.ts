@@ -24,6 +24,11 @@ export class FlattenedSink implements PositionedSink {
     return this.recordCount;
   }
 
+  /** A record's bytes are copied or written when write() resolves iff the underlying sink says so of its writes. */
+  get doneWithBytesOnResolve(): boolean {
+    return this.out.doneWithBytesOnResolve === true;
+  }
+
   /** Bytes of flattened stream written so far. */
   get bytesWritten(): number {
     return this.streamBytes;

@@ -69,6 +69,12 @@ export interface ChunkOptions {
    * that `chunk.bytes` is its own buffer before giving it away.
    */
   readonly into?: (length: number) => Uint8Array;
+  /**
+   * The consumer takes zero chunks: runs that the source knows read as zeros (holes of a sparse
+   * RAM file, found with SEEK_DATA / SEEK_HOLE) come as `{ physAddr, bytes: empty, zeros: n }`
+   * instead of being read. Sources that cannot tell yield every byte as before.
+   */
+  readonly holes?: boolean;
 }
 
 /** Where a run of guest memory comes from: bytes of a source, or zero fill (no source). */
@@ -83,6 +89,8 @@ export interface MemorySpan {
 export interface MemoryChunk {
   readonly physAddr: number;
   readonly bytes: Uint8Array;
+  /** A zero chunk (only with ChunkOptions.holes): `zeros` zero bytes from physAddr, `bytes` empty. */
+  readonly zeros?: number;
 }
 
 /**

@@ -106,15 +106,20 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
         buffers[turn] ??= new Uint8Array(Math.min(chunkSize, maxChunk(blocks, chunkOptions.filter)));
         return buffers[turn]!.subarray(0, length);
       };
-      let ahead: { physAddr: number; bytes: Promise<Uint8Array> } | undefined;
-      for (const { physAddr, length } of chunkRanges(blocks, chunkOptions.filter, chunkSize)) {
-        const current = ahead && { physAddr: ahead.physAddr, bytes: await ahead.bytes };
-        ahead = { physAddr, bytes: readParts(physAddr, length, bufferFor(length)) };
+      let ahead: { physAddr: number; bytes: Promise<Uint8Array>; zeros?: number } | undefined;
+      const ranges = chunkOptions.holes
+        ? splitHoles(parts, chunkRanges(blocks, chunkOptions.filter, chunkSize))
+        : chunkRanges(blocks, chunkOptions.filter, chunkSize);
+      for (const { physAddr, length, zero } of ranges) {
+        const current = ahead && { physAddr: ahead.physAddr, bytes: await ahead.bytes, ...(ahead.zeros ? { zeros: ahead.zeros } : {}) };
+        ahead = zero
+          ? { physAddr, bytes: Promise.resolve(NO_BYTES), zeros: length }
+          : { physAddr, bytes: readParts(physAddr, length, bufferFor(length)) };
         // Awaited next time round; a consumer that stops early must not leave it unhandled.
         ahead.bytes.catch(() => undefined);
         if (current) yield current;
       }
-      if (ahead) yield { physAddr: ahead.physAddr, bytes: await ahead.bytes };
+      if (ahead) yield { physAddr: ahead.physAddr, bytes: await ahead.bytes, ...(ahead.zeros ? { zeros: ahead.zeros } : {}) };
     },
     *spans(filter?: Filter): Iterable<MemorySpan> {
       if (filter) checkFilter(filter);
@@ -142,12 +147,95 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
   return guest;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
+/** Holes shorter than this are read like data: not worth a zero chunk of their own. */
+const MIN_HOLE = 4096;
+
+interface ChunkRange {
+  physAddr: number;
+  length: number;
+  zero?: boolean;
+}
+
+/**
+ * The ranges split where parts are known to read as zeros: unbacked parts, and the holes of
+ * sources that can tell (RandomAccessSource.dataRange: SEEK_DATA / SEEK_HOLE). One dataRange
+ * call per data run or hole, not per range.
+ */
+function* splitHoles(parts: readonly GuestPart[], ranges: Iterable<ChunkRange>): Generator<ChunkRange> {
+  // The last answer per source: [start, end) is data, [from, start) a hole.
+  const known = new Map<RandomAccessSource, { from: number; start: number; end: number } | undefined>();
+  const dataAt = (source: RandomAccessSource, offset: number) => {
+    let run = known.get(source);
+    if (!known.has(source) || (run && (offset < run.from || offset >= run.end))) {
+      const found = source.dataRange!(offset);
+      run = found && { from: offset, start: Math.max(offset, found.start), end: Math.max(found.start, found.end) };
+      known.set(source, run);
+    }
+    return run;
+  };
+  for (const range of ranges) {
+    let addr = range.physAddr;
+    const end = range.physAddr + range.length;
+    let pending: ChunkRange | undefined;
+    const push = function* (piece: ChunkRange): Generator<ChunkRange> {
+      if (pending && !!pending.zero === !!piece.zero && pending.physAddr + pending.length === piece.physAddr) {
+        pending.length += piece.length;
+        return;
+      }
+      if (pending) yield pending;
+      pending = piece;
+    };
+    while (addr < end) {
+      const part = parts[findPart(parts, addr)]!;
+      const partEnd = Math.min(end, part.start + part.size);
+      if (!part.source) {
+        yield* push({ physAddr: addr, length: partEnd - addr, zero: true });
+        addr = partEnd;
+        continue;
+      }
+      if (!part.source.dataRange) {
+        yield* push({ physAddr: addr, length: partEnd - addr });
+        addr = partEnd;
+        continue;
+      }
+      const base = (part.offset ?? 0) - part.start;
+      while (addr < partEnd) {
+        const before = addr;
+        const run = dataAt(part.source, base + addr);
+        if (!run) {
+          yield* push({ physAddr: addr, length: partEnd - addr });
+          addr = partEnd;
+          break;
+        }
+        const dataStart = Math.min(partEnd, run.start - base);
+        if (dataStart - addr >= MIN_HOLE) {
+          yield* push({ physAddr: addr, length: dataStart - addr, zero: true });
+          addr = dataStart;
+        }
+        const dataEnd = Math.min(partEnd, Math.max(addr, run.end - base));
+        if (dataEnd > addr) {
+          yield* push({ physAddr: addr, length: dataEnd - addr });
+          addr = dataEnd;
+        } else if (dataStart > addr) {
+          // A hole shorter than MIN_HOLE: read like data.
+          yield* push({ physAddr: addr, length: dataStart - addr });
+          addr = dataStart;
+        }
+        if (addr === before) {
+          // A source whose answer does not move on: read the rest.
+          yield* push({ physAddr: addr, length: partEnd - addr });
+          addr = partEnd;
+        }
+      }
+    }
+    if (pending) yield pending;
+  }
+}
+
 /** The chunks of the blocks (clipped to the filter) in order, never crossing a block boundary. */
-function* chunkRanges(
-  blocks: readonly PhysBlock[],
-  filter: Filter | undefined,
-  chunkSize: number,
-): Generator<{ physAddr: number; length: number }> {
+function* chunkRanges(blocks: readonly PhysBlock[], filter: Filter | undefined, chunkSize: number): Generator<ChunkRange> {
   for (const block of blocks) {
     const clipped = clipBlock(block, filter);
     if (!clipped) continue;

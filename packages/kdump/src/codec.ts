@@ -24,6 +24,14 @@ export interface BatchCompressor {
    * compressed only when that is strictly smaller than the page (QEMU's rule).
    */
   compressBatch(pages: Uint8Array, pageSize: number, owned: boolean): Promise<CompressedBatch>;
+  /**
+   * Optional: a free batch buffer shared with the workers (CompressorOptions.batchBytes long) to
+   * read pages into, or undefined when none is free. compressBatch() of it, owned, sends no bytes; its
+   * result's arrays are views into the buffer, valid until release(buffer).
+   */
+  sharedBuffer?(): Uint8Array | undefined;
+  /** Gives back a buffer from sharedBuffer(); other arrays are ignored. */
+  release?(buffer: Uint8Array): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +39,10 @@ export interface CompressorOptions {
   /** Worker threads the default uses; 0 compresses on the calling thread. */
   readonly workers: number;
   readonly zlibLevel?: number;
+  /** Bytes of the batches the writer sends (for shared batch buffers). */
+  readonly batchBytes?: number;
+  /** Batch buffers the writer can have in use at once (reading, queued, being written out). */
+  readonly buffers?: number;
 }
 
 /** Makes the writer's batch compressor for a codec. */
@@ -44,7 +56,7 @@ export const DEFAULT_DECOMPRESS_HANDLERS: DecompressHandlers = Object.freeze({
 });
 
 /** @vmcore/compress: `workers` worker threads (PageCompressorPool), or the calling thread when 0. */
-export const defaultCompressor: CreateCompressor = (codec, { workers, zlibLevel }) => {
+export const defaultCompressor: CreateCompressor = (codec, { workers, zlibLevel, batchBytes, buffers }) => {
   if (workers === 0) {
     return {
       async compressBatch(pages, pageSize) {
@@ -53,9 +65,16 @@ export const defaultCompressor: CreateCompressor = (codec, { workers, zlibLevel 
       async close() {},
     };
   }
-  const pool = new PageCompressorPool({ codec, workers, zlibLevel });
+  const pool = new PageCompressorPool({
+    codec,
+    workers,
+    zlibLevel,
+    ...(batchBytes !== undefined && buffers !== undefined ? { shared: { count: buffers, bytes: batchBytes } } : {}),
+  });
   return {
     compressBatch: (pages, pageSize, owned) => pool.compressBatch(pages, pageSize, { transfer: owned }),
+    sharedBuffer: () => pool.sharedBuffer(),
+    release: (buffer) => pool.release(buffer),
     close: () => pool.close(),
   };
 };

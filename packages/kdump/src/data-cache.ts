@@ -2,8 +2,9 @@ import type { KdumpSink } from './sink.js';
 
 /**
  * QEMU's DataCache: bytes bound for consecutive file offsets, gathered into large buffers and
- * written with one positioned write each. Every flush hands the sink a buffer it never touches
- * again (a stream sink may still hold it), so a fresh one is allocated per flush.
+ * written with one positioned write each. Unless the sink says it is done with a write's bytes
+ * when the write resolves (a file), every flush hands the sink a buffer it never touches again
+ * (a stream sink may still hold it), so a fresh one is allocated per flush.
  */
 export class DataCache {
   private buffer: Uint8Array;
@@ -58,9 +59,29 @@ export class DataCache {
     buffer.set(bytes, at);
   }
 
+  /** Copies `bytes` in (however long: across as many buffers as it takes); the caller may reuse them at once. */
+  async appendCopy(bytes: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.fill === this.capacity) await this.flush();
+      const n = Math.min(bytes.length - at, this.capacity - this.fill);
+      this.buffer.set(bytes.subarray(at, at + n), this.fill);
+      this.fill += n;
+      at += n;
+    }
+  }
+
   async flush(): Promise<void> {
     if (this.fill === 0) return;
     const full = this.buffer.subarray(0, this.fill);
+    if (this.sink.doneWithBytesOnResolve) {
+      // The sink is done with the bytes when the write resolves: the same buffer is filled again.
+      const offset = this.offset;
+      this.offset += this.fill;
+      this.fill = 0;
+      await this.sink.write(offset, full);
+      return;
+    }
     this.buffer = new Uint8Array(this.capacity);
     const offset = this.offset;
     this.offset += this.fill;

@@ -9,6 +9,7 @@ import {
   findBlock,
   simpleMappings,
   type Arch,
+  type ChunkOptions,
   type DumpInfo,
   type ElfNote,
   type Filter,
@@ -20,6 +21,7 @@ import {
 } from '@vmcore/guest-mem';
 import { parseVmcoreinfo, VMCOREINFO_NOTE_NAME, vmcoreinfoText } from '@vmcore/vmcoreinfo';
 import { archForMachine } from './utsname.js';
+import { PageDecodeError, PageDecoderPool } from '@vmcore/compress';
 import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';
 
 const DEFAULT_CHUNK = 4 << 20;
@@ -85,7 +87,10 @@ class KdumpGuest implements GuestMemory {
   readonly nrCpus: number;
   readonly guestNote?: Uint8Array;
 
-  constructor(readonly file: KdumpFile) {
+  constructor(
+    readonly file: KdumpFile,
+    private readonly decodeWorkers?: number,
+  ) {
     this.info = dumpInfo(file);
     const pageSize = file.pageSize;
     this.blocks = file.present.runs().map((run) => ({ start: run.start * pageSize, size: (run.end - run.start) * pageSize }));
@@ -112,25 +117,73 @@ class KdumpGuest implements GuestMemory {
     return this.readRange(physAddr, length);
   }
 
-  async *chunks(options: { filter?: Filter; chunkSize?: number } = {}): AsyncIterable<MemoryChunk> {
+  async *chunks(options: ChunkOptions = {}): AsyncIterable<MemoryChunk> {
     const pageSize = this.file.pageSize;
     const chunkSize = Math.max(pageSize, Math.floor((options.chunkSize ?? DEFAULT_CHUNK) / pageSize) * pageSize);
-    const filter = options.filter;
-    for (const block of this.blocks) {
-      let start = block.start;
-      let end = block.start + block.size;
-      if (filter) {
-        start = Math.max(start, filter.begin);
-        end = Math.min(end, filter.begin + filter.length);
-        if (end <= start) continue;
-      }
-      for (let at = start; at < end;) {
-        // Chunk edges on page boundaries after the first, so every read decodes whole pages once.
-        const next = Math.min(end, Math.floor(at / pageSize) * pageSize + chunkSize);
-        yield { physAddr: at, bytes: await this.readRange(at, next - at) };
-        at = next;
-      }
+    const ranges = chunkRanges(this.blocks, options.filter, chunkSize, pageSize);
+    let total = 0;
+    for (const block of this.blocks) total += clip(block, options.filter)?.size ?? 0;
+    const pool = total >= POOL_MIN_BYTES ? startDecoderPool(this.decodeWorkers, chunkSize) : undefined;
+    if (!pool) {
+      for (const { physAddr, length } of ranges) yield { physAddr, bytes: await this.readRange(physAddr, length) };
+      return;
     }
+    // Pages decoded in the pool's workers into its shared buffers, a few chunks ahead, yielded
+    // in order: this thread only reads descriptors and stored bytes. A consumer that reuses
+    // buffers gets views of the shared buffers (free again when it asks for the next chunk);
+    // others get copies they own.
+    const reuse = options.reuseBuffers === true && !options.into;
+    const ahead: Array<{ physAddr: number; bytes: Promise<Uint8Array> }> = [];
+    const yieldNext = async () => {
+      const next = ahead.shift()!;
+      const bytes = await next.bytes;
+      if (!pool.isShared(bytes)) return { physAddr: next.physAddr, bytes };
+      if (reuse) return { physAddr: next.physAddr, bytes, shared: bytes };
+      const own = options.into ? options.into(bytes.length) : new Uint8Array(bytes.length);
+      own.set(bytes);
+      pool.release(bytes);
+      return { physAddr: next.physAddr, bytes: own };
+    };
+    try {
+      for (const { physAddr, length } of ranges) {
+        const bytes = this.decodeRange(pool, physAddr, length);
+        bytes.catch(() => undefined); // awaited in order below
+        ahead.push({ physAddr, bytes });
+        if (ahead.length > AHEAD * pool.workers) {
+          const next = await yieldNext();
+          yield { physAddr: next.physAddr, bytes: next.bytes };
+          if (next.shared) pool.release(next.shared);
+        }
+      }
+      while (ahead.length > 0) {
+        const next = await yieldNext();
+        yield { physAddr: next.physAddr, bytes: next.bytes };
+        if (next.shared) pool.release(next.shared);
+      }
+    } finally {
+      await pool.close();
+    }
+  }
+
+  /** readRange's bytes, decoded by `pool` (or here, for pages with a decoder of the caller's). */
+  private async decodeRange(pool: PageDecoderPool, physAddr: number, length: number): Promise<Uint8Array> {
+    const pageSize = this.file.pageSize;
+    const firstPfn = Math.floor(physAddr / pageSize);
+    const endPfn = Math.ceil((physAddr + length) / pageSize);
+    const index = this.file.present.indexOf(firstPfn);
+    const count = endPfn - firstPfn;
+    const gathered = await this.file.gatherPages(index, count);
+    if (!gathered) return this.readRange(physAddr, length);
+    const into = pool.sharedBuffer();
+    let pages: Uint8Array;
+    try {
+      pages = await pool.decode(gathered.job, into);
+    } catch (error) {
+      if (into) pool.release(into);
+      throw error instanceof PageDecodeError ? this.file.decodeError(error, index, gathered.descs) : error;
+    }
+    const skip = physAddr - firstPfn * pageSize;
+    return skip === 0 && length === pages.length ? pages : pages.subarray(skip, skip + length);
   }
 
   async close(): Promise<void> {
@@ -153,5 +206,58 @@ class KdumpGuest implements GuestMemory {
 
 /** Opens a raw kdump-compressed file as a GuestMemory (blocks = runs of present pages). */
 export async function openKdumpGuest(source: RandomAccessSource, options: KdumpReadOptions = {}): Promise<GuestMemory> {
-  return new KdumpGuest(await readKdump(source, options));
+  if (options.decodeWorkers !== undefined && (!Number.isSafeInteger(options.decodeWorkers) || options.decodeWorkers < 0)) {
+    throw new VmcoreError(
+      VmcoreErrorCode.InvalidArgument,
+      `kdump: decodeWorkers must be a non-negative integer, got ${options.decodeWorkers}`,
+    );
+  }
+  return new KdumpGuest(await readKdump(source, options), options.decodeWorkers);
+}
+
+/** Streams shorter than this are decoded on the calling thread: not worth starting workers. */
+const POOL_MIN_BYTES = 32 << 20;
+
+/** A block clipped to the filter, or undefined when nothing is left. */
+function clip(block: PhysBlock, filter: Filter | undefined): { start: number; size: number } | undefined {
+  const start = filter ? Math.max(block.start, filter.begin) : block.start;
+  const end = filter ? Math.min(block.start + block.size, filter.begin + filter.length) : block.start + block.size;
+  return end > start ? { start, size: end - start } : undefined;
+}
+
+/** The chunks of the blocks (clipped to the filter), edges on page boundaries after the first. */
+function* chunkRanges(
+  blocks: readonly PhysBlock[],
+  filter: Filter | undefined,
+  chunkSize: number,
+  pageSize: number,
+): Generator<{ physAddr: number; length: number }> {
+  for (const block of blocks) {
+    const clipped = clip(block, filter);
+    if (!clipped) continue;
+    const end = clipped.start + clipped.size;
+    for (let at = clipped.start; at < end;) {
+      // Chunk edges on page boundaries after the first, so every read decodes whole pages once.
+      const next = Math.min(end, Math.floor(at / pageSize) * pageSize + chunkSize);
+      yield { physAddr: at, length: next - at };
+      at = next;
+    }
+  }
+}
+
+/** Chunks decoded ahead per worker. */
+const AHEAD = 2;
+
+/** A decoder pool of `workers` (default min(2, CPUs)), or undefined: 0, or no worker threads here. */
+function startDecoderPool(workers: number | undefined, chunkSize: number): PageDecoderPool | undefined {
+  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:os') as
+    { availableParallelism(): number } | undefined;
+  const count = workers ?? (os ? Math.min(2, Math.max(1, os.availableParallelism())) : 0);
+  if (count === 0) return undefined;
+  try {
+    // Output buffers: the chunks decoded ahead, the one the consumer holds, and one more.
+    return new PageDecoderPool({ workers: count, shared: { count: AHEAD * count + 3, bytes: chunkSize } });
+  } catch {
+    return undefined;
+  }
 }

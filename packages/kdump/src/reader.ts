@@ -12,6 +12,7 @@ import {
 } from '@vmcore/bytes';
 import { utsMachineBits } from '@vmcore/guest-mem';
 import { PresentPages, RunCollector } from './bitmap.js';
+import { DecodeJob, type PageDecodeError, type StoredAs } from '@vmcore/compress';
 import { DEFAULT_DECOMPRESS_HANDLERS, decompressorFor, decompressStoredPage, type DecompressHandlers } from './codec.js';
 import { DUMP_DH_COMPRESSED_INCOMPLETE, codecForFlags } from './flags.js';
 import {
@@ -48,9 +49,19 @@ export interface KdumpReadOptions {
    * lzo and snappy; a page whose codec has no handler (zstd by default) is VMCORE_UNSUPPORTED.
    */
   decompressHandlers?: DecompressHandlers;
+  /**
+   * Worker threads that decode pages for openKdumpGuest's chunks() (@vmcore/compress's
+   * PageDecoderPool), so the calling thread only reads: 0 decodes on the calling thread. Default
+   * min(2, CPUs) where worker threads exist, for streams of at least 32 MiB; pages whose codec has a
+   * handler other than the default are always decoded on the calling thread.
+   */
+  decodeWorkers?: number;
 }
 
 export const DEFAULT_MAX_PAGES = 2 ** 34;
+
+/** Codecs a PageDecoderPool decodes (with the package's default decoders). */
+const WORKER_CODECS: ReadonlySet<string> = new Set(['zlib', 'lzo', 'snappy']);
 
 /** A page descriptor as stored: where the page's bytes are and how they are encoded. */
 export interface KdumpPageDescriptor {
@@ -187,6 +198,58 @@ export class KdumpFile {
       }
       i = j;
     }
+  }
+
+  /**
+   * The stored bytes of `count` pages from descriptor `index`, gathered into `job` for a
+   * PageDecoderPool (checked as readPagesInto checks them), with their descriptors (for error
+   * messages); undefined, with nothing gathered, when a page needs a decoder other than the
+   * package defaults (its pages are then decoded here, with readPagesInto).
+   */
+  async gatherPages(index: number, count: number): Promise<{ job: DecodeJob; descs: KdumpPageDescriptor[] } | undefined> {
+    const descs = await this.readDescriptors(index, count);
+    let storedBytes = 0;
+    for (const [i, d] of descs.entries()) {
+      this.checkDescriptor(d, index + i);
+      const codec = codecForFlags(d.flags, `${this.name}: page descriptor ${index + i}`);
+      if (codec !== undefined && (!WORKER_CODECS.has(codec) || this.decompressHandlers[codec] !== DEFAULT_DECOMPRESS_HANDLERS[codec]))
+        return undefined;
+      // The shared zero page is stored once per job however many pages point at it.
+      if (!(d.offset === this.offsetPageData && d.flags === 0)) storedBytes += d.size;
+    }
+    if (descs.some((d) => d.offset === this.offsetPageData && d.flags === 0)) storedBytes += this.pageSize;
+    const job = new DecodeJob(this.pageSize, count, storedBytes);
+    let i = 0;
+    while (i < count) {
+      const first = descs[i]!;
+      if (first.offset === this.offsetPageData && first.flags === 0) {
+        job.addShared(await this.sharedZeroPage(), 'raw');
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      let end = first.offset + first.size;
+      while (j < count && descs[j]!.offset === end && end - first.offset < 8 << 20) {
+        end += descs[j]!.size;
+        j++;
+      }
+      const span = await readExact(this.source, first.offset, end - first.offset, `page data of pages ${index + i}..${index + j}`);
+      for (let k = i; k < j; k++) {
+        const d = descs[k]!;
+        const codec = codecForFlags(d.flags, `${this.name}: page descriptor ${index + k}`);
+        job.add(span.subarray(d.offset - first.offset, d.offset - first.offset + d.size), (codec as StoredAs | undefined) ?? 'raw');
+      }
+      i = j;
+    }
+    return { job, descs };
+  }
+
+  /** The error of a page a decoder pool could not decode, worded as readPagesInto words it. */
+  decodeError(error: PageDecodeError, index: number, descs: readonly KdumpPageDescriptor[]): VmcoreError {
+    const d = descs[error.page];
+    return new VmcoreError(error.code, `${this.name}: page ${index + error.page} at offset ${d?.offset}: ${error.message}`, {
+      cause: error,
+    });
   }
 
   async close(): Promise<void> {

@@ -10,4 +10,9 @@ export interface KdumpSink {
    * rewrite the header at the end to clear its "incomplete" status bit.
    */
   readonly appendOnly?: boolean;
+  /**
+   * True when a write's bytes are no longer referenced once it resolves (a file): the writer
+   * then reuses its write buffers instead of allocating one per flush.
+   */
+  readonly doneWithBytesOnResolve?: boolean;
 }

@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import type { GuestMemory } from '@vmcore/guest-mem';
+import type { GuestMemory, MemoryChunk } from '@vmcore/guest-mem';
 import { countPages, fillBitmapChunk, pfnRuns, type PfnRun } from './bitmap.js';
 import {
   PAGE_COMPRESSED,
@@ -88,6 +88,23 @@ const DESCRIPTOR_CACHE = 1 << 20;
 const DATA_CACHE = 4 << 20;
 const BITMAP_CHUNK = 1 << 20;
 
+/** Batches queued for compression at once. */
+function maxInFlightFor(workers: number): number {
+  return Math.max(1, workers * 4);
+}
+
+/** One page descriptor (PageDescriptor's layout: u64 offset, u32 size, u32 flags, u64 page_flags 0) without allocating. */
+function putDescriptor(view: DataView, at: number, offset: number, size: number, flags: number, little: boolean): void {
+  const lo = offset % 0x100000000;
+  const hi = (offset - lo) / 0x100000000;
+  view.setUint32(at + (little ? 0 : 4), lo, little);
+  view.setUint32(at + (little ? 4 : 0), hi, little);
+  view.setUint32(at + 8, size, little);
+  view.setUint32(at + 12, flags, little);
+  view.setUint32(at + 16, 0);
+  view.setUint32(at + 20, 0);
+}
+
 function defaultWorkers(): number {
   const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:os') as
     { availableParallelism(): number } | undefined;
@@ -138,7 +155,7 @@ function countExcluded(runs: readonly PfnRun[], filter: KdumpPageFilter | undefi
  * With a filter, only the pages it keeps are read: runs of dumpable pages, clipped to each block,
  * in reads of at most READ_CHUNK bytes (a level-31 dump of an idle guest reads a tenth of it).
  */
-async function* dumpableChunks(guest: GuestMemory, filter: KdumpPageFilter): AsyncGenerator<{ physAddr: number; bytes: Uint8Array }> {
+async function* dumpableChunks(guest: GuestMemory, filter: KdumpPageFilter): AsyncGenerator<MemoryChunk> {
   const pageSize = guest.info.pageSize;
   for (const block of guest.blocks) {
     const end = block.start + block.size;
@@ -226,10 +243,17 @@ export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: 
   if (!Number.isInteger(workers) || workers < 0) {
     throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: workers must be a non-negative integer, got ${workers}`);
   }
+  const batchPages = options.batchPages ?? Math.max(1, Math.floor((1 << 20) / layout.pageSize));
+  if (!Number.isSafeInteger(batchPages) || batchPages < 1) {
+    throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `kdump: batchPages must be a positive integer, got ${batchPages}`);
+  }
   // Started before the headers and bitmaps are written: worker threads take ~0.1 s to boot.
   const compressor = (options.compressor ?? defaultCompressor)(options.codec, {
     workers,
     ...(options.zlibLevel !== undefined ? { zlibLevel: options.zlibLevel } : {}),
+    batchBytes: batchPages * layout.pageSize,
+    // Queued batches (maxInFlight), the one being written out, two being read ahead, and the one being filled.
+    buffers: maxInFlightFor(workers) + 4,
   });
   try {
     const markIncomplete = options.markIncomplete ?? !sink.appendOnly;
@@ -243,7 +267,7 @@ export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: 
       codecFlag | (markIncomplete ? DUMP_DH_COMPRESSED_INCOMPLETE : 0),
       physBase,
     );
-    const size = await writePages(guest, sink, layout, options, codecFlag, compressor, workers);
+    const size = await writePages(guest, sink, layout, options, codecFlag, compressor, workers, batchPages);
     // Every page and descriptor is out: now the header may say the file is complete.
     if (markIncomplete) await sink.write(0, encodeDiskDumpHeader({ ...header, status: codecFlag }, guest.info.endian));
     return size;
@@ -325,6 +349,7 @@ async function writePages(
   codecFlag: number,
   compressor: BatchCompressor,
   workers: number,
+  batchPages: number,
 ): Promise<number> {
   const { pageSize, pageCount } = layout;
   const endian = guest.info.endian;
@@ -334,8 +359,8 @@ async function writePages(
   const zeroDescriptor = PageDescriptor.encode({ offset: BigInt(layout.offsetPageData), size: pageSize, flags: 0, page_flags: 0n }, endian);
   await data.append(new Uint8Array(pageSize));
 
-  const batchPages = options.batchPages ?? Math.max(1, Math.floor((1 << 20) / pageSize));
-  const maxInFlight = Math.max(1, workers * 4);
+  const maxInFlight = maxInFlightFor(workers);
+  const little = endian === 'le';
   // Batch-sized buffers back from the workers (they compress in place and return the buffer
   // as the batch's data), read into again: no allocation per batch once the pipeline is full.
   const spares: ArrayBuffer[] = [];
@@ -350,19 +375,51 @@ async function writePages(
     )
       spares.push(buffer);
   };
-  const pending: Promise<{ batch: CompressedBatch; count: number }>[] = [];
+  // A batch's `gaps`: pairs (page index, n): n zero pages (holes of a sparse source, never read)
+  // whose descriptors go before page `index` of the batch (index = count: after its last page).
+  // `input`: the shared buffer the batch's pages are in (its results are views into it).
+  type Done = { batch: CompressedBatch; count: number; gaps: readonly number[]; input?: Uint8Array };
+  const pending: Promise<Done>[] = [];
   let pagesDone = 0;
+  let pagesSubmitted = 0;
+  // Zero-page descriptors in bulk, for runs of holes.
+  const ZERO_RUN = 4096;
+  let zeroRun: Uint8Array | undefined;
+  const emitZeros = async (n: number) => {
+    if (!zeroRun) {
+      zeroRun = new Uint8Array(ZERO_RUN * PageDescriptor.size);
+      for (let i = 0; i < ZERO_RUN; i++) zeroRun.set(zeroDescriptor, i * PageDescriptor.size);
+    }
+    for (let left = n; left > 0; left -= ZERO_RUN) {
+      const part = zeroRun.subarray(0, Math.min(left, ZERO_RUN) * PageDescriptor.size);
+      if (!descriptors.appendNow(part)) await descriptors.append(part);
+    }
+  };
 
-  const emit = async (batch: CompressedBatch, count: number) => {
+  // The descriptors' DataView, per buffer of the descriptor cache (it changes at each flush).
+  let view: DataView | undefined;
+  let viewOf: Uint8Array | undefined;
+  const emit = async (batch: CompressedBatch, count: number, gaps: readonly number[]) => {
+    // The batch's stored bytes are consecutive in `data`, in page order: their offsets follow
+    // from the sizes, and they are appended in one piece.
+    const base = data.position;
     let dataAt = 0;
+    let gap = 0;
+    let gapPages = 0;
+    const { kinds, sizes } = batch;
     for (let i = 0; i < count; i++) {
-      const kind = batch.kinds[i];
+      while (gap < gaps.length && gaps[gap] === i) {
+        await emitZeros(gaps[gap + 1]!);
+        gapPages += gaps[gap + 1]!;
+        gap += 2;
+      }
+      const kind = kinds[i];
       const slot = descriptors.reserveNow(PageDescriptor.size) ?? (await descriptors.reserve(PageDescriptor.size));
       if (kind === PAGE_ZERO) {
         slot.buffer.set(zeroDescriptor, slot.at);
         continue;
       }
-      const size = batch.sizes[i]!;
+      const size = sizes[i]!;
       if (
         (kind === PAGE_COMPRESSED && (size === 0 || size >= pageSize)) ||
         (kind === PAGE_RAW && size !== pageSize) ||
@@ -373,39 +430,67 @@ async function writePages(
           `kdump: compressor returned page kind ${kind} with ${size} bytes for a ${pageSize}-byte page`,
         );
       }
-      const offset = data.position;
-      const stored = batch.data.subarray(dataAt, dataAt + size);
-      if (!data.appendNow(stored)) await data.append(stored);
+      if (viewOf !== slot.buffer) {
+        viewOf = slot.buffer;
+        view = new DataView(viewOf.buffer, viewOf.byteOffset, viewOf.byteLength);
+      }
+      putDescriptor(view!, slot.at, base + dataAt, size, kind === PAGE_COMPRESSED ? codecFlag : 0, little);
       dataAt += size;
-      PageDescriptor.encode(
-        { offset: BigInt(offset), size, flags: kind === PAGE_COMPRESSED ? codecFlag : 0, page_flags: 0n },
-        endian,
-        slot.buffer,
-        slot.at,
-      );
     }
-    pagesDone += count;
+    if (dataAt > batch.data.length) {
+      throw new VmcoreError(VmcoreErrorCode.Codec, `kdump: compressor returned ${batch.data.length} bytes for pages of ${dataAt}`);
+    }
+    await data.appendCopy(batch.data.subarray(0, dataAt));
+    for (; gap < gaps.length; gap += 2) {
+      await emitZeros(gaps[gap + 1]!);
+      gapPages += gaps[gap + 1]!;
+    }
+    pagesDone += count + gapPages;
     options.onProgress?.(pagesDone * pageSize, pageCount * pageSize);
   };
 
   const drainOne = async () => {
     const next = await pending.shift()!;
-    await emit(next.batch, next.count);
-    // emit copied what it keeps: the data's buffer (the worker's, transferred) is free.
-    recycle(next.batch.data.buffer);
+    await emit(next.batch, next.count, next.gaps);
+    // emit copied what it keeps: the shared buffer, or the data's (the worker's, transferred), is free.
+    if (next.input) giveBack(next.input);
+    else recycle(next.batch.data.buffer);
   };
 
-  const submit = async (pages: Uint8Array, count: number, owned: boolean) => {
-    if (pagesDone + pending.length * batchPages + count > pageCount) {
+  // Batch buffers shared with the workers (PageCompressorPool's SharedArrayBuffers), when the
+  // compressor has them: read into, compressed in place, written out, given back. None is
+  // allocated, copied or transferred per batch.
+  const sharedInUse = new Set<ArrayBufferLike>();
+  const takeShared = (): Uint8Array | undefined => {
+    const buffer = compressor.sharedBuffer?.();
+    if (!buffer) return undefined;
+    if (buffer.length !== batchPages * pageSize || buffer.byteOffset !== 0) {
+      compressor.release?.(buffer);
+      return undefined;
+    }
+    sharedInUse.add(buffer.buffer);
+    return buffer;
+  };
+  const giveBack = (buffer: Uint8Array) => {
+    if (sharedInUse.delete(buffer.buffer)) compressor.release?.(buffer);
+  };
+  const noGaps: readonly number[] = [];
+  const submit = async (pages: Uint8Array | undefined, count: number, owned: boolean, gaps = noGaps) => {
+    let gapPages = 0;
+    for (let g = 1; g < gaps.length; g += 2) gapPages += gaps[g]!;
+    pagesSubmitted += count + gapPages;
+    if (pagesSubmitted > pageCount) {
       throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest memory yields more than the ${pageCount} pages its blocks describe`);
     }
-    const used = pages.subarray(0, count * pageSize);
+    const used = pages ? pages.subarray(0, count * pageSize) : new Uint8Array(0);
     // A batch of nothing but zeros (most of a sparse guest) skips the worker round trip.
     const zero = isZeroPage(used);
-    if (zero && owned) recycle(pages.buffer);
-    const job = zero
-      ? Promise.resolve({ batch: { kinds: new Uint8Array(count), sizes: new Uint32Array(count), data: new Uint8Array(0) }, count })
-      : compressor.compressBatch(used, pageSize, owned).then((batch) => ({ batch, count }));
+    const shared = pages && sharedInUse.has(pages.buffer) ? pages : undefined;
+    if (zero && shared) giveBack(shared);
+    else if (zero && owned && pages) recycle(pages.buffer);
+    const job: Promise<Done> = zero
+      ? Promise.resolve({ batch: { kinds: new Uint8Array(count), sizes: new Uint32Array(count), data: new Uint8Array(0) }, count, gaps })
+      : compressor.compressBatch(used, pageSize, owned).then((batch) => ({ batch, count, gaps, ...(shared ? { input: shared } : {}) }));
     job.catch(() => undefined); // awaited in order below; keeps a later failure from being unhandled meanwhile
     pending.push(job);
     if (pending.length >= maxInFlight) await drainOne();
@@ -420,6 +505,7 @@ async function writePages(
   };
   let batch: Uint8Array | undefined;
   let count = 0;
+  let gaps: number[] = [];
   let lastPfn = -1;
   // With workers, a source that reads into buffers reads each batch straight into one of ours,
   // which then goes to a worker as it is (transferred, no copy). Otherwise, chunk bytes are
@@ -430,21 +516,64 @@ async function writePages(
     workers > 0
       ? {
           chunkSize: batchBytes,
+          holes: true,
           // For sources that do not read into given buffers: they may still reuse theirs.
           reuseBuffers: true,
           into(length: number): Uint8Array {
+            const shared = length === batchBytes ? takeShared() : undefined;
+            if (shared) {
+              ours.add(shared.buffer);
+              return shared;
+            }
             const spare = length === batchBytes ? spares.pop() : undefined;
             const buffer = spare ? new Uint8Array(spare) : new Uint8Array(length);
             ours.add(buffer.buffer);
             return buffer;
           },
         }
-      : { chunkSize: READ_CHUNK, reuseBuffers: true };
+      : { chunkSize: READ_CHUNK, reuseBuffers: true, holes: true };
+  let zeroBytes: Uint8Array | undefined;
   // With a page filter only the dumpable runs are read (in buffers that are not ours: copied).
   const source = filter ? dumpableChunks(guest, filter) : guest.chunks(chunkOptions);
   for await (const chunk of source) {
-    const bytes = chunk.bytes;
     let addr = chunk.physAddr;
+    if (chunk.zeros) {
+      // A hole: its whole pages become gaps of the batch being filled (zero descriptors, no
+      // read, no compression); a part page at either end goes the usual way, as zero bytes.
+      const end = addr + chunk.zeros;
+      const first = Math.ceil(addr / pageSize);
+      const last = Math.floor(end / pageSize);
+      if (last > first && first > lastPfn) {
+        if (count === batchPages) {
+          await submit(batch!, count, true, gaps);
+          batch = undefined;
+          count = 0;
+          gaps = [];
+        }
+        const head = first * pageSize - addr;
+        if (head > 0) {
+          zeroBytes ??= new Uint8Array(pageSize);
+          await feed(zeroBytes.subarray(0, head), addr);
+        }
+        if (gaps.length > 0 && gaps[gaps.length - 2] === count) gaps[gaps.length - 1]! += last - first;
+        else gaps.push(count, last - first);
+        lastPfn = last - 1;
+        addr = last * pageSize;
+      }
+      zeroBytes ??= new Uint8Array(pageSize);
+      while (addr < end) {
+        const n = Math.min(end - addr, pageSize);
+        await feed(zeroBytes.subarray(0, n), addr);
+        addr += n;
+      }
+      continue;
+    }
+    // A shared buffer the chunk was read into and that was not handed over whole: copied from, free.
+    if (!(await feed(chunk.bytes, addr))) giveBack(chunk.bytes);
+  }
+  /** Takes the chunk's pages into batches; true when the chunk itself went out as a batch. */
+  async function feed(bytes: Uint8Array, addr: number): Promise<boolean> {
+    let handed = false;
     let at = 0;
     while (at < bytes.length) {
       const pfn = Math.floor(addr / pageSize);
@@ -467,12 +596,21 @@ async function writePages(
         if (pfn < lastPfn) {
           throw new VmcoreError(VmcoreErrorCode.Corrupt, `kdump: guest chunks are out of order at 0x${addr.toString(16)}`);
         }
-        if (count === batchPages) {
-          await submit(batch!, count, true);
+        const wholeBatch = inPage === 0 && bytes.length - at >= batchBytes && noneExcluded(pfn, batchPages);
+        // A full batch goes out; so does a part one when a whole batch follows (blocks that do
+        // not start on a batch boundary, e.g. RAM after the PC's 640 KiB hole): the chunks
+        // behind it are then handed over as they are, not copied into batches.
+        if (count === batchPages || (count > 0 && wholeBatch)) {
+          await submit(batch!, count, true, gaps);
           batch = undefined;
           count = 0;
+          gaps = [];
         }
-        if (count === 0 && inPage === 0 && bytes.length - at >= batchBytes && noneExcluded(pfn, batchPages)) {
+        if (count === 0 && wholeBatch) {
+          if (gaps.length > 0) {
+            await submit(undefined, 0, false, gaps);
+            gaps = [];
+          }
           // A whole batch of whole pages: hand over the chunk itself when it is one of our
           // buffers, else a view (the pool copies what it sends to a worker); an all-zero batch
           // is not sent at all.
@@ -480,9 +618,10 @@ async function writePages(
             at === 0 &&
             bytes.length === batchBytes &&
             bytes.byteOffset === 0 &&
-            bytes.byteLength === bytes.buffer.byteLength &&
-            ours.has(bytes.buffer);
+            ours.has(bytes.buffer) &&
+            (sharedInUse.has(bytes.buffer) || bytes.byteLength === bytes.buffer.byteLength);
           await submit(bytes.subarray(at, at + batchBytes), batchPages, whole);
+          handed ||= whole;
           lastPfn = pfn + batchPages - 1;
           at += batchBytes;
           addr += batchBytes;
@@ -490,7 +629,8 @@ async function writePages(
         }
         slot = count;
       }
-      batch ??= new Uint8Array(batchBytes);
+      // A shared buffer holds an earlier batch's bytes: zeroed, as a part page must read zero beyond its block.
+      batch ??= takeShared()?.fill(0) ?? new Uint8Array(batchBytes);
       // With a filter, one page at a time so that each page is asked about.
       const n = Math.min(bytes.length - at, (filter ? 1 : batchPages - slot) * pageSize - inPage);
       batch.set(bytes.subarray(at, at + n), slot * pageSize + inPage);
@@ -500,8 +640,9 @@ async function writePages(
       at += n;
       addr += n;
     }
+    return handed;
   }
-  if (count > 0) await submit(batch!, count, true);
+  if (count > 0 || gaps.length > 0) await submit(batch, count, true, gaps);
   while (pending.length > 0) await drainOne();
 
   if (pagesDone !== pageCount) {

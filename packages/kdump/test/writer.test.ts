@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemorySink, MemorySource } from '@vmcore/bytes';
+import { MemorySink, MemorySource, type RandomAccessSource } from '@vmcore/bytes';
 import { guestFromParts } from '@vmcore/guest-mem';
 import { decompressPage } from '@vmcore/compress';
 import {
@@ -419,6 +419,66 @@ describe('write failures', () => {
       const guest = syntheticGuest({ blocks: [{ start: 0, size: 32 << 20 }] });
       await expect(writeKdump(guest, failing, { codec: 'zlib', workers: 2, batchPages: 64 })).rejects.toThrow('No space left on device');
       expect(writes).toBe(failAt + 1);
+    });
+  }
+});
+
+describe('holes of a sparse source', () => {
+  const SIZE = 8 << 20;
+  // Stored runs of the RAM file, [start, end): the rest is a hole. Some runs are page parts.
+  const runs: Array<[number, number]> = [
+    [0x3000, 0x5000],
+    [0x9f800, 0xa0000],
+    [0x100000, 0x180400],
+    [0x400000 + 100, 0x400000 + 200],
+    [SIZE - 0x2000, SIZE],
+  ];
+  const bytes = new Uint8Array(SIZE);
+  for (const [start, end] of runs) bytes.set(contentBytes(start, end - start, 4096), start);
+  function guest(sparse: boolean) {
+    const memory = new MemorySource(bytes, 'sparse.ram');
+    let read = 0;
+    const source: RandomAccessSource = {
+      size: SIZE,
+      name: memory.name,
+      async read(offset, length) {
+        read += length;
+        return memory.read(offset, length);
+      },
+      ...(sparse
+        ? {
+            dataRange(offset: number) {
+              const run = runs.find(([, end]) => end > offset);
+              return run ? { start: Math.max(offset, run[0]), end: run[1] } : { start: SIZE, end: SIZE };
+            },
+          }
+        : {}),
+    };
+    // The PC's layout: RAM below 640 KiB, then from 1 MiB (batches do not start on the block edge).
+    const g = guestFromParts({
+      info: X86_64,
+      parts: [
+        { start: 0, size: 0xa0000, source, offset: 0 },
+        { start: 0x100000, size: SIZE - 0x100000, source, offset: 0x100000 },
+      ],
+    });
+    return { guest: g, read: () => read };
+  }
+
+  for (const workers of [0, 2]) {
+    it(`writes the same file without reading the holes (${workers} workers)`, async () => {
+      const full = guest(false);
+      const expected = new MemorySink();
+      await writeKdump(full.guest, expected, { codec: 'zlib', workers });
+      const sparse = guest(true);
+      const sink = new MemorySink();
+      let progress = 0;
+      await writeKdump(sparse.guest, sink, { codec: 'zlib', workers, onProgress: (done) => (progress = done) });
+      expect(firstDifference(sink.bytesCopy(), expected.bytesCopy())).toBe(-1);
+      expect(full.read()).toBe(SIZE - 0x60000);
+      // Only the stored runs, rounded out to whole pages where a run ends inside one... or less.
+      expect(sparse.read()).toBeLessThanOrEqual(0x2000 + 0x1000 + 0x81000 + 0x1000 + 0x2000);
+      expect(progress).toBe(SIZE - 0x60000);
     });
   }
 });

@@ -50,6 +50,8 @@ interface Sample {
   total: number;
   size: number;
   maxRssMiB: number;
+  /** User + system CPU seconds of the process, threads included (GNU time); QEMU: not measured here. */
+  cpuSeconds?: number;
 }
 
 export interface DumpRow extends Sample {
@@ -69,7 +71,7 @@ function codecOf(format: string): string | undefined {
 async function runChild(job: ChildJob, nodeArgs: string[] = []): Promise<Sample & { inProcess: number }> {
   const m: Measured = await runMeasured(process.execPath, [...nodeArgs, CHILD, JSON.stringify(job)], { timeoutMs: 900_000 });
   const r = JSON.parse(m.stdout.trim().split('\n').pop()!) as ChildResult;
-  return { seconds: m.seconds, total: r.total, size: r.size, maxRssMiB: m.maxRssMiB, inProcess: r.seconds };
+  return { seconds: m.seconds, total: r.total, size: r.size, maxRssMiB: m.maxRssMiB, cpuSeconds: m.cpuSeconds, inProcess: r.seconds };
 }
 
 /** makedumpfile 1.7.2 prints "snappy\tdisabled" when built without it (Debian 12's is). */
@@ -178,6 +180,7 @@ async function makedumpfileRow(ctx: RoundContext, codec: string, total: number):
     total,
     size: fileSize(out),
     maxRssMiB: m.maxRssMiB,
+    cpuSeconds: m.cpuSeconds,
   });
   rmSync(out, { force: true });
   ctx.log(`  makedumpfile ${MAKEDUMPFILE_CODEC[codec]} -d 1: ${m.seconds.toFixed(2)} s`);
@@ -281,7 +284,21 @@ function ratio(peer: DumpRow | undefined, row: DumpRow): number {
 export function dumpTable(rows: readonly DumpRow[]): string {
   const byTool = (format: string, tool: DumpRow['tool']) => rows.find((r) => r.format === format && r.tool === tool);
   return formatTable([
-    ['format', 'tool', 'input', 'workers', 's', 'in-proc s', 'MB/s', 'out MB', 'peak RSS MiB', 'QEMU s/ours', 'mdf s/ours', 'cp s/ours'],
+    [
+      'format',
+      'tool',
+      'input',
+      'workers',
+      's',
+      'in-proc s',
+      'CPU s',
+      'MB/s',
+      'out MB',
+      'peak RSS MiB',
+      'QEMU s/ours',
+      'mdf s/ours',
+      'cp s/ours',
+    ],
     ...rows
       .filter((r) => r.format !== 'reassemble')
       .map((r) => {
@@ -295,6 +312,7 @@ export function dumpTable(rows: readonly DumpRow[]): string {
           r.workers,
           r.seconds,
           r.inProcess ?? Number.NaN,
+          r.cpuSeconds ?? Number.NaN,
           mbPerSecond(r.total, r.seconds),
           r.size / MB,
           r.maxRssMiB,
@@ -410,6 +428,8 @@ export interface SparseRow {
   guestBytes: number;
   dataBytes: number;
   seconds: number;
+  inProcess: number;
+  cpuSeconds: number;
   size: number;
   maxRssMiB: number;
 }
@@ -422,7 +442,15 @@ export async function measureSparse(dir: string, gib: number, workers: number): 
     const { size, dataBytes } = createSparseRam(ram, gib * 2 ** 30, 64 * 2 ** 20);
     settle();
     const s = await runChild({ op: 'dump', source: { kind: 'ram', map: mapFor(dir, gib, ram) }, format: 'kdump-zlib', workers, out });
-    return { guestBytes: size, dataBytes, seconds: s.seconds, size: s.size, maxRssMiB: s.maxRssMiB };
+    return {
+      guestBytes: size,
+      dataBytes,
+      seconds: s.seconds,
+      inProcess: s.inProcess,
+      cpuSeconds: s.cpuSeconds ?? Number.NaN,
+      size: s.size,
+      maxRssMiB: s.maxRssMiB,
+    };
   } finally {
     rmSync(ram, { force: true });
     rmSync(out, { force: true });
@@ -438,11 +466,13 @@ function mapFor(dir: string, gib: number, ram: string): string {
 
 export function sparseTable(rows: readonly SparseRow[]): string {
   return formatTable([
-    ['sparse guest', 'data MiB', 's', 'MB/s', 'out MB', 'peak RSS MiB'],
+    ['sparse guest', 'data MiB', 's', 'in-proc s', 'CPU s', 'MB/s', 'out MB', 'peak RSS MiB'],
     ...rows.map((r) => [
       `${r.guestBytes / 2 ** 30} GiB`,
       r.dataBytes / 2 ** 20,
       r.seconds,
+      r.inProcess,
+      r.cpuSeconds,
       mbPerSecond(r.guestBytes, r.seconds),
       r.size / MB,
       r.maxRssMiB,

@@ -28,7 +28,7 @@ const benches: Record<string, (values: Values) => Promise<void>> = {
       workers: list(v.workers, ['0', '1', '2']).map(Number),
       formats: list(v.formats, DEFAULT_FORMATS),
       sources: list(v.sources, ['ram', 'elf']) as Array<'ram' | 'elf'>,
-      sparseGiB: num(v['sparse-gib'], 8),
+      sparseGiB: num(v['sparse-gib'], 16),
       cpuProf: v['cpu-prof'] === true,
       ...(typeof v['out-dir'] === 'string' ? { outDir: v['out-dir'] } : {}),
     });

@@ -90,7 +90,31 @@ describe('bench dumps parts', () => {
       row('kdump-lzo', 'vmcore', 4),
     ]);
     const lines = table.split('\n');
-    expect(lines[4]!.trim().split(/\s+/).slice(-2)).toEqual(['0.50', '1.50']);
-    expect(lines[6]!.trim().split(/\s+/).slice(-2)).toEqual(['-', '0.25']);
+    // The last three columns: QEMU s/ours, mdf s/ours, cp s/ours (ELF rows only).
+    expect(lines[4]!.trim().split(/\s+/).slice(-3)).toEqual(['0.50', '1.50', '-']);
+    expect(lines[6]!.trim().split(/\s+/).slice(-3)).toEqual(['-', '0.25', '-']);
+  });
+
+  it("divides cp's time of the same bytes by our ELF rows' (the RAM file for the RAM job, QEMU's ELF for the ELF job)", () => {
+    const row = (tool: DumpRow['tool'], input: string, seconds: number): DumpRow => ({
+      format: 'elf',
+      tool,
+      input,
+      workers: '-',
+      seconds,
+      total: 1e9,
+      size: 1e6,
+      maxRssMiB: 10,
+    });
+    const table = dumpTable([
+      row('QEMU', 'live guest', 1),
+      row('cp', 'RAM file', 0.5),
+      row('cp', "QEMU's ELF", 0.6),
+      row('vmcore', 'RAM file + map', 2),
+      row('vmcore', "QEMU's ELF", 1.2),
+    ]);
+    const lines = table.split('\n');
+    expect(lines[5]!.trim().split(/\s+/).slice(-3)).toEqual(['0.50', '-', '0.25']);
+    expect(lines[6]!.trim().split(/\s+/).slice(-3)).toEqual(['0.83', '-', '0.50']);
   });
 });

@@ -36,7 +36,8 @@ export type CopyResult = { readonly copied: true } | { readonly copied: false; r
  * kernel (copy_file_range on the thread pool: the bytes never enter this process). With
  * `skipHoles`, input holes are not written (a fresh output keeps them as holes; its size must
  * then be set by a later write or truncate). `{copied: false}` without an errno: no kernel copy
- * is possible here, nothing was written, read and write instead. With an errno: an I/O error.
+ * is possible here (or the input ended early); read and write the same range instead, at the same
+ * output offset. With an errno: an I/O error.
  */
 export async function copyFileRange(
   fdIn: number,
@@ -51,7 +52,8 @@ export async function copyFileRange(
   if (length === 0) return { copied: true };
   const n = await native.copyFileRangeAsync(fdIn, inOffset, fdOut, outOffset, length, skipHoles);
   if (n === length) return { copied: true };
-  if (n < 0 && NO_KERNEL_COPY.has(-n)) return { copied: false };
-  // A short copy: the input ended early (it shrank under us), reported as EIO-like truncation.
-  return { copied: false, errno: n < 0 ? -n : 5 };
+  // A short copy (the input ended early: it shrank under us) is declined too: the caller's reads then
+  // report the truncation in its own words, and its writes go over the bytes copied.
+  if (n >= 0 || NO_KERNEL_COPY.has(-n)) return { copied: false };
+  return { copied: false, errno: -n };
 }

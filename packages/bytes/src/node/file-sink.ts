@@ -86,7 +86,7 @@ export class FileSink implements PositionedSink, SequentialSink {
    * Copies `length` bytes of `source` from `sourceOffset` to `offset` of this file in the kernel
    * (copy_file_range, @vmcore/compress-native): for a FileSource on the same file system, with
    * the addon present. Holes of the input stay holes when this sink created the file. Resolves
-   * false, having written nothing, when no kernel copy is possible: read and write() instead.
+   * false when no kernel copy is possible (nothing counted as written): read and write() the range instead.
    */
   async copyRange(source: RandomAccessSource, sourceOffset: number, length: number, offset: number): Promise<boolean> {
     if (!(source instanceof FileSource) || sourceOffset + length > source.size) return false;

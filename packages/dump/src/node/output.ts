@@ -99,6 +99,7 @@ function fileOutput(sink: FileSink, name: string): OpenedOutput {
       },
     },
     positioned: {
+      doneWithBytesOnResolve: true,
       async write(offset, bytes) {
         await sink.write(offset, bytes);
         tracker.note(offset + bytes.length);
@@ -143,7 +144,7 @@ function fdFileOutput(fd: number): OpenedOutput {
         return true;
       },
     },
-    positioned: { write: writeAt },
+    positioned: { doneWithBytesOnResolve: true, write: writeAt },
     size: () => tracker.size,
     // The caller owns the descriptor; nothing to rename or remove.
     commit: async () => undefined,

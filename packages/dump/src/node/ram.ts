@@ -6,6 +6,7 @@ import { chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcor
 import { openRamGuest } from '../backends.js';
 import { guestView } from '../guest-view.js';
 import { openGuest } from './open.js';
+import { openSparseAwareFile } from './sparse-source.js';
 
 export interface RamDumpSource {
   /** Block map JSON (docs/DESIGN.md): a path, or the parsed object. */
@@ -84,7 +85,7 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
 
 async function openRamDumpGuest(source: RamDumpSource, map: MapObject): Promise<GuestMemory> {
   if (!source.notesFrom) {
-    const guest = await openRamGuest({ map });
+    const guest = await openRamGuest({ map, open: openSparseAwareFile });
     try {
       const info = await ramGuestInfo(
         guest,
@@ -101,6 +102,7 @@ async function openRamDumpGuest(source: RamDumpSource, map: MapObject): Promise<
   try {
     const guest = await openRamGuest({
       map,
+      open: openSparseAwareFile,
       info: donor.info,
       cpuNotes: donor.cpuNotes,
       nrCpus: donor.nrCpus,
