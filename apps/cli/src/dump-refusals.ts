@@ -22,7 +22,8 @@ export function cliRefusalMessage(refusal: DumpRefusal): string {
     case 'format-unavailable':
       return `${detail.format} is not available in this build`;
     case 'win-dmp-arch':
-      return `win-dmp needs an x86 guest, this one is ${detail.arch}`;
+      // QEMU writes win-dmp only where it was built for x86_64 (an i386 guest under qemu-system-i386 has none)
+      return `win-dmp needs an x86 guest of qemu-system-x86_64, this one is ${detail.arch}${detail.qemuTarget ? ` under qemu-system-${detail.qemuTarget}` : ''}`;
     case 'not-seekable':
       return 'kdump-raw formats require a seekable file';
     case 'length-zero':

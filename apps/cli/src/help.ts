@@ -62,7 +62,8 @@ Map file names are relative to the map's folder; --ram FILE replaces the map fil
 base name (or the only one). RAM has no CPU state: --notes-from takes the CPU notes and the
 VMCOREINFO note from another dump of the same stopped guest. Without it the architecture comes
 from --arch, the map's "arch" field, the pc/q35 shorthand, or the VMCOREINFO note in the RAM;
-when none of them says, the dump is refused.
+when none of them says, the dump is refused. --qemu-target (or the map's "qemuTarget") names the
+qemu-system binary the guest ran under: win-dmp exists only for x86_64 (default for i386 guests).
 
 Options:
   -f, --format FMT              output format: ${FORMATS}
@@ -71,6 +72,8 @@ Options:
       --notes-from DUMP         ELF or kdump file to copy CPU notes and the guest note from
       --arch ARCH               guest architecture without --notes-from: x86_64, i386, aarch64,
                                 s390x or ppc64
+      --qemu-target TARGET      the qemu-system-TARGET serving the guest (i386 guests: x86_64
+                                unless i386; only x86_64 writes win-dmp)
       --vmcoreinfo-entry HEX    the 16-byte fw_cfg etc/vmcoreinfo entry (32 hex digits) to find
                                 the VMCOREINFO note in guest memory, as QEMU does
       --vmcoreinfo-paddr ADDR   guest-physical address of the VMCOREINFO note (with --vmcoreinfo-size)

@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import { DUMP_FORMATS, type DumpFormat } from '@vmcore/dump';
+import type { QemuTarget } from '@vmcore/guest-mem';
 
 /** QAPI DumpGuestMemoryFormat, in the schema's order: @vmcore/dump's list, the one place it is written. */
 export const QMP_DUMP_FORMATS = DUMP_FORMATS;
@@ -38,8 +39,13 @@ export class DumpFailure extends Error {
 }
 
 export interface DumpBackend {
-  /** Guest architecture (win-dmp needs x86_64). */
+  /** Guest architecture. */
   readonly arch: string;
+  /**
+   * The QEMU binary this server stands in for (qemu-system-<target>); default the architecture's
+   * usual one. win-dmp exists only for x86_64 (an i386 guest under qemu-system-i386 has none).
+   */
+  readonly qemuTarget?: QemuTarget | undefined;
   /** Guest-physical RAM blocks, sorted: `total` and "no guest memory" are computed from them. */
   readonly blocks: readonly GuestRange[];
   /** The guest note (fw_cfg etc/vmcoreinfo): planDump checks it for win-dmp's Windows header. */

@@ -103,7 +103,7 @@ export class DumpJob {
       paging: args.paging,
       ...(args.begin !== undefined ? { begin: args.begin } : {}),
       ...(args.length !== undefined ? { length: args.length } : {}),
-      guest: { arch: backend.arch, blocks: backend.blocks, guestNote: backend.guestNote },
+      guest: { arch: backend.arch, qemuTarget: backend.qemuTarget, blocks: backend.blocks, guestNote: backend.guestNote },
       available: this.env.formats,
     };
     // qmp_dump_guest_memory(): the argument checks come before the output is opened.

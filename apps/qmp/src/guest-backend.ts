@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { DUMP_FORMATS, preloadDumpBackends, winDumpAvailable } from '@vmcore/dump';
 import { dumpGuest, openGuest } from '@vmcore/dump/node';
-import type { GuestMemory } from '@vmcore/guest-mem';
+import { qemuTargetOf, type GuestMemory } from '@vmcore/guest-mem';
 import { DumpFailure, QMP_DUMP_FORMATS, type DumpBackend, type DumpJobRequest, type QmpDumpFormat } from './dump-backend.js';
 import { errnoCode, strerror } from './errno-text.js';
 
@@ -59,6 +59,7 @@ export function guestBackend(
   const formats = QMP_DUMP_FORMATS.filter((format) => (DUMP_FORMATS as readonly string[]).includes(format));
   return {
     arch: guest.info.arch,
+    qemuTarget: qemuTargetOf(guest.info),
     blocks: guest.blocks.map((block) => ({ start: block.start, size: block.size })),
     guestNote: guest.guestNote,
     hasWinDumpHeader: winDumpAvailable(guest),
@@ -91,10 +92,14 @@ export function guestBackend(
   };
 }
 
-/** Opens a dump file (ELF, kdump, flattened kdump) as the served guest. */
-export async function openGuestBackend(path: string, options: { workers?: number } = {}): Promise<DumpBackend> {
+/**
+ * Opens a dump file (ELF, kdump, flattened kdump) as the served guest; `qemuTarget` names the
+ * QEMU binary it stands in for (a dump file does not say; default: the architecture's usual one).
+ */
+export async function openGuestBackend(path: string, options: { workers?: number; qemuTarget?: string } = {}): Promise<DumpBackend> {
   const { dev, ino } = await stat(path);
+  const { qemuTarget, ...rest } = options;
   // Before serving: a detached dump must not load modules on the monitor's event loop.
   await preloadDumpBackends();
-  return guestBackend(await openGuest(path), { ...options, guestFile: { dev, ino } });
+  return guestBackend(await openGuest(path, qemuTarget === undefined ? {} : { qemuTarget }), { ...rest, guestFile: { dev, ino } });
 }

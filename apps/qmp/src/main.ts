@@ -13,6 +13,8 @@ const USAGE = `usage: vmcore-qmp [--guest FILE] [--socket PATH] [--tcp 127.0.0.1
   --tcp HOST:PORT         listen on TCP; HOST must be a loopback address
   --paused                start in the prelaunch state (like qemu -S)
   --compat qemu-7.2       capability list, formats and schema exactly QEMU 7.2's
+  --qemu-target TARGET    the qemu-system-TARGET to stand in for (default: the guest
+                          architecture's usual one; i386 guests: x86_64, which has win-dmp)
   --max-message-bytes N   largest QMP token and message (default 67108864, QEMU's limit)`;
 
 function defaultGuest(): string {
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
       tcp: { type: 'string' },
       paused: { type: 'boolean', default: false },
       compat: { type: 'string' },
+      'qemu-target': { type: 'string' },
       'max-message-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown(130));
   process.on('SIGTERM', () => void shutdown(143));
-  const backend = await openGuestBackend(guestPath);
+  const backend = await openGuestBackend(guestPath, values['qemu-target'] !== undefined ? { qemuTarget: values['qemu-target'] } : {});
   server = await QmpServer.listen({
     backend,
     paused: values.paused,

@@ -1,4 +1,5 @@
 import { closeSync } from 'node:fs';
+import { winDumpSupported } from '@vmcore/dump';
 import { registerCommands } from './commands.js';
 import { QMP_DUMP_FORMATS, type DumpBackend } from './dump-backend.js';
 import { DumpJob, type DumpArgs } from './dump-job.js';
@@ -120,8 +121,8 @@ export class QmpMonitor implements QmpHost {
 
   capabilityFormats(): string[] {
     const backend = this.options.backend;
-    // qemu-system-x86_64 7.2 always lists win-dmp; every other target's binary never does
-    if (this.compat === 'qemu-7.2') return QEMU_7_2_FORMATS.filter((format) => format !== 'win-dmp' || backend.arch === 'x86_64');
+    // qemu-system-x86_64 7.2 always lists win-dmp; every other target's binary (qemu-system-i386 too) never does
+    if (this.compat === 'qemu-7.2') return QEMU_7_2_FORMATS.filter((format) => format !== 'win-dmp' || winDumpSupported(backend));
     return QMP_DUMP_FORMATS.filter((format) => backend.formats.includes(format) && (format !== 'win-dmp' || backend.hasWinDumpHeader));
   }
 

@@ -13,120 +13,77 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, type RunningGuest } from '@vmcore/qemu-guest';
 import { openGuestBackend, QmpServer } from '../src/index.js';
-import { LineClient } from './client.js';
+import { dump, dumpTo, primeWithOneDump, raw, replayTranscript, type TranscriptStep } from './transcript.js';
 import { QEMU_QMP_CLIENT, runQemuPython } from './qemu-python.js';
 
-type Step = { send: (dir: string) => string; wait?: 'dump-events' };
-
-const dump = (args: Record<string, unknown>) => () => JSON.stringify({ execute: 'dump-guest-memory', arguments: args });
-const dumpTo =
-  (file: string, args: Record<string, unknown> = {}) =>
-  (dir: string) =>
-    JSON.stringify({ execute: 'dump-guest-memory', arguments: { paging: false, protocol: `file:${join(dir, file)}`, ...args } });
-const raw = (text: string) => () => text;
-
-const TRANSCRIPT: Step[] = [
-  { send: raw('{"execute":"query-status","id":1}') },
-  { send: raw('{"execute":"qmp_capabilities","arguments":{"enable":["bogus"]}}') },
-  { send: raw('{"execute":"qmp_capabilities"}') },
-  { send: raw('{"execute":"qmp_capabilities"}') },
-  { send: raw('{"execute":"no-such-command","id":"x"}') },
-  { send: raw('{"execute":"query-status","id":[1,{"a":null}]}') },
-  { send: raw('[1,2]') },
-  { send: raw('{"foo":1}') },
-  { send: raw('{"execute":"query-status","arguments":{"x":1}}') },
-  { send: raw('{"execute":"query-status","id":tru}') },
-  { send: raw('{"exec-oob":"query-status"}') },
-  { send: raw('{"execute":"query-dump"}') },
-  { send: raw('{"execute":"query-dump-guest-memory-capability"}') },
-  { send: dump({ paging: false, protocol: 'x', format: 'kdump-lzo' }) },
-  { send: dump({ paging: false, protocol: 'x', format: 'kdump-raw-zlib' }) },
-  { send: dump({ paging: false, protocol: 'file:/dev/fdset/3' }) },
-  { send: raw('{"execute":"query-fdsets"}') },
-  { send: dump({}) },
-  { send: dump({ paging: false }) },
-  { send: dump({ paging: 'yes', protocol: 'x' }) },
-  { send: dump({ paging: false, protocol: 'x', bogus: 1 }) },
-  { send: dump({ paging: false, protocol: 'x', format: 'foo' }) },
-  { send: dump({ paging: false, protocol: 'x', begin: 1.5, length: 1 }) },
-  { send: dump({ paging: true, protocol: 'x', format: 'kdump-zlib' }) },
-  { send: dump({ paging: true, protocol: 'x', format: 'win-dmp' }) },
-  { send: dump({ paging: false, protocol: 'x', begin: 0 }) },
-  { send: dump({ paging: false, protocol: 'x', length: 4096 }) },
-  { send: dump({ paging: false, protocol: 'x' }) },
-  { send: dump({ paging: false, protocol: 'tcp:127.0.0.1:1' }) },
-  { send: dump({ paging: false, protocol: '' }) },
-  { send: dump({ paging: false, protocol: 'fd:nosuchfd' }) },
-  { send: dump({ paging: false, protocol: 'file:/nonexistent-dir/x.elf' }) },
-  { send: dumpTo('len0.elf', { begin: 0, length: 0 }) },
-  { send: dumpTo('neg.elf', { begin: -4096, length: 8192 }) },
-  { send: dumpTo('beyond.elf', { begin: 999_999_999_999, length: 4096 }) },
-  { send: dumpTo('neglen.elf', { begin: 1 << 20, length: -5 }) },
+const TRANSCRIPT: TranscriptStep[] = [
+  raw('{"execute":"query-status","id":1}'),
+  raw('{"execute":"qmp_capabilities","arguments":{"enable":["bogus"]}}'),
+  raw('{"execute":"qmp_capabilities"}'),
+  raw('{"execute":"qmp_capabilities"}'),
+  raw('{"execute":"no-such-command","id":"x"}'),
+  raw('{"execute":"query-status","id":[1,{"a":null}]}'),
+  raw('[1,2]'),
+  raw('{"foo":1}'),
+  raw('{"execute":"query-status","arguments":{"x":1}}'),
+  raw('{"execute":"query-status","id":tru}'),
+  raw('{"exec-oob":"query-status"}'),
+  raw('{"execute":"query-dump"}'),
+  raw('{"execute":"query-dump-guest-memory-capability"}'),
+  dump({ paging: false, protocol: 'x', format: 'kdump-lzo' }),
+  dump({ paging: false, protocol: 'x', format: 'kdump-raw-zlib' }),
+  dump({ paging: false, protocol: 'file:/dev/fdset/3' }),
+  raw('{"execute":"query-fdsets"}'),
+  dump({}),
+  dump({ paging: false }),
+  dump({ paging: 'yes', protocol: 'x' }),
+  dump({ paging: false, protocol: 'x', bogus: 1 }),
+  dump({ paging: false, protocol: 'x', format: 'foo' }),
+  dump({ paging: false, protocol: 'x', begin: 1.5, length: 1 }),
+  dump({ paging: true, protocol: 'x', format: 'kdump-zlib' }),
+  dump({ paging: true, protocol: 'x', format: 'win-dmp' }),
+  dump({ paging: false, protocol: 'x', begin: 0 }),
+  dump({ paging: false, protocol: 'x', length: 4096 }),
+  dump({ paging: false, protocol: 'x' }),
+  dump({ paging: false, protocol: 'tcp:127.0.0.1:1' }),
+  dump({ paging: false, protocol: '' }),
+  dump({ paging: false, protocol: 'fd:nosuchfd' }),
+  dump({ paging: false, protocol: 'file:/nonexistent-dir/x.elf' }),
+  dumpTo('len0.elf', { begin: 0, length: 0 }),
+  dumpTo('neg.elf', { begin: -4096, length: 8192 }),
+  dumpTo('beyond.elf', { begin: 999_999_999_999, length: 4096 }),
+  dumpTo('neglen.elf', { begin: 1 << 20, length: -5 }),
   // begin + length overflows int64: QEMU 7.2 dumps from begin to the end (JSON text: the length is no JS number).
   {
     send: (dir) =>
       `{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:${join(dir, 'wrap.elf')}","begin":${511 << 20},"length":9223372036854775807}}`,
   },
-  { send: raw('{"execute":"query-dump"}') },
-  { send: raw('{"execute":"query-dump"}') },
-  { send: raw('{"execute":"stop"}') },
-  { send: raw('{"execute":"stop"}') },
-  { send: raw('{"execute":"query-status"}') },
-  { send: raw('{"execute":"cont"}') },
-  { send: raw('{"execute":"cont"}') },
-  { send: dumpTo('full.elf') },
-  { send: dumpTo('full.kdump', { format: 'kdump-zlib' }) },
-  { send: dumpTo('filtered.elf', { begin: 1 << 20, length: 4096 }) },
-  { send: raw('{"execute":"query-dump"}') },
-  { send: dump({ paging: false, protocol: 'file:/dev/full' }) },
-  { send: dump({ paging: false, protocol: 'file:/dev/full', detach: true }), wait: 'dump-events' },
-  { send: dumpTo('detached.kdump', { format: 'kdump-zlib', detach: true }), wait: 'dump-events' },
-  { send: raw('{"execute":"query-dump"}') },
-  { send: dumpTo('win.dmp', { format: 'win-dmp' }) },
-  { send: raw('{"execute":"getfd","arguments":{"fdname":"x"}}') },
-  { send: raw('{"execute":"closefd","arguments":{"fdname":"x"}}') },
-  { send: raw('{"execute":"query-status","id":"end"}') },
+  raw('{"execute":"query-dump"}'),
+  raw('{"execute":"query-dump"}'),
+  raw('{"execute":"stop"}'),
+  raw('{"execute":"stop"}'),
+  raw('{"execute":"query-status"}'),
+  raw('{"execute":"cont"}'),
+  raw('{"execute":"cont"}'),
+  dumpTo('full.elf'),
+  dumpTo('full.kdump', { format: 'kdump-zlib' }),
+  dumpTo('filtered.elf', { begin: 1 << 20, length: 4096 }),
+  raw('{"execute":"query-dump"}'),
+  dump({ paging: false, protocol: 'file:/dev/full' }),
+  { ...dump({ paging: false, protocol: 'file:/dev/full', detach: true }), wait: 'dump-events' },
+  dumpTo('detached.kdump', { format: 'kdump-zlib', detach: true }, 'dump-events'),
+  raw('{"execute":"query-dump"}'),
+  dumpTo('win.dmp', { format: 'win-dmp' }),
+  raw('{"execute":"getfd","arguments":{"fdname":"x"}}'),
+  raw('{"execute":"closefd","arguments":{"fdname":"x"}}'),
+  raw('{"execute":"query-status","id":"end"}'),
 ];
 
 const INTERESTING_EVENTS = new Set(['STOP', 'RESUME', 'DUMP_COMPLETED', 'SHUTDOWN']);
 
 /** Replays the transcript; returns every reply and dump-related event as normalised JSON text. */
-async function replay(socketPath: string, dir: string): Promise<string[]> {
-  const client = await LineClient.open({ path: socketPath });
-  try {
-    await client.until((m) => m.length >= 1);
-    const out: string[] = [];
-    const greeting = client.messages[0] as { QMP: { capabilities: unknown } };
-    out.push(JSON.stringify({ QMP: { capabilities: greeting.QMP.capabilities } }));
-    let seen = 1;
-    for (const step of TRANSCRIPT) {
-      // Synchronous dumps of the 512 MiB guest take seconds, more on a loaded machine.
-      await client.request(step.send(dir), 180_000);
-      if (step.wait === 'dump-events') {
-        await client.until(
-          (m) => m.slice(seen).some((x) => x.event === 'RESUME') && m.slice(seen).some((x) => x.event === 'DUMP_COMPLETED'),
-          120_000,
-        );
-      }
-      let messages = client.messages.slice(seen);
-      if (step.wait === 'dump-events') {
-        // QEMU's detached dump thread races its main thread: the reply may come before or after
-        // the thread's events (seen both ways from QEMU 7.2). The reply is put first; the
-        // events keep their order.
-        messages = [...messages.filter((m) => !('event' in m)), ...messages.filter((m) => 'event' in m)];
-      }
-      for (const message of messages) {
-        if ('event' in message && !INTERESTING_EVENTS.has(message.event as string)) continue;
-        const { timestamp: _ignored, ...rest } = message;
-        out.push(JSON.stringify(rest).split(dir).join('<DIR>'));
-      }
-      seen = client.messages.length;
-    }
-    return out;
-  } finally {
-    client.close();
-  }
-}
+const replay = (socketPath: string, dir: string) =>
+  replayTranscript(socketPath, dir, TRANSCRIPT, { events: INTERESTING_EVENTS, greeting: true });
 
 const FD_CLIENT = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/fd_client.py');
 
@@ -164,13 +121,7 @@ beforeAll(async () => {
     compat: 'qemu-7.2',
   });
   // The same preparatory dump on our side, so query-dump starts from the same "completed" state.
-  const prep = await LineClient.open({ path: join(work, 'ours.sock') });
-  await prep.until((m) => m.length >= 1);
-  await prep.request('{"execute":"qmp_capabilities"}');
-  expect(await prep.request('{"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:/dev/null"}}')).toEqual({
-    return: {},
-  });
-  prep.close();
+  expect(await primeWithOneDump(join(work, 'ours.sock'))).toEqual({ return: {} });
 }, 900_000);
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import {
 } from '@vmcore/guest-mem';
 import { scanChunks } from './guest-view.js';
 import type { KdumpFile, KdumpLayout } from '@vmcore/kdump';
-import { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
+import { openWinDumpGuest, readWinDump, winDumpSupported, winDumpAvailable, writeWinDump, type WinDumpInfo } from '@vmcore/win-dmp';
 import {
   decodeFwCfgVmcoreinfo,
   parseVmcoreinfo,
@@ -66,7 +66,7 @@ export async function writeKdump(...args: Parameters<Kdump['writeKdump']>): Prom
 }
 
 // ---- @vmcore/win-dmp
-export { openWinDumpGuest, readWinDump, winDumpArchSupported, winDumpAvailable, writeWinDump };
+export { openWinDumpGuest, readWinDump, winDumpSupported, winDumpAvailable, writeWinDump };
 export type { WinDumpInfo };
 
 // ---- @vmcore/flat

@@ -13,7 +13,7 @@ import {
 import type { DumpFormat } from './formats.js';
 import { readGuestNote, type VmcoreinfoEntry } from './guest-note.js';
 import { abortError, guestView } from './guest-view.js';
-import { planDump } from './plan/plan.js';
+import { dumpTarget, planDump } from './plan/plan.js';
 import { SPARSE_LIMIT } from './open.js';
 import type { ExcludedPageCounts, PageExclusion } from '@vmcore/linux';
 import { guestKernel } from './kernel.js';
@@ -165,7 +165,7 @@ export async function dumpToSink(
     paging: options.paging ?? false,
     ...(begin !== undefined ? { begin } : {}),
     ...(length !== undefined ? { length } : {}),
-    guest: { arch: guest.info.arch, blocks: guest.blocks, guestNote },
+    guest: { ...dumpTarget(guest), guestNote },
     output: { seekable: destination.seekable },
   });
   const { spec, total } = plan;

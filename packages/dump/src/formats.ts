@@ -1,5 +1,6 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import { winDumpArchSupported } from './backends.js';
+import type { QemuTarget } from '@vmcore/guest-mem';
+import { winDumpSupported } from './backends.js';
 import { DUMP_FORMATS, type DumpFormat } from './format-names.js';
 
 export { DUMP_FORMATS, type DumpFormat };
@@ -45,11 +46,13 @@ export function formatSpec(format: DumpFormat): FormatSpec {
 }
 
 /**
- * What query-dump-guest-memory-capability would list for a guest of this architecture: every
- * elf and kdump format (all three codecs are built in), and win-dmp for x86 guests, as
- * qemu-system-x86_64 lists it whatever the guest (QEMU 7.2 and newer: win_dump_available() is
- * about the target, not the guest; the dump itself then needs the Windows header).
+ * What query-dump-guest-memory-capability would list for this guest: every elf and kdump format
+ * (all three codecs are built in), and win-dmp when qemu-system-x86_64 serves it (its default
+ * for x86_64 and i386 guests), as that binary lists it whatever the guest (QEMU 7.2 and newer:
+ * win_dump_available() is about the target, not the guest; the dump itself then needs the
+ * Windows header). A guest recorded under qemu-system-i386 gets no win-dmp.
  */
-export function availableFormats(arch: string): DumpFormat[] {
-  return DUMP_FORMATS.filter((format) => format !== 'win-dmp' || winDumpArchSupported(arch));
+export function availableFormats(info: { readonly arch: string; readonly qemuTarget?: QemuTarget | undefined }): DumpFormat[] {
+  const supported = winDumpSupported(info);
+  return DUMP_FORMATS.filter((format) => format !== 'win-dmp' || supported);
 }

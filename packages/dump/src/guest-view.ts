@@ -1,7 +1,8 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import type { ChunkOptions, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping } from '@vmcore/guest-mem';
+import type { ChunkOptions, DumpInfo, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping } from '@vmcore/guest-mem';
 
 export interface GuestOverrides {
+  readonly info?: DumpInfo;
   readonly mappings?: readonly MemoryMapping[];
   readonly cpuNotes?: readonly ElfNote[];
   readonly nrCpus?: number;
@@ -19,14 +20,14 @@ export function abortError(signal: AbortSignal): VmcoreError {
 }
 
 /**
- * The same guest with some notes replaced, and with its chunk stream counted and cancellable:
+ * The same guest with its description or some notes replaced, and with its chunk stream counted and cancellable:
  * how dumpGuest measures progress for every writer without knowing the format.
  */
 export function guestView(guest: GuestMemory, overrides: GuestOverrides): GuestMemory {
   const { onChunk, signal, onClose } = overrides;
   let closed = false;
   return {
-    info: guest.info,
+    info: overrides.info ?? guest.info,
     blocks: guest.blocks,
     mappings: overrides.mappings ?? guest.mappings,
     cpuNotes: overrides.cpuNotes ?? guest.cpuNotes,

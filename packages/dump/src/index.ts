@@ -16,7 +16,7 @@ export { readGuestNote } from './guest-note.js';
 export type { VmcoreinfoEntry } from './guest-note.js';
 export { verifyGuest } from './verify.js';
 export type { VerifyResult } from './verify.js';
-export { preloadDumpBackends, winDumpAvailable } from './backends.js';
+export { preloadDumpBackends, winDumpAvailable, winDumpSupported } from './backends.js';
 export type { WinDumpInfo } from './backends.js';
 export { guestKernel } from './kernel.js';
 export type { GuestKernel } from './kernel.js';

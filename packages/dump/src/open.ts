@@ -20,6 +20,11 @@ export interface OpenGuestOptions {
    * decodeWorkers; default min(2, CPUs), 0 = decode on the calling thread).
    */
   readonly decodeWorkers?: number;
+  /**
+   * The QEMU binary that served the guest (a dump file does not record it): recorded in
+   * `info.qemuTarget`. VMCORE_INVALID_ARGUMENT when that binary cannot run the guest's architecture.
+   */
+  readonly qemuTarget?: string;
 }
 
 /** The bound on bitmaps and other sizes a header claims beyond what it stores: 1 GiB. */

@@ -71,8 +71,8 @@ describe('win-dmp through @vmcore/dump (synthetic Windows guest under QEMU 7.2)'
   });
 
   it('lists win-dmp for x86 guests whatever their note, as qemu-system-x86_64 does', () => {
-    expect(availableFormats('x86_64')).toContain('win-dmp');
-    expect(availableFormats('i386')).toContain('win-dmp');
-    expect(availableFormats('s390x')).not.toContain('win-dmp');
+    expect(availableFormats({ arch: 'x86_64' })).toContain('win-dmp');
+    expect(availableFormats({ arch: 'i386' })).toContain('win-dmp');
+    expect(availableFormats({ arch: 's390x' })).not.toContain('win-dmp');
   });
 });

@@ -25,6 +25,11 @@ export const ExplicitBlockMapSchema = z
   .object({
     /** The guest architecture (x86_64, i386, aarch64, s390x, ppc64), for RAM without CPU notes. */
     arch: z.string().min(1).optional(),
+    /**
+     * The QEMU binary serving the guest (qemu-system-<target>): it decides win-dmp (x86_64 builds
+     * only). Default: the architecture's usual one (qemu-system-x86_64 for i386 guests too).
+     */
+    qemuTarget: z.enum(['x86_64', 'i386', 'aarch64', 'arm', 'ppc64', 's390x', 'riscv64', 'loongarch64']).optional(),
     blocks: z
       .array(BlockMapEntrySchema)
       .min(1)

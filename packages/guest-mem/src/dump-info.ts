@@ -1,7 +1,6 @@
 import { archByMachine, archByName, I386, X86_64 } from './arch/index.js';
-import type { Arch, DumpInfo, PhysBlock } from './model.js';
-
-export { EM_386, EM_PPC64, EM_S390, EM_X86_64, EM_AARCH64, EM_ARM, EM_RISCV, EM_LOONGARCH, X86_64_DUMP_INFO } from './arch/index.js';
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import type { Arch, DumpInfo, PhysBlock, QemuTarget } from './model.js';
 
 /**
  * target/i386/arch_dump.c cpu_get_dump_info(): EM_X86_64/ELFCLASS64 when the first CPU is in
@@ -30,4 +29,39 @@ export function defaultPageSize(arch: Arch): number {
 export function dumpInfoForArch(arch: string, blocks: readonly PhysBlock[] = []): DumpInfo | undefined {
   // ppc64 first in the layer is little-endian (ppc64le); QEMU 7.2's pseries dumps of a guest whose CPUs it cannot ask are big-endian.
   return archByName(arch)?.dumpInfo({ blocks, ...(arch === 'ppc64' ? { endian: 'be' as const } : {}) });
+}
+
+/**
+ * The QEMU binary that serves a guest: the one its description records, else its architecture's
+ * default (qemu-system-x86_64 for i386 guests too). Undefined for an architecture we do not know.
+ */
+export function qemuTargetOf(info: { readonly arch: string; readonly qemuTarget?: QemuTarget | undefined }): QemuTarget | undefined {
+  return info.qemuTarget ?? archByName(info.arch)?.qemuTargets[0];
+}
+
+/**
+ * `info` recording that `target` serves the guest; VMCORE_INVALID_ARGUMENT when that QEMU binary
+ * cannot run the architecture (qemu-system-i386 has no long mode, so no x86_64 guest).
+ */
+export function withQemuTarget(info: DumpInfo, target: string): DumpInfo {
+  const targets = archByName(info.arch)?.qemuTargets ?? [];
+  if (!(targets as readonly string[]).includes(target)) {
+    throw new VmcoreError(
+      VmcoreErrorCode.InvalidArgument,
+      `QEMU target ${JSON.stringify(target)} does not run ${info.arch} guests (expected ${targets.join(' or ') || 'none: unknown architecture'})`,
+    );
+  }
+  return Object.freeze({ ...info, qemuTarget: target as QemuTarget });
+}
+
+/**
+ * `info` for the same guest seen with other blocks (a RAM map next to the dump its CPU notes
+ * come from): QEMU's cpu_get_dump_info() picks the ELF class from the blocks it dumps, so an i386
+ * guest's RAM below 4 GiB alone is ELFCLASS32 even where QEMU's own dump, with pc.bios ending at
+ * 4 GiB, was ELFCLASS64. Everything else (byte order, e_machine, page size) stays as `info` has it.
+ */
+export function dumpInfoForBlocks(info: DumpInfo, blocks: readonly PhysBlock[]): DumpInfo {
+  const rule = archByName(info.arch)?.dumpInfo({ endian: info.endian, blocks });
+  if (!rule || rule.elfClass === info.elfClass) return info;
+  return Object.freeze({ ...info, elfClass: rule.elfClass });
 }

@@ -6,6 +6,14 @@ import type { Endian, RandomAccessSource } from '@vmcore/bytes';
  */
 export type Arch = 'x86_64' | 'i386' | 'aarch64' | 'arm' | 'ppc64' | 's390x' | 'riscv64' | 'loongarch64' | 'unknown';
 
+/**
+ * A QEMU system emulator by its build target (qemu-system-<target>). The target, not the guest
+ * CPU, decides some of dump-guest-memory's answers: win-dmp exists only where QEMU was built
+ * for TARGET_X86_64, so a 32-bit x86 guest gets it under qemu-system-x86_64 but not under
+ * qemu-system-i386.
+ */
+export type QemuTarget = 'x86_64' | 'i386' | 'aarch64' | 'arm' | 'ppc64' | 's390x' | 'riscv64' | 'loongarch64';
+
 /** What QEMU's cpu_get_dump_info() decides: ELF class, byte order, e_machine and page size. */
 export interface DumpInfo {
   readonly elfClass: 32 | 64;
@@ -14,6 +22,11 @@ export interface DumpInfo {
   readonly machine: number;
   readonly arch: Arch;
   readonly pageSize: number;
+  /**
+   * The QEMU binary that serves the guest, where the guest's description records it (a block
+   * map's `qemuTarget`, --qemu-target); absent: the architecture's default (`qemuTargetOf`).
+   */
+  readonly qemuTarget?: QemuTarget;
 }
 
 /** A guest-physical RAM/ROM block [start, start + size), as in QEMU's GuestPhysBlockList. */

@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode, type RandomAccessSource } from '@vmcore/bytes';
-import { X86_64_DUMP_INFO } from './dump-info.js';
+import { X86_64_DUMP_INFO } from './arch/index.js';
 import type { DumpInfo, ElfNote, GuestMemory } from './model.js';
 import { guestFromParts, type GuestPart } from './parts.js';
 

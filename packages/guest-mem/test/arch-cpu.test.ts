@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  archByName,
   AARCH64_FPSIMD,
   AARCH64_PRSTATUS,
   AARCH64_SVE_HEADER,
@@ -110,6 +111,39 @@ describe('CPU note layouts of the other QEMU targets (target/*/arch_dump.c)', ()
           expect(decodeRegisterNote(layout, desc, e)).toEqual(input);
         },
       ),
+    );
+  });
+
+  it('builds every fixed-size note of each non-x86 codec back from what summarize reads (arm, ppc64, riscv64, loongarch64, aarch64, s390x)', () => {
+    // aarch64 and s390x are also checked against QEMU's own notes of the real guests (cpu-notes-roundtrip.e2e)
+    fc.assert(
+      fc.property(
+        fc.constantFrom('arm', 'ppc64', 'riscv64', 'loongarch64', 'aarch64', 's390x'),
+        endian,
+        fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { minLength: 97, maxLength: 97 }),
+        (name, e, values) => {
+          const arch = archByName(name)!;
+          const elfClass = arch.elfClass;
+          const layouts = arch.cpu.layouts!(elfClass).filter((l) => !l.variable);
+          const regs: Record<string, bigint> = {};
+          layouts.forEach((layout, li) =>
+            layout.registers.forEach((reg, i) => {
+              const v = values[(li * 31 + i) % values.length]!;
+              regs[(li === 0 ? '' : `${layout.label}.`) + reg] = layout.wide.has(reg) ? v : v & 0xffffffffn;
+            }),
+          );
+          const notes = arch.cpu.encode([{ regs }, { regs }], e, elfClass);
+          expect(notes).toHaveLength(2 * layouts.length);
+          expect(notes.map((n) => n.desc.length)).toEqual([...layouts, ...layouts].map((l) => l.struct.size));
+          const again = arch.cpu.encode(
+            arch.cpu.summarize(notes, e, elfClass).map((cpu) => ({ regs: cpu.registers })),
+            e,
+            elfClass,
+          );
+          expect(again).toEqual(notes);
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 

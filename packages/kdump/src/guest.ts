@@ -17,8 +17,9 @@ import {
   type MemoryChunk,
   type MemoryMapping,
   type PhysBlock,
+  archFromVmcoreinfo,
 } from '@vmcore/guest-mem';
-import { archFromVmcoreinfo, parseVmcoreinfo, VMCOREINFO_NOTE_NAME, vmcoreinfoText } from '@vmcore/vmcoreinfo';
+import { parseVmcoreinfo, VMCOREINFO_NOTE_NAME, vmcoreinfoText } from '@vmcore/vmcoreinfo';
 import { archForMachine } from './utsname.js';
 import { PageDecodeError, PageDecoderPool } from '@vmcore/compress';
 import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';

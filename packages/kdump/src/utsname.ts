@@ -1,13 +1,15 @@
 import { parseNotes, type Endian } from '@vmcore/bytes';
-import { archByName, archByUtsMachine, utsMachineBits, type Arch, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
 import {
+  archByName,
+  archByUtsMachine,
   archFromVmcoreinfo,
-  findVmcoreinfoNote,
   kernelImageVirtToPhys,
-  parseVmcoreinfo,
-  vmcoreinfoText,
-  type Vmcoreinfo,
-} from '@vmcore/vmcoreinfo';
+  utsMachineBits,
+  type Arch,
+  type DumpInfo,
+  type GuestMemory,
+} from '@vmcore/guest-mem';
+import { findVmcoreinfoNote, parseVmcoreinfo, vmcoreinfoText, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import { NewUtsname, type Utsname } from './header.js';
 
 /** `uname -m` of a guest of this architecture, from the architecture layer (QEMU writes its own ELF_MACHINE_UNAME instead). */

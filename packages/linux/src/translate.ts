@@ -8,9 +8,10 @@ import {
   X86Translator,
   archByName,
   findBlock,
+  kernelLinearVirtToPhys,
   type PhysBlock,
 } from '@vmcore/guest-mem';
-import { kernelLinearVirtToPhys, kernelVirtToPhys } from '@vmcore/vmcoreinfo';
+import { kernelVirtToPhys } from '@vmcore/vmcoreinfo';
 import type { KernelInfo } from './kernel-info.js';
 
 /** Where a kernel virtual address lives: the physical address and the size of the page mapping it. */

@@ -20,5 +20,4 @@ export { kernelVirtToPhys, physBaseFromMapping, physBaseFromPageTables, kernelTe
 export type { Translate, KernelImage, PhysBaseArch, PageTablePhysBaseOptions, PageTablePhysBase } from './kernel-image.js';
 export { physBaseFromVmcoreinfo, qemuPhysBaseFromVmcoreinfo, resolvePhysBase } from './phys-base.js';
 export type { PhysBaseSource, ResolvePhysBaseOptions, ResolvedPhysBase } from './phys-base.js';
-export { archFromVmcoreinfo, kernelImageVirtToPhys, kernelLinearVirtToPhys, kernelPageSize } from './kernel-arch.js';
-export type { KernelArch } from './kernel-arch.js';
+export { kernelPageSize } from './page-size.js';

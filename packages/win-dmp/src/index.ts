@@ -18,7 +18,7 @@ export type { WinCpuState } from './context.js';
 export { winCpusFromGuest, RESET_MXCSR, RESET_DR } from './cpu-state.js';
 export type { WinCpuExtras } from './cpu-state.js';
 export type { WinDumpRun } from './header.js';
-export { planWinDump, winDumpArchSupported, winDumpAvailable, checkWinDumpHeader, winDumpHeaderProblem } from './prepare.js';
+export { planWinDump, winDumpSupported, winDumpAvailable, checkWinDumpHeader, winDumpHeaderProblem } from './prepare.js';
 export type { WinDumpOptions, WinDumpPlan, WinDumpHeaderProblem } from './prepare.js';
 export type { PhysPatch } from './address-space.js';
 export { writeWinDump } from './writer.js';

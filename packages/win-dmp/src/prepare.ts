@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import type { GuestMemory } from '@vmcore/guest-mem';
+import { qemuTargetOf, type GuestMemory, type QemuTarget } from '@vmcore/guest-mem';
 import { DebugAddressSpace, type PhysPatch } from './address-space.js';
 import { encodeWinContext, type WinCpuState } from './context.js';
 import { winCpusFromGuest, type WinCpuExtras } from './cpu-state.js';
@@ -44,9 +44,13 @@ const fail = (message: string) => new VmcoreError(VmcoreErrorCode.InvalidArgumen
 const PAGE_SHIFT = 12n;
 const KDBG = [0x4b, 0x44, 0x42, 0x47];
 
-/** Whether a guest of this architecture can be dumped as win-dmp at all (QEMU: an x86 target). */
-export function winDumpArchSupported(arch: string): boolean {
-  return arch === 'x86_64' || arch === 'i386';
+/**
+ * Whether QEMU can write this guest as win-dmp at all: only a QEMU built for TARGET_X86_64
+ * (dump/dump.c, 7.2 and newer) has win_dump.c, whatever the guest CPU. So a 32-bit x86 guest
+ * qualifies under qemu-system-x86_64 (its default QEMU target) and not under qemu-system-i386.
+ */
+export function winDumpSupported(info: { readonly arch: string; readonly qemuTarget?: QemuTarget | undefined }): boolean {
+  return qemuTargetOf(info) === 'x86_64';
 }
 
 /** Why a guest note is not a Windows dump header, with QEMU 7.2's text for it. */
@@ -94,7 +98,7 @@ export function checkWinDumpHeader(note: Uint8Array | undefined): WinDumpHeaderB
  * guest of qemu-system-x86_64.
  */
 export function winDumpAvailable(guest: Pick<GuestMemory, 'info' | 'guestNote'>): boolean {
-  if (!winDumpArchSupported(guest.info.arch)) return false;
+  if (!winDumpSupported(guest.info)) return false;
   try {
     checkWinDumpHeader(guest.guestNote);
     return true;
@@ -109,7 +113,7 @@ export function winDumpAvailable(guest: Pick<GuestMemory, 'info' | 'guestNote'>)
  * warning texts. Reads guest memory through the first CPU with CR3 = DirectoryTableBase.
  */
 export async function planWinDump(guest: GuestMemory, options: WinDumpOptions = {}): Promise<WinDumpPlan> {
-  if (!winDumpArchSupported(guest.info.arch)) throw fail('Windows dump is only available for x86-64');
+  if (!winDumpSupported(guest.info)) throw fail('Windows dump is only available for x86-64');
   const h = checkWinDumpHeader(guest.guestNote);
   const x64 = h.x64;
   const warnings: string[] = [];

@@ -75,7 +75,7 @@ const CASES: Case[] = [
     name: 'win-dmp for an aarch64 guest (unavailable)',
     guest: 'aarch64',
     format: 'win-dmp',
-    expect: { reason: 'win-dmp-arch', arch: 'aarch64' },
+    expect: { reason: 'win-dmp-arch', arch: 'aarch64', qemuTarget: 'aarch64' },
   },
 ];
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConsoleFacts, type GuestFacts } from './facts.js';
 import { buildInitramfs } from './initramfs.js';
-import { GUEST_ARCH_SPECS, guestKernel, type GuestArch } from './guest-arch.js';
+import { GUEST_ARCH_SPECS, guestKernel, qemuBinary, type GuestArch } from './guest-arch.js';
 import { QmpClient } from './qmp-client.js';
 
 export type Firmware = 'seabios' | 'ovmf';
@@ -221,7 +221,7 @@ export async function bootGuest(options: BootOptions = {}): Promise<RunningGuest
   // QEMU dies with us: pdeathsig on `timeout` (our child) and on QEMU (its child), a process
   // group for kill(), and `timeout` as the last resort if everything else is missed.
   const deathsig = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL'] : [];
-  const argv = [...deathsig, 'timeout', '-k', '5', String(lifetime), ...deathsig, spec.qemuBinary, ...args];
+  const argv = [...deathsig, 'timeout', '-k', '5', String(lifetime), ...deathsig, qemuBinary(spec.arch), ...args];
   const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],

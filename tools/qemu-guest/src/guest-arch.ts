@@ -20,7 +20,11 @@ export interface GuestKernel {
 /** How QEMU runs a guest of one architecture. */
 export interface GuestArchSpec {
   arch: GuestArch;
-  qemuBinary: string;
+  /**
+   * The qemu-system-<target> binary that runs it, recorded in map.json's `qemuTarget`: the target,
+   * not the guest CPU, decides win-dmp (QEMU 7.2 has it only for TARGET_X86_64).
+   */
+  qemuTarget: GuestArch;
   /** Machine and CPU arguments (before the common ones). */
   machineArgs: readonly string[];
   /** Kernel console device for `-serial file:`. */
@@ -29,50 +33,50 @@ export interface GuestArchSpec {
   fwCfg: boolean;
   /** The x86 guests pause in a 167-byte x86_64 program; the others in busybox sleep. */
   pauseProgram: boolean;
-  /** QEMU's ELF identity for the dumps (for checks in tests). */
-  elf: { class: 32 | 64; endian: 'le' | 'be'; machine: number };
 }
 
 export const GUEST_ARCH_SPECS: Readonly<Record<GuestArch, GuestArchSpec>> = {
   x86_64: {
     arch: 'x86_64',
-    qemuBinary: 'qemu-system-x86_64',
+    qemuTarget: 'x86_64',
     machineArgs: ['-machine', 'pc'],
     console: 'ttyS0',
     fwCfg: true,
     pauseProgram: true,
-    elf: { class: 64, endian: 'le', machine: 62 },
   },
-  // Debian's 686 kernel under qemu-system-i386: 32-bit paging, so QEMU writes ELF32/EM_386 files
+  // Debian's 686 kernel under qemu-system-i386: 32-bit paging, so EM_386 and i386 PRSTATUS notes;
+  // ELFCLASS64 all the same, since pc.bios ends at 4 GiB (cpu_get_dump_info sees every block)
   i386: {
     arch: 'i386',
-    qemuBinary: 'qemu-system-i386',
+    qemuTarget: 'i386',
     machineArgs: ['-machine', 'pc'],
     console: 'ttyS0',
     fwCfg: true,
     pauseProgram: false,
-    elf: { class: 32, endian: 'le', machine: 3 },
   },
   aarch64: {
     arch: 'aarch64',
-    qemuBinary: 'qemu-system-aarch64',
+    qemuTarget: 'aarch64',
     machineArgs: ['-machine', 'virt', '-cpu', 'max'],
     console: 'ttyAMA0',
     fwCfg: true,
     pauseProgram: false,
-    elf: { class: 64, endian: 'le', machine: 183 },
   },
   // s390x has no fw_cfg: the kernel's VMCOREINFO reaches no dump unless found in memory
   s390x: {
     arch: 's390x',
-    qemuBinary: 'qemu-system-s390x',
+    qemuTarget: 's390x',
     machineArgs: ['-machine', 's390-ccw-virtio'],
     console: 'ttysclp0',
     fwCfg: false,
     pauseProgram: false,
-    elf: { class: 64, endian: 'be', machine: 22 },
   },
 };
+
+/** The QEMU binary that runs a guest of `arch`. */
+export function qemuBinary(arch: GuestArch): string {
+  return `qemu-system-${GUEST_ARCH_SPECS[arch].qemuTarget}`;
+}
 
 /** Debian architecture names used by tools/deps/foreign-kernels.sh. */
 const DEBIAN_ARCH: Record<Exclude<GuestArch, 'x86_64'>, string> = { aarch64: 'arm64', i386: 'i386', s390x: 's390x' };

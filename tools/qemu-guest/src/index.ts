@@ -28,6 +28,7 @@ export { qmpSessionWithFds, type FdSessionStep, type FdSessionResult } from './f
 export {
   GUEST_ARCHES,
   GUEST_ARCH_SPECS,
+  qemuBinary,
   guestKernel,
   foreignKernelsRoot,
   type GuestArch,

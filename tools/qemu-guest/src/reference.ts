@@ -43,6 +43,8 @@ export interface BlockMapBlock {
 export interface ReferenceGuest {
   variant: string;
   arch: GuestArch;
+  /** The qemu-system-<target> that ran it (map.json's `qemuTarget`; i386 for the i386 guest). */
+  qemuTarget: GuestArch;
   firmware: Firmware;
   vmcoreinfo: boolean;
   memMiB: number;
@@ -170,7 +172,7 @@ function resolveOptions(options: ReferenceGuestOptions): Required<ReferenceGuest
   return { arch, firmware, vmcoreinfo: options.vmcoreinfo ?? GUEST_ARCH_SPECS[arch].fwCfg, memMiB, panic };
 }
 
-type Stored = Omit<ReferenceGuest, 'dir'> & { cacheFormat: number };
+type Stored = Omit<ReferenceGuest, 'dir' | 'qemuTarget'> & { cacheFormat: number };
 
 const RELATIVE_KEYS = [
   'ramFile',
@@ -195,7 +197,8 @@ function load(dir: string): ReferenceGuest | undefined {
     return undefined;
   }
   if (stored.cacheFormat !== CACHE_FORMAT) return undefined;
-  const g = { ...stored, arch: stored.arch ?? 'x86_64', dir } as ReferenceGuest & { cacheFormat?: number };
+  const arch = stored.arch ?? 'x86_64';
+  const g = { ...stored, arch, qemuTarget: GUEST_ARCH_SPECS[arch].qemuTarget, dir } as ReferenceGuest & { cacheFormat?: number };
   delete g.cacheFormat;
   for (const k of RELATIVE_KEYS) g[k] = path.join(dir, stored[k]);
   g.qemuElfFiltered = stored.qemuElfFiltered.map((f) => ({ ...f, file: path.join(dir, f.file) }));
@@ -336,8 +339,10 @@ async function build(o: Required<ReferenceGuestOptions>, variant: string, dir: s
   const blocks: BlockMapBlock[] = physMap
     .filter((b) => b.inRamFile)
     .map((b) => ({ start: b.start, size: b.size, file: path.join(finalDir, names.ramFile), offset: b.offset ?? 0, name: b.name }));
-  // map.json names the RAM file by absolute path (its final place in the cache)
-  writeFileSync(abs(names.mapFile), JSON.stringify({ blocks }, null, 2) + '\n');
+  // map.json names the RAM file by absolute path (its final place in the cache), the guest
+  // architecture, and the QEMU binary that ran it (which decides win-dmp)
+  const mapJson = { arch: o.arch, qemuTarget: GUEST_ARCH_SPECS[o.arch].qemuTarget, blocks };
+  writeFileSync(abs(names.mapFile), JSON.stringify(mapJson, null, 2) + '\n');
   writeFileSync(abs(names.physMapFile), JSON.stringify({ ramFile: path.join(finalDir, names.ramFile), blocks: physMap }, null, 2) + '\n');
   const vmcoreinfoText = readVmcoreinfoFromRam(abs(names.ramFile), blocks, guest.facts.vmcoreinfoPaddr, guest.facts.vmcoreinfoSize);
   const facts: ReferenceFacts = {

@@ -85,6 +85,8 @@ export interface KernelLogSearch {
   attributes?: Record<string, string>;
   /** What libkdumpfile raised, when it could not follow the ring buffer. */
   error?: string;
+  /** The address space the ring was read in: KVADDR (libkdumpfile's translation) or KPHYSADDR. */
+  addressSpace?: 'KVADDR' | 'KPHYSADDR';
 }
 
 /**
@@ -94,9 +96,17 @@ export interface KernelLogSearch {
 export async function findInKernelLogWithLibkdumpfile(
   dumpPath: string,
   text: string,
-  options: { timeoutMs?: number } = {},
+  options: {
+    timeoutMs?: number;
+    /**
+     * Read kernel-physical addresses (KDUMP_KPHYSADDR) at virtual − this offset instead of letting
+     * libkdumpfile translate: for i386, whose linear map libkdumpfile 0.5 does not set up (docs/DESIGN.md).
+     */
+    linearOffset?: bigint;
+  } = {},
 ): Promise<KernelLogSearch> {
-  const r = await run(pythonPath, [kernelLogMarkerScript, dumpPath, text], { timeoutMs: options.timeoutMs ?? 300_000 });
+  const linear = options.linearOffset === undefined ? [] : ['--linear-offset', options.linearOffset.toString(16)];
+  const r = await run(pythonPath, [kernelLogMarkerScript, dumpPath, text, ...linear], { timeoutMs: options.timeoutMs ?? 300_000 });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(last) as KernelLogSearch;

@@ -10,6 +10,7 @@ export async function dump(args: string[], io: Io): Promise<void> {
     ram: { type: 'string', multiple: true },
     'notes-from': { type: 'string' },
     arch: { type: 'string' },
+    'qemu-target': { type: 'string' },
     'vmcoreinfo-entry': { type: 'string' },
     'vmcoreinfo-paddr': { type: 'string' },
     'vmcoreinfo-size': { type: 'string' },
@@ -41,7 +42,8 @@ export async function dump(args: string[], io: Io): Promise<void> {
   const arch = str(values, 'arch');
   if (arch !== undefined && notesFrom !== undefined)
     throw new UsageError('--arch and --notes-from exclude each other (the notes say the architecture)', 'dump');
-  const source = { map, ram, ...(notesFrom ? { notesFrom } : {}), ...(arch ? { arch } : {}) };
+  const qemuTarget = str(values, 'qemu-target');
+  const source = { map, ram, ...(notesFrom ? { notesFrom } : {}), ...(arch ? { arch } : {}), ...(qemuTarget ? { qemuTarget } : {}) };
   const inputs = await ramDumpInputs(source);
   const guest = await openRamDump(source);
   try {

@@ -1,6 +1,6 @@
 import { isVmcoreError, parseNotes, type Endian } from '@vmcore/bytes';
-import { summarizeCpus, type Arch, type CpuSummary, type GuestMemory, type PhysBlock } from '@vmcore/guest-mem';
-import { kernelImageVirtToPhys, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
+import { kernelImageVirtToPhys, summarizeCpus, type Arch, type CpuSummary, type GuestMemory, type PhysBlock } from '@vmcore/guest-mem';
+import type { Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import {
   parseVmcoreinfo,
   readWinDump,

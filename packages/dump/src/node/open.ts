@@ -1,7 +1,7 @@
 import { VmcoreError, VmcoreErrorCode, type RandomAccessSource } from '@vmcore/bytes';
 import { stat } from 'node:fs/promises';
 import { FileSource } from '@vmcore/bytes/node';
-import type { GuestMemory } from '@vmcore/guest-mem';
+import { withQemuTarget, type GuestMemory } from '@vmcore/guest-mem';
 import { detectFormat } from '../detect.js';
 import { guestView } from '../guest-view.js';
 import { guestFromSource, type OpenGuestOptions } from '../open.js';
@@ -45,7 +45,8 @@ export async function openGuest(input: string | RandomAccessSource, options: Ope
   try {
     const format = await detectFormat(opened.source);
     const guest = await guestFromSource(opened.source, format, options);
-    return guestView(guest, { onClose: () => opened.close() });
+    const info = options.qemuTarget === undefined ? undefined : withQemuTarget(guest.info, options.qemuTarget);
+    return guestView(guest, { ...(info ? { info } : {}), onClose: () => opened.close() });
   } catch (error) {
     await opened.close().catch(() => undefined);
     throw error;

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import { dumpInfoForArch, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
-import { archFromVmcoreinfo, chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcore/vmcoreinfo';
+import { archFromVmcoreinfo, dumpInfoForArch, dumpInfoForBlocks, withQemuTarget, type DumpInfo, type GuestMemory } from '@vmcore/guest-mem';
+import { chunksFromBlocks, parseVmcoreinfo, scanForVmcoreinfoNote } from '@vmcore/vmcoreinfo';
 import { openRamGuest } from '../backends.js';
+import { guestView } from '../guest-view.js';
 import { openGuest } from './open.js';
 import { openSparseAwareFile } from './sparse-source.js';
 
@@ -23,6 +24,8 @@ export interface RamDumpSource {
    * the RAM; with none of these the guest is refused rather than guessed.
    */
   readonly arch?: string;
+  /** The QEMU binary serving the guest (x86_64, i386, ...); else the map's `qemuTarget`, else the architecture's default. */
+  readonly qemuTarget?: string;
 }
 
 type MapObject = { file?: unknown; blocks?: { file?: unknown }[] } & Record<string, unknown>;
@@ -69,6 +72,18 @@ export function resolveMapFiles(map: MapObject, mapDir: string, ram: readonly st
  */
 export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
   const map = await loadMap(source);
+  const target = source.qemuTarget ?? (typeof map.qemuTarget === 'string' ? map.qemuTarget : undefined);
+  const guest = await openRamDumpGuest(source, map);
+  if (target === undefined) return guest;
+  try {
+    return guestView(guest, { info: withQemuTarget(guest.info, target) });
+  } catch (error) {
+    await guest.close();
+    throw error;
+  }
+}
+
+async function openRamDumpGuest(source: RamDumpSource, map: MapObject): Promise<GuestMemory> {
   if (!source.notesFrom) {
     const guest = await openRamGuest({ map, open: openSparseAwareFile });
     try {
@@ -77,7 +92,7 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
         source.arch ?? (typeof map.arch === 'string' ? map.arch : undefined),
         typeof map.machine === 'string',
       );
-      return info === guest.info ? guest : withInfo(guest, info);
+      return info === guest.info ? guest : guestView(guest, { info });
     } catch (error) {
       await guest.close();
       throw error;
@@ -85,7 +100,7 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
   }
   const donor = await openGuest(source.notesFrom);
   try {
-    return await openRamGuest({
+    const guest = await openRamGuest({
       map,
       open: openSparseAwareFile,
       info: donor.info,
@@ -93,6 +108,10 @@ export async function openRamDump(source: RamDumpSource): Promise<GuestMemory> {
       nrCpus: donor.nrCpus,
       ...(donor.guestNote ? { guestNote: donor.guestNote } : {}),
     });
+    // the ELF class by QEMU's rule for the blocks dumped here, not the donor's (i386: ELFCLASS32
+    // for RAM below 4 GiB although QEMU's own dump with pc.bios was ELFCLASS64)
+    const info = dumpInfoForBlocks(guest.info, guest.blocks);
+    return info === guest.info ? guest : guestView(guest, { info });
   } finally {
     await donor.close();
   }
@@ -166,20 +185,4 @@ async function ramGuestInfo(guest: GuestMemory, arch: string | undefined, pcShor
     VmcoreErrorCode.InvalidArgument,
     'cannot tell the guest architecture: no CPU notes (--notes-from), no "arch" in the block map, and no VMCOREINFO note in the RAM naming one; pass --arch',
   );
-}
-
-/** The same guest described by `info`. */
-function withInfo(guest: GuestMemory, info: DumpInfo): GuestMemory {
-  return {
-    info,
-    blocks: guest.blocks,
-    mappings: guest.mappings,
-    cpuNotes: guest.cpuNotes,
-    nrCpus: guest.nrCpus,
-    ...(guest.guestNote ? { guestNote: guest.guestNote } : {}),
-    read: (physAddr, length) => guest.read(physAddr, length),
-    chunks: (options) => guest.chunks(options),
-    ...(guest.spans ? { spans: (filter) => guest.spans!(filter) } : {}),
-    close: () => guest.close(),
-  };
 }

@@ -1,11 +1,14 @@
 import { DUMP_FORMATS, formatSpec, isDumpFormat, type DumpFormat, type FormatSpec } from '../formats.js';
-import { winDumpArchSupported, winDumpHeaderProblem } from '@vmcore/win-dmp';
+import { qemuTargetOf, type QemuTarget } from '@vmcore/guest-mem';
+import { winDumpSupported, winDumpHeaderProblem } from '@vmcore/win-dmp';
 import { calculateSize, validStartBlock, writtenRange, type BlockRange } from './qemu-filter.js';
 import { DumpRefusal } from './refusal.js';
 
-/** What planDump needs to know about the guest: its architecture, RAM blocks and guest note. */
+/** What planDump needs to know about the guest: its architecture, QEMU binary, RAM blocks and guest note. */
 export interface DumpTarget {
   readonly arch: string;
+  /** The QEMU binary serving the guest where recorded (DumpInfo.qemuTarget); else the architecture's default. */
+  readonly qemuTarget?: QemuTarget | undefined;
   /** Guest-physical RAM blocks, sorted. */
   readonly blocks: readonly BlockRange[];
   /** The guest note from fw_cfg etc/vmcoreinfo: win-dmp needs a Windows dump header there. */
@@ -71,10 +74,12 @@ export function planDump(request: DumpRequest): DumpPlan {
   }
   if (begin !== undefined && length === undefined) throw new DumpRefusal({ reason: 'missing-length' });
   if (begin === undefined && length !== undefined) throw new DumpRefusal({ reason: 'missing-begin' });
-  // QEMU 7.2 checks lzo/snappy availability, then win-dmp's target: a win-dmp request on a
-  // non-x86 guest is refused for its target whatever the capability list says.
-  if (format === 'win-dmp' && !winDumpArchSupported(request.guest.arch)) {
-    throw new DumpRefusal({ reason: 'win-dmp-arch', arch: request.guest.arch });
+  // QEMU 7.2 checks lzo/snappy availability, then win-dmp's target: a win-dmp request is
+  // refused unless qemu-system-x86_64 serves the guest (not for a non-x86 guest, not for an
+  // i386 guest under qemu-system-i386), whatever the capability list says.
+  if (format === 'win-dmp' && !winDumpSupported(request.guest)) {
+    const target = qemuTargetOf(request.guest);
+    throw new DumpRefusal({ reason: 'win-dmp-arch', arch: request.guest.arch, ...(target ? { qemuTarget: target } : {}) });
   }
   const available = request.available ?? DUMP_FORMATS;
   if (!available.includes(format)) throw new DumpRefusal({ reason: 'format-unavailable', format });
@@ -103,9 +108,9 @@ export function planDump(request: DumpRequest): DumpPlan {
 
 /** planDump's view of a guest (structurally any GuestMemory). */
 export function dumpTarget(guest: {
-  readonly info: { readonly arch: string };
+  readonly info: { readonly arch: string; readonly qemuTarget?: QemuTarget | undefined };
   readonly blocks: readonly BlockRange[];
   readonly guestNote?: Uint8Array | undefined;
 }): DumpTarget {
-  return { arch: guest.info.arch, blocks: guest.blocks, guestNote: guest.guestNote };
+  return { arch: guest.info.arch, qemuTarget: guest.info.qemuTarget, blocks: guest.blocks, guestNote: guest.guestNote };
 }

@@ -17,7 +17,7 @@ export type DumpRefusalDetail =
   | { readonly reason: 'missing-length' }
   | { readonly reason: 'missing-begin' }
   | { readonly reason: 'not-an-integer'; readonly parameter: 'begin' | 'length'; readonly value: string }
-  | { readonly reason: 'win-dmp-arch'; readonly arch: string }
+  | { readonly reason: 'win-dmp-arch'; readonly arch: string; readonly qemuTarget?: string }
   | { readonly reason: 'not-seekable'; readonly format: string }
   | { readonly reason: 'length-zero' }
   | { readonly reason: 'no-memory'; readonly begin: bigint; readonly length: bigint }

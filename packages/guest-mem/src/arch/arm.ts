@@ -5,12 +5,13 @@ import {
   NT_PRFPREG,
   NT_PRSTATUS,
   registerFields,
+  vectorRegisterFields,
   registerNoteLayout,
   type RegisterNoteLayout,
 } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
-import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
+import { linearAbove, PAGE_OFFSET_3G } from './kernel-address.js';
 
 /**
  * aarch64_elf_prstatus (target/arm/arch_dump.c): pad1[32], pr_pid, pad2[76], user_pt_regs
@@ -34,14 +35,7 @@ export const AARCH64_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTAT
  * pad[8]: 528 bytes.
  */
 export const AARCH64_FPSIMD = registerNoteLayout('fpsimd', 'CORE', NT_PRFPREG, 'aarch64_user_vfp_state', [
-  ...Array.from(
-    { length: 32 },
-    (_, i) =>
-      [
-        [`v${i}_0`, 'u64'],
-        [`v${i}_1`, 'u64'],
-      ] as const,
-  ).flat(),
+  ...vectorRegisterFields('v', 32),
   ['fpsr', 'u32'],
   ['fpcr', 'u32'],
   ['pad', { bytes: 8 }],
@@ -102,16 +96,19 @@ export const ARM_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [ARM_PRSTATUS, AR
 export const EM_ARM = 40;
 
 /** 32-bit arm (target/arm/arch_dump.c arm_write_elf32_note): 4 KiB pages, no phys_base. */
-export const ARM = identityOnlyArch({
+export const ARM = archWithoutPageTables({
   name: 'arm',
   machine: EM_ARM,
   elfClass: 32,
   endians: ['le'],
   pageSize: 4096,
+  // qemu-system-arm, or qemu-system-aarch64 running an AArch32 CPU
+  qemuTargets: ['arm', 'aarch64'],
   names: { uts: () => 'armv7l', utsAliases: ['armv7l', 'armv7', 'armv6l', 'armv5tel', 'arm'], libkdumpfile: 'arm' },
   cpu: registerNoteCodec({ arch: 'arm', layouts: () => ARM_NOTE_LAYOUTS, pc: 'r15', sp: 'r13' }),
   kernel: {
     noPhysBase: true,
-    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('arm', info, virt, physBase) : undefined),
+    imageVirtToPhys: linearAbove(PAGE_OFFSET_3G),
+    debianFlavours: /-armmp(-lpae)?$|-marvell$|-rpi$/,
   },
 });

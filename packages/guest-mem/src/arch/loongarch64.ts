@@ -1,8 +1,8 @@
 import type { FieldList } from '@vmcore/bytes';
 import { NT_PRFPREG, NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
-import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
+import { linearAbove } from './kernel-address.js';
 
 /**
  * loongarch_elf_prstatus (target/loongarch/arch_dump.c, QEMU 9.2+): pad1[32], pr_pid, pad2[76],
@@ -34,7 +34,7 @@ export const LOONGARCH64_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [LOONGARC
 export const EM_LOONGARCH = 258;
 
 /** target/loongarch/arch_dump.c. */
-export const LOONGARCH64 = identityOnlyArch({
+export const LOONGARCH64 = archWithoutPageTables({
   name: 'loongarch64',
   machine: EM_LOONGARCH,
   elfClass: 64,
@@ -44,6 +44,8 @@ export const LOONGARCH64 = identityOnlyArch({
   cpu: registerNoteCodec({ arch: 'loongarch64', layouts: () => LOONGARCH64_NOTE_LAYOUTS, pc: 'csr_era', sp: 'r3' }),
   kernel: {
     noPhysBase: true,
-    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('loongarch64', info, virt, physBase) : undefined),
+    // the kernel runs in the cached direct-mapped window DMW1
+    imageVirtToPhys: linearAbove(0x9000_0000_0000_0000n),
+    debianFlavours: /-loong64$|-loongarch64$/,
   },
 });

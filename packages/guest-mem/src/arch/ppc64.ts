@@ -6,12 +6,13 @@ import {
   NT_PRFPREG,
   NT_PRSTATUS,
   registerFields,
+  vectorRegisterFields,
   registerNoteLayout,
   type RegisterNoteLayout,
 } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
-import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
+import { hasVmcoreinfoKey, linearAbove } from './kernel-address.js';
 
 const PPC_USER_REGS = ['nip', 'msr', 'orig_gpr3', 'ctr', 'link', 'xer', 'ccr', 'softe', 'trap', 'dar', 'dsisr', 'result'] as const;
 
@@ -34,14 +35,7 @@ export const PPC64_FPREGSET = registerNoteLayout('fpregset', 'CORE', NT_PRFPREG,
 
 /** PPCElfVmxregset: v0..v31 (16 bytes each), vscr (value in its last word), vrsave: 544 bytes. */
 export const PPC64_VMX = registerNoteLayout('vmx', 'CORE', NT_PPC_VMX, 'PPCElfVmxregset', [
-  ...Array.from(
-    { length: 32 },
-    (_, i) =>
-      [
-        [`v${i}_0`, 'u64'],
-        [`v${i}_1`, 'u64'],
-      ] as const,
-  ).flat(),
+  ...vectorRegisterFields('v', 32),
   ['pad_vscr', { bytes: 12 }],
   ['vscr', 'u32'],
   ['vrsave', 'u32'],
@@ -65,7 +59,7 @@ export const PPC64_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [PPC64_PRSTATUS
 export const EM_PPC64 = 21;
 
 /** target/ppc/arch_dump.c: pseries uses 64 KiB pages; both byte orders exist (ppc64le first). */
-export const PPC64 = identityOnlyArch({
+export const PPC64 = archWithoutPageTables({
   name: 'ppc64',
   machine: EM_PPC64,
   elfClass: 64,
@@ -75,6 +69,9 @@ export const PPC64 = identityOnlyArch({
   cpu: registerNoteCodec({ arch: 'ppc64', layouts: () => PPC64_NOTE_LAYOUTS, pc: 'nip', sp: 'r1' }),
   kernel: {
     noPhysBase: true,
-    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('ppc64', info, virt, physBase) : undefined),
+    // the kernel is linked at PAGE_OFFSET (KERNELBASE = PAGE_OFFSET = 0xc000000000000000)
+    imageVirtToPhys: linearAbove(0xc000_0000_0000_0000n),
+    ownsVmcoreinfo: (info) => hasVmcoreinfoKey(info, { symbols: ['mmu_psize_defs'], numbers: ['RADIX_MMU'] }),
+    debianFlavours: /-powerpc64(le)?$/,
   },
 });

@@ -1,7 +1,7 @@
 import { NT_PRSTATUS, VmcoreError, VmcoreErrorCode, type ElfNote, type Endian } from '@vmcore/bytes';
 import type { Arch } from '../model.js';
-import { decodeRegisterNote, matchLayout, type RegisterNoteLayout } from './register-note.js';
-import type { CpuNoteCodec, CpuSummary } from './types.js';
+import { decodeRegisterNote, encodeRegisterNote, matchLayout, type RegisterNoteLayout } from './register-note.js';
+import type { CpuNoteCodec, CpuRegisters, CpuSummary } from './types.js';
 
 /**
  * Splits the CPU notes into CPUs: each CORE/NT_PRSTATUS starts one; the other notes up to the
@@ -30,11 +30,64 @@ export interface RegisterNoteSpec {
   readonly pageTableBase?: (registers: Readonly<Record<string, bigint>>) => CpuSummary['pageTableBase'];
   /** pr_pid when the prstatus field is not what QEMU wrote (s390x). */
   readonly pid?: (prstatus: ElfNote) => number;
+  /** The prstatus registers that hold pr_pid as QEMU writes it (default: `pid` where the layout has one). */
+  readonly pidRegisters?: (pid: number, endian: Endian) => Readonly<Record<string, bigint>>;
+}
+
+/**
+ * One CPU's notes from its registers: the prstatus always, every other layout whose registers
+ * the CPU has (`label.name`), in the layouts' order, as QEMU writes them per CPU.
+ */
+function encodeCpu(
+  spec: RegisterNoteSpec,
+  layouts: readonly RegisterNoteLayout[],
+  cpu: CpuRegisters,
+  index: number,
+  endian: Endian,
+): ElfNote[] {
+  const known = new Set<string>();
+  const notes: ElfNote[] = [];
+  layouts.forEach((layout, i) => {
+    const prefix = i === 0 ? '' : `${layout.label}.`;
+    const values: Record<string, bigint> = {};
+    for (const name of layout.registers) {
+      known.add(prefix + name);
+      const value = cpu.regs[prefix + name];
+      if (value !== undefined) values[name] = value;
+    }
+    if (i > 0 && Object.keys(values).length === 0) return;
+    if (layout.variable) {
+      throw new VmcoreError(
+        VmcoreErrorCode.Unsupported,
+        `${spec.arch}: the ${layout.label} note has a variable size (its data follows the registers); it cannot be built from registers`,
+      );
+    }
+    if (i === 0) {
+      const pid = cpu.pid ?? index + 1;
+      if (spec.pidRegisters) {
+        if (cpu.pid !== undefined || Object.keys(spec.pidRegisters(pid, endian)).every((k) => values[k] === undefined)) {
+          Object.assign(values, spec.pidRegisters(pid, endian));
+        }
+      } else if (layout.registers.includes('pid') && (cpu.pid !== undefined || values['pid'] === undefined)) {
+        values['pid'] = BigInt(pid);
+      }
+    }
+    notes.push({ name: layout.owner, type: layout.type, desc: encodeRegisterNote(layout, values, endian) });
+  });
+  const unknown = Object.keys(cpu.regs).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new VmcoreError(
+      VmcoreErrorCode.InvalidArgument,
+      `${spec.arch} CPU ${index}: no note holds register(s) ${unknown.slice(0, 8).join(', ')} (names: prstatus fields, or label.field of the other notes)`,
+    );
+  }
+  return notes;
 }
 
 /**
  * CPU notes described by register-note layouts (every architecture but x86, whose notes have
- * their own codecs): typed decode, per-CPU summaries; building notes is not implemented.
+ * their own codecs): typed decode, per-CPU summaries, and notes built back from those registers
+ * (fixed-size notes only: aarch64's SVE note carries data beyond its registers).
  */
 export function registerNoteCodec(spec: RegisterNoteSpec): CpuNoteCodec {
   return Object.freeze<CpuNoteCodec>({
@@ -44,8 +97,9 @@ export function registerNoteCodec(spec: RegisterNoteSpec): CpuNoteCodec {
       const layout = matchLayout(spec.layouts(64), note) ?? matchLayout(spec.layouts(32), note);
       return layout ? { kind: layout.label, note, value: decodeRegisterNote(layout, note.desc, endian) } : { kind: 'opaque', note };
     },
-    encode: () => {
-      throw new VmcoreError(VmcoreErrorCode.Unsupported, `${spec.arch}: building CPU notes is not implemented`);
+    encode(cpus: readonly CpuRegisters[], endian: Endian, elfClass: 32 | 64 = 64): ElfNote[] {
+      const layouts = spec.layouts(elfClass);
+      return cpus.flatMap((cpu, index) => encodeCpu(spec, layouts, cpu, index, endian));
     },
     summarize(notes: readonly ElfNote[], endian: Endian, elfClass: 32 | 64 = 64): CpuSummary[] {
       const layouts = spec.layouts(elfClass);

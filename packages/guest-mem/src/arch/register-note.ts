@@ -43,6 +43,16 @@ export function registerFields(prefix: string, count: number, type: 'u32' | 'u64
   return Array.from({ length: count }, (_, i) => [`${prefix}${i + first}`, type] as const);
 }
 
+/**
+ * 128-bit vector registers `${prefix}${first}`..: each as two u64 fields `_0` then `_1` in note
+ * order (aarch64 FPSIMD, ppc64 VMX, s390x VXRS_HIGH), as QEMU writes them.
+ */
+export function vectorRegisterFields(prefix: string, count: number, first = 0): Array<readonly [string, 'u64']> {
+  return Array.from({ length: count }, (_, i) =>
+    (['_0', '_1'] as const).map((half) => [`${prefix}${i + first}${half}`, 'u64'] as const),
+  ).flat();
+}
+
 export function registerNoteLayout(
   label: string,
   owner: string,

@@ -1,8 +1,8 @@
 import type { FieldList } from '@vmcore/bytes';
 import { NT_PRSTATUS, registerFields, registerNoteLayout, type RegisterNoteLayout } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
-import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
+import { belowNumber } from './kernel-address.js';
 
 /** riscv64_elf_prstatus (target/riscv/arch_dump.c): pad1[32], pr_pid, pad2[76], pc, x1..x31, pad3[8]: 376 bytes. */
 export const RISCV64_PRSTATUS = registerNoteLayout('prstatus', 'CORE', NT_PRSTATUS, 'riscv64_elf_prstatus', [
@@ -31,7 +31,7 @@ export const RISCV32_NOTE_LAYOUTS: readonly RegisterNoteLayout[] = [RISCV32_PRST
 export const EM_RISCV = 243;
 
 /** target/riscv/arch_dump.c: riscv64 (RISCV32 layouts for ELFCLASS32 dumps of riscv32). */
-export const RISCV64 = identityOnlyArch({
+export const RISCV64 = archWithoutPageTables({
   name: 'riscv64',
   machine: EM_RISCV,
   elfClass: 64,
@@ -46,6 +46,24 @@ export const RISCV64 = identityOnlyArch({
   }),
   kernel: {
     noPhysBase: true,
-    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('riscv64', info, virt, physBase) : undefined),
+    // __pa_symbol(): virt − va_kernel_pa_offset
+    imageVirtToPhys: belowNumber('va_kernel_pa_offset'),
+    // the linear map [PAGE_OFFSET, image) at phys_ram_base; the image above it
+    linearVirtToPhys: (virt, physBase, info) => {
+      const pageOffset = info.numbers.get('PAGE_OFFSET');
+      const ramBase = info.numbers.get('phys_ram_base');
+      const image = info.numbers.get('KERNEL_LINK_ADDR');
+      if (
+        pageOffset !== undefined &&
+        ramBase !== undefined &&
+        virt >= BigInt.asUintN(64, pageOffset) &&
+        (image === undefined || virt < BigInt.asUintN(64, image))
+      ) {
+        return virt - BigInt.asUintN(64, pageOffset) + BigInt.asUintN(64, ramBase);
+      }
+      return belowNumber('va_kernel_pa_offset')(virt, physBase, info);
+    },
+    ownsVmcoreinfo: (info) => info.numbers.has('va_kernel_pa_offset'),
+    debianFlavours: /-riscv64$/,
   },
 });

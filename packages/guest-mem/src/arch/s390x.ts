@@ -11,12 +11,13 @@ import {
   NT_S390_VXRS_HIGH,
   NT_S390_VXRS_LOW,
   registerFields,
+  vectorRegisterFields,
   registerNoteLayout,
   type RegisterNoteLayout,
 } from './register-note.js';
-import { identityOnlyArch } from './identity-only.js';
+import { archWithoutPageTables } from './without-page-tables.js';
 import { registerNoteCodec } from './register-arch.js';
-import { kernelImageVirtToPhys } from '@vmcore/vmcoreinfo';
+import { hasVmcoreinfoKey } from './kernel-address.js';
 
 /**
  * S390xElfPrstatus (target/s390x/arch_dump.c): pad1[32], pid, pad2[76], psw {mask, addr},
@@ -61,14 +62,7 @@ export const S390X_VXRS_HIGH = registerNoteLayout(
   'LINUX',
   NT_S390_VXRS_HIGH,
   's390x_vxrs_high',
-  Array.from(
-    { length: 16 },
-    (_, i) =>
-      [
-        [`v${i + 16}_0`, 'u64'],
-        [`v${i + 16}_1`, 'u64'],
-      ] as const,
-  ).flat() as FieldList,
+  vectorRegisterFields('v', 16, 16) as FieldList,
 );
 export const S390X_GS_CB = registerNoteLayout('gs_cb', 'LINUX', NT_S390_GS_CB, 's390x_gs_cb', registerFields('gs', 4, 'u64') as FieldList);
 
@@ -94,7 +88,7 @@ export function s390xAsceOrigin(asce: bigint): bigint {
 /** ELF e_machine (include/uapi/linux/elf-em.h). */
 export const EM_S390 = 22;
 
-export const S390X = identityOnlyArch({
+export const S390X = archWithoutPageTables({
   name: 's390x',
   machine: EM_S390,
   elfClass: 64,
@@ -112,9 +106,18 @@ export const S390X = identityOnlyArch({
     },
     // QEMU 7.2 writes the s390x pid without cpu_to_be32: host (little-endian) order
     pid: (note) => new DataView(note.desc.buffer, note.desc.byteOffset + 32, 4).getUint32(0, true),
+    pidRegisters: (pid, endian) => {
+      // pid_raw is decoded in the note's byte order; QEMU stored the pid little-endian
+      const bytes = new DataView(new ArrayBuffer(4));
+      bytes.setUint32(0, pid, true);
+      return { pid_raw: BigInt(bytes.getUint32(0, endian === 'le')) };
+    },
   }),
   kernel: {
     noPhysBase: true,
-    imageVirtToPhys: (virt, physBase, info) => (info ? kernelImageVirtToPhys('s390x', info, virt, physBase) : undefined),
+    // 6.1 kernels run with virtual = physical
+    imageVirtToPhys: (virt) => virt,
+    ownsVmcoreinfo: (info) => hasVmcoreinfoKey(info, { symbols: ['lowcore_ptr'], entries: ['SAMODE31'] }),
+    debianFlavours: /-s390x$/,
   },
 });

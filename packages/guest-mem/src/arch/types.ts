@@ -1,6 +1,6 @@
 import type { ElfNote, Endian } from '@vmcore/bytes';
 import type { PhysBaseArch, Translate, Vmcoreinfo } from '@vmcore/vmcoreinfo';
-import type { Arch, DumpInfo, GuestMemory, MemoryMapping, PhysBlock } from '../model.js';
+import type { Arch, DumpInfo, GuestMemory, MemoryMapping, PhysBlock, QemuTarget } from '../model.js';
 import type { RegisterNoteLayout } from './register-note.js';
 
 /**
@@ -29,6 +29,11 @@ export interface ArchDefinition {
   readonly endians: readonly Endian[];
   /** QEMU's dump page size (the maximum where the kernel may choose: 64 KiB for aarch64 and ppc64). */
   readonly pageSize: number;
+  /**
+   * QEMU system emulators whose dump-guest-memory serves this architecture, the default first
+   * (the binary a guest description without a record of it is taken to run under).
+   */
+  readonly qemuTargets: readonly QemuTarget[];
   readonly names: ArchNames;
   readonly cpu: CpuNoteCodec;
   /** Kernel address rules; passed as is to @vmcore/vmcoreinfo's resolvePhysBase({ arch }). */
@@ -94,8 +99,12 @@ export interface CpuNoteCodec {
   readonly registers: readonly string[];
   /** Types one note (never throws for an unknown note: kind 'opaque'; a known note of the wrong size throws VMCORE_CORRUPT). */
   decode(note: ElfNote, endian: Endian): TypedCpuNote;
-  /** The notes QEMU writes for these CPUs, in QEMU's order (e.g. every CORE note, then every QEMU note). */
-  encode(cpus: readonly CpuRegisters[], endian: Endian): ElfNote[];
+  /**
+   * The notes QEMU writes for these CPUs, in QEMU's order (e.g. every CORE note, then every QEMU
+   * note), for a dump of this ELF class (default 64). Registers are named as `summarize` names them
+   * (`label.register` outside the prstatus); encoding what `summarize` read gives QEMU's bytes back.
+   */
+  encode(cpus: readonly CpuRegisters[], endian: Endian, elfClass?: 32 | 64): ElfNote[];
   /** One summary per CPU, from the notes of a dump (notes this codec does not know are listed as `name/type`). */
   summarize(notes: readonly ElfNote[], endian: Endian, elfClass?: 32 | 64): CpuSummary[];
   /** The register-note layouts QEMU writes for a dump of this ELF class (absent for x86, whose notes have their own codecs). */
@@ -115,6 +124,19 @@ export interface KernelRules extends PhysBaseArch {
    * VMCOREINFO lacks what it needs).
    */
   readonly imageVirtToPhys?: (virt: bigint, physBase: bigint, vmcoreinfo?: Vmcoreinfo) => bigint | undefined;
+  /**
+   * Kernel virtual → physical without page tables where the kernel maps linearly beyond its image
+   * (arm64's linear map [PAGE_OFFSET, PAGE_END), riscv64's below the image); absent: the image rule
+   * covers every linear address. vmalloc and module addresses give wrong answers: ask for linear ones.
+   */
+  readonly linearVirtToPhys?: (virt: bigint, physBase: bigint, vmcoreinfo: Vmcoreinfo) => bigint | undefined;
+  /**
+   * Whether a VMCOREINFO text comes from this architecture, by keys only its
+   * arch_crash_save_vmcoreinfo() writes (arm64: kimage_voffset; x86_64: phys_base; ...).
+   */
+  readonly ownsVmcoreinfo?: (vmcoreinfo: Vmcoreinfo) => boolean;
+  /** Debian kernel flavours of this architecture (the OSRELEASE suffix: -amd64, -686-pae, -arm64, ...). */
+  readonly debianFlavours?: RegExp;
 }
 
 /**

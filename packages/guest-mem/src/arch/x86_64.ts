@@ -1,4 +1,4 @@
-import { kernelVirtToPhys, type KernelImage } from '@vmcore/vmcoreinfo';
+import { kernelVirtToPhys, type KernelImage, type Vmcoreinfo } from '@vmcore/vmcoreinfo';
 import type { DumpInfo } from '../model.js';
 import type { ArchDefinition } from './types.js';
 import { x86CpuNoteCodec } from './x86-codec.js';
@@ -33,6 +33,7 @@ export const X86_64: ArchDefinition = Object.freeze<ArchDefinition>({
   elfClass: 64,
   endians: ['le'],
   pageSize: 4096,
+  qemuTargets: Object.freeze(['x86_64'] as const),
   names: Object.freeze({ uts: () => 'x86_64', utsAliases: ['x86_64'], libkdumpfile: 'x86_64' }),
   cpu: x86CpuNoteCodec('x86_64'),
   kernel: Object.freeze({
@@ -40,7 +41,11 @@ export const X86_64: ArchDefinition = Object.freeze<ArchDefinition>({
     // vmcoreinfo_append_str("NUMBER(phys_base)=%ld") in arch/x86/kernel/crash_core_64.c
     physBaseKey: 'phys_base',
     image: X86_64_KERNEL_IMAGE,
-    imageVirtToPhys: (virt: bigint, physBase: bigint) => kernelVirtToPhys(virt, physBase, X86_64_KERNEL_IMAGE),
+    imageVirtToPhys: (virt: bigint, physBase: bigint) =>
+      virt >= X86_64_KERNEL_IMAGE.start ? kernelVirtToPhys(virt, physBase, X86_64_KERNEL_IMAGE) : undefined,
+    // arch/x86/kernel/crash_core_64.c
+    ownsVmcoreinfo: (info: Vmcoreinfo) => info.numbers.has('phys_base'),
+    debianFlavours: /-amd64$|-cloud-amd64$|-rt-amd64$/,
   }),
   pageTables: X86_PAGE_TABLES,
   dumpInfo: () => X86_64_DUMP_INFO,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { archFromVmcoreinfo, kernelImageVirtToPhys, kernelLinearVirtToPhys, kernelPageSize, parseVmcoreinfo } from '../src/index.js';
+import { kernelPageSize, parseVmcoreinfo } from '@vmcore/vmcoreinfo';
+import { archFromVmcoreinfo, kernelImageVirtToPhys, kernelLinearVirtToPhys } from '../src/index.js';
 
 // Lines as the kernels of the reference guests write them (Debian 6.1, QEMU 7.2 TCG guests).
 const AARCH64 = parseVmcoreinfo(

@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode, type Endian } from '@vmcore/bytes';
-import type { Arch, DumpInfo } from '../model.js';
+import type { Arch, DumpInfo, QemuTarget } from '../model.js';
 import type { ArchDefinition, ArchNames, CpuNoteCodec, KernelRules } from './types.js';
 
 /**
@@ -22,12 +22,14 @@ export function opaqueCpuNotes(arch: Arch): CpuNoteCodec {
  * where described, its CPU note codec; opaque CPU notes otherwise): dumps of it are read and
  * written without paging=true.
  */
-export function identityOnlyArch(spec: {
+export function archWithoutPageTables(spec: {
   name: Arch;
   machine: number;
   elfClass: 32 | 64;
   endians: readonly Endian[];
   pageSize: number;
+  /** Default: the qemu-system binary of the architecture's own name. */
+  qemuTargets?: readonly QemuTarget[];
   names: ArchNames;
   cpu?: CpuNoteCodec;
   kernel?: Omit<KernelRules, 'name'>;
@@ -40,6 +42,7 @@ export function identityOnlyArch(spec: {
     elfClass: spec.elfClass,
     endians: spec.endians,
     pageSize: spec.pageSize,
+    qemuTargets: Object.freeze([...(spec.qemuTargets ?? [spec.name as QemuTarget])]),
     names: spec.names,
     cpu: spec.cpu ?? opaqueCpuNotes(spec.name),
     kernel: Object.freeze({ name: spec.name, ...spec.kernel }),
