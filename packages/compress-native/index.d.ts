@@ -30,6 +30,7 @@ export function seekHole(fd: number, offset: number): number;
 /**
  * copy_file_range(2) of `length` bytes on libuv's thread pool (the event loop keeps running),
  * looping until done; with `skipHoles`, holes of the input (SEEK_DATA) are skipped, not written.
+ * Files on two filesystems (EXDEV) are copied there too, by pread/pwrite through a 1 MiB buffer.
  * Resolves with the bytes covered (fewer only at the end of the input) or -errno.
  */
 export function copyFileRangeAsync(

@@ -334,7 +334,24 @@ typedef struct {
   napi_deferred deferred;
   int fd_in, fd_out, skip_holes;
   int64_t off_in, off_out, length, result;
+  unsigned char *buffer; // set once copy_file_range says EXDEV: pread/pwrite through it
 } CopyJob;
+
+enum { COPY_BUFFER = 1 << 20 };
+
+// One pread + pwrite of up to COPY_BUFFER bytes; like copy_file_range: bytes copied, 0 at the end
+// of the input, -1 with errno set.
+static long copy_through_buffer(CopyJob *j, int64_t in, int64_t out, int64_t want) {
+  ssize_t got = pread(j->fd_in, j->buffer, (size_t)(want < COPY_BUFFER ? want : COPY_BUFFER), (off_t)in);
+  if (got <= 0) return got;
+  for (ssize_t put = 0; put < got;) {
+    ssize_t w = pwrite(j->fd_out, j->buffer + put, (size_t)(got - put), (off_t)(out + put));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return w < 0 ? -1 : (errno = EIO, -1);
+    put += w;
+  }
+  return (long)got;
+}
 
 static int64_t copy_range(CopyJob *j) {
 #ifdef SYS_copy_file_range
@@ -356,9 +373,13 @@ static int64_t copy_range(CopyJob *j) {
       off_t hole = lseek(j->fd_in, in, SEEK_HOLE);
       if (hole > in && hole - in < want) want = hole - in;
     }
-    long r = syscall(SYS_copy_file_range, j->fd_in, &in, j->fd_out, &outp, (size_t)want, 0u);
+    long r = j->buffer ? copy_through_buffer(j, in, outp, want)
+                       : syscall(SYS_copy_file_range, j->fd_in, &in, j->fd_out, &outp, (size_t)want, 0u);
     if (r < 0) {
       if (errno == EINTR) continue;
+      // Files on two filesystems (RAM in /dev/shm, the dump on disk): copy here, still off the
+      // event loop, with pread/pwrite through one buffer as cp does.
+      if (errno == EXDEV && !j->buffer && (j->buffer = malloc(COPY_BUFFER))) continue;
       return -(int64_t)errno;
     }
     if (r == 0) break;
@@ -375,6 +396,8 @@ static void copy_execute(napi_env env, void *data) {
   (void)env;
   CopyJob *j = data;
   j->result = copy_range(j);
+  free(j->buffer);
+  j->buffer = NULL;
 }
 
 static void copy_complete(napi_env env, napi_status status, void *data) {

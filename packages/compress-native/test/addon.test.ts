@@ -1,11 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type * as Addon from '../index.js';
+
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
 // The addon must be built where its libraries are installed (tools/deps/speed.list): this
 // package's tests are about the addon itself, so its absence is a failure here. (@vmcore/compress
@@ -184,6 +198,37 @@ describe('copyFileRange', () => {
       expect(out.subarray(PAGE)).toEqual(binary.subarray(3 * PAGE, 11 * PAGE));
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('copyFileRangeAsync copies between two filesystems too (EXDEV: pread/pwrite on the thread pool)', async () => {
+    // The repository's directory and /dev/shm: on CI and dev machines two filesystems (disk, tmpfs).
+    const diskDir = mkdtempSync(join(packageDir, '.cfr-'));
+    const shmDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'compress-native-cfr-'));
+    try {
+      const big = new Uint8Array(3 * 1024 * 1024 + 123).map((_, i) => (i * 31 + (i >> 12)) & 0xff);
+      const src = join(diskDir, 'in');
+      const dst = join(shmDir, 'out');
+      writeFileSync(src, big);
+      writeFileSync(dst, new Uint8Array(0));
+      const fdIn = openSync(src, 'r');
+      const fdOut = openSync(dst, 'r+');
+      try {
+        const crossDevice = statSync(src).dev !== statSync(dst).dev;
+        // a cross-device pair makes the plain syscall fail with EXDEV (18): the fallback is what copies
+        if (crossDevice) expect(addon.copyFileRange(fdIn, 0, fdOut, 0, PAGE)).toBe(-18);
+        expect(await addon.copyFileRangeAsync(fdIn, 1000, fdOut, 7, big.length - 1000)).toBe(big.length - 1000);
+      } finally {
+        closeSync(fdIn);
+        closeSync(fdOut);
+      }
+      const out = new Uint8Array(readFileSync(dst));
+      expect(out.length).toBe(7 + big.length - 1000);
+      expect(out.subarray(0, 7)).toEqual(new Uint8Array(7));
+      expect(out.subarray(7)).toEqual(big.subarray(1000));
+    } finally {
+      rmSync(diskDir, { recursive: true, force: true });
+      rmSync(shmDir, { recursive: true, force: true });
     }
   });
 });
