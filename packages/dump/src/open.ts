@@ -17,7 +17,7 @@ export interface OpenGuestOptions {
   readonly signal?: AbortSignal;
   /**
    * kdump sources: worker threads that decode pages while a writer streams the guest (@vmcore/kdump's
-   * decodeWorkers; default min(2, CPUs), 0 = decode on the calling thread).
+   * decodeWorkers; default 0 = decode on the calling thread, see @vmcore/kdump).
    */
   readonly decodeWorkers?: number;
   /**
