@@ -176,27 +176,16 @@ export class KdumpFile {
     const descs = await this.readDescriptors(index, count);
     const pageSize = this.pageSize;
     for (const [i, d] of descs.entries()) this.checkDescriptor(d, index + i);
-    let i = 0;
-    while (i < count) {
-      const first = descs[i]!;
-      if (first.offset === this.offsetPageData && first.flags === 0) {
-        target.set(await this.sharedZeroPage(), at + i * pageSize);
-        i++;
+    for await (const run of this.storedRuns(descs, index)) {
+      if (run.zeroPage) {
+        target.set(run.zeroPage, at + run.from * pageSize);
         continue;
       }
-      let j = i + 1;
-      let end = first.offset + first.size;
-      while (j < count && descs[j]!.offset === end && end - first.offset < 8 << 20) {
-        end += descs[j]!.size;
-        j++;
-      }
-      const span = await readExact(this.source, first.offset, end - first.offset, `page data of pages ${index + i}..${index + j}`);
-      for (let k = i; k < j; k++) {
+      for (let k = run.from; k < run.to; k++) {
         const d = descs[k]!;
-        const stored = span.subarray(d.offset - first.offset, d.offset - first.offset + d.size);
+        const stored = run.span.subarray(d.offset - run.spanOffset, d.offset - run.spanOffset + d.size);
         target.set(this.decode(d, stored, index + k), at + k * pageSize);
       }
-      i = j;
     }
   }
 
@@ -219,29 +208,49 @@ export class KdumpFile {
     }
     if (descs.some((d) => d.offset === this.offsetPageData && d.flags === 0)) storedBytes += this.pageSize;
     const job = new DecodeJob(this.pageSize, count, storedBytes);
+    for await (const run of this.storedRuns(descs, index)) {
+      if (run.zeroPage) {
+        job.addShared(run.zeroPage, 'raw');
+        continue;
+      }
+      for (let k = run.from; k < run.to; k++) {
+        const d = descs[k]!;
+        const codec = codecForFlags(d.flags, `${this.name}: page descriptor ${index + k}`);
+        job.add(run.span.subarray(d.offset - run.spanOffset, d.offset - run.spanOffset + d.size), (codec as StoredAs | undefined) ?? 'raw');
+      }
+    }
+    return { job, descs };
+  }
+
+  /**
+   * The stored bytes of `descs` (pages index.. of the dump) in order: the shared zero page for one
+   * page that points at it, or one read of pages [from, to) whose data lie back to back (up to 8 MiB).
+   */
+  private async *storedRuns(
+    descs: readonly KdumpPageDescriptor[],
+    index: number,
+  ): AsyncGenerator<
+    | { from: number; to: number; zeroPage: Uint8Array; span?: never; spanOffset?: never }
+    | { from: number; to: number; zeroPage?: undefined; span: Uint8Array; spanOffset: number }
+  > {
     let i = 0;
-    while (i < count) {
+    while (i < descs.length) {
       const first = descs[i]!;
       if (first.offset === this.offsetPageData && first.flags === 0) {
-        job.addShared(await this.sharedZeroPage(), 'raw');
+        yield { from: i, to: i + 1, zeroPage: await this.sharedZeroPage() };
         i++;
         continue;
       }
       let j = i + 1;
       let end = first.offset + first.size;
-      while (j < count && descs[j]!.offset === end && end - first.offset < 8 << 20) {
+      while (j < descs.length && descs[j]!.offset === end && end - first.offset < 8 << 20) {
         end += descs[j]!.size;
         j++;
       }
       const span = await readExact(this.source, first.offset, end - first.offset, `page data of pages ${index + i}..${index + j}`);
-      for (let k = i; k < j; k++) {
-        const d = descs[k]!;
-        const codec = codecForFlags(d.flags, `${this.name}: page descriptor ${index + k}`);
-        job.add(span.subarray(d.offset - first.offset, d.offset - first.offset + d.size), (codec as StoredAs | undefined) ?? 'raw');
-      }
+      yield { from: i, to: j, span, spanOffset: first.offset };
       i = j;
     }
-    return { job, descs };
   }
 
   /** The error of a page a decoder pool could not decode, worded as readPagesInto words it. */
