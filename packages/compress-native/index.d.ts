@@ -22,7 +22,10 @@ export function compressBatch(
 /**
  * compressBatch on libuv's thread pool: the event loop keeps running, and several batches are
  * compressed at once (one per pool thread). `pages`, `kinds`, `sizes` and `out` must not be
- * touched until the promise settles. Resolves with the bytes used in `out`.
+ * touched until the promise settles. Resolves with the bytes used in `out`. With `fd` and
+ * `offset`, `pages` is first filled from that file at that offset on the same pool thread (`out`
+ * must then be `pages`): a failed read rejects with code VMCORE_IO, a file that ends first with
+ * VMCORE_TRUNCATED.
  */
 export function compressBatchAsync(
   codec: NativeCodecId,
@@ -32,6 +35,8 @@ export function compressBatchAsync(
   kinds: Uint8Array,
   sizes: Uint32Array,
   out: Uint8Array,
+  fd?: number,
+  offset?: number,
 ): Promise<number>;
 /** True when every byte is zero. */
 export function isZero(bytes: Uint8Array): boolean;

@@ -27,6 +27,12 @@ export interface RandomAccessSource {
    * byte outside such runs reads as zero, so a reader may skip it. undefined: cannot tell here.
    */
   dataRange?(offset: number): { start: number; end: number } | undefined;
+  /**
+   * Optional: an open file descriptor whose bytes at the source's offsets are the source's
+   * bytes (a file), valid until close(). Lets a consumer read them itself, off the calling thread
+   * together with other work (@vmcore/compress's thread pool). Absent: only read() and readInto().
+   */
+  readonly fd?: number;
   close?(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -310,12 +311,32 @@ typedef struct {
   napi_ref refs[4];
   BatchArgs a;
   long result;
+  int fd;            // compressFileAsync: read the pages from here first (-1: they are in `pages`)
+  int64_t offset;
+  int read_errno;    // the read failed: errno, or -1 when the file ended first
+  size_t read_bytes; // bytes read before that
 } BatchJob;
+
+// Reads the whole batch from j->fd at j->offset into the pages (pread, as many calls as it takes).
+static int read_pages(BatchJob *j) {
+  size_t want = j->a.count * j->a.page_size;
+  while (j->read_bytes < want) {
+    ssize_t r = pread(j->fd, j->a.pages + j->read_bytes, want - j->read_bytes, (off_t)(j->offset + (int64_t)j->read_bytes));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      j->read_errno = r < 0 ? errno : -1;
+      return 0;
+    }
+    j->read_bytes += (size_t)r;
+  }
+  return 1;
+}
 
 static void batch_execute(napi_env env, void *data) {
   (void)env;
   BatchJob *j = data;
   State *s = pool_thread_state();
+  if (j->fd >= 0 && !read_pages(j)) return;
   j->result = s ? compress_pages(s, j->a.codec, j->a.level, j->a.pages, j->a.page_size, j->a.count, j->a.kinds, j->a.sizes, j->a.out)
                 : -1;
 }
@@ -323,26 +344,56 @@ static void batch_execute(napi_env env, void *data) {
 static void batch_complete(napi_env env, napi_status status, void *data) {
   BatchJob *j = data;
   for (int i = 0; i < 4; i++) napi_delete_reference(env, j->refs[i]);
-  if (status == napi_ok && j->result >= 0) {
+  if (status == napi_ok && j->read_errno == 0 && j->result >= 0) {
     napi_resolve_deferred(env, j->deferred, number(env, (double)j->result));
   } else {
-    napi_value message, error;
-    napi_create_string_utf8(env, status == napi_ok ? "compressBatchAsync: out of memory" : "compressBatchAsync: cancelled",
-                            NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &error);
+    char text[160];
+    const char *code = "VMCORE_CODEC";
+    if (status != napi_ok) {
+      snprintf(text, sizeof text, "compressBatchAsync: cancelled");
+    } else if (j->read_errno > 0) {
+      code = "VMCORE_IO";
+      snprintf(text, sizeof text, "read of %zu bytes at offset %lld: %s", j->a.count * j->a.page_size, (long long)j->offset,
+               strerror(j->read_errno));
+    } else if (j->read_errno < 0) {
+      code = "VMCORE_TRUNCATED";
+      snprintf(text, sizeof text, "needs bytes %lld..%lld but the file ends at %lld", (long long)j->offset,
+               (long long)(j->offset + (int64_t)(j->a.count * j->a.page_size)), (long long)(j->offset + (int64_t)j->read_bytes));
+    } else {
+      snprintf(text, sizeof text, "compressBatchAsync: out of memory");
+    }
+    napi_value message, code_value, error;
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
+    napi_create_error(env, code_value, message, &error);
     napi_reject_deferred(env, j->deferred, error);
   }
   napi_delete_async_work(env, j->work);
   free(j);
 }
 
+// compressBatchAsync(codec, level, pages, pageSize, kinds, sizes, out[, fd, offset]): with a file
+// descriptor, the batch is first read from it at `offset` into `pages` (which must then be `out`)
+// on the same pool thread, so reading and compressing a file take one thread-pool trip and run
+// in parallel across batches. A failed or short read rejects (VMCORE_IO, VMCORE_TRUNCATED).
 static napi_value js_compress_batch_async(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 9;
+  napi_value argv[9];
   BatchJob *j = calloc(1, sizeof(BatchJob));
   if (!j) return throw_error(env, "compressBatchAsync: out of memory");
+  j->fd = -1;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  const char *bad = argc < 7 ? "compressBatchAsync(codec, level, pages, pageSize, kinds, sizes, out)" : batch_args(env, argv, &j->a);
+  const char *bad = argc < 7 ? "compressBatchAsync(codec, level, pages, pageSize, kinds, sizes, out[, fd, offset])" : batch_args(env, argv, &j->a);
+  if (!bad && argc >= 9) {
+    int32_t fd;
+    if (napi_get_value_int32(env, argv[7], &fd) != napi_ok || fd < 0 || napi_get_value_int64(env, argv[8], &j->offset) != napi_ok ||
+        j->offset < 0)
+      bad = "compressBatchAsync: fd must be a descriptor and offset a non-negative integer";
+    else if (j->a.out != j->a.pages)
+      bad = "compressBatchAsync: reading from a file compresses in place (out must be pages)";
+    else
+      j->fd = fd;
+  }
   if (bad) {
     free(j);
     return throw_error(env, bad);

@@ -19,7 +19,10 @@ export interface NativeCodecs {
     sizes: Uint32Array,
     out: Uint8Array,
   ): number;
-  /** compressBatch on libuv's thread pool (older builds of the addon lack it). */
+  /**
+   * compressBatch on libuv's thread pool (older builds of the addon lack it); with `fd` and
+   * `offset`, the pages are first read from the file there, on the same thread (out must be pages).
+   */
   compressBatchAsync?(
     codec: number,
     level: number,
@@ -28,6 +31,8 @@ export interface NativeCodecs {
     kinds: Uint8Array,
     sizes: Uint32Array,
     out: Uint8Array,
+    fd?: number,
+    offset?: number,
   ): Promise<number>;
   isZero(bytes: Uint8Array): boolean;
   copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number): number;

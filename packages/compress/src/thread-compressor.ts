@@ -20,6 +20,8 @@ export interface PageCompressorThreadsOptions {
 interface Job {
   pages: Uint8Array;
   pageSize: number;
+  /** Read the pages from this file first (compressFile). */
+  file?: { fd: number; offset: number; name: string };
   kinds: Uint8Array;
   sizes: Uint32Array;
   used?: number;
@@ -153,6 +155,43 @@ export class PageCompressorThreads {
     });
   }
 
+  /**
+   * Reads `pages.length` bytes (whole pages) of the file `fd` at `offset` into `pages`, on the
+   * thread pool, and compresses them there in place: one thread-pool trip per batch, reads in
+   * parallel with each other and with compression. `pages` is the caller's until the batch's
+   * result has been used (a batch buffer from sharedBuffer(), or one it owns). `name` is the
+   * file's, for errors: a failed read rejects with VMCORE_IO, a file that ends first with VMCORE_TRUNCATED.
+   */
+  compressFile(fd: number, offset: number, pages: Uint8Array, pageSize: number, name = `fd ${fd}`): Promise<CompressedBatch> {
+    let count: number;
+    try {
+      count = checkBatch(pages, pageSize);
+      if (this.#closing) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'PageCompressorThreads is closed');
+      if (!Number.isSafeInteger(fd) || fd < 0 || !Number.isSafeInteger(offset) || offset < 0) {
+        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `compressFile: bad descriptor ${fd} or offset ${offset}`);
+      }
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const own = this.#buffers.get(pages.buffer);
+    const mine = own && pages.byteOffset === 0;
+    return new Promise<CompressedBatch>((resolve, reject) => {
+      const job: Job = {
+        pages,
+        pageSize,
+        file: { fd, offset, name },
+        kinds: mine ? own.kinds.subarray(0, count) : new Uint8Array(count),
+        sizes: mine ? own.sizes.subarray(0, count) : new Uint32Array(count),
+        resolve,
+        reject,
+      };
+      this.#queuedBytes += pages.byteLength;
+      this.#waiting.push(job);
+      this.#inOrder.push(job);
+      this.#start();
+    });
+  }
+
   /** Resolves once fewer than maxQueuedBytes submitted bytes are outstanding. */
   ready(): Promise<void> {
     if (this.#queuedBytes < this.maxQueuedBytes || this.#closing) return Promise.resolve();
@@ -181,7 +220,10 @@ export class PageCompressorThreads {
       let done: Promise<number>;
       try {
         const id = NATIVE_CODEC_IDS[this.codec];
-        done = this.#addon.compressBatchAsync!(id, this.#level, job.pages, job.pageSize, job.kinds, job.sizes, job.pages);
+        const { pages, pageSize, kinds, sizes, file } = job;
+        done = file
+          ? this.#addon.compressBatchAsync!(id, this.#level, pages, pageSize, kinds, sizes, pages, file.fd, file.offset)
+          : this.#addon.compressBatchAsync!(id, this.#level, pages, pageSize, kinds, sizes, pages);
       } catch (error) {
         done = Promise.reject(error as Error);
       }
@@ -196,7 +238,11 @@ export class PageCompressorThreads {
     this.#running--;
     if (used === undefined) {
       const message = error instanceof Error ? error.message : String(error);
-      job.error = new VmcoreError(VmcoreErrorCode.Codec, `page compressor: ${message}`, { cause: error });
+      const code = (error as { code?: unknown } | undefined)?.code;
+      job.error =
+        job.file && (code === VmcoreErrorCode.Io || code === VmcoreErrorCode.Truncated)
+          ? new VmcoreError(code, `${job.file.name}: ${message}`, { cause: error })
+          : new VmcoreError(VmcoreErrorCode.Codec, `page compressor: ${message}`, { cause: error });
     } else {
       job.used = used;
     }

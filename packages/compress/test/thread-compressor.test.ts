@@ -1,5 +1,8 @@
 // PageCompressorThreads: batches on libuv's thread pool through the native addon. Under
 // VMCORE_NO_NATIVE=1 (the package's second test run) it must say it is unavailable and refuse.
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isVmcoreError } from '@vmcore/bytes';
 import { PageCompressorThreads, compressBatch, nativeCodecs, type CompressedBatch } from '../dist/index.js';
@@ -86,12 +89,55 @@ describe.skipIf(disabled)('PageCompressorThreads (native addon present)', () => 
     expect((refused as Error).message).toMatch(/closed/);
   });
 
+  it('compressFile reads the pages from a file on the pool thread and compresses them in place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmcore-threads-'));
+    const path = join(dir, 'ram.bin');
+    const input = mixedBatch(96);
+    writeFileSync(path, input);
+    const fd = openSync(path, 'r');
+    try {
+      const t = threads({ codec: 'zlib', threads: 2, shared: { count: 2, bytes: 48 * PAGE } });
+      const a = t.sharedBuffer()!;
+      const b = t.sharedBuffer()!;
+      const [first, second] = await Promise.all([t.compressFile(fd, 0, a, PAGE, path), t.compressFile(fd, 48 * PAGE, b, PAGE, path)]);
+      expect(first.data.buffer).toBe(a.buffer);
+      expect(sameBatch(first, compressBatch('zlib', input.subarray(0, 48 * PAGE), PAGE))).toBe(true);
+      expect(sameBatch(second, compressBatch('zlib', input.subarray(48 * PAGE), PAGE))).toBe(true);
+      // Past the end of the file: VMCORE_TRUNCATED naming the file and the bytes it lacks.
+      t.release(a);
+      const short = await t.compressFile(fd, 90 * PAGE, t.sharedBuffer()!, PAGE, path).catch((error: unknown) => error);
+      expect(isVmcoreError(short, 'VMCORE_TRUNCATED')).toBe(true);
+      expect((short as Error).message).toBe(`${path}: needs bytes ${90 * PAGE}..${138 * PAGE} but the file ends at ${96 * PAGE}`);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('compressFile on a descriptor that cannot be read is VMCORE_IO with the system error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmcore-threads-'));
+    const fd = openSync(join(dir, 'out.bin'), 'w'); // write-only: pread fails with EBADF
+    try {
+      const t = threads({ codec: 'zlib' });
+      const failed = await t.compressFile(fd, 0, new Uint8Array(4 * PAGE), PAGE, 'out.bin').catch((error: unknown) => error);
+      expect(isVmcoreError(failed, 'VMCORE_IO')).toBe(true);
+      expect((failed as Error).message).toMatch(/^out\.bin: read of 16384 bytes at offset 0: Bad file descriptor$/);
+      await expect(t.compressFile(-1, 0, new Uint8Array(PAGE), PAGE)).rejects.toThrow(/bad descriptor/);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects bad arguments in the addon with a clear error instead of crashing', () => {
     const addon = nativeCodecs()!;
     const pages = new Uint8Array(2 * PAGE);
     expect(() => addon.compressBatchAsync!(0, 1, pages, PAGE, new Uint8Array(1), new Uint32Array(2), pages)).toThrow(/too small/);
     expect(() => addon.compressBatchAsync!(7, 1, pages, PAGE, new Uint8Array(2), new Uint32Array(2), pages)).toThrow(/unknown codec/);
     expect(() => addon.compressBatchAsync!(0, 1, pages, 0, new Uint8Array(2), new Uint32Array(2), pages)).toThrow(/whole number/);
+    const other = new Uint8Array(2 * PAGE);
+    expect(() => addon.compressBatchAsync!(0, 1, pages, PAGE, new Uint8Array(2), new Uint32Array(2), other, 0, 0)).toThrow(/in place/);
+    expect(() => addon.compressBatchAsync!(0, 1, pages, PAGE, new Uint8Array(2), new Uint32Array(2), pages, 0, -1)).toThrow(/non-negative/);
   });
 });
 

@@ -8,6 +8,7 @@ export type {
   Filter,
   ChunkOptions,
   MemoryChunk,
+  UnreadChunk,
   MemorySpan,
   GuestMemory,
 } from './model.js';

@@ -70,11 +70,32 @@ export interface ChunkOptions {
    */
   readonly into?: (length: number) => Uint8Array;
   /**
+   * Reads a source may have in flight ahead of the chunk the consumer holds (default 1). More
+   * than one only with `into` (every chunk in its own buffer): each read waits on I/O (a thread
+   * pool round trip even from the page cache), and a consumer that keeps several compressions
+   * busy would otherwise wait for one read at a time.
+   */
+  readonly readAhead?: number;
+  /**
+   * With `into`: a chunk that lies in one part of a file with a descriptor (RandomAccessSource.fd)
+   * may come unread, as `{ physAddr, bytes, unread }`: `bytes` is the buffer from into(), not yet
+   * filled, and the consumer either reads `unread.fd` at `unread.offset` into it itself (all of it)
+   * or calls `unread.fill()`. Sources that cannot defer read as usual.
+   */
+  readonly deferReads?: boolean;
+  /**
    * The consumer takes zero chunks: runs that the source knows read as zeros (holes of a sparse
    * RAM file, found with SEEK_DATA / SEEK_HOLE) come as `{ physAddr, bytes: empty, zeros: n }`
    * instead of being read. Sources that cannot tell yield every byte as before.
    */
   readonly holes?: boolean;
+  /**
+   * With `holes` and `deferReads`: in parts a chunk may come unread from, holes shorter than this
+   * many bytes (default 4096) are read like data instead of becoming zero chunks. A consumer that
+   * reads off its thread asks for its chunk size: a chunk is then read whole or not at all,
+   * instead of in pieces around small holes (zeros read from the page cache cost little there).
+   */
+  readonly minHole?: number;
 }
 
 /** Where a run of guest memory comes from: bytes of a source, or zero fill (no source). */
@@ -91,6 +112,17 @@ export interface MemoryChunk {
   readonly bytes: Uint8Array;
   /** A zero chunk (only with ChunkOptions.holes): `zeros` zero bytes from physAddr, `bytes` empty. */
   readonly zeros?: number;
+  /** Only with ChunkOptions.deferReads: `bytes` is not read yet; where its bytes are, and a reader of them. */
+  readonly unread?: UnreadChunk;
+}
+
+/** Where an unread chunk's bytes are: `bytes.length` bytes of file `fd` (named `name`) at `offset`. */
+export interface UnreadChunk {
+  readonly fd: number;
+  readonly offset: number;
+  readonly name: string;
+  /** Reads them into the chunk's `bytes` (a short read is VMCORE_TRUNCATED). */
+  fill(): Promise<void>;
 }
 
 /**

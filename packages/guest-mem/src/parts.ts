@@ -1,6 +1,6 @@
 import { VmcoreError, VmcoreErrorCode, hex, NT_PRSTATUS, type RandomAccessSource } from '@vmcore/bytes';
 import { checkBlock, checkFilter, clipBlock, findBlock, simpleMappings } from './blocks.js';
-import type { DumpInfo, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping, MemorySpan, PhysBlock } from './model.js';
+import type { DumpInfo, ElfNote, Filter, GuestMemory, MemoryChunk, MemoryMapping, MemorySpan, PhysBlock, UnreadChunk } from './model.js';
 
 export const DEFAULT_CHUNK_SIZE = 4 << 20;
 
@@ -86,13 +86,14 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
         throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `chunk size ${chunkSize} must be a positive integer`);
       }
       if (chunkOptions.filter) checkFilter(chunkOptions.filter);
-      // One read ahead: the next chunk is read while the consumer handles (compresses, writes)
-      // this one, so I/O and work overlap; one read in flight, two chunks in memory.
-      // With reuseBuffers, chunks alternate between two buffers: the one the consumer has just
-      // finished with is read into next.
+      // Reads ahead: the next chunk is read while the consumer handles (compresses, writes)
+      // this one, so I/O and work overlap. With reuseBuffers, chunks alternate between two
+      // buffers (one read in flight): the one the consumer has just finished with is read into
+      // next. With `into`, every chunk has its own buffer and `readAhead` reads may be in flight.
       const buffers: Uint8Array[] = [];
       let turn = 0;
       const into = chunkOptions.into;
+      const readAhead = into ? Math.max(1, Math.min(64, Math.floor(chunkOptions.readAhead ?? 1))) : 1;
       const bufferFor = (length: number): Uint8Array | undefined => {
         if (into) {
           const target = into(length);
@@ -106,20 +107,55 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
         buffers[turn] ??= new Uint8Array(Math.min(chunkSize, maxChunk(blocks, chunkOptions.filter)));
         return buffers[turn]!.subarray(0, length);
       };
-      let ahead: { physAddr: number; bytes: Promise<Uint8Array>; zeros?: number } | undefined;
+      type Ahead = { physAddr: number; bytes: Promise<Uint8Array>; zeros?: number; unread?: UnreadChunk };
+      // A range inside one part of a file with a descriptor, for a consumer that reads it itself.
+      const unreadChunk = (physAddr: number, length: number): { bytes: Uint8Array; unread: UnreadChunk } | undefined => {
+        const part = parts[findPart(parts, physAddr)]!;
+        const fd = part.source?.fd;
+        if (fd === undefined || physAddr + length > part.start + part.size) return undefined;
+        const bytes = bufferFor(length)!;
+        const unread: UnreadChunk = {
+          fd,
+          offset: (part.offset ?? 0) + (physAddr - part.start),
+          name: part.source!.name,
+          fill: () => readPartInto(part, physAddr, bytes),
+        };
+        return { bytes, unread };
+      };
+      const ahead: Ahead[] = [];
+      const settle = async (next: Ahead): Promise<MemoryChunk> => ({
+        physAddr: next.physAddr,
+        bytes: await next.bytes,
+        ...(next.zeros ? { zeros: next.zeros } : {}),
+        ...(next.unread ? { unread: next.unread } : {}),
+      });
+      // Holes worth a zero chunk: chunkOptions.minHole where the consumer reads the chunk itself.
+      const deferredMinHole = Math.max(MIN_HOLE, Math.floor(chunkOptions.minHole ?? MIN_HOLE));
+      const minHole = (source: RandomAccessSource) =>
+        into && chunkOptions.deferReads && source.fd !== undefined ? deferredMinHole : MIN_HOLE;
       const ranges = chunkOptions.holes
-        ? splitHoles(parts, chunkRanges(blocks, chunkOptions.filter, chunkSize))
+        ? splitHoles(parts, chunkRanges(blocks, chunkOptions.filter, chunkSize), minHole)
         : chunkRanges(blocks, chunkOptions.filter, chunkSize);
-      for (const { physAddr, length, zero } of ranges) {
-        const current = ahead && { physAddr: ahead.physAddr, bytes: await ahead.bytes, ...(ahead.zeros ? { zeros: ahead.zeros } : {}) };
-        ahead = zero
-          ? { physAddr, bytes: Promise.resolve(NO_BYTES), zeros: length }
-          : { physAddr, bytes: readParts(physAddr, length, bufferFor(length)) };
-        // Awaited next time round; a consumer that stops early must not leave it unhandled.
-        ahead.bytes.catch(() => undefined);
-        if (current) yield current;
+      try {
+        for (const { physAddr, length, zero } of ranges) {
+          // The oldest read is settled before the next is started when the window is full, so
+          // the consumer has handed back what `into` gives out again.
+          const current = ahead.length >= readAhead ? await settle(ahead.shift()!) : undefined;
+          const unread = !zero && into && chunkOptions.deferReads ? unreadChunk(physAddr, length) : undefined;
+          const next: Ahead = zero
+            ? { physAddr, bytes: Promise.resolve(NO_BYTES), zeros: length }
+            : unread
+              ? { physAddr, bytes: Promise.resolve(unread.bytes), unread: unread.unread }
+              : { physAddr, bytes: readParts(physAddr, length, bufferFor(length)) };
+          // Awaited in turn; a consumer that stops early must not leave it unhandled.
+          next.bytes.catch(() => undefined);
+          ahead.push(next);
+          if (current) yield current;
+        }
+        while (ahead.length > 0) yield await settle(ahead.shift()!);
+      } finally {
+        ahead.length = 0;
       }
-      if (ahead) yield { physAddr: ahead.physAddr, bytes: await ahead.bytes, ...(ahead.zeros ? { zeros: ahead.zeros } : {}) };
     },
     *spans(filter?: Filter): Iterable<MemorySpan> {
       if (filter) checkFilter(filter);
@@ -149,7 +185,7 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
 
 const NO_BYTES = new Uint8Array(0);
 
-/** Holes shorter than this are read like data: not worth a zero chunk of their own. */
+/** Holes shorter than this (or ChunkOptions.minHole) are read like data: not worth a zero chunk of their own. */
 const MIN_HOLE = 4096;
 
 interface ChunkRange {
@@ -163,7 +199,11 @@ interface ChunkRange {
  * sources that can tell (RandomAccessSource.dataRange: SEEK_DATA / SEEK_HOLE). One dataRange
  * call per data run or hole, not per range.
  */
-function* splitHoles(parts: readonly GuestPart[], ranges: Iterable<ChunkRange>): Generator<ChunkRange> {
+function* splitHoles(
+  parts: readonly GuestPart[],
+  ranges: Iterable<ChunkRange>,
+  minHole: (source: RandomAccessSource) => number,
+): Generator<ChunkRange> {
   // The last answer per source: [start, end) is data, [from, start) a hole.
   const known = new Map<RandomAccessSource, { from: number; start: number; end: number } | undefined>();
   const dataAt = (source: RandomAccessSource, offset: number) => {
@@ -210,7 +250,7 @@ function* splitHoles(parts: readonly GuestPart[], ranges: Iterable<ChunkRange>):
           break;
         }
         const dataStart = Math.min(partEnd, run.start - base);
-        if (dataStart - addr >= MIN_HOLE) {
+        if (dataStart - addr >= minHole(part.source)) {
           yield* push({ physAddr: addr, length: dataStart - addr, zero: true });
           addr = dataStart;
         }
@@ -219,7 +259,7 @@ function* splitHoles(parts: readonly GuestPart[], ranges: Iterable<ChunkRange>):
           yield* push({ physAddr: addr, length: dataEnd - addr });
           addr = dataEnd;
         } else if (dataStart > addr) {
-          // A hole shorter than MIN_HOLE: read like data.
+          // A hole shorter than minHole: read like data.
           yield* push({ physAddr: addr, length: dataStart - addr });
           addr = dataStart;
         }

@@ -110,3 +110,100 @@ describe('chunks({ holes })', () => {
     expect(reads.reduce((n, [, length]) => n + length, 0)).toBe(SIZE);
   });
 });
+
+describe('chunks({ deferReads, readAhead, minHole })', () => {
+  /** The sparse source, as a file would be: with a descriptor, and readInto. */
+  function fileLike(fd = 42) {
+    const sparse = sparseSource();
+    const inner = new MemorySource(sparse.bytes, 'sparse.ram');
+    const fills: Array<[number, number]> = [];
+    const source: RandomAccessSource = {
+      ...sparse.source,
+      fd,
+      async readInto(offset, target) {
+        fills.push([offset, target.length]);
+        target.set(await inner.read(offset, target.length));
+        return target.length;
+      },
+    };
+    return { ...sparse, source, fills };
+  }
+  const CHUNK = 16 * PAGE;
+  const buffers = () => {
+    const given: Uint8Array[] = [];
+    return { given, into: (length: number) => (given.push(new Uint8Array(length)), given[given.length - 1]!) };
+  };
+
+  it('gives file-backed chunks unread, whole chunks around small holes, and fill() reads them', async () => {
+    const { source, bytes, reads, fills } = fileLike();
+    const guest = guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0x100000, size: SIZE, source, offset: 0 }] });
+    const { into } = buffers();
+    const chunks: MemoryChunk[] = [];
+    for await (const chunk of guest.chunks({ holes: true, chunkSize: CHUNK, into, deferReads: true, minHole: CHUNK, readAhead: 3 })) {
+      if (chunk.unread) {
+        expect(chunk.unread).toMatchObject({ fd: 42, offset: chunk.physAddr - 0x100000, name: 'sparse.ram' });
+        await chunk.unread.fill();
+      }
+      chunks.push(chunk);
+    }
+    // Chunks 0 and 1 hold data with holes shorter than a chunk: whole and unread; chunk 2 is all
+    // hole: a zero chunk; chunk 3 ends in data: whole again.
+    expect(chunks.map((c) => [c.physAddr - 0x100000, c.bytes.length, c.zeros ?? 0, c.unread !== undefined])).toEqual([
+      [0, CHUNK, 0, true],
+      [CHUNK, CHUNK, 0, true],
+      [2 * CHUNK, 0, CHUNK, false],
+      [3 * CHUNK, CHUNK, 0, true],
+    ]);
+    expect(reads).toEqual([]);
+    expect(fills).toEqual([
+      [0, CHUNK],
+      [CHUNK, CHUNK],
+      [3 * CHUNK, CHUNK],
+    ]);
+    expect(expand(chunks, 0x100000, SIZE)).toEqual(bytes);
+  });
+
+  it('keeps the usual page-sized holes, and reads, for sources without a descriptor or without into', async () => {
+    const { source, bytes, reads } = sparseSource();
+    const guest = guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0x100000, size: SIZE, source, offset: 0 }] });
+    const { into } = buffers();
+    const chunks: MemoryChunk[] = [];
+    for await (const chunk of guest.chunks({ holes: true, chunkSize: CHUNK, into, deferReads: true, minHole: CHUNK })) chunks.push(chunk);
+    expect(chunks.some((c) => c.unread)).toBe(false);
+    expect(chunks.filter((c) => c.zeros).length).toBeGreaterThan(1);
+    expect(reads.reduce((n, [, length]) => n + length, 0)).toBe(
+      DATA.reduce((n, [s, e]) => n + Math.ceil(e / PAGE) * PAGE - Math.floor(s / PAGE) * PAGE, 0),
+    );
+    expect(expand(chunks, 0x100000, SIZE)).toEqual(bytes);
+
+    const file = fileLike();
+    const plain = guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0x100000, size: SIZE, source: file.source, offset: 0 }] });
+    for await (const chunk of plain.chunks({ holes: true, chunkSize: CHUNK, deferReads: true, minHole: CHUNK }))
+      expect(chunk.unread).toBeUndefined();
+  });
+
+  it('with readAhead, has that many reads in flight and still yields chunks in order', async () => {
+    const bytes = new Uint8Array(32 * PAGE).map((_, i) => (i >> 12) + 1);
+    let inFlight = 0;
+    let most = 0;
+    const source: RandomAccessSource = {
+      size: bytes.length,
+      name: 'slow',
+      read: async (offset, length) => bytes.slice(offset, offset + length),
+      async readInto(offset, target) {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5 - ((offset / PAGE) % 3))); // later reads may finish first
+        target.set(bytes.subarray(offset, offset + target.length));
+        inFlight--;
+        return target.length;
+      },
+    };
+    const guest = guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0, size: bytes.length, source, offset: 0 }] });
+    const { into } = buffers();
+    const chunks: MemoryChunk[] = [];
+    for await (const chunk of guest.chunks({ chunkSize: PAGE, into, readAhead: 4 })) chunks.push(chunk);
+    expect(most).toBe(4);
+    expect(expand(chunks, 0, bytes.length)).toEqual(bytes);
+  });
+});

@@ -32,6 +32,12 @@ export interface BatchCompressor {
    */
   compressBatch(pages: Uint8Array, pageSize: number, owned: boolean): Promise<CompressedBatch>;
   /**
+   * Optional: reads whole pages of file `fd` at `offset` into `pages` (the caller's own buffer,
+   * e.g. from sharedBuffer()) and compresses them, off the calling thread; the writer then asks
+   * guest memory for file-backed chunks unread (ChunkOptions.deferReads). `name` is the file's, for errors.
+   */
+  compressFile?(fd: number, offset: number, pages: Uint8Array, pageSize: number, name: string): Promise<CompressedBatch>;
+  /**
    * Optional: a free batch buffer shared with the workers (CompressorOptions.batchBytes long) to
    * read pages into, or undefined when none is free. compressBatch() of it, owned, sends no bytes; its
    * result's arrays are views into the buffer, valid until release(buffer).
@@ -77,9 +83,20 @@ export const defaultCompressor: CreateCompressor = (codec, { workers, zlibLevel,
     };
   }
   const shared = batchBytes !== undefined && buffers !== undefined ? { shared: { count: buffers, bytes: batchBytes } } : {};
-  const pool = PageCompressorThreads.available(codec, zlibLevel)
-    ? new PageCompressorThreads({ codec, threads: workers, zlibLevel, ...shared })
-    : new PageCompressorPool({ codec, workers, zlibLevel, ...shared });
+  if (PageCompressorThreads.available(codec, zlibLevel)) {
+    // One more batch at a time than cores: the pool threads then stay busy while the calling
+    // thread hands out work (measured, 2 cores, 512 MiB guest from memory: 0.42-0.51 s with 2,
+    // 0.32-0.37 s with 3).
+    const threads = new PageCompressorThreads({ codec, threads: workers + 1, zlibLevel, ...shared });
+    return {
+      compressBatch: (pages, pageSize, owned) => threads.compressBatch(pages, pageSize, { transfer: owned }),
+      compressFile: (fd, offset, pages, pageSize, name) => threads.compressFile(fd, offset, pages, pageSize, name),
+      sharedBuffer: () => threads.sharedBuffer(),
+      release: (buffer) => threads.release(buffer),
+      close: () => threads.close(),
+    };
+  }
+  const pool = new PageCompressorPool({ codec, workers, zlibLevel, ...shared });
   return {
     compressBatch: (pages, pageSize, owned) => pool.compressBatch(pages, pageSize, { transfer: owned }),
     sharedBuffer: () => pool.sharedBuffer(),

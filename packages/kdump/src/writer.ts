@@ -1,5 +1,5 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import type { GuestMemory, MemoryChunk } from '@vmcore/guest-mem';
+import type { GuestMemory, MemoryChunk, UnreadChunk } from '@vmcore/guest-mem';
 import { countPages, fillBitmapChunk, pfnRuns, type PfnRun } from './bitmap.js';
 import {
   PAGE_COMPRESSED,
@@ -87,6 +87,8 @@ const READ_CHUNK = 4 << 20;
 const DESCRIPTOR_CACHE = 1 << 20;
 const DATA_CACHE = 4 << 20;
 const BITMAP_CHUNK = 1 << 20;
+/** Batches being read at once (with workers, each into its own buffer). */
+const READ_AHEAD = 4;
 
 /** Batches queued for compression at once. */
 function maxInFlightFor(workers: number): number {
@@ -252,8 +254,8 @@ export async function writeKdump(source: GuestMemory, sink: KdumpSink, options: 
     workers,
     ...(options.zlibLevel !== undefined ? { zlibLevel: options.zlibLevel } : {}),
     batchBytes: batchPages * layout.pageSize,
-    // Queued batches (maxInFlight), the one being written out, two being read ahead, and the one being filled.
-    buffers: maxInFlightFor(workers) + 4,
+    // Queued batches (maxInFlight), the one being written out, those being read ahead, and the one being filled.
+    buffers: maxInFlightFor(workers) + READ_AHEAD + 2,
   });
   try {
     const markIncomplete = options.markIncomplete ?? !sink.appendOnly;
@@ -475,7 +477,7 @@ async function writePages(
     if (sharedInUse.delete(buffer.buffer)) compressor.release?.(buffer);
   };
   const noGaps: readonly number[] = [];
-  const submit = async (pages: Uint8Array | undefined, count: number, owned: boolean, gaps = noGaps) => {
+  const submit = async (pages: Uint8Array | undefined, count: number, owned: boolean, gaps = noGaps, file?: UnreadChunk) => {
     let gapPages = 0;
     for (let g = 1; g < gaps.length; g += 2) gapPages += gaps[g]!;
     pagesSubmitted += count + gapPages;
@@ -484,13 +486,16 @@ async function writePages(
     }
     const used = pages ? pages.subarray(0, count * pageSize) : new Uint8Array(0);
     // A batch of nothing but zeros (most of a sparse guest) skips the worker round trip.
-    const zero = isZeroPage(used);
+    const zero = !file && isZeroPage(used);
     const shared = pages && sharedInUse.has(pages.buffer) ? pages : undefined;
     if (zero && shared) giveBack(shared);
     else if (zero && owned && pages) recycle(pages.buffer);
     const job: Promise<Done> = zero
       ? Promise.resolve({ batch: { kinds: new Uint8Array(count), sizes: new Uint32Array(count), data: new Uint8Array(0) }, count, gaps })
-      : compressor.compressBatch(used, pageSize, owned).then((batch) => ({ batch, count, gaps, ...(shared ? { input: shared } : {}) }));
+      : (file
+          ? compressor.compressFile!(file.fd, file.offset, used, pageSize, file.name)
+          : compressor.compressBatch(used, pageSize, owned)
+        ).then((batch) => ({ batch, count, gaps, ...(shared ? { input: shared } : {}) }));
     job.catch(() => undefined); // awaited in order below; keeps a later failure from being unhandled meanwhile
     pending.push(job);
     if (pending.length >= maxInFlight) await drainOne();
@@ -517,6 +522,10 @@ async function writePages(
       ? {
           chunkSize: batchBytes,
           holes: true,
+          readAhead: READ_AHEAD,
+          // File-backed batches are read by the compressor, on its threads (compressFile), whole:
+          // a batch with holes in it is read (zeros, from the page cache) rather than cut into pieces.
+          ...(compressor.compressFile !== undefined && !filter ? { deferReads: true, minHole: batchBytes } : {}),
           // For sources that do not read into given buffers: they may still reuse theirs.
           reuseBuffers: true,
           into(length: number): Uint8Array {
@@ -567,6 +576,34 @@ async function writePages(
         addr += n;
       }
       continue;
+    }
+    if (chunk.unread) {
+      // Not read yet: a whole batch in one of our buffers goes to the compressor to be read and
+      // compressed there; anything else (a batch edge, a part batch) is read here first.
+      const pfn = addr / pageSize;
+      const direct =
+        Number.isInteger(pfn) &&
+        pfn > lastPfn &&
+        chunk.bytes.length === batchBytes &&
+        chunk.bytes.byteOffset === 0 &&
+        ours.has(chunk.bytes.buffer) &&
+        sharedInUse.has(chunk.bytes.buffer);
+      if (direct) {
+        if (count > 0) {
+          await submit(batch!, count, true, gaps);
+          batch = undefined;
+          count = 0;
+          gaps = [];
+        }
+        if (gaps.length > 0) {
+          await submit(undefined, 0, false, gaps);
+          gaps = [];
+        }
+        await submit(chunk.bytes, batchPages, true, noGaps, chunk.unread);
+        lastPfn = pfn + batchPages - 1;
+        continue;
+      }
+      await chunk.unread.fill();
     }
     // A shared buffer the chunk was read into and that was not handed over whole: copied from, free.
     if (!(await feed(chunk.bytes, addr))) giveBack(chunk.bytes);

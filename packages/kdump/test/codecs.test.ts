@@ -23,8 +23,8 @@ describe("page codecs injected like mcap's decompressHandlers", () => {
     };
     const sink = new MemorySink();
     await writeKdump(syntheticGuest({ blocks }), sink, { codec: 'lzo', workers: 3, zlibLevel: 6, compressor });
-    // batchBytes and buffers: for compressors with shared batch buffers (256 pages of 4 KiB; 3 workers × 4 queued + 4).
-    expect(calls[0]).toEqual({ codec: 'lzo', workers: 3, zlibLevel: 6, batchBytes: 1 << 20, buffers: 16 });
+    // batchBytes and buffers: for compressors with shared batch buffers (256 pages of 4 KiB; 3 workers × 4 queued, 4 read ahead, 2).
+    expect(calls[0]).toEqual({ codec: 'lzo', workers: 3, zlibLevel: 6, batchBytes: 1 << 20, buffers: 18 });
     expect(calls.slice(1, -1).reduce((n: number, c) => n + (c as number), 0)).toBe(16);
     expect(calls[calls.length - 1]).toBe('closed');
     const guest = await openKdumpGuest(new MemorySource(sink.bytesCopy()));

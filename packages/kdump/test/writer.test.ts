@@ -1,5 +1,9 @@
+import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemorySink, MemorySource, type RandomAccessSource } from '@vmcore/bytes';
+import { MemorySink, MemorySource, VmcoreErrorCode, isVmcoreError, type RandomAccessSource } from '@vmcore/bytes';
+import { FileSource } from '@vmcore/bytes/node';
 import { guestFromParts } from '@vmcore/guest-mem';
 import { decompressPage } from '@vmcore/compress';
 import {
@@ -481,4 +485,65 @@ describe('holes of a sparse source', () => {
       expect(progress).toBe(SIZE - 0x60000);
     });
   }
+});
+
+describe('file-backed guest memory (read by the compressor where it can)', () => {
+  const SIZE = 8 << 20;
+  const runs: Array<[number, number]> = [
+    [0x3000, 0x5000],
+    [0x100000, 0x380400],
+    [0x500000 + 100, 0x500000 + 200],
+    [SIZE - 0x2000, SIZE],
+  ];
+  const bytes = new Uint8Array(SIZE);
+  for (const [start, end] of runs) bytes.set(contentBytes(start, end - start, 4096), start);
+  const layout = (source: RandomAccessSource, size = SIZE) =>
+    guestFromParts({
+      info: X86_64,
+      parts: [
+        { start: 0, size: 0xa0000, source, offset: 0 },
+        { start: 0x100000, size: size - 0x100000, source, offset: 0x100000 },
+      ],
+    });
+
+  it('writes the same file from a file (with holes) as from memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmcore-kdump-file-'));
+    const path = join(dir, 'ram.bin');
+    writeFileSync(path, new Uint8Array(0));
+    truncateSync(path, SIZE);
+    const fd = openSync(path, 'r+');
+    for (const [start, end] of runs) writeSync(fd, bytes, start, end - start, start);
+    closeSync(fd);
+    const file = await FileSource.open(path);
+    try {
+      const expected = new MemorySink();
+      await writeKdump(layout(new MemorySource(bytes, 'ram.bin')), expected, { codec: 'zlib', workers: 0 });
+      for (const workers of [1, 2]) {
+        const sink = new MemorySink();
+        await writeKdump(layout(file), sink, { codec: 'zlib', workers });
+        expect(firstDifference(sink.bytesCopy(), expected.bytesCopy()), `${workers} workers`).toBe(-1);
+      }
+    } finally {
+      await file.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the file and the missing bytes when the file shrinks under it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmcore-kdump-file-'));
+    const path = join(dir, 'short.bin');
+    writeFileSync(path, bytes);
+    const file = await FileSource.open(path);
+    truncateSync(path, 3 << 20); // e.g. a live guest's RAM file cut while it is read
+    try {
+      const failed = await writeKdump(layout(file), new MemorySink(), { codec: 'zlib', workers: 2 }).catch((error: unknown) => error);
+      expect(isVmcoreError(failed, VmcoreErrorCode.Truncated)).toBe(true);
+      expect((failed as Error).message).toMatch(
+        new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*(needs bytes|but the read returned|file ends at) `),
+      );
+    } finally {
+      await file.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { withQemuTarget, type GuestMemory } from '@vmcore/guest-mem';
 import { detectFormat } from '../detect.js';
 import { guestView } from '../guest-view.js';
 import { guestFromSource, type OpenGuestOptions } from '../open.js';
+import { withHoles } from './sparse-source.js';
 
 export interface OpenedSource {
   readonly source: RandomAccessSource;
@@ -23,7 +24,8 @@ export async function openSource(input: string | RandomAccessSource): Promise<Op
       `${input} is not a regular file: reading a dump needs random access (save a stream to a file first, or use 'vmcore reassemble' for a flattened one)`,
     );
   }
-  const source = await FileSource.open(input);
+  // Holes known (SEEK_DATA): QEMU writes its ELF's zero pages as holes, which readers then skip.
+  const source = withHoles(await FileSource.open(input));
   let closed = false;
   return {
     source,

@@ -13,15 +13,13 @@ const SYNC_READ = 64 * 1024;
 
 /**
  * A RAM file whose holes are known without reading them: the FileSource itself (so that kernel
- * copies out of it still apply), given `dataRange` from lseek SEEK_DATA / SEEK_HOLE on its
- * descriptor (Node has no lseek: @vmcore/compress-native's seekData / seekHole) and synchronous
- * small reads. Without the addon, or on a file system that cannot tell, a plain FileSource: every
- * zero byte is read and checked.
+ * copies out of it still apply), given `dataRange` (withHoles) and synchronous small reads.
+ * Without the addon, or on a file system that cannot tell, a plain FileSource: every zero byte is
+ * read and checked.
  */
 export async function openSparseAwareFile(path: string): Promise<RandomAccessSource> {
-  const file = await FileSource.open(path);
-  const native = nativeCodecs();
-  if (!native || typeof native.seekData !== 'function' || typeof native.seekHole !== 'function') return file;
+  const file = withHoles(await FileSource.open(path));
+  if (!file.dataRange) return file;
   const size = file.size;
   const asyncRead = file.read.bind(file);
   const asyncReadInto = file.readInto.bind(file);
@@ -34,8 +32,7 @@ export async function openSparseAwareFile(path: string): Promise<RandomAccessSou
     }
     return filled;
   };
-  let usable = true;
-  const sparse: Pick<RandomAccessSource, 'read' | 'readInto' | 'dataRange'> = {
+  const reads: Pick<RandomAccessSource, 'read' | 'readInto'> = {
     read(offset, length) {
       if (length > SYNC_READ) return asyncRead(offset, length);
       const target = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
@@ -46,6 +43,22 @@ export async function openSparseAwareFile(path: string): Promise<RandomAccessSou
       if (target.length > SYNC_READ) return asyncReadInto(offset, target);
       return Promise.resolve(fill(offset, target.subarray(0, Math.max(0, Math.min(target.length, size - offset)))));
     },
+  };
+  return Object.assign(file, reads);
+}
+
+/**
+ * The FileSource given `dataRange` from lseek SEEK_DATA / SEEK_HOLE on its descriptor (Node has
+ * no lseek: @vmcore/compress-native's seekData / seekHole), so that readers asking for holes
+ * (ChunkOptions.holes) skip them: sparse RAM files, and QEMU's own ELF files, which leave zero
+ * pages as holes. Unchanged without the addon.
+ */
+export function withHoles(file: FileSource): FileSource & Pick<RandomAccessSource, 'dataRange'> {
+  const native = nativeCodecs();
+  if (!native || typeof native.seekData !== 'function' || typeof native.seekHole !== 'function') return file;
+  const size = file.size;
+  let usable = true;
+  const holes: Pick<RandomAccessSource, 'dataRange'> = {
     dataRange(offset: number) {
       if (!usable || offset >= size) return undefined;
       const start = native.seekData(file.fd, offset);
@@ -59,5 +72,5 @@ export async function openSparseAwareFile(path: string): Promise<RandomAccessSou
       return { start: Math.min(start, size), end: Math.min(end, size) };
     },
   };
-  return Object.assign(file, sparse);
+  return Object.assign(file, holes);
 }
