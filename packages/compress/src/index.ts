@@ -14,5 +14,7 @@ export { PageCompressorPool } from './pool.js';
 export type { PageCompressorPoolOptions, CompressBatchOptions } from './pool.js';
 export { nativeCodecs } from './native.js';
 export type { NativeCodecs } from './native.js';
+export { wasmZlib } from './wasm.js';
+export type { WasmZlib } from './wasm.js';
 export { PageDecoderPool, DecodeJob, PageDecodeError } from './decoder-pool.js';
 export type { PageDecoderPoolOptions, StoredAs } from './decoder-pool.js';
