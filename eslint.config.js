@@ -20,7 +20,7 @@ const NODE_ONLY = {
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/build/**', '**/.turbo/**', '.cache/**', '**/native/**', '**/*.cjs'],
+    ignores: ['**/dist/**', '**/bundle/**', '**/node_modules/**', '**/build/**', '**/.turbo/**', '.cache/**', '**/native/**', '**/*.cjs'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -19,6 +19,20 @@ export function compressBatch(
   sizes: Uint32Array,
   out: Uint8Array,
 ): number;
+/**
+ * compressBatch on libuv's thread pool: the event loop keeps running, and several batches are
+ * compressed at once (one per pool thread). `pages`, `kinds`, `sizes` and `out` must not be
+ * touched until the promise settles. Resolves with the bytes used in `out`.
+ */
+export function compressBatchAsync(
+  codec: NativeCodecId,
+  level: number,
+  pages: Uint8Array,
+  pageSize: number,
+  kinds: Uint8Array,
+  sizes: Uint32Array,
+  out: Uint8Array,
+): Promise<number>;
 /** True when every byte is zero. */
 export function isZero(bytes: Uint8Array): boolean;
 /** copy_file_range(2) of up to `length` bytes; returns bytes copied (0 at end of input) or -errno. */

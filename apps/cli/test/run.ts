@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The built bin; VMCORE_MAIN points the same tests at another build (e.g. an older commit's). */
-export const MAIN = process.env['VMCORE_MAIN'] ?? fileURLToPath(new URL('../dist/main.js', import.meta.url));
+/** The built bin (the bundle, as installed); VMCORE_MAIN points the same tests at another build (e.g. an older commit's). */
+export const MAIN = process.env['VMCORE_MAIN'] ?? fileURLToPath(new URL('../bin/vmcore.js', import.meta.url));
 
 export interface Ran {
   code: number | null;

@@ -26,8 +26,10 @@ typedef struct {
   struct libdeflate_compressor *deflaters[MAX_LEVEL + 1];
   struct libdeflate_decompressor *inflater;
   void *lzo_work;
-  uint8_t *scratch;
+  uint8_t *scratch; // a codec's output before it is known to fit
   size_t scratch_size;
+  uint8_t *page_out; // a page's stored bytes when a batch is compressed in place
+  size_t page_out_size;
 } State;
 
 static void free_state(napi_env env, void *data, void *hint) {
@@ -39,6 +41,7 @@ static void free_state(napi_env env, void *data, void *hint) {
   if (s->inflater) libdeflate_free_decompressor(s->inflater);
   free(s->lzo_work);
   free(s->scratch);
+  free(s->page_out);
   free(s);
 }
 
@@ -95,15 +98,17 @@ static struct libdeflate_compressor *deflater(State *s, int level) {
   return s->deflaters[level];
 }
 
-static uint8_t *scratch(State *s, size_t size) {
-  if (s->scratch_size < size) {
-    uint8_t *grown = realloc(s->scratch, size);
+static uint8_t *grow(uint8_t **buffer, size_t *have, size_t size) {
+  if (*have < size) {
+    uint8_t *grown = realloc(*buffer, size);
     if (!grown) return NULL;
-    s->scratch = grown;
-    s->scratch_size = size;
+    *buffer = grown;
+    *have = size;
   }
-  return s->scratch;
+  return *buffer;
 }
+
+static uint8_t *scratch(State *s, size_t size) { return grow(&s->scratch, &s->scratch_size, size); }
 
 // Compresses src into dst (at most `limit` bytes). Returns the compressed length, 0 when it
 // does not fit in `limit` bytes, -1 on a codec failure (QEMU stores such pages raw too).
@@ -206,40 +211,15 @@ static napi_value js_decompress(napi_env env, napi_callback_info info) {
   return number(env, -1);
 }
 
-// compressBatch(codec, level, pages, pageSize, kinds, sizes, out) -> bytes used in out.
-// QEMU's write_dump_pages rules per page: all-zero pages are PAGE_ZERO (size 0), a page is
-// PAGE_COMPRESSED when the codec's output is strictly smaller than the page, else PAGE_RAW.
-// `out` must hold pages.length bytes (stored pages are never larger than the page); it may be
-// `pages` itself (compressed in place), but must not otherwise overlap it.
-static napi_value js_compress_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  int32_t codec, level;
-  uint32_t page_size;
-  uint8_t *pages, *kinds, *out;
-  uint32_t *sizes;
-  size_t n, kinds_len, sizes_len, out_len;
-  State *s = state_of(env);
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 7 || napi_get_value_int32(env, argv[0], &codec) != napi_ok ||
-      napi_get_value_int32(env, argv[1], &level) != napi_ok || !get_bytes(env, argv[2], &pages, &n) ||
-      napi_get_value_uint32(env, argv[3], &page_size) != napi_ok || !get_bytes(env, argv[4], &kinds, &kinds_len) ||
-      !get_u32array(env, argv[5], &sizes, &sizes_len) || !get_bytes(env, argv[6], &out, &out_len))
-    return throw_error(env, "compressBatch(codec, level, pages, pageSize, kinds, sizes, out)");
-  if (page_size == 0 || n % page_size != 0) return throw_error(env, "compressBatch: pages is not a whole number of pages");
-  size_t count = n / page_size;
-  if (kinds_len < count || sizes_len < count || out_len < n)
-    return throw_error(env, "compressBatch: kinds, sizes or out is too small for the batch");
+// QEMU's per-page rules over `count` pages into out (see js_compress_batch). Returns the bytes
+// used in out, or -1 when memory for one page's scratch cannot be had.
+static long compress_pages(State *s, int codec, int level, const uint8_t *pages, uint32_t page_size, size_t count,
+                           uint8_t *kinds, uint32_t *sizes, uint8_t *out) {
   // In place (out is pages): page i's stored bytes go to out + at with at <= i * page_size,
   // so they never overwrite a page not yet read; each page is compressed into scratch first.
   int in_place = out == pages;
-  if (!in_place && out < pages + n && pages < out + out_len)
-    return throw_error(env, "compressBatch: out overlaps pages without being pages");
-  uint8_t *page_out = in_place ? NULL : out;
-  if (in_place) {
-    page_out = malloc(page_size);
-    if (!page_out) return throw_error(env, "compressBatch: out of memory");
-  }
+  uint8_t *page_out = in_place ? grow(&s->page_out, &s->page_out_size, page_size) : out;
+  if (!page_out) return -1;
   size_t at = 0;
   for (size_t i = 0; i < count; i++) {
     const uint8_t *page = pages + i * page_size;
@@ -261,8 +241,120 @@ static napi_value js_compress_batch(napi_env env, napi_callback_info info) {
       at += page_size;
     }
   }
-  if (in_place) free(page_out);
+  return (long)at;
+}
+
+typedef struct {
+  int32_t codec, level;
+  uint32_t page_size;
+  uint8_t *pages, *kinds, *out;
+  uint32_t *sizes;
+  size_t count;
+} BatchArgs;
+
+// Reads and checks compressBatch's arguments; a message on failure, NULL when they are good.
+static const char *batch_args(napi_env env, napi_value *argv, BatchArgs *a) {
+  size_t n, kinds_len, sizes_len, out_len;
+  if (napi_get_value_int32(env, argv[0], &a->codec) != napi_ok || napi_get_value_int32(env, argv[1], &a->level) != napi_ok ||
+      !get_bytes(env, argv[2], &a->pages, &n) || napi_get_value_uint32(env, argv[3], &a->page_size) != napi_ok ||
+      !get_bytes(env, argv[4], &a->kinds, &kinds_len) || !get_u32array(env, argv[5], &a->sizes, &sizes_len) ||
+      !get_bytes(env, argv[6], &a->out, &out_len))
+    return "compressBatch(codec, level, pages, pageSize, kinds, sizes, out)";
+  if (a->codec < CODEC_ZLIB || a->codec > CODEC_SNAPPY) return "compressBatch: unknown codec";
+  if (a->page_size == 0 || n % a->page_size != 0) return "compressBatch: pages is not a whole number of pages";
+  a->count = n / a->page_size;
+  if (kinds_len < a->count || sizes_len < a->count || out_len < n) return "compressBatch: kinds, sizes or out is too small for the batch";
+  if (a->out != a->pages && a->out < a->pages + n && a->pages < a->out + out_len)
+    return "compressBatch: out overlaps pages without being pages";
+  return NULL;
+}
+
+// compressBatch(codec, level, pages, pageSize, kinds, sizes, out) -> bytes used in out.
+// QEMU's write_dump_pages rules per page: all-zero pages are PAGE_ZERO (size 0), a page is
+// PAGE_COMPRESSED when the codec's output is strictly smaller than the page, else PAGE_RAW.
+// `out` must hold pages.length bytes (stored pages are never larger than the page); it may be
+// `pages` itself (compressed in place), but must not otherwise overlap it.
+static napi_value js_compress_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  BatchArgs a;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  const char *bad = argc < 7 ? "compressBatch(codec, level, pages, pageSize, kinds, sizes, out)" : batch_args(env, argv, &a);
+  if (bad) return throw_error(env, bad);
+  long at = compress_pages(state_of(env), a.codec, a.level, a.pages, a.page_size, a.count, a.kinds, a.sizes, a.out);
+  if (at < 0) return throw_error(env, "compressBatch: out of memory");
   return number(env, (double)at);
+}
+
+// compressBatchAsync: compressBatch on libuv's thread pool, so batches are compressed in
+// parallel without worker threads (no isolate to boot per worker, nothing posted between
+// threads). Each pool thread keeps its own codec state. The four arrays are referenced until
+// the job ends; the caller must not touch them before the promise settles.
+static __thread State *thread_state;
+
+static State *pool_thread_state(void) {
+  if (!thread_state) {
+    State *s = calloc(1, sizeof(State));
+    if (s && !(s->lzo_work = malloc(LZO1X_1_MEM_COMPRESS))) {
+      free(s);
+      s = NULL;
+    }
+    thread_state = s; // kept for the thread's life (libuv's pool threads live as long as the process)
+  }
+  return thread_state;
+}
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref refs[4];
+  BatchArgs a;
+  long result;
+} BatchJob;
+
+static void batch_execute(napi_env env, void *data) {
+  (void)env;
+  BatchJob *j = data;
+  State *s = pool_thread_state();
+  j->result = s ? compress_pages(s, j->a.codec, j->a.level, j->a.pages, j->a.page_size, j->a.count, j->a.kinds, j->a.sizes, j->a.out)
+                : -1;
+}
+
+static void batch_complete(napi_env env, napi_status status, void *data) {
+  BatchJob *j = data;
+  for (int i = 0; i < 4; i++) napi_delete_reference(env, j->refs[i]);
+  if (status == napi_ok && j->result >= 0) {
+    napi_resolve_deferred(env, j->deferred, number(env, (double)j->result));
+  } else {
+    napi_value message, error;
+    napi_create_string_utf8(env, status == napi_ok ? "compressBatchAsync: out of memory" : "compressBatchAsync: cancelled",
+                            NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, j->deferred, error);
+  }
+  napi_delete_async_work(env, j->work);
+  free(j);
+}
+
+static napi_value js_compress_batch_async(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  BatchJob *j = calloc(1, sizeof(BatchJob));
+  if (!j) return throw_error(env, "compressBatchAsync: out of memory");
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  const char *bad = argc < 7 ? "compressBatchAsync(codec, level, pages, pageSize, kinds, sizes, out)" : batch_args(env, argv, &j->a);
+  if (bad) {
+    free(j);
+    return throw_error(env, bad);
+  }
+  const int held[4] = {2, 4, 5, 6};
+  for (int i = 0; i < 4; i++) napi_create_reference(env, argv[held[i]], 1, &j->refs[i]);
+  napi_value promise, name;
+  napi_create_promise(env, &j->deferred, &promise);
+  napi_create_string_utf8(env, "vmcore.compressBatch", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, batch_execute, batch_complete, j, &j->work);
+  napi_queue_async_work(env, j->work);
+  return promise;
 }
 
 // isZero(bytes) -> true when every byte is zero.
@@ -441,6 +533,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"compress", NULL, js_compress, NULL, NULL, NULL, napi_enumerable, NULL},
     {"decompress", NULL, js_decompress, NULL, NULL, NULL, napi_enumerable, NULL},
     {"compressBatch", NULL, js_compress_batch, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"compressBatchAsync", NULL, js_compress_batch_async, NULL, NULL, NULL, napi_enumerable, NULL},
     {"isZero", NULL, js_is_zero, NULL, NULL, NULL, napi_enumerable, NULL},
     {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_enumerable, NULL},
     {"seekData", NULL, js_seek_data, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -12,6 +12,8 @@ export { compressBatch, PAGE_ZERO, PAGE_COMPRESSED, PAGE_RAW } from './batch.js'
 export type { CompressedBatch, PageKind } from './batch.js';
 export { PageCompressorPool } from './pool.js';
 export type { PageCompressorPoolOptions, CompressBatchOptions } from './pool.js';
+export { PageCompressorThreads } from './thread-compressor.js';
+export type { PageCompressorThreadsOptions } from './thread-compressor.js';
 export { nativeCodecs } from './native.js';
 export type { NativeCodecs } from './native.js';
 export { wasmZlib } from './wasm.js';

@@ -19,6 +19,16 @@ export interface NativeCodecs {
     sizes: Uint32Array,
     out: Uint8Array,
   ): number;
+  /** compressBatch on libuv's thread pool (older builds of the addon lack it). */
+  compressBatchAsync?(
+    codec: number,
+    level: number,
+    pages: Uint8Array,
+    pageSize: number,
+    kinds: Uint8Array,
+    sizes: Uint32Array,
+    out: Uint8Array,
+  ): Promise<number>;
   isZero(bytes: Uint8Array): boolean;
   copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number): number;
   /** lseek SEEK_DATA: the first offset >= `offset` holding data, -ENXIO (-6) when only a hole follows, else -errno. */

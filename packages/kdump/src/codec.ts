@@ -4,7 +4,14 @@
  * @vmcore/compress, so a browser build (or one with a zstd decoder) brings its own.
  */
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
-import { PageCompressorPool, compressBatch, decompressPage, type CompressedBatch, type PageCodec } from '@vmcore/compress';
+import {
+  PageCompressorPool,
+  PageCompressorThreads,
+  compressBatch,
+  decompressPage,
+  type CompressedBatch,
+  type PageCodec,
+} from '@vmcore/compress';
 import type { KdumpCodec } from './flags.js';
 
 export type { CompressedBatch, PageCodec };
@@ -55,7 +62,11 @@ export const DEFAULT_DECOMPRESS_HANDLERS: DecompressHandlers = Object.freeze({
   snappy: (data: Uint8Array, pageSize: number) => decompressPage('snappy', data, pageSize),
 });
 
-/** @vmcore/compress: `workers` worker threads (PageCompressorPool), or the calling thread when 0. */
+/**
+ * @vmcore/compress: `workers` batches at a time on libuv's thread pool where the native addon
+ * can (PageCompressorThreads: no worker threads to boot), else `workers` worker threads
+ * (PageCompressorPool), or the calling thread when 0.
+ */
 export const defaultCompressor: CreateCompressor = (codec, { workers, zlibLevel, batchBytes, buffers }) => {
   if (workers === 0) {
     return {
@@ -65,12 +76,10 @@ export const defaultCompressor: CreateCompressor = (codec, { workers, zlibLevel,
       async close() {},
     };
   }
-  const pool = new PageCompressorPool({
-    codec,
-    workers,
-    zlibLevel,
-    ...(batchBytes !== undefined && buffers !== undefined ? { shared: { count: buffers, bytes: batchBytes } } : {}),
-  });
+  const shared = batchBytes !== undefined && buffers !== undefined ? { shared: { count: buffers, bytes: batchBytes } } : {};
+  const pool = PageCompressorThreads.available(codec, zlibLevel)
+    ? new PageCompressorThreads({ codec, threads: workers, zlibLevel, ...shared })
+    : new PageCompressorPool({ codec, workers, zlibLevel, ...shared });
   return {
     compressBatch: (pages, pageSize, owned) => pool.compressBatch(pages, pageSize, { transfer: owned }),
     sharedBuffer: () => pool.sharedBuffer(),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootGuest, type QmpClient, type RunningGuest } from '@vmcore/qemu-guest';
 import type { ChildJob, ChildResult } from './dump-child.js';
+import { guestBytes } from './lib/vmcore-job.js';
 import { summarizeCpuProfile } from './lib/cpuprofile.js';
 import { runMeasured, type Measured } from './lib/measure.js';
 import { qemuDump, qemuDumpFormats, writeRamMap } from './lib/qemu.js';
@@ -69,9 +70,10 @@ function codecOf(format: string): string | undefined {
 }
 
 async function runChild(job: ChildJob, nodeArgs: string[] = []): Promise<Sample & { inProcess: number }> {
+  const total = job.op === 'reassemble' ? fileSize(job.input) : await guestBytes(job.source);
   const m: Measured = await runMeasured(process.execPath, [...nodeArgs, CHILD, JSON.stringify(job)], { timeoutMs: 900_000 });
   const r = JSON.parse(m.stdout.trim().split('\n').pop()!) as ChildResult;
-  return { seconds: m.seconds, total: r.total, size: r.size, maxRssMiB: m.maxRssMiB, cpuSeconds: m.cpuSeconds, inProcess: r.seconds };
+  return { seconds: m.seconds, total, size: r.size, maxRssMiB: m.maxRssMiB, cpuSeconds: m.cpuSeconds, inProcess: r.seconds };
 }
 
 /** makedumpfile 1.7.2 prints "snappy\tdisabled" when built without it (Debian 12's is). */

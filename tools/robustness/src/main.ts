@@ -18,7 +18,7 @@ import { materialize, type Recipe } from './recipe.js';
  * a final name after a failure, or a QMP server that stops answering.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = join(ROOT, 'apps/cli/dist/main.js');
+const CLI = join(ROOT, 'apps/cli/bin/vmcore.js');
 const QMP = join(ROOT, 'apps/qmp/dist/main.js');
 const SAMPLE = join(ROOT, 'tools/qemu-guest/sample/sample-guest.kdump');
 const CORPUS = fileURLToPath(new URL('../corpus/', import.meta.url));

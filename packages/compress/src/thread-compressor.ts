@@ -1,0 +1,223 @@
+import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { checkBatch, type CompressedBatch } from './batch.js';
+import { checkCodec, type PageCodec } from './codec.js';
+import { NATIVE_CODEC_IDS, nativeCodecs, type NativeCodecs } from './native.js';
+import { isZlibLevel } from './native-batch.js';
+import type { CompressBatchOptions } from './pool.js';
+
+export interface PageCompressorThreadsOptions {
+  codec: PageCodec;
+  /** zlib level 1-9 (default 1, QEMU's Z_BEST_SPEED). */
+  zlibLevel?: number;
+  /** Batches compressed at once on libuv's thread pool (default 2). */
+  threads?: number;
+  /** ready() waits while more than this many submitted bytes are not yet returned (default 32 MiB). */
+  maxQueuedBytes?: number;
+  /** Batch buffers handed out by sharedBuffer(): `count` of `bytes` bytes, compressed in place. */
+  shared?: { count: number; bytes: number };
+}
+
+interface Job {
+  pages: Uint8Array;
+  pageSize: number;
+  kinds: Uint8Array;
+  sizes: Uint32Array;
+  used?: number;
+  error?: Error;
+  resolve(batch: CompressedBatch): void;
+  reject(error: Error): void;
+}
+
+interface Buffer {
+  pages: Uint8Array;
+  kinds: Uint8Array;
+  sizes: Uint32Array;
+  free: boolean;
+}
+
+const MIN_PAGE = 512;
+
+/**
+ * PageCompressorPool's contract (ordered results, backpressure by queued bytes, batch buffers
+ * compressed in place) with the work on libuv's thread pool through the native addon's
+ * compressBatchAsync instead of worker threads: nothing to boot per worker (each Node worker
+ * costs tens of milliseconds of CPU and its own module loading) and nothing posted between
+ * threads. Only where the addon is present: see `PageCompressorThreads.available`.
+ */
+export class PageCompressorThreads {
+  readonly codec: PageCodec;
+  readonly threads: number;
+  readonly maxQueuedBytes: number;
+  readonly #addon: NativeCodecs;
+  readonly #level: number;
+  readonly #buffers = new Map<ArrayBufferLike, Buffer>();
+  readonly #waiting: Job[] = [];
+  readonly #inOrder: Job[] = [];
+  #running = 0;
+  #queuedBytes = 0;
+  #readyWaiters: Array<() => void> = [];
+  #closing: Promise<void> | undefined;
+
+  /** True when the addon can compress `codec` at `zlibLevel` on the thread pool. */
+  static available(codec: PageCodec, zlibLevel = 1): boolean {
+    return isZlibLevel(zlibLevel) && typeof nativeCodecs()?.compressBatchAsync === 'function' && NATIVE_CODEC_IDS[codec] !== undefined;
+  }
+
+  constructor(options: PageCompressorThreadsOptions) {
+    this.codec = checkCodec(options.codec);
+    const level = options.zlibLevel ?? 1;
+    const addon = nativeCodecs();
+    if (!addon?.compressBatchAsync || !isZlibLevel(level)) {
+      throw new VmcoreError(VmcoreErrorCode.Unsupported, 'PageCompressorThreads needs @vmcore/compress-native and a zlib level 1-9');
+    }
+    this.#addon = addon;
+    this.#level = level;
+    const threads = options.threads ?? 2;
+    if (!Number.isSafeInteger(threads) || threads < 1) {
+      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `threads ${threads} is not a positive integer`);
+    }
+    const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
+    if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) {
+      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `maxQueuedBytes ${maxQueuedBytes} is not a positive integer`);
+    }
+    this.threads = threads;
+    this.maxQueuedBytes = maxQueuedBytes;
+    if (options.shared && options.shared.count > 0) {
+      const { count, bytes } = options.shared;
+      if (!Number.isSafeInteger(count) || !Number.isSafeInteger(bytes) || bytes < MIN_PAGE || count > 1024) {
+        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `shared buffers: ${count} of ${bytes} bytes`);
+      }
+      const maxPages = Math.ceil(bytes / MIN_PAGE);
+      for (let i = 0; i < count; i++) {
+        const pages = new Uint8Array(bytes);
+        this.#buffers.set(pages.buffer, { pages, kinds: new Uint8Array(maxPages), sizes: new Uint32Array(maxPages), free: true });
+      }
+    }
+  }
+
+  /** A free batch buffer (`shared.bytes` long), or undefined when all are in use (or there are none). */
+  sharedBuffer(): Uint8Array | undefined {
+    for (const buffer of this.#buffers.values()) {
+      if (!buffer.free) continue;
+      buffer.free = false;
+      return buffer.pages;
+    }
+    return undefined;
+  }
+
+  /** True when `bytes` is (a view into) one of this compressor's batch buffers. */
+  isShared(bytes: Uint8Array): boolean {
+    return this.#buffers.has(bytes.buffer);
+  }
+
+  /** Gives a batch buffer back once its result has been used. Other arrays: ignored. */
+  release(bytes: Uint8Array): void {
+    const buffer = this.#buffers.get(bytes.buffer);
+    if (buffer) buffer.free = true;
+  }
+
+  /** Submitted bytes whose results have not been delivered yet. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /**
+   * Compresses n whole pages; results arrive in submission order. A batch buffer, or with
+   * `transfer` a whole ArrayBuffer, is compressed in place (the result's arrays are views into
+   * it); anything else is copied first.
+   */
+  compressBatch(pages: Uint8Array, pageSize: number, options?: CompressBatchOptions): Promise<CompressedBatch> {
+    let count: number;
+    try {
+      count = checkBatch(pages, pageSize);
+      if (this.#closing) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'PageCompressorThreads is closed');
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const own = this.#buffers.get(pages.buffer);
+    const whole = pages.byteOffset === 0 && pages.byteLength === pages.buffer.byteLength && pages.buffer instanceof ArrayBuffer;
+    const inPlace = options?.transfer === true && (own ? pages.byteOffset === 0 : whole);
+    return new Promise<CompressedBatch>((resolve, reject) => {
+      const job: Job = {
+        pages: inPlace ? pages : pages.slice(),
+        pageSize,
+        kinds: own && inPlace ? own.kinds.subarray(0, count) : new Uint8Array(count),
+        sizes: own && inPlace ? own.sizes.subarray(0, count) : new Uint32Array(count),
+        resolve,
+        reject,
+      };
+      this.#queuedBytes += pages.byteLength;
+      this.#waiting.push(job);
+      this.#inOrder.push(job);
+      this.#start();
+    });
+  }
+
+  /** Resolves once fewer than maxQueuedBytes submitted bytes are outstanding. */
+  ready(): Promise<void> {
+    if (this.#queuedBytes < this.maxQueuedBytes || this.#closing) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  /** Waits for every submitted batch; later submissions are rejected. */
+  close(): Promise<void> {
+    this.#closing ??= Promise.allSettled(
+      this.#inOrder.map(
+        (job) =>
+          new Promise<void>((done) => {
+            const { resolve, reject } = job;
+            job.resolve = (batch) => (resolve(batch), done());
+            job.reject = (error) => (reject(error), done());
+          }),
+      ),
+    ).then(() => this.#wakeReadyWaiters());
+    return this.#closing;
+  }
+
+  #start(): void {
+    while (this.#running < this.threads && this.#waiting.length > 0) {
+      const job = this.#waiting.shift()!;
+      this.#running++;
+      let done: Promise<number>;
+      try {
+        const id = NATIVE_CODEC_IDS[this.codec];
+        done = this.#addon.compressBatchAsync!(id, this.#level, job.pages, job.pageSize, job.kinds, job.sizes, job.pages);
+      } catch (error) {
+        done = Promise.reject(error as Error);
+      }
+      done.then(
+        (used) => this.#finish(job, used),
+        (error: unknown) => this.#finish(job, undefined, error),
+      );
+    }
+  }
+
+  #finish(job: Job, used: number | undefined, error?: unknown): void {
+    this.#running--;
+    if (used === undefined) {
+      const message = error instanceof Error ? error.message : String(error);
+      job.error = new VmcoreError(VmcoreErrorCode.Codec, `page compressor: ${message}`, { cause: error });
+    } else {
+      job.used = used;
+    }
+    this.#deliver();
+    this.#start();
+  }
+
+  // Settles finished jobs from the head of the submission order, so results arrive in order.
+  #deliver(): void {
+    while (this.#inOrder.length > 0 && (this.#inOrder[0]!.used !== undefined || this.#inOrder[0]!.error)) {
+      const job = this.#inOrder.shift()!;
+      this.#queuedBytes -= job.pages.byteLength;
+      if (job.error) job.reject(job.error);
+      else job.resolve({ kinds: job.kinds, sizes: job.sizes, data: job.pages.subarray(0, job.used) });
+    }
+    if (this.#queuedBytes < this.maxQueuedBytes) this.#wakeReadyWaiters();
+  }
+
+  #wakeReadyWaiters(): void {
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
