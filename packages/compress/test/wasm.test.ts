@@ -3,6 +3,7 @@
 // uses it (in this thread and in workers) only where the addon is absent. The package's test
 // script runs this file three times: with everything, with VMCORE_NO_NATIVE=1 (this tier
 // serves zlib) and with VMCORE_NO_NATIVE=1 VMCORE_NO_WASM=1 (node:zlib serves it).
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -177,5 +178,26 @@ describe.runIf(noWasm && noNative)('without the addon and @vmcore/compress-wasm 
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('the worker entry', () => {
+  it('statically imports neither pako nor snappyjs: a worker the addon or the module serves never loads them', () => {
+    // The static import graph of dist/pool-worker.js (dynamic import() calls are what load the
+    // package's own codecs, on a worker's first batch that needs them).
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(new URL(`../dist/${file}`, import.meta.url), 'utf8');
+      for (const [, spec] of text.matchAll(/^\s*(?:import|export)\s[^;()]*?from\s+'([^']+)'/gm)) {
+        if (spec!.startsWith('./')) visit(spec!.slice(2));
+        else bare.add(spec!);
+      }
+    };
+    visit('pool-worker.js');
+    expect(seen).toContain('wasm.js');
+    expect([...bare].sort()).toEqual(['@vmcore/bytes']);
   });
 });
