@@ -3,6 +3,7 @@ import { checkCodec, checkPageSize, type PageCodec } from './codec.js';
 import { compressPage, type CodecOptions } from './page.js';
 import { nativeCodecs } from './native.js';
 import { isZlibLevel, nativeBatch } from './native-batch.js';
+import { wasmBatch, wasmFor } from './wasm.js';
 import { isZeroPage } from './zero.js';
 import { nodeZlib } from './zlib.js';
 import { pageDeflater } from './zlib-engine.js';
@@ -45,9 +46,13 @@ export function compressBatch(codec: PageCodec, pages: Uint8Array, pageSize: num
   const count = checkBatch(pages, pageSize);
   const level = options?.zlibLevel ?? 1;
   // The native addon (libdeflate / liblzo2 / libsnappy), zero checks and all, in one call,
-  // unless a zlib backend was asked for by name. (An invalid level keeps the per-page path.)
-  const native = options?.native !== false && options?.zlib === undefined && isZlibLevel(level) ? nativeCodecs() : undefined;
+  // unless a zlib backend was asked for by name; without it, zlib pages go to libdeflate in
+  // WebAssembly the same way. (An invalid level keeps the per-page path.)
+  const compiled = options?.native !== false && options?.zlib === undefined;
+  const native = compiled && isZlibLevel(level) ? nativeCodecs() : undefined;
   if (native) return nativeBatch(native, codec, pages, pageSize, count, level);
+  const wasm = compiled ? wasmFor(codec, level, pageSize) : undefined;
+  if (wasm) return wasmBatch(wasm, pages, pageSize, count, level);
   const kinds = new Uint8Array(count);
   const sizes = new Uint32Array(count);
   // Every stored page is at most pageSize bytes, so the input size bounds the output.

@@ -16,5 +16,7 @@ export { PageCompressorThreads } from './thread-compressor.js';
 export type { PageCompressorThreadsOptions } from './thread-compressor.js';
 export { nativeCodecs } from './native.js';
 export type { NativeCodecs } from './native.js';
+export { wasmZlib } from './wasm.js';
+export type { WasmZlib } from './wasm.js';
 export { PageDecoderPool, DecodeJob, PageDecodeError } from './decoder-pool.js';
 export type { PageDecoderPoolOptions, StoredAs } from './decoder-pool.js';

@@ -1,11 +1,12 @@
 // Worker entry of PageCompressorPool. Runs as built JavaScript (dist/pool-worker.js): Node 20
-// cannot load .ts files in a worker. With the native addon it loads only the addon and
-// native-batch.js (a worker starts in a fraction of the time); the TypeScript codecs
+// cannot load .ts files in a worker. With the native addon (or, for zlib, the WebAssembly
+// libdeflate) it loads only that and native-batch.js (a worker starts in a fraction of the time); the TypeScript codecs
 // (batch.js: pako, snappyjs, LZO) are imported the first time a batch needs them.
 import { isVmcoreError } from '@vmcore/bytes';
 import type { compressBatch } from './batch.js';
 import { NATIVE_CODEC_IDS, nativeCodecs } from './native.js';
 import { isZlibLevel, nativeBatch } from './native-batch.js';
+import { wasmBatch, wasmFor } from './wasm.js';
 import {
   STORED_CODECS,
   STORED_RAW,
@@ -34,6 +35,8 @@ async function compress(request: PoolRequest) {
   // this worker's own (transferred or copied to it): compressed in place, and the same buffer
   // goes back as the result's data, for the main thread to read the next batch into.
   if (native) return nativeBatch(native, request.codec, pages, request.pageSize, pages.length / request.pageSize, level, true);
+  const wasm = request.native ? wasmFor(request.codec, level, request.pageSize) : undefined;
+  if (wasm) return wasmBatch(wasm, pages, request.pageSize, pages.length / request.pageSize, level, true);
   ownCodecs ??= (await import('./batch.js')).compressBatch;
   return ownCodecs(request.codec, pages, request.pageSize, { zlibLevel: request.zlibLevel, native: false });
 }
@@ -52,6 +55,8 @@ async function compressSlot(request: PoolRequest): Promise<number> {
   const level = request.zlibLevel ?? 1;
   const native = request.native && isZlibLevel(level) ? nativeCodecs() : undefined;
   if (native) return native.compressBatch(NATIVE_CODEC_IDS[request.codec], level, pages, request.pageSize, kinds, sizes, pages);
+  const wasm = request.native ? wasmFor(request.codec, level, request.pageSize) : undefined;
+  if (wasm) return wasm.compressBatch(level, pages, request.pageSize, kinds, sizes, pages);
   ownCodecs ??= (await import('./batch.js')).compressBatch;
   const batch = ownCodecs(request.codec, pages, request.pageSize, { zlibLevel: request.zlibLevel, native: false });
   kinds.set(batch.kinds);

@@ -117,6 +117,7 @@ describe.skipIf(disabled)('with @vmcore/compress-native', () => {
 });
 
 describe('without @vmcore/compress-native (VMCORE_NO_NATIVE=1)', () => {
+  // VMCORE_NO_WASM=1 too: else zlib pages are the WebAssembly libdeflate's (wasm.test.ts).
   it('the package runs on its own codecs, in threads and workers', () => {
     const script = `
       import { nativeCodecs, compressBatch, decompressPage, PageCompressorPool } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
@@ -139,7 +140,7 @@ describe('without @vmcore/compress-native (VMCORE_NO_NATIVE=1)', () => {
     const file = join(dir, 'check.mjs');
     writeFileSync(file, script);
     const run = spawnSync(process.execPath, [file], {
-      env: { ...process.env, VMCORE_NO_NATIVE: '1' },
+      env: { ...process.env, VMCORE_NO_NATIVE: '1', VMCORE_NO_WASM: '1' },
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       encoding: 'utf8',
     });

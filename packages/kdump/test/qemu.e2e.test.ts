@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSink, FileSource, StreamSink } from '@vmcore/bytes/node';
-import { compressPage, nativeCodecs } from '@vmcore/compress';
+import { compressPage, nativeCodecs, wasmZlib } from '@vmcore/compress';
 import { openElfGuest } from '@vmcore/elf';
 import { FlattenedIndex, FlattenedSink } from '@vmcore/flat';
 import type { GuestMemory } from '@vmcore/guest-mem';
@@ -276,6 +277,61 @@ describe('makedumpfile and crash on our kdump-raw-zlib', () => {
     expect(out.trim()).toBe(ref.facts.vmcoreinfoText.match(/^OSRELEASE=(.*)$/m)![1]);
   }, 120_000);
 });
+
+describe.skipIf(process.env.VMCORE_NO_WASM === '1')(
+  'makedumpfile and libkdumpfile on kdump-raw-zlib written without the addon (VMCORE_NO_NATIVE=1)',
+  () => {
+    // The zlib tier below the addon, @vmcore/compress-wasm: libdeflate compiled to WebAssembly
+    // (tools/deps/wasm.list); VMCORE_NO_WASM=1 in the environment is the configuration without it.
+    let path: string;
+    beforeAll(() => {
+      path = join(dir, 'ours-zlib-wasm.kdump');
+      const run = spawnSync(
+        process.execPath,
+        [fileURLToPath(new URL('./write-kdump.mjs', import.meta.url)), ref.qemuElf, path, 'zlib', String(physBase)],
+        { env: { ...process.env, VMCORE_NO_NATIVE: '1' }, encoding: 'utf8' },
+      );
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual({ native: false, wasm: true });
+    }, 900_000);
+
+    it("its zlib pages are the WebAssembly libdeflate's streams, not zlib's", async () => {
+      const wasm = wasmZlib();
+      expect(wasm, '@vmcore/compress-wasm is built').toBeDefined();
+      const source = await FileSource.open(path);
+      try {
+        const file = await readKdump(source);
+        let checked = 0;
+        let differFromZlib = 0;
+        for (const d of await file.readDescriptors(0, Math.min(65536, file.pageCount))) {
+          if (d.flags === 0 || checked >= 200) continue;
+          const stored = await source.read(Number(d.offset), d.size);
+          const page = new Uint8Array(inflateSync(stored));
+          const again = new Uint8Array(4096);
+          const n = wasm!.compress(1, page, again);
+          expect(again.subarray(0, n)).toEqual(stored);
+          if (Buffer.compare(deflateSync(page, { level: 1 }), stored) !== 0) differFromZlib++;
+          checked++;
+        }
+        expect(checked).toBe(200);
+        expect(differFromZlib).toBeGreaterThan(100);
+      } finally {
+        await source.close();
+      }
+    }, 120_000);
+
+    it("makedumpfile --dump-dmesg finds the guest's kernel log", async () => {
+      expect(await makedumpfileDmesg(path)).toContain(`VMCORE-MARKER ${ref.marker}`);
+    }, 300_000);
+
+    it('libkdumpfile reads every page equal to the RAM file', async () => {
+      const result = await verifyPagesWithLibkdumpfile(path, ref.ramFile, ref.mapFile);
+      expect(result.pages).toBe(ref.blocks.reduce((n, b) => n + b.size / 4096, 0));
+      expect(result.unreadable).toBe(0);
+      expect(result.mismatches).toBe(0);
+    }, 900_000);
+  },
+);
 
 describe('flattened output through makedumpfile -R', () => {
   it('reassembles (from a file) to our raw output byte for byte', async () => {

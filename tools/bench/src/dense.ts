@@ -124,6 +124,7 @@ type Job =
   | 'cp-elf'
   | 'ram-kdump'
   | 'ram-kdump-nonative'
+  | 'ram-kdump-nowasm'
   | 'elf-kdump'
   | 'mdf-c'
   | 'ram-lzo'
@@ -137,7 +138,8 @@ const LABELS: Record<Job, [string, string, string]> = {
   'cp-elf': ['elf (same bytes)', 'cp', 'our ELF'],
   'qemu-kdump': ['kdump-zlib', 'QEMU 7.2', 'guest (mapped RAM file)'],
   'ram-kdump': ['kdump-zlib', 'vmcore', 'RAM file'],
-  'ram-kdump-nonative': ['kdump-zlib', 'vmcore (no addon)', 'RAM file'],
+  'ram-kdump-nonative': ['kdump-zlib', 'vmcore (no addon: wasm)', 'RAM file'],
+  'ram-kdump-nowasm': ['kdump-zlib', 'vmcore (node:zlib)', 'RAM file'],
   'elf-kdump': ['kdump-zlib', 'vmcore', 'our ELF'],
   'mdf-c': ['kdump zlib', 'makedumpfile -c -d 1', 'our ELF'],
   'ram-lzo': ['kdump-lzo', 'vmcore', 'RAM file'],
@@ -150,6 +152,7 @@ const PEERS: Partial<Record<Job, [Job | undefined, Job | undefined, Job | undefi
   'elf-elf': [undefined, undefined, 'cp-elf'],
   'ram-kdump': ['qemu-kdump', 'mdf-c', undefined],
   'ram-kdump-nonative': ['qemu-kdump', 'mdf-c', undefined],
+  'ram-kdump-nowasm': ['qemu-kdump', 'mdf-c', undefined],
   'elf-kdump': ['qemu-kdump', 'mdf-c', undefined],
   'ram-lzo': [undefined, 'mdf-l', undefined],
 };
@@ -208,7 +211,9 @@ export async function runDenseBench(options: DenseBenchOptions): Promise<void> {
       add('cp-elf', await tool('cp', [ourElf, out], out));
       for (const [job, env] of [
         ['ram-kdump', undefined],
+        // One row per zlib tier: the addon, libdeflate in WebAssembly, node:zlib.
         ['ram-kdump-nonative', { VMCORE_NO_NATIVE: '1' }],
+        ['ram-kdump-nowasm', { VMCORE_NO_NATIVE: '1', VMCORE_NO_WASM: '1' }],
       ] as const) {
         add(job, await vmcore({ op: 'dump', source, format: 'kdump-raw-zlib', workers: w, out }, env));
         rmSync(out, { force: true });
