@@ -80,7 +80,10 @@ export interface ChunkOptions {
    * With `into`: a chunk that lies in one part of a file with a descriptor (RandomAccessSource.fd)
    * may come unread, as `{ physAddr, bytes, unread }`: `bytes` is the buffer from into(), not yet
    * filled, and the consumer either reads `unread.fd` at `unread.offset` into it itself (all of it)
-   * or calls `unread.fill()`. Sources that cannot defer read as usual.
+   * or calls `unread.fill()`. With `holes`, such a chunk that is at least 1/8 stored comes whole,
+   * its small holes included (zeros read from the page cache off the calling thread cost less
+   * than a read per data run); a sparser one is split at its holes as usual. Sources that cannot
+   * defer read as usual.
    */
   readonly deferReads?: boolean;
   /**
@@ -89,13 +92,6 @@ export interface ChunkOptions {
    * instead of being read. Sources that cannot tell yield every byte as before.
    */
   readonly holes?: boolean;
-  /**
-   * With `holes` and `deferReads`: in parts a chunk may come unread from, holes shorter than this
-   * many bytes (default 4096) are read like data instead of becoming zero chunks. A consumer that
-   * reads off its thread asks for its chunk size: a chunk is then read whole or not at all,
-   * instead of in pieces around small holes (zeros read from the page cache cost little there).
-   */
-  readonly minHole?: number;
 }
 
 /** Where a run of guest memory comes from: bytes of a source, or zero fill (no source). */

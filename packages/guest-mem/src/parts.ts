@@ -129,12 +129,14 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
         ...(next.zeros ? { zeros: next.zeros } : {}),
         ...(next.unread ? { unread: next.unread } : {}),
       });
-      // Holes worth a zero chunk: chunkOptions.minHole where the consumer reads the chunk itself.
-      const deferredMinHole = Math.max(MIN_HOLE, Math.floor(chunkOptions.minHole ?? MIN_HOLE));
-      const minHole = (source: RandomAccessSource) =>
-        into && chunkOptions.deferReads && source.fd !== undefined ? deferredMinHole : MIN_HOLE;
+      // A consumer that reads chunks itself, off its thread, reads dense ones whole, holes and all.
+      const readWhole = (range: ChunkRange) => {
+        if (!into || !chunkOptions.deferReads) return false;
+        const part = parts[findPart(parts, range.physAddr)]!;
+        return part.source?.fd !== undefined && range.physAddr + range.length <= part.start + part.size;
+      };
       const ranges = chunkOptions.holes
-        ? splitHoles(parts, chunkRanges(blocks, chunkOptions.filter, chunkSize), minHole)
+        ? splitHoles(parts, chunkRanges(blocks, chunkOptions.filter, chunkSize), readWhole)
         : chunkRanges(blocks, chunkOptions.filter, chunkSize);
       try {
         for (const { physAddr, length, zero } of ranges) {
@@ -185,8 +187,10 @@ export function guestFromParts(options: GuestFromPartsOptions): GuestMemory {
 
 const NO_BYTES = new Uint8Array(0);
 
-/** Holes shorter than this (or ChunkOptions.minHole) are read like data: not worth a zero chunk of their own. */
+/** Holes shorter than this are read like data: not worth a zero chunk of their own. */
 const MIN_HOLE = 4096;
+/** With deferReads, a chunk at least 1/DENSE stored is read whole (see splitHoles). */
+const DENSE = 8;
 
 interface ChunkRange {
   physAddr: number;
@@ -202,7 +206,7 @@ interface ChunkRange {
 function* splitHoles(
   parts: readonly GuestPart[],
   ranges: Iterable<ChunkRange>,
-  minHole: (source: RandomAccessSource) => number,
+  readWhole: (range: ChunkRange) => boolean = () => false,
 ): Generator<ChunkRange> {
   // The last answer per source: [start, end) is data, [from, start) a hole.
   const known = new Map<RandomAccessSource, { from: number; start: number; end: number } | undefined>();
@@ -216,6 +220,15 @@ function* splitHoles(
     return run;
   };
   for (const range of ranges) {
+    const pieces = [...rangePieces(range)];
+    // A range of whole-read kind with at least 1/DENSE of it stored goes whole (its holes read as
+    // zeros): one read of a batch costs less than a read per data run between small holes.
+    const stored = pieces.reduce((sum, piece) => sum + (piece.zero ? 0 : piece.length), 0);
+    if (pieces.length > 1 && stored > 0 && stored * DENSE >= range.length && readWhole(range)) yield { ...range };
+    else yield* pieces;
+  }
+
+  function* rangePieces(range: ChunkRange): Generator<ChunkRange> {
     let addr = range.physAddr;
     const end = range.physAddr + range.length;
     let pending: ChunkRange | undefined;
@@ -250,7 +263,7 @@ function* splitHoles(
           break;
         }
         const dataStart = Math.min(partEnd, run.start - base);
-        if (dataStart - addr >= minHole(part.source)) {
+        if (dataStart - addr >= MIN_HOLE) {
           yield* push({ physAddr: addr, length: dataStart - addr, zero: true });
           addr = dataStart;
         }
@@ -259,7 +272,7 @@ function* splitHoles(
           yield* push({ physAddr: addr, length: dataEnd - addr });
           addr = dataEnd;
         } else if (dataStart > addr) {
-          // A hole shorter than minHole: read like data.
+          // A hole shorter than MIN_HOLE: read like data.
           yield* push({ physAddr: addr, length: dataStart - addr });
           addr = dataStart;
         }

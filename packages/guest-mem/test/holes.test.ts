@@ -111,7 +111,7 @@ describe('chunks({ holes })', () => {
   });
 });
 
-describe('chunks({ deferReads, readAhead, minHole })', () => {
+describe('chunks({ deferReads, readAhead })', () => {
   /** The sparse source, as a file would be: with a descriptor, and readInto. */
   function fileLike(fd = 42) {
     const sparse = sparseSource();
@@ -134,31 +134,32 @@ describe('chunks({ deferReads, readAhead, minHole })', () => {
     return { given, into: (length: number) => (given.push(new Uint8Array(length)), given[given.length - 1]!) };
   };
 
-  it('gives file-backed chunks unread, whole chunks around small holes, and fill() reads them', async () => {
+  it('gives file-backed chunks unread, dense ones whole with their holes, and fill() reads them', async () => {
     const { source, bytes, reads, fills } = fileLike();
     const guest = guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0x100000, size: SIZE, source, offset: 0 }] });
     const { into } = buffers();
     const chunks: MemoryChunk[] = [];
-    for await (const chunk of guest.chunks({ holes: true, chunkSize: CHUNK, into, deferReads: true, minHole: CHUNK, readAhead: 3 })) {
+    for await (const chunk of guest.chunks({ holes: true, chunkSize: CHUNK, into, deferReads: true, readAhead: 3 })) {
       if (chunk.unread) {
         expect(chunk.unread).toMatchObject({ fd: 42, offset: chunk.physAddr - 0x100000, name: 'sparse.ram' });
         await chunk.unread.fill();
       }
       chunks.push(chunk);
     }
-    // Chunks 0 and 1 hold data with holes shorter than a chunk: whole and unread; chunk 2 is all
-    // hole: a zero chunk; chunk 3 ends in data: whole again.
+    // Chunks 0 and 1 are at least 1/8 stored: whole and unread, holes included; chunk 2 is all
+    // hole: a zero chunk; chunk 3 stores one page of 16: split at its hole as usual.
     expect(chunks.map((c) => [c.physAddr - 0x100000, c.bytes.length, c.zeros ?? 0, c.unread !== undefined])).toEqual([
       [0, CHUNK, 0, true],
       [CHUNK, CHUNK, 0, true],
       [2 * CHUNK, 0, CHUNK, false],
-      [3 * CHUNK, CHUNK, 0, true],
+      [3 * CHUNK, 0, 15 * PAGE, false],
+      [3 * CHUNK + 15 * PAGE, PAGE, 0, true],
     ]);
     expect(reads).toEqual([]);
     expect(fills).toEqual([
       [0, CHUNK],
       [CHUNK, CHUNK],
-      [3 * CHUNK, CHUNK],
+      [3 * CHUNK + 15 * PAGE, PAGE],
     ]);
     expect(expand(chunks, 0x100000, SIZE)).toEqual(bytes);
   });
@@ -168,7 +169,7 @@ describe('chunks({ deferReads, readAhead, minHole })', () => {
     const guest = guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0x100000, size: SIZE, source, offset: 0 }] });
     const { into } = buffers();
     const chunks: MemoryChunk[] = [];
-    for await (const chunk of guest.chunks({ holes: true, chunkSize: CHUNK, into, deferReads: true, minHole: CHUNK })) chunks.push(chunk);
+    for await (const chunk of guest.chunks({ holes: true, chunkSize: CHUNK, into, deferReads: true })) chunks.push(chunk);
     expect(chunks.some((c) => c.unread)).toBe(false);
     expect(chunks.filter((c) => c.zeros).length).toBeGreaterThan(1);
     expect(reads.reduce((n, [, length]) => n + length, 0)).toBe(
@@ -178,8 +179,7 @@ describe('chunks({ deferReads, readAhead, minHole })', () => {
 
     const file = fileLike();
     const plain = guestFromParts({ info: X86_64_DUMP_INFO, parts: [{ start: 0x100000, size: SIZE, source: file.source, offset: 0 }] });
-    for await (const chunk of plain.chunks({ holes: true, chunkSize: CHUNK, deferReads: true, minHole: CHUNK }))
-      expect(chunk.unread).toBeUndefined();
+    for await (const chunk of plain.chunks({ holes: true, chunkSize: CHUNK, deferReads: true })) expect(chunk.unread).toBeUndefined();
   });
 
   it('with readAhead, has that many reads in flight and still yields chunks in order', async () => {

@@ -523,9 +523,9 @@ async function writePages(
           chunkSize: batchBytes,
           holes: true,
           readAhead: READ_AHEAD,
-          // File-backed batches are read by the compressor, on its threads (compressFile), whole:
-          // a batch with holes in it is read (zeros, from the page cache) rather than cut into pieces.
-          ...(compressor.compressFile !== undefined && !filter ? { deferReads: true, minHole: batchBytes } : {}),
+          // File-backed batches are read by the compressor, on its threads (compressFile), whole
+          // when they are dense enough (see ChunkOptions.deferReads).
+          ...(compressor.compressFile !== undefined && !filter ? { deferReads: true } : {}),
           // For sources that do not read into given buffers: they may still reuse theirs.
           reuseBuffers: true,
           into(length: number): Uint8Array {
