@@ -95,7 +95,8 @@ export class FileSink implements PositionedSink, SequentialSink {
       (info) => info.isFile(),
       () => false,
     );
-    const skipHoles = await this.fresh;
+    // Holes are looked for (SEEK_DATA, not free on a large dense file) only in a sparse input.
+    const skipHoles = (await this.fresh) && source.sparse;
     const result = await copyFileRange(source.fd, sourceOffset, this.handle.fd, offset, length, skipHoles);
     if (!result.copied) {
       if (result.errno === undefined) return false;

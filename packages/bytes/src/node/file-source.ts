@@ -10,6 +10,8 @@ export class FileSource implements RandomAccessSource {
     private readonly handle: FileHandle,
     readonly name: string,
     readonly size: number,
+    /** Fewer bytes allocated than its size when opened: it may have holes (a sparse file). */
+    readonly sparse: boolean,
   ) {}
 
   /** The open descriptor (kernel copies out of this file, @vmcore/bytes/node's FileSink.copyRange); valid until close(). */
@@ -29,7 +31,7 @@ export class FileSource implements RandomAccessSource {
       await handle.close();
       throw new VmcoreError(VmcoreErrorCode.NotSeekable, `${path} is not a regular file (use a file, not a pipe, here)`);
     }
-    return new FileSource(handle, path, stat.size);
+    return new FileSource(handle, path, stat.size, stat.isFile() && stat.blocks * 512 < stat.size);
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
