@@ -238,6 +238,9 @@ export class PageDecoderPool {
   }
 
   #onResponse(slot: Slot, response: DecodeResponse): void {
+    // An answer posted before close(), to a job close() has rejected: the worker must stay
+    // referenced until it exits, or close()'s await of terminate() may never end (the loop empties first).
+    if (this.#closed) return;
     const job = slot.job;
     if (!job || job.request.id !== response.id) {
       this.#fail(new Error(`worker answered decode ${response.id}, expected ${job?.request.id}`));
