@@ -1,15 +1,7 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import type { PageCodec } from './codec.js';
-import {
-  STORED_CODECS,
-  STORED_RAW,
-  slotBytes,
-  slotViews,
-  type DecodeRequest,
-  type DecodeResponse,
-  type PoolInit,
-} from './pool-protocol.js';
-import { nodeOs, workerThreads, type PoolWorker } from './worker-threads.js';
+import { STORED_CODECS, STORED_RAW, type DecodeRequest, type DecodeResponse } from './pool-protocol.js';
+import { WorkerSlots, type SlotJob } from './worker-slots.js';
 
 export interface PageDecoderPoolOptions {
   /** Worker threads; default: available cores - 1, at least 1, at most 4. */
@@ -34,16 +26,11 @@ export class PageDecodeError extends VmcoreError {
   }
 }
 
-interface Job {
-  request: DecodeRequest;
-  into?: Uint8Array;
+interface Job extends SlotJob {
+  readonly request: DecodeRequest;
+  readonly into?: Uint8Array;
   resolve(pages: Uint8Array): void;
   reject(error: Error): void;
-}
-
-interface Slot {
-  worker: PoolWorker;
-  job: Job | undefined;
 }
 
 /** How a stored page is kept, for DecodeJob.add: raw or one of the page codecs. */
@@ -129,71 +116,38 @@ export class DecodeJob {
  */
 export class PageDecoderPool {
   readonly workers: number;
-  readonly #slots: Slot[] = [];
-  readonly #waiting: Job[] = [];
-  #nextId = 1;
-  #failure: Error | undefined;
+  readonly #slots: WorkerSlots<Job, DecodeResponse>;
   #closed = false;
-  readonly #shared: Array<{ pages: Uint8Array; index: number; free: boolean }> = [];
 
   constructor(options: PageDecoderPoolOptions = {}) {
-    const threads = workerThreads();
-    const os = nodeOs();
-    if (!threads || !os) {
-      throw new VmcoreError(
-        VmcoreErrorCode.Unsupported,
-        'PageDecoderPool needs node:worker_threads; decode pages with decompressPage() where it is absent',
-      );
-    }
-    const workers = options.workers ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
-    if (!Number.isSafeInteger(workers) || workers < 1) {
-      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `workers ${workers} is not a positive integer`);
-    }
-    this.workers = workers;
-    const url = options.workerUrl ?? new URL('./pool-worker.js', import.meta.url);
-    let init: PoolInit | undefined;
-    if (options.shared && options.shared.count > 0 && typeof SharedArrayBuffer === 'function') {
-      const { count, bytes } = options.shared;
-      if (!Number.isSafeInteger(count) || !Number.isSafeInteger(bytes) || bytes < 1 || count > 1024) {
-        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `shared buffers: ${count} of ${bytes} bytes`);
-      }
-      init = { init: [], batchBytes: bytes, maxPages: 0 };
-      for (let index = 0; index < count; index++) {
-        const buffer = new SharedArrayBuffer(slotBytes(bytes, 0));
-        init.init.push(buffer);
-        this.#shared.push({ pages: slotViews(buffer, bytes, 0).pages, index, free: true });
-      }
-    }
-    for (let i = 0; i < workers; i++) {
-      const slot: Slot = { worker: new threads.Worker(url), job: undefined };
-      slot.worker.on('message', (response: DecodeResponse) => this.#onResponse(slot, response));
-      slot.worker.on('error', (error) => this.#fail(error));
-      slot.worker.on('exit', (code) => {
-        if (!this.#closed) this.#fail(new Error(`worker exited with code ${code}`));
-      });
-      slot.worker.unref();
-      if (init) slot.worker.postMessage(init);
-      this.#slots.push(slot);
-    }
+    this.#slots = new WorkerSlots<Job, DecodeResponse>({
+      pool: 'PageDecoderPool',
+      instead: 'decode pages with decompressPage()',
+      worker: 'page decoder worker',
+      workers: options.workers,
+      workerUrl: options.workerUrl,
+      shared: options.shared,
+      answered: (job, response) => settle(job, response),
+      failed: (error, jobs) => {
+        for (const job of jobs) job.reject(error);
+      },
+    });
+    this.workers = this.#slots.workers;
   }
 
   /** A free shared output buffer, or undefined (none free, or the pool has none). */
   sharedBuffer(): Uint8Array | undefined {
-    const slot = this.#shared.find((s) => s.free);
-    if (!slot) return undefined;
-    slot.free = false;
-    return slot.pages;
+    return this.#slots.sharedBuffer();
   }
 
   /** True when `bytes` is (a view of) one of this pool's shared buffers. */
   isShared(bytes: Uint8Array): boolean {
-    return this.#shared.some((s) => s.pages.buffer === bytes.buffer);
+    return this.#slots.sharedSlot(bytes) !== undefined;
   }
 
   /** Gives back a buffer from sharedBuffer(). Other arrays: ignored. */
   release(buffer: Uint8Array): void {
-    const slot = this.#shared.find((s) => s.pages.buffer === buffer.buffer);
-    if (slot) slot.free = true;
+    this.#slots.release(buffer);
   }
 
   /**
@@ -202,67 +156,37 @@ export class PageDecoderPool {
    */
   decode(job: DecodeJob, into?: Uint8Array): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new VmcoreError(VmcoreErrorCode.InvalidArgument, 'PageDecoderPool is closed'));
-    if (this.#failure) return Promise.reject(this.#failure);
-    const slot = into ? this.#shared.find((s) => s.pages.buffer === into.buffer) : undefined;
+    if (this.#slots.failure) return Promise.reject(this.#slots.failure);
+    const slot = into ? this.#slots.sharedSlot(into) : undefined;
     if (into && (!slot || slot.free || job.count * job.pageSize > slot.pages.length)) {
       return Promise.reject(
         new VmcoreError(VmcoreErrorCode.InvalidArgument, 'decode: the output is not a shared buffer of this pool in use, or too small'),
       );
     }
     return new Promise<Uint8Array>((resolve, reject) => {
-      const request = job.request(this.#nextId++);
+      const request = job.request(this.#slots.nextId());
       if (slot) request.slot = slot.index;
-      this.#waiting.push({ request, resolve, reject, ...(slot ? { into: slot.pages } : {}) });
-      this.#dispatch();
+      const transfer = [request.stored, request.entries];
+      this.#slots.submit({ id: request.id, request, transfer, resolve, reject, ...(slot ? { into: slot.pages } : {}) });
     });
   }
 
-  /** Stops the workers; pending decodes are rejected. */
+  /** Stops the workers; pending decodes are rejected. Resolves when every worker has exited. */
   async close(): Promise<void> {
-    if (this.#closed) return;
     this.#closed = true;
-    const pending = [...this.#waiting.splice(0), ...this.#slots.flatMap((s) => (s.job ? [s.job] : []))];
-    for (const job of pending) job.reject(new VmcoreError(VmcoreErrorCode.Aborted, 'PageDecoderPool closed'));
-    await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
+    const { jobs, exited } = this.#slots.stop();
+    for (const job of jobs) job.reject(new VmcoreError(VmcoreErrorCode.Aborted, 'PageDecoderPool closed'));
+    await exited;
   }
+}
 
-  #dispatch(): void {
-    for (const slot of this.#slots) {
-      if (this.#waiting.length === 0) return;
-      if (slot.job) continue;
-      const job = this.#waiting.shift()!;
-      slot.job = job;
-      slot.worker.ref();
-      slot.worker.postMessage(job.request, [job.request.stored, job.request.entries]);
-    }
-  }
-
-  #onResponse(slot: Slot, response: DecodeResponse): void {
-    const job = slot.job;
-    if (!job || job.request.id !== response.id) {
-      this.#fail(new Error(`worker answered decode ${response.id}, expected ${job?.request.id}`));
-      return;
-    }
-    slot.job = undefined;
-    slot.worker.unref();
-    if ('error' in response) {
-      const code = Object.values(VmcoreErrorCode).find((c) => c === response.error.code);
-      job.reject(new PageDecodeError(code ?? VmcoreErrorCode.Codec, response.error.message, response.error.page));
-    } else if ('slot' in response) {
-      job.resolve(job.into!.subarray(0, job.request.count * job.request.pageSize));
-    } else {
-      job.resolve(response.pages);
-    }
-    this.#dispatch();
-  }
-
-  #fail(cause: unknown): void {
-    if (this.#failure) return;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    this.#failure = new VmcoreError(VmcoreErrorCode.Codec, `page decoder worker failed: ${message}`, { cause });
-    const pending = [...this.#waiting.splice(0), ...this.#slots.flatMap((s) => (s.job ? [s.job] : []))];
-    for (const slot of this.#slots) slot.job = undefined;
-    for (const job of pending) job.reject(this.#failure);
-    for (const slot of this.#slots) void slot.worker.terminate();
+function settle(job: Job, response: DecodeResponse): void {
+  if ('error' in response) {
+    const code = Object.values(VmcoreErrorCode).find((c) => c === response.error.code);
+    job.reject(new PageDecodeError(code ?? VmcoreErrorCode.Codec, response.error.message, response.error.page));
+  } else if ('slot' in response) {
+    job.resolve(job.into!.subarray(0, job.request.count * job.request.pageSize));
+  } else {
+    job.resolve(response.pages);
   }
 }

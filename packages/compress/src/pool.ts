@@ -1,9 +1,9 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkBatch, type CompressedBatch } from './batch.js';
 import { checkCodec, type PageCodec } from './codec.js';
-import { slotBytes, slotViews, type PoolInit, type PoolRequest, type PoolResponse } from './pool-protocol.js';
+import type { PoolRequest, PoolResponse } from './pool-protocol.js';
+import { WorkerSlots, type SharedSlot, type SlotJob } from './worker-slots.js';
 import { checkZlibLevel } from './zlib.js';
-import { nodeOs, workerThreads, type PoolWorker } from './worker-threads.js';
 
 export interface PageCompressorPoolOptions {
   codec: PageCodec;
@@ -30,23 +30,15 @@ export interface CompressBatchOptions {
   transfer?: boolean;
 }
 
-interface Job {
-  id: number;
-  request: PoolRequest;
-  bytes: number;
+interface Job extends SlotJob {
+  readonly request: PoolRequest;
+  readonly bytes: number;
   /** The shared slot the batch is in (results are views into it). */
-  shared?: SharedSlot;
+  readonly shared?: SharedSlot;
   result?: PoolResponse;
   resolve(batch: CompressedBatch): void;
   reject(error: Error): void;
 }
-
-interface Slot {
-  worker: PoolWorker;
-  job: Job | undefined;
-}
-
-type SharedSlot = ReturnType<typeof slotViews> & { index: number; free: boolean };
 
 /** Smallest page size a shared slot is laid out for (its kinds and sizes arrays). */
 const MIN_PAGE = 512;
@@ -62,68 +54,36 @@ export class PageCompressorPool {
   private readonly native: boolean;
   readonly workers: number;
   readonly maxQueuedBytes: number;
-  readonly #slots: Slot[] = [];
-  readonly #waiting: Job[] = [];
+  readonly #slots: WorkerSlots<Job, PoolResponse>;
   readonly #inOrder: Job[] = [];
   #readyWaiters: Array<() => void> = [];
   #queuedBytes = 0;
-  #nextId = 1;
-  #failure: Error | undefined;
   #closing: Promise<void> | undefined;
-  readonly #shared: SharedSlot[] = [];
-  readonly #sharedByBuffer = new Map<ArrayBufferLike, SharedSlot>();
 
   constructor(options: PageCompressorPoolOptions) {
     this.codec = checkCodec(options.codec);
     this.zlibLevel = options.zlibLevel === undefined ? undefined : checkZlibLevel(options.zlibLevel);
     this.native = options.native !== false;
-    const threads = workerThreads();
-    const os = nodeOs();
-    if (!threads || !os) {
-      throw new VmcoreError(
-        VmcoreErrorCode.Unsupported,
-        'PageCompressorPool needs node:worker_threads; use compressBatch() where it is absent',
-      );
-    }
-    const workers = options.workers ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
-    if (!Number.isSafeInteger(workers) || workers < 1) {
-      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `workers ${workers} is not a positive integer`);
-    }
     const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
     if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) {
       throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `maxQueuedBytes ${maxQueuedBytes} is not a positive integer`);
     }
-    this.workers = workers;
     this.maxQueuedBytes = maxQueuedBytes;
-    const url = options.workerUrl ?? new URL('./pool-worker.js', import.meta.url);
-    let init: PoolInit | undefined;
-    if (options.shared && options.shared.count > 0 && typeof SharedArrayBuffer === 'function') {
-      const { count, bytes } = options.shared;
-      if (!Number.isSafeInteger(count) || !Number.isSafeInteger(bytes) || bytes < MIN_PAGE || count > 1024) {
-        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `shared buffers: ${count} of ${bytes} bytes`);
-      }
-      const maxPages = Math.ceil(bytes / MIN_PAGE);
-      init = { init: [], batchBytes: bytes, maxPages };
-      for (let index = 0; index < count; index++) {
-        const buffer = new SharedArrayBuffer(slotBytes(bytes, maxPages));
-        init.init.push(buffer);
-        const slot: SharedSlot = { ...slotViews(buffer, bytes, maxPages), index, free: true };
-        this.#shared.push(slot);
-        this.#sharedByBuffer.set(buffer, slot);
-      }
-    }
-    for (let i = 0; i < workers; i++) {
-      const slot: Slot = { worker: new threads.Worker(url), job: undefined };
-      slot.worker.on('message', (response: PoolResponse) => this.#onResponse(slot, response));
-      slot.worker.on('error', (error) => this.#fail(error));
-      slot.worker.on('exit', (code) => {
-        if (!this.#closing) this.#fail(new Error(`worker exited with code ${code}`));
-      });
-      // An idle pool must not keep the process alive.
-      slot.worker.unref();
-      if (init) slot.worker.postMessage(init);
-      this.#slots.push(slot);
-    }
+    this.#slots = new WorkerSlots<Job, PoolResponse>({
+      pool: 'PageCompressorPool',
+      instead: 'use compressBatch()',
+      worker: 'page compressor worker',
+      workers: options.workers,
+      workerUrl: options.workerUrl,
+      shared: options.shared,
+      sharedMinPage: MIN_PAGE,
+      answered: (job, response) => {
+        job.result = response;
+        this.#deliver();
+      },
+      failed: (error) => this.#fail(error),
+    });
+    this.workers = this.#slots.workers;
   }
 
   /**
@@ -132,23 +92,17 @@ export class PageCompressorPool {
    * with `transfer` sends no bytes; the result's arrays are views into the buffer, valid until release().
    */
   sharedBuffer(): Uint8Array | undefined {
-    for (const slot of this.#shared) {
-      if (!slot.free) continue;
-      slot.free = false;
-      return slot.pages;
-    }
-    return undefined;
+    return this.#slots.sharedBuffer();
   }
 
   /** True when `bytes` is (a view into) one of this pool's shared buffers. */
   isShared(bytes: Uint8Array): boolean {
-    return this.#sharedByBuffer.has(bytes.buffer);
+    return this.#slots.sharedSlot(bytes) !== undefined;
   }
 
   /** Gives a shared buffer back (after its batch's result has been used). Other arrays: ignored. */
   release(bytes: Uint8Array): void {
-    const slot = this.#sharedByBuffer.get(bytes.buffer);
-    if (slot) slot.free = true;
+    this.#slots.release(bytes);
   }
 
   /** Submitted bytes whose results have not been delivered yet. */
@@ -164,16 +118,16 @@ export class PageCompressorPool {
     try {
       checkBatch(pages, pageSize);
       if (this.#closing) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'PageCompressorPool is closed');
-      if (this.#failure) throw this.#failure;
+      if (this.#slots.failure) throw this.#slots.failure;
     } catch (error) {
       return Promise.reject(error as Error);
     }
     // A shared buffer is compressed in place only when given away (transfer); else it is copied.
-    const shared = options?.transfer && pages.byteOffset === 0 ? this.#sharedByBuffer.get(pages.buffer) : undefined;
+    const shared = options?.transfer && pages.byteOffset === 0 ? this.#slots.sharedSlot(pages) : undefined;
     const whole = pages.byteOffset === 0 && pages.byteLength === pages.buffer.byteLength && pages.buffer instanceof ArrayBuffer;
     const buffer = shared ? undefined : options?.transfer && whole ? (pages.buffer as ArrayBuffer) : pages.slice().buffer;
     return new Promise<CompressedBatch>((resolve, reject) => {
-      const id = this.#nextId++;
+      const id = this.#slots.nextId();
       const request: PoolRequest = { id, codec: this.codec, pageSize, zlibLevel: this.zlibLevel, native: this.native };
       if (shared) {
         request.slot = shared.index;
@@ -181,17 +135,17 @@ export class PageCompressorPool {
       } else {
         request.pages = buffer;
       }
-      const job: Job = { id, request, bytes: pages.byteLength, resolve, reject, ...(shared ? { shared } : {}) };
+      const transfer = request.pages ? [request.pages] : [];
+      const job: Job = { id, request, transfer, bytes: pages.byteLength, resolve, reject, ...(shared ? { shared } : {}) };
       this.#queuedBytes += job.bytes;
-      this.#waiting.push(job);
       this.#inOrder.push(job);
-      this.#dispatch();
+      this.#slots.submit(job);
     });
   }
 
   /** Resolves once fewer than maxQueuedBytes submitted bytes are outstanding. */
   ready(): Promise<void> {
-    if (this.#queuedBytes < this.maxQueuedBytes || this.#failure || this.#closing) return Promise.resolve();
+    if (this.#queuedBytes < this.maxQueuedBytes || this.#slots.failure || this.#closing) return Promise.resolve();
     return new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
@@ -229,33 +183,9 @@ export class PageCompressorPool {
         ),
       );
       this.#wakeReadyWaiters();
-      await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
+      await this.#slots.stop().exited;
     })();
     return this.#closing;
-  }
-
-  #dispatch(): void {
-    for (const slot of this.#slots) {
-      if (this.#waiting.length === 0) return;
-      if (slot.job) continue;
-      const job = this.#waiting.shift()!;
-      slot.job = job;
-      slot.worker.ref();
-      slot.worker.postMessage(job.request, job.request.pages ? [job.request.pages] : []);
-    }
-  }
-
-  #onResponse(slot: Slot, response: PoolResponse): void {
-    const job = slot.job;
-    if (!job || job.id !== response.id) {
-      this.#fail(new Error(`worker answered batch ${response.id}, expected ${job?.id}`));
-      return;
-    }
-    slot.job = undefined;
-    slot.worker.unref();
-    job.result = response;
-    this.#deliver();
-    this.#dispatch();
   }
 
   // Settles finished jobs from the head of the submission order, so results arrive in order.
@@ -282,16 +212,12 @@ export class PageCompressorPool {
     if (this.#queuedBytes < this.maxQueuedBytes) this.#wakeReadyWaiters();
   }
 
-  #fail(cause: unknown): void {
-    if (this.#failure) return;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    this.#failure = new VmcoreError(VmcoreErrorCode.Codec, `page compressor worker failed: ${message}`, { cause });
+  // Every submitted batch not yet delivered (queued, in a worker or answered out of order) fails.
+  #fail(error: Error): void {
     const jobs = this.#inOrder.splice(0);
-    this.#waiting.length = 0;
     this.#queuedBytes = 0;
-    for (const job of jobs) job.reject(this.#failure);
+    for (const job of jobs) job.reject(error);
     this.#wakeReadyWaiters();
-    for (const slot of this.#slots) void slot.worker.terminate();
   }
 
   #wakeReadyWaiters(): void {

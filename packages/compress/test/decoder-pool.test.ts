@@ -1,4 +1,6 @@
 // Imports the built package: the pool starts dist/pool-worker.js (see pool.test.ts).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DecodeJob, PageDecodeError, PageDecoderPool, compressPage, decompressPage } from '../dist/index.js';
 import { PAGE, equalBytes, mixedBatch } from './helpers.js';
@@ -79,5 +81,14 @@ describe('PageDecoderPool', () => {
       here = (e as Error).message;
     }
     expect((error as Error).message).toBe(here);
+  });
+
+  // The cause of `vmcore info` exiting with 13 (unsettled top-level await) on a raw kdump: the
+  // answer to a decode in flight at close() arrived after terminate() had referenced the worker,
+  // and unreferenced it; with nothing else to do, Node ended before the worker's 'exit' event.
+  it('keeps the process alive until close() has stopped its workers when an answer arrives after close()', () => {
+    const script = fileURLToPath(new URL('./fixtures/close-during-answer.mjs', import.meta.url));
+    const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+    expect({ status: child.status, stdout: child.stdout, stderr: child.stderr }).toEqual({ status: 0, stdout: 'closed\n', stderr: '' });
   });
 });

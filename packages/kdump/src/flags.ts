@@ -47,9 +47,14 @@ export function statusCodecs(status: number): KdumpCodec[] {
   return DUMP_DH_FLAGS.filter((f) => f.codec && (status & f.bit) !== 0).map((f) => f.codec!);
 }
 
+/** statusCodecs of every combination of the compression bits: codecForFlags runs once or more per page. */
+const CODECS_OF_BITS: ReadonlyArray<readonly KdumpCodec[]> = Array.from({ length: COMPRESSION_MASK + 1 }, (_, bits) =>
+  statusCodecs(bits & COMPRESSION_MASK),
+);
+
 /** The codec a page descriptor's flags name, or undefined for a raw page; more than one is corrupt. */
 export function codecForFlags(flags: number, what: string): KdumpCodec | undefined {
-  const codecs = statusCodecs(flags & COMPRESSION_MASK);
+  const codecs = CODECS_OF_BITS[flags & COMPRESSION_MASK]!;
   if (codecs.length > 1) {
     throw new VmcoreError(VmcoreErrorCode.Corrupt, `${what}: flags 0x${flags.toString(16)} name more than one codec`);
   }
