@@ -11,7 +11,6 @@ export { isZeroPage } from './zero.js';
 export { compressBatch, PAGE_ZERO, PAGE_COMPRESSED, PAGE_RAW } from './batch.js';
 export type { CompressedBatch, PageKind } from './batch.js';
 export { PageCompressorPool } from './pool.js';
-export { defaultPoolWorkers } from './worker-slots.js';
 export type { PageCompressorPoolOptions, CompressBatchOptions } from './pool.js';
 export { PageCompressorThreads } from './thread-compressor.js';
 export type { PageCompressorThreadsOptions } from './thread-compressor.js';

@@ -17,7 +17,7 @@ export interface OpenGuestOptions {
   readonly signal?: AbortSignal;
   /**
    * kdump sources: worker threads that decode pages while a writer streams the guest (@vmcore/kdump's
-   * decodeWorkers; default the pool's, available cores - 1; 0 decodes on the calling thread).
+   * decodeWorkers; default 0 = decode on the calling thread, see @vmcore/kdump).
    */
   readonly decodeWorkers?: number;
   /**

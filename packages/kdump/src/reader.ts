@@ -52,9 +52,8 @@ export interface KdumpReadOptions {
   /**
    * Worker threads that decode pages for openKdumpGuest's chunks() (@vmcore/compress's
    * PageDecoderPool), so the calling thread only reads: 0 decodes on the calling thread. Default
-   * the pool's (available cores - 1, 1 to 4) where worker threads exist, for streams of at least
-   * 32 MiB; pages whose codec has a handler other than the default are always decoded on the
-   * calling thread.
+   * min(2, CPUs) where worker threads exist, for streams of at least 32 MiB; pages whose codec has a
+   * handler other than the default are always decoded on the calling thread.
    */
   decodeWorkers?: number;
 }
