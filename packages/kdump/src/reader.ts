@@ -51,9 +51,9 @@ export interface KdumpReadOptions {
   decompressHandlers?: DecompressHandlers;
   /**
    * Worker threads that decode pages for openKdumpGuest's chunks() (@vmcore/compress's
-   * PageDecoderPool), so the calling thread only reads: 0 decodes on the calling thread. Default
-   * min(2, CPUs) where worker threads exist, for streams of at least 32 MiB; pages whose codec has a
-   * handler other than the default are always decoded on the calling thread.
+   * PageDecoderPool), so the calling thread only reads: 0 (the default) decodes on the calling
+   * thread. Used for streams of at least 32 MiB; pages whose codec has a handler other than the
+   * default are always decoded on the calling thread.
    */
   decodeWorkers?: number;
 }
