@@ -1,13 +1,12 @@
-// Bundles the CLI into bundle/ (what bin/vmcore.js runs): a command then loads a handful of
-// files instead of ~230 modules (zod alone is 95), which is most of what start-up costs
-// beyond Node's own (measured: a 2 MiB `vmcore dump` took 0.19-0.23 CPU s, `node -e 0` 0.05).
+// Bundles the CLI into bundle/ (what bin/vmcore.js runs): a command then loads a few files
+// instead of ~230 modules (zod alone is 95), which is most of what start-up costs beyond
+// Node's own (measured: a 2 MiB `vmcore dump` took 0.19-0.23 CPU s, `node -e 0` 0.05).
 //
-// Kept outside the bundle, loaded as installed packages:
-// - @vmcore/compress: it finds its worker script, the native addon and its codecs relative to its
-//   own files;
-// - @vmcore/bytes: one copy shared with @vmcore/compress, so `instanceof VmcoreError` holds.
-// Entries mirror src/ (bundle/cli.js, bundle/commands/demo.js) so that `new URL(…, import.meta.url)`
-// in them resolves as it does from dist/.
+// Everything is bundled (one copy of @vmcore/bytes, so `instanceof VmcoreError` holds) except
+// the optional native addon and WebAssembly codecs, which @vmcore/compress finds at run time with
+// createRequire: from the bundle, the CLI's own optional dependencies. Entries mirror src/
+// (bundle/cli.js, bundle/commands/demo.js) so that `new URL(…, import.meta.url)` in them resolves
+// as it does from dist/.
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,9 +17,13 @@ const commands = readdirSync(join(root, 'src/commands'))
   .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
   .map((name) => join(root, 'src/commands', name));
 
+// @vmcore/compress starts its workers from `new URL('./pool-worker.js', import.meta.url)`: in the
+// bundle that is chunks/pool-worker.js, built here as an entry of its own.
+const poolWorker = fileURLToPath(new URL('./pool-worker.js', import.meta.resolve('@vmcore/compress')));
+
 rmSync(join(root, 'bundle'), { recursive: true, force: true });
 await build({
-  entryPoints: [join(root, 'src/main.ts'), join(root, 'src/cli.ts'), ...commands],
+  entryPoints: [join(root, 'src/main.ts'), join(root, 'src/cli.ts'), ...commands, { in: poolWorker, out: 'chunks/pool-worker' }],
   outbase: join(root, 'src'),
   outdir: join(root, 'bundle'),
   bundle: true,
@@ -29,7 +32,9 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
-  external: ['@vmcore/compress', '@vmcore/compress/*', '@vmcore/compress-native', '@vmcore/bytes', '@vmcore/bytes/*'],
+  // Optional native and WebAssembly codecs, found at run time with createRequire (from the bundle:
+  // the CLI's own optional dependencies).
+  external: ['@vmcore/compress-native', '@vmcore/compress-wasm'],
   minify: true,
   sourcemap: true,
   logLevel: 'warning',

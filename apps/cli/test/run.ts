@@ -11,9 +11,13 @@ export interface Ran {
 }
 
 /** Runs the built `vmcore` bin as a user would, optionally feeding stdin. */
-export function vmcore(args: string[], options: { stdin?: Uint8Array; cwd?: string } = {}): Promise<Ran> {
+export function vmcore(args: string[], options: { stdin?: Uint8Array; cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));
