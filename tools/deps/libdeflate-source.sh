@@ -6,24 +6,12 @@
 set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 dest=${1:-$repo/.cache/libdeflate-source}
-if [ -f "$dest/.complete" ]; then echo "$dest"; exit 0; fi
 mkdir -p "$dest"
-if [ ! -f /etc/apt/sources.list.d/vmcore-deb-src.sources ]; then
-  # deb-src for the archive the system already uses (as tools/deps/qemu-source.sh).
-  cat > /etc/apt/sources.list.d/vmcore-deb-src.sources <<SRC
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  apt-get -o DPkg::Lock::Timeout=900 update >&2
-fi
+dest=$(cd "$dest" && pwd)
+if [ -f "$dest/.complete" ]; then echo "$dest"; exit 0; fi
+. "$repo/tools/deps/lib/debian-source.sh"
+orig=$(debian_source_orig libdeflate "$dest")
 cd "$dest"
-if ! ls libdeflate_*.orig.tar.* >/dev/null 2>&1; then
-  apt-get -o DPkg::Lock::Timeout=900 source --download-only libdeflate >&2
-fi
-orig=$(ls libdeflate_*.orig.tar.* | head -n 1)
 rm -rf src && mkdir src
 tar -xf "$orig" -C src --strip-components=1
 touch .complete
