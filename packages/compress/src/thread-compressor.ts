@@ -129,30 +129,10 @@ export class PageCompressorThreads {
    * it); anything else is copied first.
    */
   compressBatch(pages: Uint8Array, pageSize: number, options?: CompressBatchOptions): Promise<CompressedBatch> {
-    let count: number;
-    try {
-      count = checkBatch(pages, pageSize);
-      if (this.#closing) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'PageCompressorThreads is closed');
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
     const own = this.#buffers.get(pages.buffer);
     const whole = pages.byteOffset === 0 && pages.byteLength === pages.buffer.byteLength && pages.buffer instanceof ArrayBuffer;
     const inPlace = options?.transfer === true && (own ? pages.byteOffset === 0 : whole);
-    return new Promise<CompressedBatch>((resolve, reject) => {
-      const job: Job = {
-        pages: inPlace ? pages : pages.slice(),
-        pageSize,
-        kinds: own && inPlace ? own.kinds.subarray(0, count) : new Uint8Array(count),
-        sizes: own && inPlace ? own.sizes.subarray(0, count) : new Uint32Array(count),
-        resolve,
-        reject,
-      };
-      this.#queuedBytes += pages.byteLength;
-      this.#waiting.push(job);
-      this.#inOrder.push(job);
-      this.#start();
-    });
+    return this.#submit(pages, pageSize, inPlace);
   }
 
   /**
@@ -163,25 +143,30 @@ export class PageCompressorThreads {
    * file's, for errors: a failed read rejects with VMCORE_IO, a file that ends first with VMCORE_TRUNCATED.
    */
   compressFile(fd: number, offset: number, pages: Uint8Array, pageSize: number, name = `fd ${fd}`): Promise<CompressedBatch> {
+    if (!Number.isSafeInteger(fd) || fd < 0 || !Number.isSafeInteger(offset) || offset < 0) {
+      return Promise.reject(new VmcoreError(VmcoreErrorCode.InvalidArgument, `compressFile: bad descriptor ${fd} or offset ${offset}`));
+    }
+    return this.#submit(pages, pageSize, true, { fd, offset, name });
+  }
+
+  // Queues a batch: compressed in `pages` itself when `inPlace` (its kinds and sizes in the
+  // batch buffer's own arrays when it is one), else in a copy.
+  #submit(pages: Uint8Array, pageSize: number, inPlace: boolean, file?: Job['file']): Promise<CompressedBatch> {
     let count: number;
     try {
       count = checkBatch(pages, pageSize);
       if (this.#closing) throw new VmcoreError(VmcoreErrorCode.InvalidArgument, 'PageCompressorThreads is closed');
-      if (!Number.isSafeInteger(fd) || fd < 0 || !Number.isSafeInteger(offset) || offset < 0) {
-        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `compressFile: bad descriptor ${fd} or offset ${offset}`);
-      }
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const own = this.#buffers.get(pages.buffer);
-    const mine = own && pages.byteOffset === 0;
+    const own = inPlace && pages.byteOffset === 0 ? this.#buffers.get(pages.buffer) : undefined;
     return new Promise<CompressedBatch>((resolve, reject) => {
       const job: Job = {
-        pages,
+        pages: inPlace ? pages : pages.slice(),
         pageSize,
-        file: { fd, offset, name },
-        kinds: mine ? own.kinds.subarray(0, count) : new Uint8Array(count),
-        sizes: mine ? own.sizes.subarray(0, count) : new Uint32Array(count),
+        ...(file ? { file } : {}),
+        kinds: own ? own.kinds.subarray(0, count) : new Uint8Array(count),
+        sizes: own ? own.sizes.subarray(0, count) : new Uint32Array(count),
         resolve,
         reject,
       };
