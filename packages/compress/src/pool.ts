@@ -1,6 +1,7 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkBatch, type CompressedBatch } from './batch.js';
 import { checkCodec, type PageCodec } from './codec.js';
+import { OrderedBatches } from './ordered-batches.js';
 import type { PoolRequest, PoolResponse } from './pool-protocol.js';
 import { WorkerSlots, type SharedSlot, type SlotJob } from './worker-slots.js';
 import { checkZlibLevel } from './zlib.js';
@@ -53,22 +54,15 @@ export class PageCompressorPool {
   private readonly zlibLevel: number | undefined;
   private readonly native: boolean;
   readonly workers: number;
-  readonly maxQueuedBytes: number;
   readonly #slots: WorkerSlots<Job, PoolResponse>;
-  readonly #inOrder: Job[] = [];
-  #readyWaiters: Array<() => void> = [];
-  #queuedBytes = 0;
+  readonly #batches: OrderedBatches<Job>;
   #closing: Promise<void> | undefined;
 
   constructor(options: PageCompressorPoolOptions) {
     this.codec = checkCodec(options.codec);
     this.zlibLevel = options.zlibLevel === undefined ? undefined : checkZlibLevel(options.zlibLevel);
     this.native = options.native !== false;
-    const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
-    if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) {
-      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `maxQueuedBytes ${maxQueuedBytes} is not a positive integer`);
-    }
-    this.maxQueuedBytes = maxQueuedBytes;
+    this.#batches = new OrderedBatches<Job>(options.maxQueuedBytes ?? 32 * 1024 * 1024);
     this.#slots = new WorkerSlots<Job, PoolResponse>({
       pool: 'PageCompressorPool',
       instead: 'use compressBatch()',
@@ -81,7 +75,8 @@ export class PageCompressorPool {
         job.result = response;
         this.#deliver();
       },
-      failed: (error) => this.#fail(error),
+      // Every submitted batch not yet delivered (queued, in a worker or answered out of order) fails.
+      failed: (error) => this.#batches.failAll(error),
     });
     this.workers = this.#slots.workers;
   }
@@ -105,9 +100,14 @@ export class PageCompressorPool {
     this.#slots.release(bytes);
   }
 
+  /** ready() waits while more than this many submitted bytes are not yet returned. */
+  get maxQueuedBytes(): number {
+    return this.#batches.maxQueuedBytes;
+  }
+
   /** Submitted bytes whose results have not been delivered yet. */
   get queuedBytes(): number {
-    return this.#queuedBytes;
+    return this.#batches.queuedBytes;
   }
 
   /**
@@ -137,16 +137,14 @@ export class PageCompressorPool {
       }
       const transfer = request.pages ? [request.pages] : [];
       const job: Job = { id, request, transfer, bytes: pages.byteLength, resolve, reject, ...(shared ? { shared } : {}) };
-      this.#queuedBytes += job.bytes;
-      this.#inOrder.push(job);
+      this.#batches.add(job);
       this.#slots.submit(job);
     });
   }
 
   /** Resolves once fewer than maxQueuedBytes submitted bytes are outstanding. */
   ready(): Promise<void> {
-    if (this.#queuedBytes < this.maxQueuedBytes || this.#slots.failure || this.#closing) return Promise.resolve();
-    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+    return this.#batches.ready(this.#slots.failure !== undefined || this.#closing !== undefined);
   }
 
   /** Compresses a stream of page chunks, yielding their batches in order, with bounded queued bytes. */
@@ -161,7 +159,7 @@ export class PageCompressorPool {
         const result = this.compressBatch(chunk, pageSize, options);
         result.catch(() => undefined); // awaited below, in order
         pending.push(result);
-        while (pending.length > 0 && this.#queuedBytes >= this.maxQueuedBytes) yield await pending.shift()!;
+        while (pending.length > 0 && this.queuedBytes >= this.maxQueuedBytes) yield await pending.shift()!;
       }
       while (pending.length > 0) yield await pending.shift()!;
     } finally {
@@ -172,17 +170,8 @@ export class PageCompressorPool {
   /** Waits for submitted batches, then stops the workers. Later submissions are rejected. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.allSettled(
-        this.#inOrder.map(
-          (job) =>
-            new Promise<void>((done) => {
-              const { resolve, reject } = job;
-              job.resolve = (batch) => (resolve(batch), done());
-              job.reject = (error) => (reject(error), done());
-            }),
-        ),
-      );
-      this.#wakeReadyWaiters();
+      await this.#batches.settled();
+      this.#batches.wake();
       await this.#slots.stop().exited;
     })();
     return this.#closing;
@@ -190,39 +179,25 @@ export class PageCompressorPool {
 
   // Settles finished jobs from the head of the submission order, so results arrive in order.
   #deliver(): void {
-    while (this.#inOrder.length > 0 && this.#inOrder[0]!.result) {
-      const job = this.#inOrder.shift()!;
-      const result = job.result!;
-      this.#queuedBytes -= job.bytes;
-      if ('error' in result) {
-        const code = Object.values(VmcoreErrorCode).find((c) => c === result.error.code);
-        job.reject(new VmcoreError(code ?? VmcoreErrorCode.Codec, `page compressor worker: ${result.error.message}`));
-      } else if ('used' in result) {
-        const count = job.request.count!;
-        const slot = job.shared!;
-        job.resolve({
-          kinds: slot.kinds.subarray(0, count),
-          sizes: slot.sizes.subarray(0, count),
-          data: slot.pages.subarray(0, result.used),
-        });
-      } else {
-        job.resolve({ kinds: result.kinds, sizes: result.sizes, data: result.data });
-      }
-    }
-    if (this.#queuedBytes < this.maxQueuedBytes) this.#wakeReadyWaiters();
-  }
-
-  // Every submitted batch not yet delivered (queued, in a worker or answered out of order) fails.
-  #fail(error: Error): void {
-    const jobs = this.#inOrder.splice(0);
-    this.#queuedBytes = 0;
-    for (const job of jobs) job.reject(error);
-    this.#wakeReadyWaiters();
-  }
-
-  #wakeReadyWaiters(): void {
-    const waiters = this.#readyWaiters;
-    this.#readyWaiters = [];
-    for (const wake of waiters) wake();
+    this.#batches.deliver(
+      (job) => job.result !== undefined,
+      (job) => {
+        const result = job.result!;
+        if ('error' in result) {
+          const code = Object.values(VmcoreErrorCode).find((c) => c === result.error.code);
+          job.reject(new VmcoreError(code ?? VmcoreErrorCode.Codec, `page compressor worker: ${result.error.message}`));
+        } else if ('used' in result) {
+          const count = job.request.count!;
+          const slot = job.shared!;
+          job.resolve({
+            kinds: slot.kinds.subarray(0, count),
+            sizes: slot.sizes.subarray(0, count),
+            data: slot.pages.subarray(0, result.used),
+          });
+        } else {
+          job.resolve({ kinds: result.kinds, sizes: result.sizes, data: result.data });
+        }
+      },
+    );
   }
 }

@@ -2,6 +2,7 @@ import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkBatch, type CompressedBatch } from './batch.js';
 import { checkCodec, type PageCodec } from './codec.js';
 import { NATIVE_CODEC_IDS, nativeCodecs, type NativeCodecs } from './native.js';
+import { OrderedBatches } from './ordered-batches.js';
 import { isZlibLevel } from './native-batch.js';
 import type { CompressBatchOptions } from './pool.js';
 
@@ -18,6 +19,7 @@ export interface PageCompressorThreadsOptions {
 }
 
 interface Job {
+  readonly bytes: number;
   pages: Uint8Array;
   pageSize: number;
   /** Read the pages from this file first (compressFile). */
@@ -49,15 +51,12 @@ const MIN_PAGE = 512;
 export class PageCompressorThreads {
   readonly codec: PageCodec;
   readonly threads: number;
-  readonly maxQueuedBytes: number;
   readonly #addon: NativeCodecs;
   readonly #level: number;
   readonly #buffers = new Map<ArrayBufferLike, Buffer>();
   readonly #waiting: Job[] = [];
-  readonly #inOrder: Job[] = [];
+  readonly #batches: OrderedBatches<Job>;
   #running = 0;
-  #queuedBytes = 0;
-  #readyWaiters: Array<() => void> = [];
   #closing: Promise<void> | undefined;
 
   /** True when the addon can compress `codec` at `zlibLevel` on the thread pool. */
@@ -78,12 +77,8 @@ export class PageCompressorThreads {
     if (!Number.isSafeInteger(threads) || threads < 1) {
       throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `threads ${threads} is not a positive integer`);
     }
-    const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
-    if (!Number.isSafeInteger(maxQueuedBytes) || maxQueuedBytes < 1) {
-      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `maxQueuedBytes ${maxQueuedBytes} is not a positive integer`);
-    }
     this.threads = threads;
-    this.maxQueuedBytes = maxQueuedBytes;
+    this.#batches = new OrderedBatches<Job>(options.maxQueuedBytes ?? 32 * 1024 * 1024);
     if (options.shared && options.shared.count > 0) {
       const { count, bytes } = options.shared;
       if (!Number.isSafeInteger(count) || !Number.isSafeInteger(bytes) || bytes < MIN_PAGE || count > 1024) {
@@ -118,9 +113,14 @@ export class PageCompressorThreads {
     if (buffer) buffer.free = true;
   }
 
+  /** ready() waits while more than this many submitted bytes are not yet returned. */
+  get maxQueuedBytes(): number {
+    return this.#batches.maxQueuedBytes;
+  }
+
   /** Submitted bytes whose results have not been delivered yet. */
   get queuedBytes(): number {
-    return this.#queuedBytes;
+    return this.#batches.queuedBytes;
   }
 
   /**
@@ -162,6 +162,7 @@ export class PageCompressorThreads {
     const own = inPlace && pages.byteOffset === 0 ? this.#buffers.get(pages.buffer) : undefined;
     return new Promise<CompressedBatch>((resolve, reject) => {
       const job: Job = {
+        bytes: pages.byteLength,
         pages: inPlace ? pages : pages.slice(),
         pageSize,
         ...(file ? { file } : {}),
@@ -170,31 +171,20 @@ export class PageCompressorThreads {
         resolve,
         reject,
       };
-      this.#queuedBytes += pages.byteLength;
+      this.#batches.add(job);
       this.#waiting.push(job);
-      this.#inOrder.push(job);
       this.#start();
     });
   }
 
   /** Resolves once fewer than maxQueuedBytes submitted bytes are outstanding. */
   ready(): Promise<void> {
-    if (this.#queuedBytes < this.maxQueuedBytes || this.#closing) return Promise.resolve();
-    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+    return this.#batches.ready(this.#closing !== undefined);
   }
 
   /** Waits for every submitted batch; later submissions are rejected. */
   close(): Promise<void> {
-    this.#closing ??= Promise.allSettled(
-      this.#inOrder.map(
-        (job) =>
-          new Promise<void>((done) => {
-            const { resolve, reject } = job;
-            job.resolve = (batch) => (resolve(batch), done());
-            job.reject = (error) => (reject(error), done());
-          }),
-      ),
-    ).then(() => this.#wakeReadyWaiters());
+    this.#closing ??= this.#batches.settled().then(() => this.#batches.wake());
     return this.#closing;
   }
 
@@ -237,18 +227,12 @@ export class PageCompressorThreads {
 
   // Settles finished jobs from the head of the submission order, so results arrive in order.
   #deliver(): void {
-    while (this.#inOrder.length > 0 && (this.#inOrder[0]!.used !== undefined || this.#inOrder[0]!.error)) {
-      const job = this.#inOrder.shift()!;
-      this.#queuedBytes -= job.pages.byteLength;
-      if (job.error) job.reject(job.error);
-      else job.resolve({ kinds: job.kinds, sizes: job.sizes, data: job.pages.subarray(0, job.used) });
-    }
-    if (this.#queuedBytes < this.maxQueuedBytes) this.#wakeReadyWaiters();
-  }
-
-  #wakeReadyWaiters(): void {
-    const waiters = this.#readyWaiters;
-    this.#readyWaiters = [];
-    for (const wake of waiters) wake();
+    this.#batches.deliver(
+      (job) => job.used !== undefined || job.error !== undefined,
+      (job) => {
+        if (job.error) job.reject(job.error);
+        else job.resolve({ kinds: job.kinds, sizes: job.sizes, data: job.pages.subarray(0, job.used) });
+      },
+    );
   }
 }
