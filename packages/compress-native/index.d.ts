@@ -38,6 +38,19 @@ export function compressBatchAsync(
   fd?: number,
   offset?: number,
 ): Promise<number>;
+/**
+ * Decodes `count` stored pages on libuv's thread pool into `out` (count × pageSize bytes): page i
+ * is stored[entries[3i], +entries[3i+1]) as entries[3i+2] (0 raw, 1 zlib, 2 lzo, 3 snappy).
+ * Resolves with count; a page that is out of bounds or does not decode to exactly pageSize bytes
+ * rejects (code VMCORE_CODEC, `page` its index). The arrays must not be touched until it settles.
+ */
+export function decodePagesAsync(
+  stored: Uint8Array,
+  entries: Uint32Array,
+  count: number,
+  pageSize: number,
+  out: Uint8Array,
+): Promise<number>;
 /** True when every byte is zero. */
 export function isZero(bytes: Uint8Array): boolean;
 /** copy_file_range(2) of up to `length` bytes; returns bytes copied (0 at end of input) or -errno. */

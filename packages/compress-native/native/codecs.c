@@ -171,45 +171,48 @@ static napi_value js_compress(napi_env env, napi_callback_info info) {
   return number(env, (double)compress_one(state_of(env), codec, level, src, n, dst, limit));
 }
 
+// Decodes the whole stream src into dst: bytes written, -1 for a bad stream or one that expands
+// beyond dst, -2 for bytes after the stream.
+static long decompress_one(State *s, int codec, const uint8_t *src, size_t n, uint8_t *dst, size_t limit) {
+  switch (codec) {
+    case CODEC_ZLIB: {
+      size_t in_used = 0, out_len = 0;
+      if (!s->inflater) s->inflater = libdeflate_alloc_decompressor();
+      if (!s->inflater) return -1;
+      if (libdeflate_zlib_decompress_ex(s->inflater, src, n, dst, limit, &in_used, &out_len) != LIBDEFLATE_SUCCESS) return -1;
+      // Bytes after the stream: reported to the caller as a distinct result.
+      if (in_used != n) return -2;
+      return (long)out_len;
+    }
+    case CODEC_LZO: {
+      lzo_uint out_len = limit;
+      int r = lzo1x_decompress_safe(src, n, dst, &out_len, NULL);
+      if (r != LZO_E_OK) return r == LZO_E_INPUT_NOT_CONSUMED ? -2 : -1;
+      return (long)out_len;
+    }
+    case CODEC_SNAPPY: {
+      size_t out_len = 0;
+      if (snappy_uncompressed_length((const char *)src, n, &out_len) != SNAPPY_OK || out_len > limit) return -1;
+      if (snappy_uncompress((const char *)src, n, (char *)dst, &out_len) != SNAPPY_OK) return -1;
+      return (long)out_len;
+    }
+  }
+  return -1;
+}
+
 // decompress(codec, src, dst) -> bytes written (the whole stream decoded into dst), or -1 for a
-// bad stream or one that expands beyond dst.
+// bad stream or one that expands beyond dst, -2 for bytes after it.
 static napi_value js_decompress(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   int32_t codec;
   uint8_t *src, *dst;
   size_t n, limit;
-  State *s = state_of(env);
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 3 || napi_get_value_int32(env, argv[0], &codec) != napi_ok || !get_bytes(env, argv[1], &src, &n) ||
       !get_bytes(env, argv[2], &dst, &limit))
     return throw_error(env, "decompress(codec, src: Uint8Array, dst: Uint8Array)");
-  switch (codec) {
-    case CODEC_ZLIB: {
-      size_t in_used = 0, out_len = 0;
-      if (!s->inflater) s->inflater = libdeflate_alloc_decompressor();
-      if (!s->inflater) return number(env, -1);
-      if (libdeflate_zlib_decompress_ex(s->inflater, src, n, dst, limit, &in_used, &out_len) != LIBDEFLATE_SUCCESS)
-        return number(env, -1);
-      // Bytes after the stream: reported to the caller as a distinct result.
-      if (in_used != n) return number(env, -2);
-      return number(env, (double)out_len);
-    }
-    case CODEC_LZO: {
-      lzo_uint out_len = limit;
-      int r = lzo1x_decompress_safe(src, n, dst, &out_len, NULL);
-      if (r != LZO_E_OK) return number(env, r == LZO_E_INPUT_NOT_CONSUMED ? -2 : -1);
-      return number(env, (double)out_len);
-    }
-    case CODEC_SNAPPY: {
-      size_t out_len = 0;
-      if (snappy_uncompressed_length((const char *)src, n, &out_len) != SNAPPY_OK || out_len > limit)
-        return number(env, -1);
-      if (snappy_uncompress((const char *)src, n, (char *)dst, &out_len) != SNAPPY_OK) return number(env, -1);
-      return number(env, (double)out_len);
-    }
-  }
-  return number(env, -1);
+  return number(env, (double)decompress_one(state_of(env), codec, src, n, dst, limit));
 }
 
 // QEMU's per-page rules over `count` pages into out (see js_compress_batch). Returns the bytes
@@ -575,6 +578,99 @@ static napi_value js_copy_file_range_async(napi_env env, napi_callback_info info
   return promise;
 }
 
+// decodePagesAsync(stored, entries, count, pageSize, out): on libuv's thread pool, page i of `out`
+// from stored[entries[3i], +entries[3i+1]) stored as entries[3i+2] (0 raw, 1 zlib, 2 lzo, 3 snappy:
+// @vmcore/compress's DecodeJob). Resolves with count; rejects with the index of the first page that
+// is out of bounds or does not decode to exactly pageSize bytes (`page` on the error).
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref refs[3];
+  const uint8_t *stored;
+  size_t stored_len;
+  const uint32_t *entries;
+  uint8_t *out;
+  uint32_t count, page_size;
+  long failed; // -1: none
+} DecodeJobC;
+
+static void decode_execute(napi_env env, void *data) {
+  (void)env;
+  DecodeJobC *j = data;
+  State *s = pool_thread_state();
+  j->failed = -1;
+  for (uint32_t i = 0; i < j->count; i++) {
+    uint32_t start = j->entries[3 * i], size = j->entries[3 * i + 1], code = j->entries[3 * i + 2];
+    uint8_t *page = j->out + (size_t)i * j->page_size;
+    if ((size_t)start + size > j->stored_len || !s) {
+      j->failed = i;
+      return;
+    }
+    const uint8_t *src = j->stored + start;
+    if (code == 0) {
+      if (size != j->page_size) {
+        j->failed = i;
+        return;
+      }
+      memcpy(page, src, size);
+      continue;
+    }
+    if (code > 3 || decompress_one(s, (int)code - 1, src, size, page, j->page_size) != (long)j->page_size) {
+      j->failed = i;
+      return;
+    }
+  }
+}
+
+static void decode_complete(napi_env env, napi_status status, void *data) {
+  DecodeJobC *j = data;
+  for (int i = 0; i < 3; i++) napi_delete_reference(env, j->refs[i]);
+  if (status == napi_ok && j->failed < 0) {
+    napi_resolve_deferred(env, j->deferred, number(env, (double)j->count));
+  } else {
+    napi_value message, code, error;
+    napi_create_string_utf8(env, status == napi_ok ? "page does not decode" : "decodePagesAsync: cancelled", NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, "VMCORE_CODEC", NAPI_AUTO_LENGTH, &code);
+    napi_create_error(env, code, message, &error);
+    napi_set_named_property(env, error, "page", number(env, (double)(j->failed < 0 ? 0 : j->failed)));
+    napi_reject_deferred(env, j->deferred, error);
+  }
+  napi_delete_async_work(env, j->work);
+  free(j);
+}
+
+static napi_value js_decode_pages_async(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  uint8_t *stored, *out;
+  uint32_t *entries;
+  size_t stored_len, entries_len, out_len;
+  uint32_t count, page_size;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5 || !get_bytes(env, argv[0], &stored, &stored_len) || !get_u32array(env, argv[1], &entries, &entries_len) ||
+      napi_get_value_uint32(env, argv[2], &count) != napi_ok || napi_get_value_uint32(env, argv[3], &page_size) != napi_ok ||
+      !get_bytes(env, argv[4], &out, &out_len))
+    return throw_error(env, "decodePagesAsync(stored, entries, count, pageSize, out)");
+  if (page_size == 0 || entries_len < (size_t)count * 3 || out_len < (size_t)count * page_size)
+    return throw_error(env, "decodePagesAsync: entries or out is too small for the pages");
+  DecodeJobC *j = calloc(1, sizeof(DecodeJobC));
+  if (!j) return throw_error(env, "decodePagesAsync: out of memory");
+  j->stored = stored;
+  j->stored_len = stored_len;
+  j->entries = entries;
+  j->out = out;
+  j->count = count;
+  j->page_size = page_size;
+  const int held[3] = {0, 1, 4};
+  for (int i = 0; i < 3; i++) napi_create_reference(env, argv[held[i]], 1, &j->refs[i]);
+  napi_value promise, name;
+  napi_create_promise(env, &j->deferred, &promise);
+  napi_create_string_utf8(env, "vmcore.decodePages", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, decode_execute, decode_complete, j, &j->work);
+  napi_queue_async_work(env, j->work);
+  return promise;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   State *s = calloc(1, sizeof(State));
   if (!s || lzo_init() != LZO_E_OK) return throw_error(env, "compress-native: cannot initialise");
@@ -585,6 +681,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"decompress", NULL, js_decompress, NULL, NULL, NULL, napi_enumerable, NULL},
     {"compressBatch", NULL, js_compress_batch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"compressBatchAsync", NULL, js_compress_batch_async, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"decodePagesAsync", NULL, js_decode_pages_async, NULL, NULL, NULL, napi_enumerable, NULL},
     {"isZero", NULL, js_is_zero, NULL, NULL, NULL, napi_enumerable, NULL},
     {"copyFileRange", NULL, js_copy_file_range, NULL, NULL, NULL, napi_enumerable, NULL},
     {"seekData", NULL, js_seek_data, NULL, NULL, NULL, napi_enumerable, NULL},

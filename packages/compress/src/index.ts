@@ -19,4 +19,6 @@ export type { NativeCodecs } from './native.js';
 export { wasmZlib } from './wasm.js';
 export type { WasmZlib } from './wasm.js';
 export { PageDecoderPool, DecodeJob, PageDecodeError } from './decoder-pool.js';
+export { PageDecoderThreads } from './decoder-threads.js';
+export type { PageDecoderThreadsOptions } from './decoder-threads.js';
 export type { PageDecoderPoolOptions, StoredAs } from './decoder-pool.js';

@@ -34,6 +34,8 @@ export interface NativeCodecs {
     fd?: number,
     offset?: number,
   ): Promise<number>;
+  /** Decodes a DecodeJob's pages on libuv's thread pool (older builds of the addon lack it). */
+  decodePagesAsync?(stored: Uint8Array, entries: Uint32Array, count: number, pageSize: number, out: Uint8Array): Promise<number>;
   isZero(bytes: Uint8Array): boolean;
   copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut: number, length: number): number;
   /** lseek SEEK_DATA: the first offset >= `offset` holding data, -ENXIO (-6) when only a hole follows, else -errno. */

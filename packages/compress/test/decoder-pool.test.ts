@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DecodeJob, PageDecodeError, PageDecoderPool, compressPage, decompressPage } from '../dist/index.js';
+import { job } from './decode-jobs.js';
 import { PAGE, equalBytes, mixedBatch } from './helpers.js';
 
 const pools: PageDecoderPool[] = [];
@@ -14,28 +15,6 @@ function pool(options: ConstructorParameters<typeof PageDecoderPool>[0]): PageDe
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
 });
-
-/** A job of `n` pages stored in turn raw, zlib, lzo and snappy (compressed ones only when smaller), and the pages. */
-function job(n: number, offset = 0) {
-  const pages = mixedBatch(n, offset);
-  const j = new DecodeJob(PAGE, 1); // grows as pages are added
-  const zero = new Uint8Array(PAGE);
-  for (let i = 0; i < n; i++) {
-    const page = pages.subarray(i * PAGE, (i + 1) * PAGE);
-    if (page.every((b) => b === 0)) {
-      j.addShared(zero, 'raw');
-      continue;
-    }
-    const codec = (['raw', 'zlib', 'lzo', 'snappy'] as const)[i % 4]!;
-    if (codec === 'raw') {
-      j.add(page, 'raw');
-      continue;
-    }
-    const stored = compressPage(codec, page);
-    j.add(stored.bytes, stored.stored === 'compressed' ? codec : 'raw');
-  }
-  return { job: j, pages };
-}
 
 describe('PageDecoderPool', () => {
   it('decodes raw, zlib, lzo and snappy pages in workers to the pages they store, jobs in parallel', async () => {

@@ -16,8 +16,8 @@ export interface OpenGuestOptions {
   /** Cancels indexing and bitmap reading (VMCORE_ABORTED). */
   readonly signal?: AbortSignal;
   /**
-   * kdump sources: worker threads that decode pages while a writer streams the guest (@vmcore/kdump's
-   * decodeWorkers; default 0 = decode on the calling thread, see @vmcore/kdump).
+   * kdump sources: decode jobs at a time while a writer streams the guest (@vmcore/kdump's
+   * decodeWorkers; default: 2 on libuv's thread pool with the native addon, else the calling thread).
    */
   readonly decodeWorkers?: number;
   /**

@@ -21,7 +21,7 @@ import {
 } from '@vmcore/guest-mem';
 import { parseVmcoreinfo, VMCOREINFO_NOTE_NAME, vmcoreinfoText } from '@vmcore/vmcoreinfo';
 import { archForMachine } from './utsname.js';
-import { PageDecodeError, PageDecoderPool } from '@vmcore/compress';
+import { PageDecodeError, PageDecoderPool, PageDecoderThreads } from '@vmcore/compress';
 import { readKdump, type KdumpFile, type KdumpReadOptions } from './reader.js';
 
 const DEFAULT_CHUNK = 4 << 20;
@@ -166,7 +166,7 @@ class KdumpGuest implements GuestMemory {
   }
 
   /** readRange's bytes, decoded by `pool` (or here, for pages with a decoder of the caller's). */
-  private async decodeRange(pool: PageDecoderPool, physAddr: number, length: number): Promise<Uint8Array> {
+  private async decodeRange(pool: PageDecoder, physAddr: number, length: number): Promise<Uint8Array> {
     const pageSize = this.file.pageSize;
     const firstPfn = Math.floor(physAddr / pageSize);
     const endPfn = Math.ceil((physAddr + length) / pageSize);
@@ -247,16 +247,26 @@ function* chunkRanges(
 
 /** Chunks decoded ahead per worker. */
 const AHEAD = 2;
+/** Decode jobs at once on the thread pool by default. */
+const DEFAULT_DECODE_THREADS = 2;
 
-/** A decoder pool of `workers` (default min(2, CPUs)), or undefined: 0, or no worker threads here. */
-function startDecoderPool(workers: number | undefined, chunkSize: number): PageDecoderPool | undefined {
-  // Opt-in (default 0): with the pool, 7 of 50 `vmcore info` runs on a raw kdump ended with Node's
-  // exit code 13 (an await left with nothing keeping the event loop alive), cause not found yet.
-  const count = workers ?? 0;
+/** What decodes a kdump guest's chunks off the calling thread. */
+type PageDecoder = PageDecoderPool | PageDecoderThreads;
+
+/**
+ * Default (`decodeWorkers` undefined): two jobs at a time on libuv's thread pool where the native
+ * addon is present (nothing to boot), else the calling thread. N > 0: N at a time, on the thread
+ * pool or, without the addon, in N worker threads (each ~55 ms of CPU to start, which one worker
+ * on 2 cores does not earn back). 0: the calling thread.
+ */
+function startDecoderPool(workers: number | undefined, chunkSize: number): PageDecoder | undefined {
+  const threads = PageDecoderThreads.available();
+  const count = workers ?? (threads ? DEFAULT_DECODE_THREADS : 0);
   if (count === 0) return undefined;
+  // Output buffers: the chunks decoded ahead, the one the consumer holds, and one more.
+  const shared = { count: AHEAD * count + 3, bytes: chunkSize };
   try {
-    // Output buffers: the chunks decoded ahead, the one the consumer holds, and one more.
-    return new PageDecoderPool({ workers: count, shared: { count: AHEAD * count + 3, bytes: chunkSize } });
+    return threads ? new PageDecoderThreads({ threads: count, shared }) : new PageDecoderPool({ workers: count, shared });
   } catch {
     return undefined;
   }

@@ -50,10 +50,11 @@ export interface KdumpReadOptions {
    */
   decompressHandlers?: DecompressHandlers;
   /**
-   * Worker threads that decode pages for openKdumpGuest's chunks() (@vmcore/compress's
-   * PageDecoderPool), so the calling thread only reads: 0 (the default) decodes on the calling
-   * thread. Used for streams of at least 32 MiB; pages whose codec has a handler other than the
-   * default are always decoded on the calling thread.
+   * Decode jobs at a time for openKdumpGuest's chunks() (@vmcore/compress: on libuv's thread pool
+   * with the native addon, else in that many worker threads of a PageDecoderPool), so the calling thread
+   * only reads: 0 decodes on the calling thread. Default: 2 on the thread pool where the addon is
+   * present, else 0. Used for streams of at least 32 MiB; pages whose codec has a handler other than
+   * the default are always decoded on the calling thread.
    */
   decodeWorkers?: number;
 }
