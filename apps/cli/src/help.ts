@@ -39,7 +39,7 @@ Options:
       --paging         PT_LOADs with virtual addresses from the guest page tables, like QEMU's
                        paging=true (elf only; x86 guests; needs the QEMU CPU notes)
       --phys-base ADDR kdump phys_base (default: from VMCOREINFO, a memory scan or page tables)
-      --workers N      compression worker threads for kdump formats
+      --workers N      parallel compression lanes for kdump formats (0: in the main thread)
       --zlib-level N   zlib level 1-9 for kdump-zlib formats (default 1, as QEMU; 9: smaller files)
   -d, --dump-level N   kdump formats: leave pages out as makedumpfile -d N does (0-31, a sum of
                        1 zero pages, 2 cache pages, 4 cache pages with private data, 8 user
@@ -81,7 +81,7 @@ Options:
       --begin ADDR --length LEN dump only this guest-physical range (elf only)
       --paging                  virtual mappings from the guest page tables (elf only)
       --phys-base ADDR          kdump phys_base (default: resolved from the guest)
-      --workers N               compression worker threads for kdump formats
+      --workers N               parallel compression lanes for kdump formats (0: in the main thread)
       --zlib-level N            zlib level 1-9 for kdump-zlib formats (default 1, as QEMU)
   -d, --dump-level N            kdump formats: leave pages out as makedumpfile -d N (0-31)
       --mode OCTAL              mode of the created file (default 644)
