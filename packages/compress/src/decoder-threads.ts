@@ -2,7 +2,9 @@ import { VmcoreError, VmcoreErrorCode, isVmcoreError } from '@vmcore/bytes';
 import { PageDecodeError, type DecodeJob } from './decoder-pool.js';
 import { nativeCodecs, type NativeCodecs } from './native.js';
 import { decompressPage } from './page.js';
-import { STORED_CODECS, STORED_RAW, type DecodeRequest } from './pool-protocol.js';
+import type { DecodeRequest } from './pool-protocol.js';
+import { BufferSet, checkSharedBuffers, type HandedBuffer } from './buffer-set.js';
+import { decodeStoredPages } from './stored-pages.js';
 
 export interface PageDecoderThreadsOptions {
   /** Jobs decoded at once on libuv's thread pool (default 2). */
@@ -28,7 +30,7 @@ interface Job {
 export class PageDecoderThreads {
   readonly workers: number;
   readonly #addon: NativeCodecs;
-  readonly #buffers: Array<{ pages: Uint8Array; free: boolean }> = [];
+  readonly #buffers = new BufferSet<HandedBuffer>();
   readonly #waiting: Job[] = [];
   #running = 0;
   #closed = false;
@@ -52,30 +54,24 @@ export class PageDecoderThreads {
     this.workers = threads;
     if (options.shared && options.shared.count > 0) {
       const { count, bytes } = options.shared;
-      if (!Number.isSafeInteger(count) || !Number.isSafeInteger(bytes) || bytes < 1 || count > 1024) {
-        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `shared buffers: ${count} of ${bytes} bytes`);
-      }
-      for (let i = 0; i < count; i++) this.#buffers.push({ pages: new Uint8Array(bytes), free: true });
+      checkSharedBuffers(count, bytes, 1);
+      for (let i = 0; i < count; i++) this.#buffers.add({ pages: new Uint8Array(bytes), free: true });
     }
   }
 
   /** A free output buffer, or undefined (none free, or none at all). */
   sharedBuffer(): Uint8Array | undefined {
-    const buffer = this.#buffers.find((b) => b.free);
-    if (!buffer) return undefined;
-    buffer.free = false;
-    return buffer.pages;
+    return this.#buffers.take();
   }
 
   /** True when `bytes` is (a view of) one of the output buffers. */
   isShared(bytes: Uint8Array): boolean {
-    return this.#buffers.some((b) => b.pages.buffer === bytes.buffer);
+    return this.#buffers.entryOf(bytes) !== undefined;
   }
 
   /** Gives back a buffer from sharedBuffer(). Other arrays: ignored. */
   release(bytes: Uint8Array): void {
-    const buffer = this.#buffers.find((b) => b.pages.buffer === bytes.buffer);
-    if (buffer) buffer.free = true;
+    this.#buffers.release(bytes);
   }
 
   /** Decodes the job's pages in order, into `into` (a buffer from sharedBuffer(): the result is a view of it) or a new buffer. */
@@ -138,32 +134,12 @@ export class PageDecoderThreads {
 
 // The job decoded on this thread with the package's decoders: the error of its first bad page.
 function decodeHere(request: DecodeRequest, out: Uint8Array): void {
-  const stored = new Uint8Array(request.stored);
-  const entries = new Uint32Array(request.entries);
-  const { count, pageSize } = request;
-  for (let page = 0; page < count; page++) {
-    const start = entries[3 * page]!;
-    const size = entries[3 * page + 1]!;
-    const code = entries[3 * page + 2]!;
-    try {
-      if (start + size > stored.length) throw new VmcoreError(VmcoreErrorCode.Codec, `stored bytes ${start}+${size} beyond the job`);
-      const bytes = stored.subarray(start, start + size);
-      if (code === STORED_RAW) {
-        if (size !== pageSize) throw new VmcoreError(VmcoreErrorCode.Codec, `raw page of ${size} bytes, expected ${pageSize}`);
-        out.set(bytes, page * pageSize);
-        continue;
-      }
-      const codec = STORED_CODECS[code - 1];
-      if (!codec) throw new VmcoreError(VmcoreErrorCode.Codec, `unknown storage code ${code}`);
-      const decoded = decompressPage(codec, bytes, pageSize);
-      if (decoded.length !== pageSize) {
-        throw new VmcoreError(VmcoreErrorCode.Codec, `decompressed to ${decoded.length} bytes, expected ${pageSize}`);
-      }
-      out.set(decoded, page * pageSize);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new PageDecodeError(isVmcoreError(error) ? error.code : VmcoreErrorCode.Codec, message, page);
-    }
-  }
-  // The addon refused a page the package decodes: not expected; the pages are right all the same.
+  const failed = decodeStoredPages(request, out, decompressPage);
+  if (!failed) return; // the addon refused a page the package decodes: the pages are right all the same
+  const { page, error } = failed;
+  throw new PageDecodeError(
+    isVmcoreError(error) ? error.code : VmcoreErrorCode.Codec,
+    error instanceof Error ? error.message : String(error),
+    page,
+  );
 }

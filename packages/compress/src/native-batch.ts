@@ -16,12 +16,27 @@ export function nativeBatch(
   level: number,
   inPlace = false,
 ): CompressedBatch {
+  return batchThrough(pages, count, inPlace, (kinds, sizes, out) =>
+    native.compressBatch(NATIVE_CODEC_IDS[codec], level, pages, pageSize, kinds, sizes, out),
+  );
+}
+
+/**
+ * A batch's result around one whole-batch compressor call (the addon's, the WebAssembly
+ * module's): `compress` fills kinds and sizes and writes the stored bytes to `out`, returning how
+ * many. Every stored page is at most pageSize bytes, so the input size bounds the output. In place
+ * (a worker's own copy of the batch), `out` and `data` are the start of `pages` itself: no allocation.
+ */
+export function batchThrough(
+  pages: Uint8Array,
+  count: number,
+  inPlace: boolean,
+  compress: (kinds: Uint8Array, sizes: Uint32Array, out: Uint8Array) => number,
+): CompressedBatch {
   const kinds = new Uint8Array(count);
   const sizes = new Uint32Array(count);
-  // Every stored page is at most pageSize bytes, so the input size bounds the output. In place
-  // (a worker's own copy of the batch), `data` is the start of `pages` itself: no allocation.
   const out = inPlace ? pages : new Uint8Array(pages.length);
-  const used = native.compressBatch(NATIVE_CODEC_IDS[codec], level, pages, pageSize, kinds, sizes, out);
+  const used = compress(kinds, sizes, out);
   return { kinds, sizes, data: out.subarray(0, used) };
 }
 

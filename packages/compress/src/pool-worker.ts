@@ -7,17 +7,9 @@ import type { compressBatch } from './batch.js';
 import { NATIVE_CODEC_IDS, nativeCodecs } from './native.js';
 import { isZlibLevel, nativeBatch } from './native-batch.js';
 import { wasmBatch, wasmFor } from './wasm.js';
-import {
-  STORED_CODECS,
-  STORED_RAW,
-  slotViews,
-  type DecodeRequest,
-  type DecodeResponse,
-  type PoolInit,
-  type PoolRequest,
-  type PoolResponse,
-} from './pool-protocol.js';
+import { slotViews, type DecodeRequest, type DecodeResponse, type PoolInit, type PoolRequest, type PoolResponse } from './pool-protocol.js';
 import type { decompressPage } from './page.js';
+import { decodeStoredPages } from './stored-pages.js';
 import { workerThreads } from './worker-threads.js';
 
 const port = workerThreads()?.parentPort;
@@ -71,40 +63,18 @@ let decompress: typeof decompressPage | undefined;
 // package's own decoders (the addon's where it is present).
 async function decode(request: DecodeRequest): Promise<DecodeResponse> {
   const { id, pageSize, count } = request;
-  const stored = new Uint8Array(request.stored);
-  const entries = new Uint32Array(request.entries);
   const slot = request.slot === undefined ? undefined : slots[request.slot];
   if (request.slot !== undefined && (!slot || slot.pages.length < count * pageSize)) {
     return { id, error: { code: undefined, message: `shared slot ${request.slot} cannot hold ${count} pages`, page: 0 } };
   }
   const pages = slot ? slot.pages.subarray(0, count * pageSize) : new Uint8Array(count * pageSize);
-  let page = 0;
-  try {
-    for (; page < count; page++) {
-      const start = entries[3 * page]!;
-      const size = entries[3 * page + 1]!;
-      const code = entries[3 * page + 2]!;
-      const bytes = stored.subarray(start, start + size);
-      if (code === STORED_RAW) {
-        if (size !== pageSize) throw new Error(`raw page of ${size} bytes, expected ${pageSize}`);
-        pages.set(bytes, page * pageSize);
-        continue;
-      }
-      const codec = STORED_CODECS[code - 1];
-      if (!codec) throw new Error(`unknown storage code ${code}`);
-      decompress ??= (await import('./page.js')).decompressPage;
-      const out = decompress(codec, bytes, pageSize);
-      if (out.length !== pageSize) throw new Error(`decompressed to ${out.length} bytes, expected ${pageSize}`);
-      pages.set(out, page * pageSize);
-    }
-  } catch (error) {
+  decompress ??= (await import('./page.js')).decompressPage;
+  const failed = decodeStoredPages(request, pages, decompress);
+  if (failed) {
+    const { page, error } = failed;
     return {
       id,
-      error: {
-        code: isVmcoreError(error) ? error.code : undefined,
-        message: error instanceof Error ? error.message : String(error),
-        page,
-      },
+      error: { code: isVmcoreError(error) ? error.code : undefined, message: error instanceof Error ? error.message : String(error), page },
     };
   }
   return request.slot === undefined ? { id, pages } : { id, slot: request.slot };

@@ -2,6 +2,7 @@ import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
 import { checkBatch, type CompressedBatch } from './batch.js';
 import { checkCodec, type PageCodec } from './codec.js';
 import { NATIVE_CODEC_IDS, nativeCodecs, type NativeCodecs } from './native.js';
+import { BufferSet, checkSharedBuffers, type HandedBuffer } from './buffer-set.js';
 import { OrderedBatches } from './ordered-batches.js';
 import { isZlibLevel } from './native-batch.js';
 import type { CompressBatchOptions } from './pool.js';
@@ -32,11 +33,9 @@ interface Job {
   reject(error: Error): void;
 }
 
-interface Buffer {
-  pages: Uint8Array;
-  kinds: Uint8Array;
-  sizes: Uint32Array;
-  free: boolean;
+interface Buffer extends HandedBuffer {
+  readonly kinds: Uint8Array;
+  readonly sizes: Uint32Array;
 }
 
 const MIN_PAGE = 512;
@@ -53,7 +52,7 @@ export class PageCompressorThreads {
   readonly threads: number;
   readonly #addon: NativeCodecs;
   readonly #level: number;
-  readonly #buffers = new Map<ArrayBufferLike, Buffer>();
+  readonly #buffers = new BufferSet<Buffer>();
   readonly #waiting: Job[] = [];
   readonly #batches: OrderedBatches<Job>;
   #running = 0;
@@ -81,36 +80,27 @@ export class PageCompressorThreads {
     this.#batches = new OrderedBatches<Job>(options.maxQueuedBytes ?? 32 * 1024 * 1024);
     if (options.shared && options.shared.count > 0) {
       const { count, bytes } = options.shared;
-      if (!Number.isSafeInteger(count) || !Number.isSafeInteger(bytes) || bytes < MIN_PAGE || count > 1024) {
-        throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `shared buffers: ${count} of ${bytes} bytes`);
-      }
+      checkSharedBuffers(count, bytes, MIN_PAGE);
       const maxPages = Math.ceil(bytes / MIN_PAGE);
       for (let i = 0; i < count; i++) {
-        const pages = new Uint8Array(bytes);
-        this.#buffers.set(pages.buffer, { pages, kinds: new Uint8Array(maxPages), sizes: new Uint32Array(maxPages), free: true });
+        this.#buffers.add({ pages: new Uint8Array(bytes), kinds: new Uint8Array(maxPages), sizes: new Uint32Array(maxPages), free: true });
       }
     }
   }
 
   /** A free batch buffer (`shared.bytes` long), or undefined when all are in use (or there are none). */
   sharedBuffer(): Uint8Array | undefined {
-    for (const buffer of this.#buffers.values()) {
-      if (!buffer.free) continue;
-      buffer.free = false;
-      return buffer.pages;
-    }
-    return undefined;
+    return this.#buffers.take();
   }
 
   /** True when `bytes` is (a view into) one of this compressor's batch buffers. */
   isShared(bytes: Uint8Array): boolean {
-    return this.#buffers.has(bytes.buffer);
+    return this.#buffers.entryOf(bytes) !== undefined;
   }
 
   /** Gives a batch buffer back once its result has been used. Other arrays: ignored. */
   release(bytes: Uint8Array): void {
-    const buffer = this.#buffers.get(bytes.buffer);
-    if (buffer) buffer.free = true;
+    this.#buffers.release(bytes);
   }
 
   /** ready() waits while more than this many submitted bytes are not yet returned. */
@@ -129,7 +119,7 @@ export class PageCompressorThreads {
    * it); anything else is copied first.
    */
   compressBatch(pages: Uint8Array, pageSize: number, options?: CompressBatchOptions): Promise<CompressedBatch> {
-    const own = this.#buffers.get(pages.buffer);
+    const own = this.#buffers.entryOf(pages);
     const whole = pages.byteOffset === 0 && pages.byteLength === pages.buffer.byteLength && pages.buffer instanceof ArrayBuffer;
     const inPlace = options?.transfer === true && (own ? pages.byteOffset === 0 : whole);
     return this.#submit(pages, pageSize, inPlace);
@@ -159,7 +149,7 @@ export class PageCompressorThreads {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const own = inPlace && pages.byteOffset === 0 ? this.#buffers.get(pages.buffer) : undefined;
+    const own = inPlace && pages.byteOffset === 0 ? this.#buffers.entryOf(pages) : undefined;
     return new Promise<CompressedBatch>((resolve, reject) => {
       const job: Job = {
         bytes: pages.byteLength,

@@ -8,7 +8,7 @@
  */
 import type { CompressedBatch } from './batch.js';
 import type { PageCodec } from './codec.js';
-import { isZlibLevel } from './native-batch.js';
+import { batchThrough, isZlibLevel } from './native-batch.js';
 
 export interface WasmZlib {
   compress(level: number, src: Uint8Array, dst: Uint8Array): number;
@@ -86,11 +86,7 @@ export function wasmBatch(
   level: number,
   inPlace = false,
 ): CompressedBatch {
-  const kinds = new Uint8Array(count);
-  const sizes = new Uint32Array(count);
-  const out = inPlace ? pages : new Uint8Array(pages.length);
-  const used = wasm.compressBatch(level, pages, pageSize, kinds, sizes, out);
-  return { kinds, sizes, data: out.subarray(0, used) };
+  return batchThrough(pages, count, inPlace, (kinds, sizes, out) => wasm.compressBatch(level, pages, pageSize, kinds, sizes, out));
 }
 
 /** The module where it serves this job: zlib pages at levels 1-9 of at most WASM_MAX_PAGE bytes. */

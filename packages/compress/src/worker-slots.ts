@@ -1,4 +1,5 @@
 import { VmcoreError, VmcoreErrorCode } from '@vmcore/bytes';
+import { BufferSet, checkSharedBuffers } from './buffer-set.js';
 import { slotBytes, slotViews, type PoolInit } from './pool-protocol.js';
 import { nodeOs, workerThreads, type PoolWorker } from './worker-threads.js';
 
@@ -51,7 +52,7 @@ export class WorkerSlots<J extends SlotJob, R extends { id: number }> {
   readonly workers: number;
   readonly #slots: Array<Slot<J>> = [];
   readonly #waiting: J[] = [];
-  readonly #shared = new Map<ArrayBufferLike, SharedSlot>();
+  readonly #shared = new BufferSet<SharedSlot>();
   readonly #worker: string;
   readonly #answered: (job: J, response: R) => void;
   readonly #failed: (error: VmcoreError, jobs: J[]) => void;
@@ -91,15 +92,13 @@ export class WorkerSlots<J extends SlotJob, R extends { id: number }> {
   #sharedInit(shared: WorkerSlotsOptions<J, R>['shared'], minPage: number | undefined): PoolInit | undefined {
     if (!shared || shared.count <= 0 || typeof SharedArrayBuffer !== 'function') return undefined;
     const { count, bytes } = shared;
-    if (!Number.isSafeInteger(count) || !Number.isSafeInteger(bytes) || bytes < (minPage ?? 1) || count > 1024) {
-      throw new VmcoreError(VmcoreErrorCode.InvalidArgument, `shared buffers: ${count} of ${bytes} bytes`);
-    }
+    checkSharedBuffers(count, bytes, minPage ?? 1);
     const maxPages = minPage ? Math.ceil(bytes / minPage) : 0;
     const init: PoolInit = { init: [], batchBytes: bytes, maxPages };
     for (let index = 0; index < count; index++) {
       const buffer = new SharedArrayBuffer(slotBytes(bytes, maxPages));
       init.init.push(buffer);
-      this.#shared.set(buffer, { ...slotViews(buffer, bytes, maxPages), index, free: true });
+      this.#shared.add({ ...slotViews(buffer, bytes, maxPages), index, free: true });
     }
     return init;
   }
@@ -115,23 +114,17 @@ export class WorkerSlots<J extends SlotJob, R extends { id: number }> {
 
   /** A free shared buffer (now in use), or undefined: none free, or the pool has none. */
   sharedBuffer(): Uint8Array | undefined {
-    for (const slot of this.#shared.values()) {
-      if (!slot.free) continue;
-      slot.free = false;
-      return slot.pages;
-    }
-    return undefined;
+    return this.#shared.take();
   }
 
   /** The shared buffer `bytes` is (a view of), or undefined. */
   sharedSlot(bytes: Uint8Array): SharedSlot | undefined {
-    return this.#shared.get(bytes.buffer);
+    return this.#shared.entryOf(bytes);
   }
 
   /** Gives back a shared buffer; other arrays are ignored. */
   release(bytes: Uint8Array): void {
-    const slot = this.#shared.get(bytes.buffer);
-    if (slot) slot.free = true;
+    this.#shared.release(bytes);
   }
 
   /** Queues `job` for the first free worker. */
