@@ -320,6 +320,27 @@ typedef struct {
   size_t read_bytes; // bytes read before that
 } BatchJob;
 
+// Queues `data`'s work on libuv's thread pool (under `name`); returns the promise its `complete`
+// settles through *deferred.
+static napi_value queue_job(napi_env env, const char *name, napi_async_execute_callback execute,
+                            napi_async_complete_callback complete, void *data, napi_async_work *work, napi_deferred *deferred) {
+  napi_value promise, resource;
+  napi_create_promise(env, deferred, &promise);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource);
+  napi_create_async_work(env, NULL, resource, execute, complete, data, work);
+  napi_queue_async_work(env, *work);
+  return promise;
+}
+
+// An Error with `code` (VMCORE_…) and `message`, to reject a job's promise with.
+static napi_value coded_error(napi_env env, const char *code, const char *message) {
+  napi_value text, code_value, error;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text);
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
+  napi_create_error(env, code_value, text, &error);
+  return error;
+}
+
 // Reads the whole batch from j->fd at j->offset into the pages (pread, as many calls as it takes).
 static int read_pages(BatchJob *j) {
   size_t want = j->a.count * j->a.page_size;
@@ -365,11 +386,7 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
     } else {
       snprintf(text, sizeof text, "compressBatchAsync: out of memory");
     }
-    napi_value message, code_value, error;
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
-    napi_create_error(env, code_value, message, &error);
-    napi_reject_deferred(env, j->deferred, error);
+    napi_reject_deferred(env, j->deferred, coded_error(env, code, text));
   }
   napi_delete_async_work(env, j->work);
   free(j);
@@ -403,12 +420,7 @@ static napi_value js_compress_batch_async(napi_env env, napi_callback_info info)
   }
   const int held[4] = {2, 4, 5, 6};
   for (int i = 0; i < 4; i++) napi_create_reference(env, argv[held[i]], 1, &j->refs[i]);
-  napi_value promise, name;
-  napi_create_promise(env, &j->deferred, &promise);
-  napi_create_string_utf8(env, "vmcore.compressBatch", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, batch_execute, batch_complete, j, &j->work);
-  napi_queue_async_work(env, j->work);
-  return promise;
+  return queue_job(env, "vmcore.compressBatch", batch_execute, batch_complete, j, &j->work, &j->deferred);
 }
 
 // isZero(bytes) -> true when every byte is zero.
@@ -570,12 +582,7 @@ static napi_value js_copy_file_range_async(napi_env env, napi_callback_info info
     return throw_error(env, "copyFileRangeAsync(fdIn, offIn, fdOut, offOut, length, skipHoles)");
   }
   j->skip_holes = skip;
-  napi_value promise, name;
-  napi_create_promise(env, &j->deferred, &promise);
-  napi_create_string_utf8(env, "vmcore.copyFileRange", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, copy_execute, copy_complete, j, &j->work);
-  napi_queue_async_work(env, j->work);
-  return promise;
+  return queue_job(env, "vmcore.copyFileRange", copy_execute, copy_complete, j, &j->work, &j->deferred);
 }
 
 // decodePagesAsync(stored, entries, count, pageSize, out): on libuv's thread pool, page i of `out`
@@ -628,10 +635,7 @@ static void decode_complete(napi_env env, napi_status status, void *data) {
   if (status == napi_ok && j->failed < 0) {
     napi_resolve_deferred(env, j->deferred, number(env, (double)j->count));
   } else {
-    napi_value message, code, error;
-    napi_create_string_utf8(env, status == napi_ok ? "page does not decode" : "decodePagesAsync: cancelled", NAPI_AUTO_LENGTH, &message);
-    napi_create_string_utf8(env, "VMCORE_CODEC", NAPI_AUTO_LENGTH, &code);
-    napi_create_error(env, code, message, &error);
+    napi_value error = coded_error(env, "VMCORE_CODEC", status == napi_ok ? "page does not decode" : "decodePagesAsync: cancelled");
     napi_set_named_property(env, error, "page", number(env, (double)(j->failed < 0 ? 0 : j->failed)));
     napi_reject_deferred(env, j->deferred, error);
   }
@@ -663,12 +667,7 @@ static napi_value js_decode_pages_async(napi_env env, napi_callback_info info) {
   j->page_size = page_size;
   const int held[3] = {0, 1, 4};
   for (int i = 0; i < 3; i++) napi_create_reference(env, argv[held[i]], 1, &j->refs[i]);
-  napi_value promise, name;
-  napi_create_promise(env, &j->deferred, &promise);
-  napi_create_string_utf8(env, "vmcore.decodePages", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, decode_execute, decode_complete, j, &j->work);
-  napi_queue_async_work(env, j->work);
-  return promise;
+  return queue_job(env, "vmcore.decodePages", decode_execute, decode_complete, j, &j->work, &j->deferred);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
